@@ -362,16 +362,18 @@ plain_write (const char *path,
   return seconds_since (start);
 }
 
+/* kind RANGE: the phase LO..HI; LEVEL: the level surface at LO (HI unused). */
 static int
-run_surface (char     **argv,
-             gboolean   smooth)
+run_surface (char            **argv,
+             EvoxSurfaceKind   kind,
+             gboolean          smooth)
 {
   const char *path = argv[0];
   double lo = g_ascii_strtod (argv[1], NULL), hi = g_ascii_strtod (argv[2], NULL);
   guint64 budget = g_ascii_strtoull (argv[3], NULL, 10);
   const char *full_path = argv[4], *simple_path = argv[5], *dd_path = argv[6];
   gsize n_points = g_ascii_strtoull (argv[7], NULL, 10);
-  EvoxSurfaceSpec spec = { .kind = EVOX_SURFACE_RANGE, .lo = lo, .hi = hi, .smooth = smooth,
+  EvoxSurfaceSpec spec = { .kind = kind, .level = lo, .lo = lo, .hi = hi, .smooth = smooth,
                            .max_triangles = budget };
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) volume = evox_tiff_read (path, NULL, NULL, &error);
@@ -474,13 +476,19 @@ main (int   argc,
       char *argv[])
 {
   if (argc == 10 && g_str_equal (argv[1], "surface"))
-    return run_surface (argv + 2, FALSE);
+    return run_surface (argv + 2, EVOX_SURFACE_RANGE, FALSE);
   /* Smoothed as the window's surfaces are by default. */
   if (argc == 10 && g_str_equal (argv[1], "surface-smooth"))
-    return run_surface (argv + 2, TRUE);
+    return run_surface (argv + 2, EVOX_SURFACE_RANGE, TRUE);
+  if (argc == 10 && g_str_equal (argv[1], "level"))
+    return run_surface (argv + 2, EVOX_SURFACE_LEVEL, FALSE);
+  if (argc == 10 && g_str_equal (argv[1], "level-smooth"))
+    return run_surface (argv + 2, EVOX_SURFACE_LEVEL, TRUE);
   if (argc == 5 && g_str_equal (argv[1], "distance"))
     return run_distance (argv + 2);
   fprintf (stderr, "usage: evox-bench-surface surface|surface-smooth VOLUME LO HI BUDGET FULL.ply "
+                   "SIMPLE.ply DD_FILE POINTS\n"
+                   "       evox-bench-surface level|level-smooth VOLUME LEVEL - BUDGET FULL.ply "
                    "SIMPLE.ply DD_FILE POINTS\n"
                    "       evox-bench-surface distance FULL.ply OTHER.raw POINTS\n");
   return 2;

@@ -20,6 +20,8 @@ static char   *opt_axis = NULL;
 static char   *opt_range = NULL;
 static double  opt_tolerance = EVOX_TORTUOSITY_DEFAULT_TOLERANCE;
 static char   *opt_history = NULL;
+static char   *opt_second = NULL;
+static gboolean opt_jacobi = FALSE;
 
 static const GOptionEntry entries[] = {
   { "runs", 'n', 0, G_OPTION_ARG_INT, &opt_runs, "Timed solves; the best is reported", "N" },
@@ -30,6 +32,9 @@ static const GOptionEntry entries[] = {
     "Relative residual to stop at (default 1e-6)", "T" },
   { "history", 0, 0, G_OPTION_ARG_FILENAME, &opt_history,
     "Write the residual history of the last run here", "FILE" },
+  { "second", 0, 0, G_OPTION_ARG_STRING, &opt_second,
+    "A second phase of relative diffusivity D2 (stored values)", "LO:HI:D2" },
+  { "jacobi", 0, 0, G_OPTION_ARG_NONE, &opt_jacobi, "Precondition with the diagonal", NULL },
   { NULL }
 };
 
@@ -51,7 +56,7 @@ main (int   argc,
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2 || opt_runs < 1)
     {
       fprintf (stderr, "usage: evox-bench-tortuosity [--runs N] [--axis x|y|z] [--range LO:HI] "
-               "[--tolerance T] [--history FILE] FILE\n");
+               "[--tolerance T] [--history FILE] [--second LO:HI:D2] [--jacobi] FILE\n");
       return 2;
     }
   evox_tortuosity_params_init (&params);
@@ -66,6 +71,16 @@ main (int   argc,
       fprintf (stderr, "evox-bench-tortuosity: --range takes LO:HI\n");
       return 2;
     }
+  if (opt_second != NULL &&
+      sscanf (opt_second, "%lf:%lf:%lf", &params.second_lo, &params.second_hi,
+              &params.second_diffusivity) != 3)
+    {
+      fprintf (stderr, "evox-bench-tortuosity: --second takes LO:HI:D2\n");
+      return 2;
+    }
+  params.second_phase = opt_second != NULL;
+  if (opt_jacobi)
+    params.preconditioner = EVOX_TORTUOSITY_JACOBI;
 #ifdef HAVE_OPENMP
   threads = omp_get_max_threads ();
 #endif
@@ -111,13 +126,13 @@ main (int   argc,
   printf ("tortuosity file=%s dims=%zux%zux%zu axis=%s lo=%g hi=%g tolerance=%g threads=%d "
           "porosity=%.9f connected=%.9f unknowns=%" G_GUINT64_FORMAT " percolating=%d "
           "tau=%.9f deff=%.9f flux_in=%.9g flux_out=%.9g iterations=%u residual=%.3e s=%.3f "
-          "runs_s=%s\n", argv[1], dims[0], dims[1], dims[2],
+          "runs_s=%s second=%s\n", argv[1], dims[0], dims[1], dims[2],
           evox_flow_axis_to_string (params.axis), lo, hi, params.tolerance, threads,
           evox_tortuosity_get_porosity (result), evox_tortuosity_get_connected_fraction (result),
           evox_tortuosity_get_n_unknowns (result), evox_tortuosity_get_percolating (result),
           evox_tortuosity_get_tau (result), evox_tortuosity_get_effective_diffusivity (result),
           evox_tortuosity_get_flux_in (result), evox_tortuosity_get_flux_out (result),
           evox_tortuosity_get_n_iterations (result), evox_tortuosity_get_residual (result),
-          best, runs->str);
+          best, runs->str, opt_second != NULL ? opt_second : "none");
   return 0;
 }

@@ -67,6 +67,7 @@ static gboolean  opt_separate = FALSE;
 static char     *opt_labels_out = NULL;
 static int       opt_preview_stride = 0;
 static gboolean  opt_first_preview_only = FALSE;
+static int       opt_slice_moves = 0;
 
 static const GOptionEntry bench_entries[] = {
   { "runs", 'n', 0, G_OPTION_ARG_INT, &opt_runs, "Timed repetitions; the best is reported", "N" },
@@ -75,6 +76,9 @@ static const GOptionEntry bench_entries[] = {
   { "first-preview-only", 0, 0, G_OPTION_ARG_NONE, &opt_first_preview_only,
     "Cancel the load once the first preview is there (big-load: its time and memory without "
     "the volume's)", NULL },
+  { "slice-moves", 0, 0, G_OPTION_ARG_INT, &opt_slice_moves,
+    "After the load, time the three slices at --size as the z slice moves by 1 and by 100, N "
+    "moves each (big-load; default 0: no frames)", "N" },
   { "counts", 'c', 0, G_OPTION_ARG_INT, &opt_counts, "Random range counts to time (hist)", "N" },
   { "no-mmap", 0, 0, G_OPTION_ARG_NONE, &opt_no_mmap,
     "Open with libtiff's \"rm\" mode: read() instead of a file mapping (bare, rss --bare)", NULL },
@@ -652,6 +656,9 @@ big_load_preview (EvoxVolume *preview,
                           status_bytes ("VmHWM"));
 }
 
+static int big_slice_frames (EvoxVolume *vol,
+                             guint64     bytes);
+
 /* Opening as the window does (evox_volume_load_with, previews on, then the exact statistics
  * and fine histograms): when each preview arrives, when the whole volume is read and when its
  * histograms are done, and the peak resident memory against the volume's size. */
@@ -698,7 +705,7 @@ run_big_load (const char *path)
            G_GUINT64_FORMAT " peak_over_volume=%.4f\n", bytes, big.first_s,
            previews->len > 0 ? previews->str : "none", read_s, total_s, reset, base, peak,
            (double) peak / (double) bytes);
-  return 0;
+  return opt_slice_moves > 0 ? big_slice_frames (vol, bytes) : 0;
 }
 
 /* An offscreen target like the canvas's: colour and depth, no multisampling. */
@@ -1089,6 +1096,105 @@ run_render (const char *path)
            opt_frames, opt_warmup, first_ms, frames.median_ms, frames.mean_ms, frames.min_ms,
            frames.p90_ms, frames.max_ms, frames.cpu_median_ms, frames.drawn, scene.gl_renderer, scene.gl_version,
            style_desc != NULL ? style_desc : "");
+  return 0;
+}
+
+/* Steady frames drawn after each slice move, nothing changed: what the canvas redraws while the
+ * user looks. */
+#define STEADY_FRAMES 3
+
+static double
+median_of (double *t,
+           int     n)
+{
+  qsort (t, n, sizeof (double), compare_doubles);
+  return t[n / 2];
+}
+
+/* The loaded volume's three slices, as the Slices view draws them, while the z slice moves by
+ * STEP, opt_slice_moves times from the middle: the first frame after each move (it uploads the
+ * new plane, tile by tile on a bricked volume) and the steady frames after it. */
+static void
+time_slice_moves (EvoxRenderer *renderer,
+                  const gsize   dims[3],
+                  guint         step,
+                  int           width,
+                  int           height,
+                  double       *moved,
+                  double       *steady)
+{
+  guint slices[3] = { dims[0] / 2, dims[1] / 2, dims[2] / 2 };
+
+  for (int m = 0; m < opt_slice_moves; m++)
+    {
+      slices[2] = (slices[2] + step) % dims[2];
+      evox_renderer_set_slices (renderer, slices);
+      moved[m] = timed_frame (renderer, width, height);
+      for (int f = 0; f < STEADY_FRAMES; f++)
+        steady[m * STEADY_FRAMES + f] = timed_frame (renderer, width, height);
+    }
+}
+
+/* big-load --slice-moves: frames of the volume just loaded, in the same process (a 2048^3
+ * volume is read once), after its peak was taken. VmHWM is read again after the frames: the
+ * renderer's own memory (llvmpipe keeps textures in RAM) comes on top of the load's. */
+static int
+big_slice_frames (EvoxVolume *vol,
+                  guint64     bytes)
+{
+  static const guint steps[] = { 1, 100 };
+  g_autoptr(GError) error = NULL;
+  g_auto(Scene) scene = { 0 };
+  g_autofree double *moved = g_new (double, opt_slice_moves);
+  g_autofree double *steady = g_new (double, opt_slice_moves * STEADY_FRAMES);
+  const EvoxStats *stats = evox_volume_get_stats (vol, 0);
+  EvoxRenderer *renderer;
+  int width = 800, height = 600;
+  gsize dims[3];
+  guint slices[3];
+  double first_ms, drawn;
+
+  if (opt_size != NULL && sscanf (opt_size, "%dx%d", &width, &height) != 2)
+    {
+      g_printerr ("evox-bench: --size must be WxH\n");
+      return 2;
+    }
+  if (!scene_start (&scene, width, height))
+    return 1;
+  renderer = scene.renderer;
+  evox_volume_get_dims (vol, dims);
+  for (guint axis = 0; axis < 3; axis++)
+    slices[axis] = dims[axis] / 2;
+  evox_renderer_set_volume (renderer, vol, 0);
+  evox_renderer_set_colormap (renderer, "viridis");
+  evox_renderer_set_mapping (renderer, EVOX_MAPPING_LINEAR);
+  evox_renderer_set_range (renderer, stats->min, stats->max);
+  evox_renderer_set_slices (renderer, slices);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICES);
+  first_ms = timed_frame (renderer, width, height);
+
+  for (guint k = 0; k < G_N_ELEMENTS (steps); k++)
+    {
+      int n_steady = opt_slice_moves * STEADY_FRAMES;
+
+      time_slice_moves (renderer, dims, steps[k], width, height, moved, steady);
+      drawn = drawn_fraction (width, height, &error);
+      if (drawn < 0)
+        {
+          g_printerr ("evox-bench: %s\n", error->message);
+          return 1;
+        }
+      qsort (moved, opt_slice_moves, sizeof (double), compare_doubles);
+      g_print ("big-frames step=%u moves=%d width=%d height=%d bricked=%d first_frame_ms=%.3f "
+               "new_median_ms=%.3f new_p90_ms=%.3f new_max_ms=%.3f steady_median_ms=%.3f "
+               "drawn=%.3f peak_bytes=%" G_GUINT64_FORMAT " peak_over_volume=%.4f "
+               "gl_renderer=%s\n", steps[k], opt_slice_moves, width, height,
+               _evox_renderer_is_bricked (renderer) ? 1 : 0, first_ms,
+               moved[opt_slice_moves / 2], moved[opt_slice_moves * 9 / 10],
+               moved[opt_slice_moves - 1], median_of (steady, n_steady), drawn,
+               status_bytes ("VmHWM"), (double) status_bytes ("VmHWM") / (double) bytes,
+               scene.gl_renderer);
+    }
   return 0;
 }
 
@@ -2453,7 +2559,8 @@ usage (void)
               "       evox-bench bare [--runs N] [--no-mmap] [--hugepages] FILE\n"
               "       evox-bench hist [--runs N] [--counts N] [--range LO:HI]... FILE\n"
               "       evox-bench rss [--bare [--no-mmap] [--hugepages]] FILE\n"
-              "       evox-bench big-load [--preview-stride S] [--first-preview-only] FILE\n"
+              "       evox-bench big-load [--preview-stride S] [--first-preview-only]\n"
+              "                           [--slice-moves N [--size WxH]] FILE\n"
               "       evox-bench render [--frames N] [--warmup N] [--size WxH] [--view VIEW]\n"
               "                         [--overlay WHAT] [--mode MODE] [--ramp LO:HI:A]\n"
               "                         [--interactive] [--dump IMAGE] FILE|--demo\n"
@@ -2513,7 +2620,7 @@ main (int   argc,
       g_printerr ("evox-bench: %s\n", error->message);
       return 2;
     }
-  if (opt_runs < 1 || opt_counts < 0 || opt_frames < 1 || opt_warmup < 0)
+  if (opt_runs < 1 || opt_counts < 0 || opt_frames < 1 || opt_warmup < 0 || opt_slice_moves < 0)
     {
       usage ();
       return 2;

@@ -11,13 +11,17 @@
  *   fused:  pass 1 = min/max only; pass 2 = binning with the moments of each 1024-value block
  *           in a loop beside the index loop;
  *   fused1: pass 2's moments inside the index loop itself (omp simd reductions);
- *   extent1: pass 1 as one loop doing min/max and moments together.
+ *   extent1: pass 1 as one loop doing min/max and moments together;
+ *   before: pass 2 as src/core/evox-histogram.c bound it before its index loop converted to a
+ *           signed integer and got an AVX2 clone (the baseline build only, unsigned conversion).
  *
  * Not built by meson. From the source root:
- *   gcc -O2 -fopenmp bench/float-stats-variants.c -o /tmp/float-stats-variants -lm
- *   /tmp/float-stats-variants bench/data/vol-f32-256.tif 256
- * The TIFF must be uncompressed and contiguous (run-bench.py writes it so): the last size^3
- * floats of the file are the voxels. */
+ *   gcc -O2 -fopenmp bench/float-stats-variants.c -o /tmp/float-stats-variants -lm -ltiff
+ *   /tmp/float-stats-variants bench/data/vol-f32.tif 512
+ * The TIFF must be uncompressed and contiguous (run-bench.py writes it so): the voxels are read
+ * from the first strip on, which is checked to run to the end of the last page's last strip.
+ * (Before, the last size^3 floats of the file were taken, but tifffile writes its page
+ * directories after the voxels: those figures were of misaligned bytes.) */
 
 #include <math.h>
 #include <stdint.h>
@@ -25,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <tiffio.h>
 
 typedef float   V4F __attribute__ ((vector_size (16)));
 typedef int32_t V4I __attribute__ ((vector_size (16)));
@@ -153,15 +158,16 @@ extent_one_loop (const float *x, size_t len, double centre, float *plo, float *p
   *phi = hi;
 }
 
-#define INDEX_LOOP                                                      \
+#define INDEX_LOOP_AS(type)                                             \
   for (size_t k = 0; k < len; k++)                                      \
     {                                                                   \
       float t = (x[k] - lo) * scale;                                    \
       int finite = (x[k] - x[k]) == 0.0f;                               \
       t = t > 0.0f ? t : 0.0f;                                          \
       t = t < top ? t : top;                                            \
-      index[k] = finite ? (uint32_t) t : N_BINS;                        \
+      index[k] = finite ? (uint32_t) (type) t : N_BINS;                 \
     }
+#define INDEX_LOOP INDEX_LOOP_AS (int32_t)
 
 #define SCATTER                                                         \
   for (; i + 2 <= len; i += 2)                                          \
@@ -172,21 +178,30 @@ extent_one_loop (const float *x, size_t len, double centre, float *plo, float *p
   for (; i < len; i++)                                                  \
     out[index[i]]++;
 
+#define BIN_BODY(type)                                                  \
+  const float top = N_BINS - 1;                                         \
+  uint32_t index[BLOCK];                                                \
+                                                                        \
+  for (size_t s = 0; s < n; s += BLOCK)                                 \
+    {                                                                   \
+      size_t len = MIN (BLOCK, n - s), i = 0;                           \
+      const float *x = v + s;                                           \
+                                                                        \
+      _Pragma ("omp simd")                                              \
+      INDEX_LOOP_AS (type)                                              \
+      SCATTER                                                           \
+    }
+
 CLONES static void
 bin (const float *v, size_t n, float lo, float scale, uint32_t *out, uint32_t *spare)
 {
-  const float top = N_BINS - 1;
-  uint32_t index[BLOCK];
+  BIN_BODY (int32_t)
+}
 
-  for (size_t s = 0; s < n; s += BLOCK)
-    {
-      size_t len = MIN (BLOCK, n - s), i = 0;
-      const float *x = v + s;
-
-#pragma omp simd
-      INDEX_LOOP
-      SCATTER
-    }
+static void
+bin_before (const float *v, size_t n, float lo, float scale, uint32_t *out, uint32_t *spare)
+{
+  BIN_BODY (uint32_t)
 }
 
 CLONES static void
@@ -243,6 +258,40 @@ bin_with_moments_in_loop (const float *v, size_t n, float lo, float scale, uint3
   m->n += count;
 }
 
+/* The offset of the first voxel, when the size^3 f32 voxels lie in one run from there. */
+static long
+voxels_offset (const char *path,
+               size_t      size)
+{
+  TIFF *tif = TIFFOpen (path, "r");
+  uint64_t *offsets, *counts, first;
+  uint32_t width = 0, n_strips;
+  uint16_t bits = 0, format = 0;
+  long result = -1;
+
+  if (tif == NULL)
+    return -1;
+  TIFFGetField (tif, TIFFTAG_IMAGEWIDTH, &width);
+  TIFFGetField (tif, TIFFTAG_BITSPERSAMPLE, &bits);
+  TIFFGetField (tif, TIFFTAG_SAMPLEFORMAT, &format);
+  if (width == size && bits == 32 && format == SAMPLEFORMAT_IEEEFP &&
+      TIFFNumberOfDirectories (tif) == size &&
+      TIFFGetField (tif, TIFFTAG_STRIPOFFSETS, &offsets))
+    {
+      first = offsets[0];
+      if (TIFFSetDirectory (tif, (tdir_t) (size - 1)) &&
+          TIFFGetField (tif, TIFFTAG_STRIPOFFSETS, &offsets) &&
+          TIFFGetField (tif, TIFFTAG_STRIPBYTECOUNTS, &counts))
+        {
+          n_strips = TIFFNumberOfStrips (tif);
+          if (offsets[n_strips - 1] + counts[n_strips - 1] == first + size * size * size * 4)
+            result = (long) first;
+        }
+    }
+  TIFFClose (tif);
+  return result;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -251,13 +300,15 @@ main (int    argc,
   size_t n = size * size * size;
   float *v = aligned_alloc (64, n * sizeof (float));
   uint32_t *out = calloc (N_BINS + 1, 4), *spare = calloc (N_BINS + 1, 4);
-  double best[7] = { 1e9, 1e9, 1e9, 1e9, 1e9, 1e9, 1e9 };
+  double best[8] = { 1e9, 1e9, 1e9, 1e9, 1e9, 1e9, 1e9, 1e9 };
+  long offset = argc > 1 ? voxels_offset (argv[1], size) : -1;
   FILE *f;
 
-  if (argc < 2 || (f = fopen (argv[1], "rb")) == NULL || fseek (f, -(long) (n * 4), SEEK_END) != 0 ||
+  if (offset < 0 || (f = fopen (argv[1], "rb")) == NULL || fseek (f, offset, SEEK_SET) != 0 ||
       fread (v, 4, n, f) != n)
     {
-      fprintf (stderr, "usage: float-stats-variants VOL-F32.tif [SIZE]\n");
+      fprintf (stderr, "usage: float-stats-variants VOL-F32.tif [SIZE] (an uncompressed, "
+               "contiguous SIZE^3 f32 TIFF)\n");
       return 2;
     }
   fclose (f);
@@ -266,7 +317,7 @@ main (int    argc,
     {
       float lo = INFINITY, hi = -INFINITY, scale;
       Moments m = { 0 };
-      double t[8];
+      double t[9];
 
       t[0] = cpu_s ();
       for (size_t c = 0; c < n; c += CHUNK)
@@ -295,7 +346,9 @@ main (int    argc,
       for (size_t c = 0; c < n; c += CHUNK)
         bin_with_moments_in_loop (v + c, MIN (CHUNK, n - c), lo, scale, out, spare, v[c], &m);
       t[6] = cpu_s ();
-      for (int k = 0; k < 6; k++)
+      bin_before (v, n, lo, scale, out, spare);
+      t[7] = cpu_s ();
+      for (int k = 0; k < 7; k++)
         best[k] = MIN (best[k], t[k + 1] - t[k]);
       if (m.n == 0)
         return 1;
@@ -303,8 +356,8 @@ main (int    argc,
   printf ("%zu^3 f32, one thread, CPU ms, best of 5\n", size);
   printf ("pass 1: min/max %.1f; min/max + moments (two loops per chunk) %.1f; "
           "one loop %.1f\n", best[0] * 1e3, best[1] * 1e3, best[2] * 1e3);
-  printf ("pass 2: binning %.1f; binning + moments (beside) %.1f; (inside the index loop) %.1f\n",
-          best[3] * 1e3, best[4] * 1e3, best[5] * 1e3);
+  printf ("pass 2: binning %.1f (before: %.1f); binning + moments (beside) %.1f; (inside the "
+          "index loop) %.1f\n", best[3] * 1e3, best[6] * 1e3, best[4] * 1e3, best[5] * 1e3);
   printf ("today (extent with moments, then binning) %.1f; fused (min/max, then binning with "
           "moments) %.1f\n", (best[1] + best[3]) * 1e3, (best[0] + best[4]) * 1e3);
   return 0;

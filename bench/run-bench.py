@@ -64,7 +64,9 @@ evox_labels_compute end to end on about 10^5 particles beside scipy's labelling 
 statistics.
 
     /usr/bin/python3 bench/run-bench.py --big [--size 2048] [--big-formats tiff,hdf5]
-                                        [--big-first-only] [--markdown]
+                                        [--big-moves 20] [--big-first-only] [--big-keep]
+                                        [--markdown]
+    /usr/bin/python3 bench/run-bench.py --big-clean
 
 measures opening a big volume instead (issue 17, "Open and look"): it writes a SIZE^3 u16
 volume (default 2048^3, 16 GiB) under bench/data/, one format at a time, deleted after its
@@ -76,7 +78,14 @@ when the whole volume was read, when its histograms were done, and the peak resi
 reading the same file whole, timed the same way. Before each tool the file's pages are dropped
 from the page cache (posix_fadvise DONTNEED on that file alone), so both open it cold. With
 --big-first-only Evox stops at its first preview (twice, cold each time) and no reference runs:
-for a machine where the whole volume would not fit beside other jobs.
+for a machine where the whole volume would not fit beside other jobs. After the load (unless
+--big-moves 0) the same process draws the three slices at 800x600 on llvmpipe through headless
+EGL while the z slice moves by 1 and by 100 (BIG_MOVES times each; bricked when the volume is
+beyond the GPU budget): the frame showing each new slice and the steady frames after it, with
+the target of a new slice within 100 ms (90th percentile). It prints the free disk and memory
+first and stops, writing nothing, when either is short of what the size needs (2048^3: 16.3
+GiB of disk, 18.6 GiB available); files are removed after their measurement, also when the run
+fails or is stopped (Ctrl-C, SIGTERM, SIGHUP), unless --big-keep; --big-clean removes leftovers.
 
     /usr/bin/python3 bench/run-bench.py --label-memory [--markdown]
 
@@ -155,6 +164,7 @@ import json
 import os
 import platform
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -406,22 +416,105 @@ def free_disk(path):
     return st.f_bavail * st.f_frsize
 
 
-def bench_big(binary, size, formats, first_only=False):
-    """Writes each format in turn, opens it with Evox and with the reference, deletes it; with
-    first_only, Evox stops at its first preview (twice, cold each time) and no reference runs."""
+def mem_available():
+    """MemAvailable: what the kernel can hand out without swapping (free plus reclaimable
+    page cache), in bytes."""
+    with open('/proc/meminfo') as f:
+        for line in f:
+            if line.startswith('MemAvailable:'):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+# A big file: the volume's bytes plus the TIFF's page directories or HDF5's chunk index.
+BIG_DISK_FACTOR = 1.02
+# A whole load may peak at 1.10x the volume (issue 17's target, checked in the report); the
+# frames add llvmpipe's textures (at most half the 1 GiB GPU budget in tiles, or the whole
+# volume when it is not bricked) and the reference reads in a process of its own afterwards.
+BIG_MEMORY_FACTOR = 1.10
+BIG_FRAMES_MEMORY = 1 << 30
+# The first preview alone holds 1/64 of the volume at most, plus its histograms.
+BIG_FIRST_MEMORY = 1 << 30
+
+
+def big_paths(size=None):
+    """The files --big writes under bench/data (all sizes when size is None), with their
+    temporaries."""
+    names = os.listdir(DATA_DIR) if os.path.isdir(DATA_DIR) else []
+    prefix = 'big-' if size is None else 'big-%d.' % size
+    return sorted(os.path.join(DATA_DIR, n) for n in names
+                  if n.startswith(prefix) and n.split('.')[-1] in ('tif', 'h5', 'part'))
+
+
+def remove_big_files(size=None):
+    removed = []
+    for path in big_paths(size):
+        os.unlink(path)
+        removed.append(path)
+    return removed
+
+
+def big_needs(size, formats, first_only, frames):
+    """(disk, memory) in bytes a --big run needs at once: one file at a time; the memory of the
+    largest process (a fresh file's pages are reclaimable, so they do not count)."""
+    volume_bytes = size ** 3 * 2
+    disk = volume_bytes * BIG_DISK_FACTOR
+    if first_only:
+        memory = BIG_FIRST_MEMORY
+    else:
+        memory = volume_bytes * BIG_MEMORY_FACTOR + (BIG_FRAMES_MEMORY if frames else 0)
+        if frames and volume_bytes <= BIG_FRAMES_MEMORY:
+            memory += volume_bytes
+    return disk, memory
+
+
+def check_big_room(size, formats, first_only, frames, keep):
+    """Prints the free disk and memory against what the run needs; exits when either is short,
+    before anything is written."""
     os.makedirs(DATA_DIR, exist_ok=True)
+    disk_need, memory_need = big_needs(size, formats, first_only, frames)
+    # A file kept from an earlier run with --big-keep is used again, not written beside itself.
+    kept = sum(os.path.getsize(p) for p in big_paths(size) if not p.endswith('.part'))
+    disk, memory = free_disk(DATA_DIR) + (kept if keep else 0), mem_available()
+    log('--big at %d^3 u16 (%.1f GiB a file, %s): free disk under %s %.1f GiB (needs %.1f), '
+        'available memory %.1f GiB (needs %.1f)'
+        % (size, size ** 3 * 2 / 2 ** 30, ', '.join(formats), os.path.relpath(DATA_DIR),
+           disk / 2 ** 30, disk_need / 2 ** 30, memory / 2 ** 30, memory_need / 2 ** 30))
+    short = []
+    if disk < disk_need:
+        short.append('%.1f GiB of free disk under %s (it has %.1f)'
+                     % (disk_need / 2 ** 30, DATA_DIR, disk / 2 ** 30))
+    if memory < memory_need:
+        short.append('%.1f GiB of available memory (MemAvailable is %.1f; other jobs hold the '
+                     'rest, or try --big-first-only)' % (memory_need / 2 ** 30, memory / 2 ** 30))
+    if short:
+        sys.exit('run-bench.py: --big --size %d needs %s' % (size, ' and '.join(short)))
+
+
+def big_file_ok(fmt, size, path):
+    """A file kept by --big-keep is reused only when it is whole: the right size on disk."""
+    if not os.path.exists(path):
+        return False
+    return os.path.getsize(path) >= size ** 3 * 2
+
+
+def bench_big(binary, size, formats, first_only=False, moves=20, keep=False):
+    """Writes each format in turn, opens it with Evox (then times its slices, moves > 0) and
+    with the reference, deletes it unless keep; with first_only, Evox stops at its first preview
+    (twice, cold each time) and no reference runs."""
     results = []
     volume_bytes = size ** 3 * 2
     for fmt in formats:
         path = os.path.join(DATA_DIR, 'big-%d.%s' % (size, 'tif' if fmt == 'tiff' else 'h5'))
-        if free_disk(DATA_DIR) < volume_bytes * 1.1:
-            sys.exit('run-bench.py: --big needs %.1f GiB free under %s'
-                     % (volume_bytes * 1.1 / 2 ** 30, DATA_DIR))
         try:
-            log('writing %s (%d^3 u16, %.1f GiB)' % (path, size, volume_bytes / 2 ** 30))
-            t0 = time.perf_counter()
-            write_big(fmt, size, path)
-            write_s = time.perf_counter() - t0
+            write_s = None
+            if keep and big_file_ok(fmt, size, path):
+                log('using %s, kept from an earlier --big-keep run' % path)
+            else:
+                log('writing %s (%d^3 u16, %.1f GiB)' % (path, size, volume_bytes / 2 ** 30))
+                t0 = time.perf_counter()
+                write_big(fmt, size, path)
+                write_s = time.perf_counter() - t0
             if first_only:
                 runs = []
                 for _ in range(2):
@@ -431,17 +524,26 @@ def bench_big(binary, size, formats, first_only=False):
                 results.append({'format': fmt, 'size': size, 'write_s': write_s, 'first': runs})
                 continue
             evict(path)
-            evox = evox_bench(binary, 'big-load', path)['big-load'][0]
+            records = evox_bench(binary, 'big-load', '--slice-moves', moves, path,
+                                 env=SOFTWARE_GL if moves > 0 else None)
             evict(path)
             ref = subprocess.run([sys.executable, __file__, '--big-reference', path],
                                  stdout=subprocess.PIPE, text=True, check=True)
-            results.append({'format': fmt, 'size': size, 'write_s': write_s, 'evox': evox,
+            results.append({'format': fmt, 'size': size, 'write_s': write_s,
+                            'evox': records['big-load'][0],
+                            'frames': records.get('big-frames', []),
                             'ref': json.loads(ref.stdout)})
         finally:
-            for p in (path, path + '.part'):
+            for p in ([] if keep else [path]) + [path + '.part']:
                 if os.path.exists(p):
                     os.unlink(p)
     return results
+
+
+def on_signal(signum, frame):
+    """SIGTERM and SIGHUP end the run as Ctrl-C does, so the big files are removed on the way
+    out (the finally blocks run)."""
+    raise KeyboardInterrupt
 
 
 def big_report(results, binary, argv, markdown, loads):
@@ -456,8 +558,11 @@ def big_report(results, binary, argv, markdown, loads):
         lines.append('- each file read cold by each tool (its pages dropped from the page cache '
                      'with posix_fadvise before each); '
                      'Evox = evox-bench big-load: evox_volume_load_with with automatic previews, '
-                     'then the statistics and fine histograms; peak = VmHWM over the volume\'s '
-                     'bytes (the reference: its own process, VmHWM over the array\'s bytes)')
+                     'then the statistics and fine histograms ("with histograms": when the exact '
+                     'histogram is there); peak = VmHWM over the volume\'s '
+                     'bytes (the reference: its own process, VmHWM over the array\'s bytes); '
+                     'frames: the same process afterwards, the three slices at 800x600 '
+                     '(evox-bench big-load --slice-moves)')
         lines.append('')
     if results and 'first' in results[0]:
         lines.append('| file | first preview, cold (two runs) | stride | peak then | target |')
@@ -490,7 +595,46 @@ def big_report(results, binary, argv, markdown, loads):
                         int(e['bytes']) / 2 ** 30, first, previews, float(e['read_s']),
                         float(e['total_s']), peak, ref['seconds'], ref['tool'], ref_peak,
                         float(e['read_s']) / ref['seconds'], 'pass' if ok else 'FAIL'))
+    if any(r.get('frames') for r in results):
+        lines.extend(big_frames_rows(results))
     return '\n'.join(lines)
+
+
+# "Interactive" for issue 17's slices: the frame that shows a new slice, 90th percentile of the
+# moves, within 100 ms (ten new slices a second while a slider is dragged).
+NEW_SLICE_MS = 100.0
+
+
+def big_frames_rows(results):
+    """The frames table: the loaded volume's three slices at 800x600 on llvmpipe (evox-bench
+    big-load --slice-moves), the z slice moved by 1 and by 100."""
+    lines = ['',
+             '| file | bricked | first frame (upload) | z by 1: new slice median / p90 / max '
+             '| steady | z by 100: new slice median / p90 / max | steady | peak with the '
+             'frames | target (new slice p90 <= %.0f ms) |' % NEW_SLICE_MS,
+             '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+    for r in results:
+        frames = {int(f['step']): f for f in r.get('frames', [])}
+        if not frames:
+            continue
+        one, hundred = frames[1], frames[100]
+        ok = all(float(f['new_p90_ms']) <= NEW_SLICE_MS for f in (one, hundred))
+        lines.append('| %d^3 u16 %s, %s moves | %s | %.0f ms | %s | %.1f ms | %s | %.1f ms | '
+                     '%.3fx | %s |'
+                     % (r['size'], 'TIFF' if r['format'] == 'tiff' else 'HDF5', one['moves'],
+                        'yes' if one['bricked'] == '1' else 'no', float(one['first_frame_ms']),
+                        ' / '.join('%.1f' % float(one[k]) for k in
+                                   ('new_median_ms', 'new_p90_ms', 'new_max_ms')) + ' ms',
+                        float(one['steady_median_ms']),
+                        ' / '.join('%.1f' % float(hundred[k]) for k in
+                                   ('new_median_ms', 'new_p90_ms', 'new_max_ms')) + ' ms',
+                        float(hundred['steady_median_ms']),
+                        float(hundred['peak_over_volume']), 'pass' if ok else 'FAIL'))
+    lines.append('')
+    lines.append('GL: %s (LIBGL_ALWAYS_SOFTWARE=1), headless EGL; the peak with the frames '
+                 'includes llvmpipe\'s copies of what was uploaded.'
+                 % results[0]['frames'][0]['gl_renderer'].replace('_', ' '))
+    return lines
 
 
 def reference_rss(path):
@@ -1123,11 +1267,12 @@ AZIMUTH_STEP_DEG = 0.5
 XVFB_SERVER_ARGS = '-screen 0 1280x1024x24'
 
 
+SOFTWARE_GL = {'LIBGL_ALWAYS_SOFTWARE': '1', 'GALLIUM_DRIVER': 'llvmpipe'}
+
+
 def software_gl_env():
     """Mesa's llvmpipe for every GL user in this run, whatever the machine has."""
-    env = dict(os.environ)
-    env['LIBGL_ALWAYS_SOFTWARE'] = '1'
-    env['GALLIUM_DRIVER'] = 'llvmpipe'
+    env = dict(os.environ, **SOFTWARE_GL)
     env.pop('WAYLAND_DISPLAY', None)
     return env
 
@@ -1384,6 +1529,14 @@ def reconstruct_report(binary, args):
                         args.regenerate, args.markdown, sys.argv)
 
 
+def tortuosity_sizes(text):
+    """--tortuosity-size: comma-separated edges of at least 8 (ValueError otherwise)."""
+    sizes = [int(v) for v in str(text).split(',') if v.strip()]
+    if not sizes or min(sizes) < 8:
+        raise ValueError('sizes must be at least 8: %s' % text)
+    return sizes
+
+
 def tortuosity_report(args):
     """bench/tortuosity_ref.py's tortuosity beside scipy's cg through this script's options;
     the binary is evox-bench-tortuosity (beside evox-bench)."""
@@ -1397,8 +1550,9 @@ def tortuosity_report(args):
         sys.exit('run-bench.py: no %s; build it with `ninja -C build '
                  'bench/evox-bench-tortuosity` or pass its path' % binary)
     return tortuosity_ref.run(sys.modules[__name__], binary, args.runs, args.threads,
-                              args.tortuosity_size, args.tortuosity_axis, args.tolerance,
-                              args.regenerate, args.markdown, sys.argv)
+                              tortuosity_sizes(args.tortuosity_size),
+                              args.tortuosity_axis, args.tolerance, args.regenerate,
+                              args.markdown, sys.argv, cap_ratio=args.scipy_cap_ratio)
 
 
 def align_report(binary, args):
@@ -2157,8 +2311,12 @@ def main():
     parser.add_argument('--tortuosity', action='store_true',
                         help='tortuosity factor of a pore phase beside scipy.sparse.linalg.cg '
                         'instead (bench/tortuosity_ref.py; binary: evox-bench-tortuosity)')
-    parser.add_argument('--tortuosity-size', type=int, default=500,
-                        help='edge of the generated volume (--tortuosity; default 500)')
+    parser.add_argument('--tortuosity-size', default='256,500',
+                        help='edges of the generated sponges, comma-separated (--tortuosity; '
+                        'default 256,500)')
+    parser.add_argument('--scipy-cap-ratio', type=float, default=20.0,
+                        help='stop scipy on sponges beyond 256^3 once it has taken this many '
+                        'times Evox\'s time, giving a lower bound (--tortuosity; 0: never)')
     parser.add_argument('--tortuosity-axis', choices=('x', 'y', 'z'), default='z',
                         help='flow axis (--tortuosity; default z)')
     parser.add_argument('--tolerance', type=float, default=1e-6,
@@ -2190,6 +2348,14 @@ def main():
                         help='comma-separated: tiff, hdf5 (--big)')
     parser.add_argument('--big-first-only', action='store_true',
                         help='stop at the first preview (--big): where the volume would not fit')
+    parser.add_argument('--big-moves', type=int, default=20,
+                        help='slice moves timed after the load, each of 1 and 100 (--big; '
+                        '0: no frames)')
+    parser.add_argument('--big-keep', action='store_true',
+                        help='keep the big files under bench/data, and use kept ones again '
+                        '(--big; remove them with --big-clean)')
+    parser.add_argument('--big-clean', action='store_true',
+                        help='remove the files --big left under bench/data, and stop')
     parser.add_argument('--big-reference', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--vtk-render', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--volume-render', action='store_true',
@@ -2212,13 +2378,29 @@ def main():
     if args.big_reference:
         big_reference(args.big_reference)
         return
+    if args.big_clean:
+        for path in remove_big_files():
+            log('removed %s' % path)
+        return
     if args.big:
         formats = args.big_formats.split(',')
         if any(f not in ('tiff', 'hdf5') for f in formats) or args.size is not None and args.size < 8:
             parser.error('--big-formats takes tiff and hdf5; --size must be at least 8')
+        if args.big_moves < 0:
+            parser.error('--big-moves must be at least 0')
+        size = args.size or 2048
         binary = find_binary(args.binary)
+        check_big_room(size, formats, args.big_first_only, args.big_moves > 0, args.big_keep)
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGHUP, on_signal)
         load_before = load_average()
-        results = bench_big(binary, args.size or 2048, formats, args.big_first_only)
+        try:
+            results = bench_big(binary, size, formats, args.big_first_only, args.big_moves,
+                                args.big_keep)
+        except KeyboardInterrupt:
+            log('run-bench.py: interrupted; the big files it wrote are removed%s'
+                % (' (but for kept ones)' if args.big_keep else ''))
+            sys.exit(130)
         print(big_report(results, binary, sys.argv, args.markdown, (load_before, load_average())))
         return
     if args.vtk_render:
@@ -2234,8 +2416,12 @@ def main():
         parser.error('--size must be at least 8')
 
     if args.tortuosity:
-        if args.threads < 1 or args.tortuosity_size < 8 or not 0 < args.tolerance < 1:
-            parser.error('--threads must be at least 1, --tortuosity-size at least 8, '
+        try:
+            sizes_ok = bool(tortuosity_sizes(args.tortuosity_size))
+        except ValueError:
+            sizes_ok = False
+        if args.threads < 1 or not sizes_ok or not 0 < args.tolerance < 1:
+            parser.error('--threads must be at least 1, --tortuosity-size edges at least 8, '
                          '--tolerance in (0, 1)')
         print(tortuosity_report(args))
         return

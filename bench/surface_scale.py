@@ -14,7 +14,9 @@ surfaces, painted only into pore). The case is the active material's phase surfa
 
 evox-bench-surface (bench/evox-bench-surface.c) loads it, then in one process:
   1. builds the phase surface with max_triangles = BUDGET, unsmoothed and (in a second run)
-     smoothed as the window's default is (evox_isosurface_build, what the
+     smoothed as the window's default is, then (in two more runs) the level surface at 42.5
+     (every voxel of active material or binder inside) the same two ways
+     (evox_isosurface_build, what the
      window's surface row and `evox isosurface --max-triangles` run), timed, with VmHWM before
      and after (the difference is the extra memory of the build);
   2. builds the full-resolution surface (max_triangles 0), writes it as binary PLY (timed, MB/s)
@@ -44,6 +46,8 @@ SOURCE_ROOT = os.path.dirname(HERE)
 DATA_DIR = os.path.join(HERE, 'data')
 SEED = 20261206
 POINTS = 200000
+# The level surface's level: voxels >= LEVEL (active material 85 and binder 170) inside.
+LEVEL = 42.5
 
 
 def log(message):
@@ -158,17 +162,20 @@ def find_binary(given):
     return os.path.abspath(path)
 
 
-def evox_case(binary, size, budget, points, env, regenerate, smooth=False):
+def evox_case(binary, size, budget, points, env, regenerate, smooth=False, level=False):
+    """The phase 85:85, or with level the level surface at LEVEL (active material and binder
+    against pore)."""
     path = ensure_volume(size, regenerate)
     full_ply = os.path.join(DATA_DIR, 'spheres-%d-full.ply' % size)
     simple_ply = os.path.join(DATA_DIR, 'spheres-%d-budget.ply' % size)
-    log('evox-bench-surface on %s, budget %d%s' % (path, budget, ', smoothed' if smooth else ''))
-    text = subprocess.run([binary, 'surface-smooth' if smooth else 'surface', path, '85', '85',
-                           str(budget), full_ply,
+    mode = ('level' if level else 'surface') + ('-smooth' if smooth else '')
+    values = [str(LEVEL), '-'] if level else ['85', '85']
+    log('evox-bench-surface %s on %s, budget %d' % (mode, path, budget))
+    text = subprocess.run([binary, mode, path] + values + [str(budget), full_ply,
                            simple_ply, os.path.join(DATA_DIR, 'dd.bin'), str(points)],
                           check=True, capture_output=True, text=True, env=env).stdout
     result = dict(parse(line) for line in text.splitlines() if line.strip())
-    result.update(size=size, budget=budget, full_ply=full_ply, smooth=smooth)
+    result.update(size=size, budget=budget, full_ply=full_ply, smooth=smooth, level=level)
     return result
 
 
@@ -178,7 +185,10 @@ def run(binary, size, budget, points, threads, with_vtk, vtk_size, method, regen
     quadric decimation of the 500^3 surface's 40 million triangles grew past 20 GiB here."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     results = [evox_case(binary, size, budget, points, env, regenerate),
-               evox_case(binary, size, budget, points, env, regenerate, smooth=True)]
+               evox_case(binary, size, budget, points, env, regenerate, smooth=True),
+               evox_case(binary, size, budget, points, env, regenerate, level=True),
+               evox_case(binary, size, budget, points, env, regenerate, smooth=True,
+                         level=True)]
     if with_vtk:
         small_budget = int(round(budget * (vtk_size / float(size)) ** 3))
         r = evox_case(binary, vtk_size, small_budget, points, env, regenerate)
@@ -198,7 +208,7 @@ def run(binary, size, budget, points, threads, with_vtk, vtk_size, method, regen
 
 def rows(r):
     b, f, e = r['build'], r['full'], r['evox']
-    smooth = ', smoothed' if r['smooth'] else ''
+    smooth = (', level %g' % LEVEL if r['level'] else '') + (', smoothed' if r['smooth'] else '')
     out = ['| %d^3 | Evox full surface%s | %s | %s s | | | | | | |'
            % (r['size'], smooth, f['triangles'], f['seconds']),
            '| %d^3 | Evox within %d%s | %s | %s s | %.0f MiB | %+.2f%% | %+.3f%% | %s px | '
@@ -225,7 +235,8 @@ def report(results, argv, markdown):
     if markdown:
         out.append('## surfaces at scale (issue 17)\n')
         out.append('Command (from the source root): `/usr/bin/python3 %s`\n' % ' '.join(argv))
-    out.append('- volumes: bench/data/spheres-SIZE.tif (u8 packing of spheres), phase 85:85, '
+    out.append('- volumes: bench/data/spheres-SIZE.tif (u8 packing of spheres), phase 85:85 '
+               'or level %g, ' % LEVEL +
                '%s threads' % results[0]['build']['threads'])
     out.append('')
     out.append('| volume | surface | triangles | time | extra memory (VmHWM - VmRSS before) | '
@@ -236,7 +247,7 @@ def report(results, argv, markdown):
         out.extend(rows(r))
     out.append('')
     for r in results:
-        if r['smooth']:
+        if r['smooth'] or r['level']:
             continue
         p = r['ply']
         out.append('- %d^3: PLY of the full surface, %s bytes in %s s (%s MB/s); the same bytes '
@@ -245,6 +256,10 @@ def report(results, argv, markdown):
                       p['dd_mb_s'], float(p['mb_s']) / float(p['dd_mb_s'])))
     out.append('- Smoothed: the mask blurred by a Gaussian of one voxel first, as the window '
                'does by default (its Smooth switch); the full surface is then the smoothed one.')
+    out.append('- Level %g: the level surface of the values (inside: v >= %g, active material '
+               'and binder against pore), interpolated and closed on the border voxels\' '
+               'centres; smoothed, the values (as f32) blurred by the same Gaussian first.'
+               % (LEVEL, LEVEL))
     out.append('- Distances in voxels between %s points sampled uniformly by area on each mesh '
                'and the other mesh (exact point-triangle distances); Hausdorff is the larger of '
                'the two maxima. Time and memory of Evox: `evox_isosurface_build` with '

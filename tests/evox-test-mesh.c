@@ -688,6 +688,27 @@ evox_test_mesh_volume (const EvoxTestMesh *mesh)
   return volume;
 }
 
+/* The squared distance from q to the segment a-b (a point when a = b). */
+static double
+segment_d2 (const double  q[3],
+            const float  *a,
+            const float  *b)
+{
+  double ab[3], aq[3], len2 = 0.0, t = 0.0, d2 = 0.0;
+
+  for (guint k = 0; k < 3; k++)
+    {
+      ab[k] = (double) b[k] - a[k];
+      aq[k] = q[k] - a[k];
+      len2 += ab[k] * ab[k];
+      t += ab[k] * aq[k];
+    }
+  t = len2 > 0.0 ? CLAMP (t / len2, 0.0, 1.0) : 0.0;
+  for (guint k = 0; k < 3; k++)
+    d2 += (aq[k] - t * ab[k]) * (aq[k] - t * ab[k]);
+  return d2;
+}
+
 /* Squared distance from q to triangle abc (the closest point by regions, as in Ericson's
  * Real-Time Collision Detection, 5.1.5). */
 double
@@ -713,6 +734,14 @@ evox_test_point_triangle_d2 (const double  q[3],
       d5 += ab[k] * cp[k];
       d6 += ac[k] * cp[k];
     }
+  /* A degenerate triangle (flying edges' caps put two vertices on one voxel centre at the
+   * volume's edges) has no inside, and the divisions below would be 0 / 0: the nearest point is
+   * on one of its sides. */
+  x[0] = ab[1] * ac[2] - ab[2] * ac[1];
+  x[1] = ab[2] * ac[0] - ab[0] * ac[2];
+  x[2] = ab[0] * ac[1] - ab[1] * ac[0];
+  if (x[0] * x[0] + x[1] * x[1] + x[2] * x[2] == 0.0)
+    return MIN (segment_d2 (q, a, b), MIN (segment_d2 (q, b, c), segment_d2 (q, c, a)));
   if (d1 <= 0 && d2 <= 0)
     return ap[0] * ap[0] + ap[1] * ap[1] + ap[2] * ap[2];
   if (d3 >= 0 && d4 <= d3)

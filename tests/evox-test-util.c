@@ -325,3 +325,26 @@ evox_test_press_ctrl_c (gpointer user_data)
   /* to the process, as a terminal sends it (raise() would aim at this one thread) */
   kill (getpid (), SIGINT);
 }
+
+char *
+evox_test_read_text (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_no_error (error);
+  return text;
+}
+
+void
+evox_test_assert_same_file (const char *a,
+                            const char *b)
+{
+  g_autofree char *ta = NULL, *tb = NULL;
+  gsize la, lb;
+
+  g_assert_true (g_file_get_contents (a, &ta, &la, NULL));
+  g_assert_true (g_file_get_contents (b, &tb, &lb, NULL));
+  g_assert_cmpmem (ta, la, tb, lb);
+}

@@ -78,6 +78,12 @@ void        evox_test_assert_refused  (const EvoxTestRun *run,
                                        int                status,
                                        const char        *text);
 
+/* The whole file as text, asserted readable. */
+char       *evox_test_read_text         (const char *path);
+/* The two files hold the same bytes. */
+void        evox_test_assert_same_file  (const char *a,
+                                         const char *b);
+
 /* Lines of a CSV text (blank ones skipped), each split at commas: the Evox writers quote
  * nothing in what the tests give them. The text must end with '\n', as every writer's does. */
 GPtrArray *evox_test_csv_parse (const char *text);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "evox-loader.h"
+#include "evox-percolation.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
 
@@ -103,30 +104,6 @@ copy_sample (const char *src,
       g_assert_no_error (error);
     }
   return paths;
-}
-
-static char *
-read_text (const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  char *text = NULL;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
-  g_assert_no_error (error);
-  return text;
-}
-
-static void
-assert_same_file (const char *a,
-                  const char *b)
-{
-  g_autofree char *ta = NULL, *tb = NULL;
-  gsize la, lb;
-
-  g_assert_true (g_file_get_contents (a, &ta, &la, NULL));
-  g_assert_true (g_file_get_contents (b, &tb, &lb, NULL));
-  g_assert_cmpuint (la, ==, lb);
-  g_assert_true (memcmp (ta, tb, la) == 0);
 }
 
 /* Field c of row r of evox_test_csv_parse's rows. */
@@ -229,8 +206,8 @@ test_segment (void)
       g_autofree char *f = out_file (outdir, name, "fractions.csv");
       g_autofree char *p = out_file (outdir, name, "particles.csv");
 
-      assert_same_file (f, fractions);
-      assert_same_file (p, particles);
+      evox_test_assert_same_file (f, fractions);
+      evox_test_assert_same_file (p, particles);
     }
 
   make_values (values);
@@ -300,8 +277,8 @@ test_failing_sample (void)
   }
   f1 = out_file (outdir, "copy1", "fractions.csv");
   f2 = out_file (outdir, "copy2", "fractions.csv");
-  assert_same_file (f1, fractions);
-  assert_same_file (f2, fractions);
+  evox_test_assert_same_file (f1, fractions);
+  evox_test_assert_same_file (f2, fractions);
   missing_dir = g_build_filename (outdir, "missing", NULL);
   broken_dir = g_build_filename (outdir, "broken", NULL);
   g_assert_false (g_file_test (missing_dir, G_FILE_TEST_EXISTS));
@@ -400,16 +377,16 @@ test_jobs (void)
       g_autofree char *a = g_build_filename (out1, names[i], NULL);
       g_autofree char *b = g_build_filename (out2, names[i], NULL);
 
-      assert_same_file (a, b);
+      evox_test_assert_same_file (a, b);
     }
   {
     g_autofree char *p = out_file (out2, "copy2", "particles.csv");
     g_autofree char *s = out_file (out2, "copy2", "surface-1.ply");
 
-    assert_same_file (p, particles);
+    evox_test_assert_same_file (p, particles);
     /* The window's surface of the phase, in the phase's colour as evox isosurface --color
      * wrote it. */
-    assert_same_file (s, ply);
+    evox_test_assert_same_file (s, ply);
   }
 
   /* Cluster sizes: those of the direct command's label volume, counted here. */
@@ -441,6 +418,72 @@ test_jobs (void)
                                        "cluster 1 voxels,cluster 2 voxels,cluster 3 voxels");
     for (guint id = 1; id <= 3; id++)
       g_assert_cmpfloat (evox_test_csv_double (rows, 2, 5 + id), ==, sizes[id]);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A session holding the Metrics page's percolation overlay (clusters whose info says
+ * source = percolation, with the phase's channel, ranges, axis and connectivity, as the window
+ * saves it): apply makes the three classes again by a labelling, and clusters.csv counts the
+ * voxels of each class as evox_percolation_compute finds them on the same mask (the library's
+ * classes are checked against a flood fill in test-metrics-thickness). */
+static void
+test_percolation_overlay (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *sample = write_sample (dir);
+  g_autofree char *session = g_build_filename (dir, "s.evox", NULL);
+  g_autofree char *outdir = g_build_filename (dir, "out", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (EvoxPercolation) percolation = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) copies = NULL;
+  g_autofree guint8 *mask = g_new (guint8, NX * NY * NZ);
+  g_autofree guint8 *values = g_new (guint8, NX * NY * NZ);
+  JsonObject *root, *clusters, *info;
+
+  {
+    g_auto (Run) run = evox ("segment", sample, "--phase", "Solid=101:255", "--session",
+                             session, NULL);
+    assert_ok (&run);
+  }
+  g_assert_true (json_parser_load_from_file (parser, session, &error));
+  root = json_node_get_object (json_parser_get_root (parser));
+  clusters = json_object_new ();
+  info = json_object_new ();
+  json_object_set_string_member (info, "source", "percolation");
+  json_object_set_string_member (info, "percolation.axis", "x");
+  json_object_set_string_member (info, "percolation.channel", "0");
+  json_object_set_string_member (info, "percolation.ranges", "101:255");
+  json_object_set_string_member (info, "percolation.connectivity", "6");
+  json_object_set_int_member (clusters, "k", 3);
+  json_object_set_object_member (clusters, "info", info);
+  json_object_set_array_member (clusters, "clusters", json_array_new ());
+  json_object_set_object_member (root, "clusters", clusters);
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  g_assert_true (json_generator_to_file (generator, session, &error));
+
+  copies = copy_sample (sample, dir, 1);
+  {
+    g_auto (Run) run = evox ("apply", session, copies[0], "--outdir", outdir, NULL);
+    assert_ok (&run);
+  }
+  make_values (values);
+  for (gsize i = 0; i < NX * NY * NZ; i++)
+    mask[i] = values[i] >= 101;
+  percolation = evox_percolation_compute (mask, (const gsize[3]) { NX, NY, NZ },
+                                          EVOX_CONNECTIVITY_6, NULL, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *path = out_file (outdir, "copy1", "clusters.csv");
+    g_autoptr (GPtrArray) rows = evox_test_csv_read (path);
+
+    evox_test_csv_assert_header (rows, "cluster,name,voxels,fraction");
+    g_assert_cmpuint (rows->len, ==, 4);
+    g_assert_cmpstr (((GStrv) rows->pdata[1])[1], ==, "Connected to both faces (x)");
+    for (guint id = 1; id <= 3; id++)
+      g_assert_cmpfloat (evox_test_csv_double (rows, id, 2), ==, percolation->voxels[0][id]);
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
@@ -483,7 +526,7 @@ test_force (void)
 
     evox_test_assert_refused (&run, 1, "fractions.csv");
   }
-  before = read_text (fractions);
+  before = evox_test_read_text (fractions);
   g_assert_cmpstr (before, ==, "mine\n");
   g_assert_false (g_file_test (summary, G_FILE_TEST_EXISTS));
   {
@@ -491,7 +534,7 @@ test_force (void)
     g_autofree char *after = NULL;
 
     assert_ok (&run);
-    after = read_text (fractions);
+    after = evox_test_read_text (fractions);
     g_assert_true (g_str_has_prefix (after, "phase,lo,hi,voxels,fraction"));
   }
   /* --session itself is an output: refused when it exists. */
@@ -579,7 +622,7 @@ test_electrode (void)
       g_autofree char *name = g_strdup_printf ("copy%u", i + 1);
       g_autofree char *f = out_file (outdir, name, "fractions.csv");
 
-      assert_same_file (f, fractions);
+      evox_test_assert_same_file (f, fractions);
     }
   volume = evox_volume_load (source, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -631,7 +674,7 @@ test_ssrm (void)
     assert_ok (&run);
   }
   applied = out_file (outdir, "other", "fractions.csv");
-  assert_same_file (applied, fractions);
+  evox_test_assert_same_file (applied, fractions);
   {
     g_autoptr (GPtrArray) rows = evox_test_csv_read (applied);
 
@@ -681,7 +724,7 @@ test_same_name (void)
     {
       g_autofree char *f = out_file (outdir, folders[i], "fractions.csv");
 
-      assert_same_file (f, fractions);
+      evox_test_assert_same_file (f, fractions);
     }
   g_assert_true (g_file_test (summary, G_FILE_TEST_IS_REGULAR));
   rows = evox_test_csv_read (summary);
@@ -735,7 +778,7 @@ test_render (void)
     assert_ok (&run);
   }
   applied = out_file (outdir, "copy1", "fractions.csv");
-  assert_same_file (applied, fractions);
+  evox_test_assert_same_file (applied, fractions);
   /* Clusters read from a label file cannot be made again: refused with --session. */
   {
     g_auto (Run) run = evox ("render", sample, "-o", png, "--clusters", sample, "--session",
@@ -760,5 +803,6 @@ main (int    argc,
   g_test_add_func ("/Evox/ApplyCli/render", test_render);
   g_test_add_func ("/Evox/ApplyCli/electrode", test_electrode);
   g_test_add_func ("/Evox/ApplyCli/ssrm", test_ssrm);
+  g_test_add_func ("/Evox/ApplyCli/percolation-overlay", test_percolation_overlay);
   return g_test_run ();
 }

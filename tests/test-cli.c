@@ -1,5 +1,7 @@
 /* test-cli.c: the `evox` command line run as a user would, checked against brute force. */
 /* SPDX-License-Identifier: BSD-3-Clause */
+/* posix_openpt () and friends, for the terminal's progress line. */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -7,7 +9,9 @@
 #include <math.h>
 #include <string.h>
 #include <tiffio.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -3583,6 +3587,112 @@ test_isosurface_bad_input (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+typedef struct
+{
+  int      master;
+  GString *text;
+} PtyReader;
+
+static gpointer
+pty_read (gpointer data)
+{
+  PtyReader *reader = data;
+  char buffer[4096];
+  gssize n;
+
+  /* Until every slave end is closed: EIO on Linux, 0 elsewhere. */
+  while ((n = read (reader->master, buffer, sizeof buffer)) > 0)
+    g_string_append_len (reader->text, buffer, n);
+  return NULL;
+}
+
+/* The slave end the child's stderr becomes (spawn setups get no data). */
+static int pty_slave = -1;
+
+static void
+stderr_to_pty (gpointer user_data)
+{
+  dup2 (pty_slave, STDERR_FILENO);
+}
+
+static Run
+evox_with_setup (GSpawnChildSetupFunc  setup,
+                 const char           *first,
+                 ...)
+{
+  va_list ap;
+  Run run;
+
+  va_start (ap, first);
+  run = evox_test_run_evox_va (NULL, setup, NULL, first, ap);
+  va_end (ap);
+  return run;
+}
+
+/* On a terminal `evox isosurface` shows its progress on stderr, as the window's row does: the
+ * stage and its percentage, redrawn in place every 0.2 s (\r, erase line), then erased; stdout
+ * holds the figures as off a terminal. The child's stderr is a pseudo-terminal, read by a
+ * thread so that the child never waits on a full buffer. The smoothed binder of
+ * electrode.tiff within 100,000 triangles (over a second on these machines: several lines;
+ * a faster one may show fewer, so every line is checked, and the final erase always). */
+static void
+test_isosurface_progress (void)
+{
+  g_autofree char *tomo = evox_test_data_path ("tomo/electrode.tiff");
+  g_autofree char *dir = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) redraws = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  PtyReader reader;
+  GThread *thread;
+  int master, slave;
+  guint n_lines = 0;
+
+  if (tomo == NULL)
+    return;
+  master = posix_openpt (O_RDWR | O_NOCTTY);
+  g_assert_cmpint (master, >=, 0);
+  g_assert_cmpint (grantpt (master), ==, 0);
+  g_assert_cmpint (unlockpt (master), ==, 0);
+  slave = open (ptsname (master), O_RDWR | O_NOCTTY);
+  g_assert_cmpint (slave, >=, 0);
+  pty_slave = slave;
+  reader = (PtyReader) { master, text };
+  thread = g_thread_new ("pty", pty_read, &reader);
+  dir = evox_test_tmpdir_new ();
+  out = g_build_filename (dir, "cbd.ply", NULL);
+  {
+    g_auto(Run) run = evox_with_setup (stderr_to_pty, "isosurface", tomo, "--phase", "170:170",
+                                       "--smooth", "--max-triangles", "100000", "-o", out,
+                                       NULL);
+    IsoOutput o;
+
+    close (slave);
+    g_thread_join (thread);
+    close (master);
+    assert_done (&run);
+    o = parse_iso_output (run.out);
+    g_assert_cmpuint (o.triangles, <=, 100000);
+    g_assert_cmpuint (o.full_triangles, >, 100000);
+  }
+
+  /* "\r\033[K" before every redraw and at the end, nothing else. */
+  g_assert_true (g_str_has_suffix (text->str, "\r\033[K"));
+  redraws = g_strsplit (text->str, "\r\033[K", -1);
+  for (guint i = 0; redraws[i] != NULL; i++)
+    {
+      g_autoptr(GRegex) line = g_regex_new ("^[A-Z][a-z ]+ +[0-9]{1,3}%$", 0, 0, NULL);
+
+      if (redraws[i][0] == '\0')
+        continue;
+      g_assert_true (g_regex_match (line, redraws[i], 0, NULL));
+      n_lines++;
+    }
+  g_test_message ("%u progress lines, the last: %s", n_lines,
+                  n_lines > 0 ? redraws[g_strv_length (redraws) - 2] : "none");
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* electrode.tiff: the carbon-binder phase (170) gives a closed surface. */
 static void
 test_isosurface_real (void)
@@ -3912,5 +4022,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Cli/isosurface/labels", test_isosurface_labels);
   g_test_add_func ("/Evox/Cli/isosurface/bad-input", test_isosurface_bad_input);
   g_test_add_func ("/Evox/Cli/isosurface/real", test_isosurface_real);
+  g_test_add_func ("/Evox/Cli/isosurface/progress", test_isosurface_progress);
   return g_test_run ();
 }

@@ -2,7 +2,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
+#include <float.h>
 #include <math.h>
+#include <string.h>
 
 #include "evox-histogram.h"
 #include "evox-volume.h"
@@ -475,6 +477,139 @@ test_f32_constant (void)
   g_assert_cmpuint (evox_fine_histogram_get_n_nonfinite (fine), ==, ne);
 }
 
+/* The bin of one f32 value as a plain scalar loop computes it, in float arithmetic as the kernel
+ * defines it: (v - lo) * scale, clamped to [0, n_bins - 1], truncated; non-finite values go to
+ * the extra bin n_bins. */
+static guint
+scalar_bin (float v,
+            float lo,
+            float scale)
+{
+  float t;
+
+  if (!isfinite (v))
+    return 65536;
+  t = (v - lo) * scale;
+  if (!(t > 0.0f))
+    return 0;
+  return t < 65535.0f ? (guint) t : 65535;
+}
+
+/* Values a vectorised kernel could get wrong: NaNs of both signs and several payloads,
+ * infinities, denormals, signed zeros, both ends and their neighbours, values on bin edges (in
+ * float and in double arithmetic) and beside them, then random values. */
+static void
+fill_awkward (float  *v,
+              gsize   n,
+              float   min,
+              float   max,
+              guint32 seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  const guint32 nan_bits[] = { 0x7fc00000, 0xffc00000, 0x7f800001, 0x7fbfffff, 0xffffffff };
+  double width = ((double) max - min) / 65536;
+  gsize i = 0;
+
+  v[i++] = min;
+  v[i++] = max;
+  v[i++] = nextafterf (max, -INFINITY);
+  v[i++] = nextafterf (min, INFINITY);
+  v[i++] = INFINITY;
+  v[i++] = -INFINITY;
+  for (guint k = 0; k < G_N_ELEMENTS (nan_bits); k++)
+    memcpy (&v[i++], &nan_bits[k], sizeof (float));
+  for (float d = 1.4e-45f; d < 2e-38f; d *= 7.0f)
+    {
+      v[i++] = d;
+      v[i++] = -d;
+    }
+  v[i++] = 0.0f;
+  v[i++] = -0.0f;
+  while (i + 4 <= n / 2)
+    {
+      guint k = g_rand_int_range (rand, 0, 65537);
+      float edge = (float) (min + k * width);
+      float edge32 = min + (float) k * (float) width;
+
+      v[i++] = edge;
+      v[i++] = nextafterf (edge, -INFINITY);
+      v[i++] = nextafterf (edge, INFINITY);
+      v[i++] = edge32;
+    }
+  for (; i < n; i++)
+    {
+      guint r = g_rand_int_range (rand, 0, 64);
+
+      v[i] = r == 0 ? NAN : r == 1 ? -INFINITY : r == 2 ? INFINITY
+             : (float) g_rand_double_range (rand, min, max);
+    }
+  /* Voxels far apart in the volume from the same list. */
+  for (gsize k = n - 1; k > 0; k--)
+    {
+      gsize j = g_rand_int_range (rand, 0, (gint32) (k + 1));
+      float t = v[k];
+
+      v[k] = v[j];
+      v[j] = t;
+    }
+}
+
+static void
+check_f32_scalar (gsize    layer_size,
+                  gsize    n_layers,
+                  float    min,
+                  float    max,
+                  gboolean keeps_layers,
+                  guint32  seed)
+{
+  gsize n = layer_size * n_layers;
+  g_autofree float *v = g_new (float, n);
+  g_autofree guint64 *expected = g_new0 (guint64, 65537);
+  g_autofree guint32 *expected_layer = g_new (guint32, 65537);
+  g_autoptr(EvoxFineHistogram) fine = NULL;
+  float lo, scale;
+
+  fill_awkward (v, n, min, max, seed);
+  fine = evox_fine_histogram_new (EVOX_SAMPLE_F32, v, layer_size, n_layers, min, max);
+  lo = (float) evox_fine_histogram_get_bin_lo (fine, 0);
+  scale = (float) (1.0 / evox_fine_histogram_get_bin_width (fine));
+  g_assert_cmpfloat (lo, ==, min);
+
+  for (gsize i = 0; i < n; i++)
+    expected[scalar_bin (v[i], lo, scale)]++;
+  g_assert_cmpmem (evox_fine_histogram_get_counts (fine), 65536 * sizeof (guint64), expected,
+                   65536 * sizeof (guint64));
+  g_assert_cmpuint (evox_fine_histogram_get_n_nonfinite (fine), ==, expected[65536]);
+  g_assert_cmpuint (expected[65535], >, 0);
+  g_assert_cmpuint (expected[0], >, 0);
+
+  g_assert_true ((evox_fine_histogram_get_layer_counts (fine, 0) != NULL) == keeps_layers);
+  for (gsize z = 0; keeps_layers && z < n_layers; z++)
+    {
+      memset (expected_layer, 0, 65537 * sizeof (guint32));
+      for (gsize i = z * layer_size; i < (z + 1) * layer_size; i++)
+        expected_layer[scalar_bin (v[i], lo, scale)]++;
+      g_assert_cmpmem (evox_fine_histogram_get_layer_counts (fine, z), 65537 * sizeof (guint32),
+                       expected_layer, 65537 * sizeof (guint32));
+    }
+}
+
+/* The f32 kernel (vectorised, with an AVX2 build where the machine has it) bins every value as
+ * the plain scalar loop does, in both ways of splitting the work and with lengths that leave
+ * tails of every size. */
+static void
+test_f32_scalar (void)
+{
+  /* Blocks per thread: layers of 1,031 voxels, no per-layer counts. */
+  check_f32_scalar (1031, 37, -3.0f, 5.0f, FALSE, 21);
+  /* Layer by layer with per-layer counts: 16,411 voxels a layer. */
+  check_f32_scalar (16411, 3, -0.001f, 1e-6f, TRUE, 22);
+  /* The widest range a float has: v - lo overflows to infinity above zero. */
+  check_f32_scalar (997, 29, -FLT_MAX, FLT_MAX, FALSE, 23);
+  /* Denormal ends: the range itself is a few hundred denormals wide. */
+  check_f32_scalar (16387, 2, -3e-43f, 2e-43f, TRUE, 24);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -489,5 +624,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Histogram/binning-brute-force", test_binning_brute);
   g_test_add_func ("/Evox/Histogram/f32-brute-force", test_f32_brute);
   g_test_add_func ("/Evox/Histogram/f32-constant", test_f32_constant);
+  g_test_add_func ("/Evox/Histogram/f32-scalar", test_f32_scalar);
   return g_test_run ();
 }

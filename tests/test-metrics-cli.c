@@ -380,6 +380,40 @@ test_fields (Fixture       *f,
   g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 1);
 }
 
+/* --surface-method: the slab's two 9 x 8 voxel planes (144 voxel faces in 9 x 12 x 8 voxels,
+ * 6 of 12 rows in the slab) are exact on the smoothed surfaces, which stay flat up to the faces:
+ * 1/6 per voxel of the sample and 1/3 per voxel of the slab. The metric name says the method;
+ * mesh alone leaves Crofton's rows out, both give both. */
+static void
+test_surface_method (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *csv = g_build_filename (f->out_dir, "m.csv", NULL);
+
+  for (guint both = 0; both < 2; both++)
+    {
+      g_auto (Run) run = metrics (f->slab, "--phase", "slab=1:1", "--surface", "rest=0:0",
+                                  "--surface-method", both ? "crofton,mesh" : "mesh", "--csv",
+                                  csv, "--force", NULL);
+      g_autoptr (GPtrArray) rows = NULL;
+
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_nonnull (strstr (run.out, "smoothed surface"));
+      rows = evox_test_csv_read (csv);
+      g_assert_cmpfloat_with_epsilon (g_ascii_strtod (csv_value (rows,
+                                      "specific_surface_area_mesh", "slab", ""), NULL),
+                                      1.0 / 6, 1e-7);
+      g_assert_cmpfloat_with_epsilon (g_ascii_strtod (csv_value (rows,
+                                      "specific_surface_area_phase_mesh", "slab", ""), NULL),
+                                      1.0 / 3, 1e-7);
+      if (both)
+        g_assert_nonnull (csv_value (rows, "specific_surface_area", "slab", ""));
+      else
+        for (guint i = 1; i < rows->len; i++)
+          g_assert_false (g_str_equal (((GStrv) rows->pdata[i])[0], "specific_surface_area"));
+    }
+}
+
 /* Every refusal: the status, one line saying why, nothing written. */
 static void
 test_refusals (Fixture       *f,
@@ -391,7 +425,7 @@ test_refusals (Fixture       *f,
   {
     int         status;
     const char *text;
-    const char *args[8];
+    const char *args[12];
   } cases[] = {
     { 2, "--phase NAME=LO:HI is required", { f->channel, "--percolation" } },
     { 2, "--tortuosity must list axes", { f->channel, "--phase", "p=1:1", "--tortuosity", "w" } },
@@ -418,13 +452,40 @@ test_refusals (Fixture       *f,
     { 1, "phase 'p': no voxels in 7..9", { f->channel, "--phase", "p=7:9", "--percolation",
                                            "--fields", map_path } },
     { 2, "no channel '7'", { f->channel, "--phase", "p=1:1", "--channel", "7", "--csv", csv } },
+    { 2, "--second needs --tortuosity", { f->channel, "--phase", "p=1:1", "--second", "q=0:0",
+                                          "--second-diffusivity", "0.5" } },
+    { 2, "--second needs --second-diffusivity", { f->channel, "--phase", "p=1:1",
+                                                  "--tortuosity", "z", "--second", "q=0:0" } },
+    { 2, "--second-diffusivity needs --second", { f->channel, "--phase", "p=1:1",
+                                                  "--tortuosity", "z", "--second-diffusivity",
+                                                  "0.5" } },
+    { 2, "--second-diffusivity must be a number from 0 to 1", { f->channel, "--phase", "p=1:1",
+                                                                "--tortuosity", "z", "--second",
+                                                                "q=0:0", "--second-diffusivity",
+                                                                "1.5" } },
+    { 2, "--second-diffusivity must be a number from 0 to 1", { f->channel, "--phase", "p=1:1",
+                                                                "--tortuosity", "z", "--second",
+                                                                "q=0:0", "--second-diffusivity",
+                                                                "half" } },
+    { 1, "phase 'q': no voxels in 1..1 outside phase 'p'", { f->channel, "--phase", "p=1:1",
+                                                            "--tortuosity", "z", "--second",
+                                                            "q=1:1", "--second-diffusivity",
+                                                            "0.5", "--csv", csv } },
+    { 2, "--surface-method must be crofton, mesh", { f->slab, "--phase", "p=1:1", "--surface",
+                                                     "q=0:0", "--surface-method", "marching" } },
+    { 2, "--surface-method must be crofton, mesh", { f->slab, "--phase", "p=1:1", "--surface",
+                                                     "q=0:0", "--surface-method",
+                                                     "mesh,mesh" } },
+    { 2, "--surface-method needs --surface", { f->slab, "--phase", "p=1:1",
+                                               "--surface-method", "mesh", "--csv", csv } },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_auto (Run) run = metrics (cases[i].args[0], cases[i].args[1], cases[i].args[2],
                                   cases[i].args[3], cases[i].args[4], cases[i].args[5],
-                                  cases[i].args[6], cases[i].args[7], NULL);
+                                  cases[i].args[6], cases[i].args[7], cases[i].args[8],
+                                  cases[i].args[9], cases[i].args[10], cases[i].args[11], NULL);
 
       g_test_message ("case %u: status %d, stderr: %s", i, run.status, run.err);
       evox_test_assert_refused (&run, cases[i].status, cases[i].text);
@@ -556,6 +617,71 @@ test_electrode (Fixture       *f,
   g_assert_cmpfloat_with_epsilon (g_ascii_strtod (csv_value (rows, "effective_diffusivity",
                                                              "pores", "z"), NULL),
                                   evox_tortuosity_get_effective_diffusivity (tau), 1e-8);
+
+  /* The carbon-binder domain conducting with D2 = 0.3: tau 1.583813150 and D_eff / D
+   * 0.288218964 by a sparse direct solve of the same system in scipy
+   * (bench/tortuosity_two_phase_ref.py on the crop v[100:132, 100:132, 100:132], z). */
+  {
+    g_auto (Run) run = metrics (crop_path, "--phase", "pores=0:0", "--tortuosity", "z",
+                                "--tolerance", "1e-9", "--second", "cbd=170:170",
+                                "--second-diffusivity", "0.3", "--csv", csv_crop, "--force",
+                                NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = evox_test_csv_read (csv_crop);
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (csv_value (rows, "tortuosity_factor",
+                                                             "pores|cbd@0.3", "z"), NULL),
+                                  1.583813150, 1e-8);
+  g_assert_cmpfloat_with_epsilon (g_ascii_strtod (csv_value (rows, "effective_diffusivity",
+                                                             "pores|cbd@0.3", "z"), NULL),
+                                  0.288218964, 1e-8);
+}
+
+/* A second phase on the straight channel (value 1) with the rest (value 0) as the second
+ * phase: D2 = 1 makes the whole volume one conductor (tau 1, D_eff 1 along z and x, where the
+ * channel alone does not percolate); D2 = 0 is the channel alone (tau 1 along z, inf along x).
+ * The rows are named "p|q@D2"; the porosity row stays the channel's. */
+static void
+test_two_phase (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *csv = g_build_filename (f->out_dir, "m.csv", NULL);
+  const char *d2s[] = { "1", "0" };
+
+  for (guint k = 0; k < G_N_ELEMENTS (d2s); k++)
+    {
+      g_autofree char *phase = g_strdup_printf ("p|q@%s", d2s[k]);
+      g_auto (Run) run = metrics (f->channel, "--phase", "p=1:1", "--tortuosity", "z,x",
+                                  "--tolerance", "1e-10", "--second", "q=0:0",
+                                  "--second-diffusivity", d2s[k], "--csv", csv, "--force", NULL);
+      g_autoptr (GPtrArray) rows = NULL;
+
+      g_assert_cmpint (run.status, ==, 0);
+      rows = evox_test_csv_read (csv);
+      g_assert_cmpuint (rows->len, ==, 1 + 1 + 4 + 1);
+      g_assert_cmpfloat_with_epsilon (g_ascii_strtod (csv_value (rows, "porosity", "p", ""),
+                                                      NULL), 6.0 / 64, 1e-9);
+      g_assert_cmpfloat_with_epsilon (g_ascii_strtod (csv_value (rows, "tortuosity_factor",
+                                                                 phase, "z"), NULL), 1.0, 1e-8);
+      g_assert_cmpfloat_with_epsilon (g_ascii_strtod (csv_value (rows, "mean_diffusivity",
+                                                                 phase, ""), NULL),
+                                      k == 0 ? 1.0 : 6.0 / 64, 1e-9);
+      if (k == 0)
+        {
+          g_assert_cmpfloat_with_epsilon (g_ascii_strtod (csv_value (rows, "tortuosity_factor",
+                                                                     phase, "x"), NULL),
+                                          1.0, 1e-8);
+          g_assert_cmpfloat_with_epsilon (g_ascii_strtod (csv_value (rows,
+                                                                     "effective_diffusivity",
+                                                                     phase, "x"), NULL),
+                                          1.0, 1e-8);
+        }
+      else
+        g_assert_cmpstr (csv_value (rows, "tortuosity_factor", phase, "x"), ==, "inf");
+      g_assert_nonnull (strstr (run.out, phase));
+    }
 }
 
 int
@@ -571,7 +697,11 @@ main (int    argc,
               test_thickness_and_surface, fixture_tear_down);
   g_test_add ("/Evox/MetricsCli/fields", Fixture, NULL, fixture_set_up, test_fields,
               fixture_tear_down);
+  g_test_add ("/Evox/MetricsCli/surface-method", Fixture, NULL, fixture_set_up,
+              test_surface_method, fixture_tear_down);
   g_test_add ("/Evox/MetricsCli/refusals", Fixture, NULL, fixture_set_up, test_refusals,
+              fixture_tear_down);
+  g_test_add ("/Evox/MetricsCli/two-phase", Fixture, NULL, fixture_set_up, test_two_phase,
               fixture_tear_down);
   g_test_add ("/Evox/MetricsCli/electrode", Fixture, NULL, fixture_set_up, test_electrode,
               fixture_tear_down);

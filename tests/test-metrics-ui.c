@@ -5,10 +5,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-interface-area.h"
 #include "evox-metrics-csv.h"
 #include "evox-metrics-panel.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
+#include "evox-tiff.h"
 #include "evox-types.h"
 #include "evox-units.h"
 #include "evox-window.h"
@@ -271,6 +273,16 @@ test_table (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Ticks or unticks the tortuosity factor along every axis (the solves are the slow part). */
+static void
+set_tortuosity (EvoxMetricsPanel *panel,
+                gboolean          on)
+{
+  evox_metrics_panel_set_metric (panel, "tortuosity-x", on);
+  evox_metrics_panel_set_metric (panel, "tortuosity-y", on);
+  evox_metrics_panel_set_metric (panel, "tortuosity-z", on);
+}
+
 /* Pores and solid checked: the phase measured is their union, named after both. */
 static void
 test_union (void)
@@ -294,8 +306,39 @@ test_union (void)
   g_assert_cmpstr (request.other.name, ==, "empty");
   g_assert_cmpfloat (request.other.lo[0], ==, 80);
   g_assert_cmpuint (request.phase.channel, ==, 0);
+  /* Crofton unless Area from says otherwise. */
+  g_assert_cmpuint (request.surface_methods, ==, EVOX_AREA_CROFTON);
+  evox_metrics_request_clear (&request);
+  evox_metrics_panel_set_surface_methods (panel, EVOX_AREA_MESH);
+  g_assert_true (evox_metrics_panel_get_request (panel, &request, &error));
+  g_assert_cmpuint (request.surface_methods, ==, EVOX_AREA_MESH);
+  evox_metrics_request_clear (&request);
+  evox_metrics_panel_set_surface_methods (panel, EVOX_AREA_CROFTON | EVOX_AREA_MESH);
+  g_assert_true (evox_metrics_panel_get_request (panel, &request, &error));
+  g_assert_cmpuint (request.surface_methods, ==, EVOX_AREA_CROFTON | EVOX_AREA_MESH);
   evox_metrics_request_clear (&request);
   assert_side_width (window);
+
+  /* Both methods: the pores' interface with the solid in rows named after each. */
+  if (!library_missing ())
+    {
+      evox_metrics_panel_set_phase_checked (panel, 1, FALSE);
+      evox_metrics_panel_set_other (panel, 1);
+      evox_metrics_panel_set_metric (panel, "percolation", FALSE);
+      set_tortuosity (panel, FALSE);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+      g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+      g_assert_null (_evox_metrics_panel_get_error (panel));
+      g_assert_nonnull (find_row (evox_metrics_panel_get_metrics (panel),
+                                  "specific_surface_area", ""));
+      g_assert_nonnull (strstr (find_row (evox_metrics_panel_get_metrics (panel),
+                                          "specific_surface_area_mesh", "")->note,
+                                "smoothed surface"));
+      set_tortuosity (panel, TRUE);
+      evox_metrics_panel_set_metric (panel, "percolation", TRUE);
+      evox_metrics_panel_set_metric (panel, "surface", TRUE);
+      evox_metrics_panel_set_phase_checked (panel, 1, TRUE);
+    }
 
   /* a long union name in the table gives way (ellipsized) rather than widen the panel */
   if (!library_missing ())
@@ -320,6 +363,62 @@ test_union (void)
       g_test_message ("metrics page with long names: min %d", min);
       g_assert_cmpint (min, <=, SIDE_MAX_WIDTH - 24);
     }
+  evox_test_close_window (window);
+}
+
+/* A second conducting phase: the last phase is offered first; with the solid at D2 = 1 the
+ * pores and the solid fill the volume, one conductor: tau 1 and D_eff / D 1 along every axis
+ * (the pores alone percolate only along x); the rows are named "pore|solid@1", a
+ * mean_diffusivity row of 1; the page stays within the side panel. */
+static void
+test_second_phase (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (GError) error = NULL;
+  EvoxMetricsRequest request;
+  EvoxWindow *window = open_window (volume);
+  EvoxMetricsPanel *panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  EvoxMetrics *metrics;
+
+  evox_metrics_panel_set_metric (panel, "second", TRUE);
+  g_assert_true (evox_metrics_panel_get_request (panel, &request, &error));
+  g_assert_no_error (error);
+  g_assert_true (request.two_phase);
+  g_assert_cmpstr (request.second.name, ==, "empty");
+  g_assert_cmpfloat_with_epsilon (request.second_diffusivity, 0.1, 1e-12);
+  evox_metrics_request_clear (&request);
+
+  evox_metrics_panel_set_second (panel, 1, 1.0);
+  evox_metrics_panel_set_metric (panel, "percolation", FALSE);
+  g_assert_true (evox_metrics_panel_get_request (panel, &request, &error));
+  g_assert_cmpstr (request.second.name, ==, "solid");
+  g_assert_cmpfloat (request.second.lo[0], ==, 150);
+  g_assert_cmpfloat (request.second_diffusivity, ==, 1.0);
+  evox_metrics_request_clear (&request);
+  assert_side_width (window);
+  if (library_missing ())
+    {
+      evox_test_close_window (window);
+      return;
+    }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  metrics = evox_metrics_panel_get_metrics (panel);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      const char *name = (const char *[]) { "x", "y", "z" }[axis];
+      const EvoxMetricsRow *tau = find_row (metrics, "tortuosity_factor", name);
+      const EvoxMetricsRow *d_eff = find_row (metrics, "effective_diffusivity", name);
+
+      g_assert_nonnull (tau);
+      g_assert_cmpstr (tau->phase, ==, "pore|solid@1");
+      g_assert_cmpfloat_with_epsilon (tau->value, 1.0, 1e-5);
+      g_assert_cmpfloat_with_epsilon (d_eff->value, 1.0, 1e-5);
+    }
+  g_assert_cmpfloat_with_epsilon (find_row (metrics, "mean_diffusivity", "")->value, 1.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (find_row (metrics, "porosity", "")->value, 0.25, 1e-12);
+  g_assert_cmpstr (_evox_metrics_panel_get_cell (panel, 2, 1), ==, "pore|solid@1");
   evox_test_close_window (window);
 }
 
@@ -491,6 +590,193 @@ test_fields (void)
   evox_test_close_window (window);
 }
 
+/* The class the straight channels' pore voxel (y, z) has along an axis: along x every channel
+ * joins both faces; along z the channels at z 0..1 touch the low face only and those at z 4..5
+ * neither (2 voxels of solid apart, so not even diagonal neighbours); 0 in the solid. */
+static guint
+channel_class (gsize y,
+               gsize z,
+               guint axis)
+{
+  if (!(y % 4 < 2 && z % 4 < 2))
+    return 0;
+  if (axis == 0)
+    return 1;
+  return z < 2 ? 2 : 3;
+}
+
+static void
+assert_overlay (EvoxDocument *document,
+                guint         axis)
+{
+  EvoxClusters *shown = evox_document_get_clusters (document);
+  g_autofree char *name = g_strdup_printf ("Connected to both faces (%c)", "xyz"[axis]);
+
+  g_assert_nonnull (shown);
+  g_assert_cmpuint (evox_clusters_get_k (shown), ==, 3);
+  g_assert_cmpstr (evox_clusters_get_name (shown, 1), ==, name);
+  g_assert_cmpstr (evox_clusters_get_color (shown, 1), ==, "#0072b2");
+  g_assert_cmpstr (evox_clusters_get_color (shown, 2), ==, "#e69f00");
+  g_assert_cmpstr (evox_clusters_get_color (shown, 3), ==, "#cc79a7");
+  for (gsize z = 0; z < NZ; z++)
+    for (gsize y = 0; y < NY; y++)
+      for (gsize x = 0; x < NX; x++)
+        g_assert_cmpuint (evox_clusters_get_label (shown, x, y, z), ==, channel_class (y, z, axis));
+  g_assert_true (evox_document_get_show_clusters (document));
+}
+
+/* Show Percolation: disabled before a table; a click on it puts the classes along z (then x, as
+ * the axis list changes) over the volume as the document's clusters, voxel for voxel as the
+ * geometry says, with the legend's shares; a second click gives back the clusters the user had;
+ * clusters made while it shows turn it off and stay. */
+static void
+test_percolation_overlay (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxClusters) mine = NULL;
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxMetricsPanel *panel;
+  GtkWidget *button, *legend;
+  const char *text;
+  guint16 *ids;
+
+  if (library_missing ())
+    return;
+  window = open_window (volume);
+  document = evox_window_get_document (window);
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  button = evox_test_find_named (GTK_WIDGET (panel), "show-percolation-button");
+  legend = evox_test_find_named (GTK_WIDGET (panel), "percolation-legend");
+  g_assert_nonnull (button);
+  g_assert_nonnull (legend);
+
+  /* The user's own clusters: every voxel in cluster 1. */
+  ids = _evox_alloc_large ((gsize) NX * NY * NZ * sizeof (guint16));
+  for (gsize i = 0; i < (gsize) NX * NY * NZ; i++)
+    ids[i] = 1;
+  mine = evox_clusters_new_take ((const gsize[3]) { NX, NY, NZ }, ids, 1, 0, NULL, NULL, NULL,
+                                 NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_set_clusters (document, mine));
+
+  evox_test_spin (0.1);
+  g_assert_false (gtk_widget_get_sensitive (button));
+  set_tortuosity (panel, FALSE);
+  evox_metrics_panel_set_metric (panel, "percolation", TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  evox_test_spin (0.1);
+  g_assert_true (gtk_widget_get_sensitive (button));
+
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (evox_metrics_panel_get_show_percolation (panel));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  assert_overlay (document, 2);
+  /* Along z: 64 of the 256 pore voxels at z 0..1 touch one face, the other 64 none: 50 % each. */
+  g_assert_true (gtk_widget_get_visible (legend));
+  text = gtk_label_get_text (GTK_LABEL (legend));
+  g_test_message ("legend: %s", text);
+  g_assert_nonnull (strstr (text, "Connected to both faces  0.0 %"));
+  g_assert_nonnull (strstr (text, "Connected to one face  50.0 %"));
+  g_assert_nonnull (strstr (text, "Isolated  50.0 %"));
+  evox_test_spin (0.5);
+  evox_test_screenshot (GTK_WIDGET (window), "metrics-percolation-z");
+  /* A figure carries it as it carries clusters: its legend lists the three classes. */
+  {
+    g_autofree char *dir = evox_test_tmpdir_new ();
+    g_autofree char *svg = g_build_filename (dir, "figure.svg", NULL);
+    g_autofree char *text_svg = NULL;
+
+    evox_overlays_set_visible (evox_document_get_overlays (document), EVOX_OVERLAY_LEGEND, TRUE);
+    g_assert_true (evox_window_export_figure_overlays (window, svg, 320, 240, FALSE, FALSE,
+                                                       FALSE, TRUE, &error));
+    g_assert_no_error (error);
+    text_svg = read_file (svg);
+    g_assert_nonnull (strstr (text_svg, "Connected to both faces (z)"));
+    g_assert_nonnull (strstr (text_svg, "Connected to one face (z)"));
+    g_assert_nonnull (strstr (text_svg, "Isolated (z)"));
+    evox_overlays_set_visible (evox_document_get_overlays (document), EVOX_OVERLAY_LEGEND, FALSE);
+    evox_test_tmpdir_free (g_steal_pointer (&dir));
+  }
+
+  evox_metrics_panel_set_percolation_axis (panel, 0);
+  assert_overlay (document, 0);
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (legend)),
+                            "Connected to both faces  100.0 %"));
+
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_false (evox_metrics_panel_get_show_percolation (panel));
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+  g_assert_true (evox_document_get_clusters (document) == mine);
+  g_assert_false (gtk_widget_get_visible (legend));
+
+  /* Clusters made while it shows win: the overlay goes off and does not bring back `mine`. */
+  g_signal_emit_by_name (button, "clicked");
+  assert_overlay (document, 0);
+  g_assert_true (evox_document_set_clusters (document, NULL));
+  g_assert_false (evox_metrics_panel_get_show_percolation (panel));
+  g_assert_null (evox_document_get_clusters (document));
+  assert_side_width (window);
+  evox_test_close_window (window);
+}
+
+static gboolean
+has_clusters (gpointer window)
+{
+  return evox_document_get_clusters (evox_window_get_document (window)) != NULL;
+}
+
+/* A session saved while the overlay shows (along z, of the pores [0, 50]) brings it back in a
+ * new window: the same three classes voxel for voxel, made again from the phase and axis the
+ * overlay records (no clustering run can make them). */
+static void
+test_percolation_session (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "channels.tif", NULL);
+  g_autofree char *session = g_build_filename (dir, "channels.evox", NULL);
+  g_autoptr (GFile) session_file = g_file_new_for_path (session);
+  g_autoptr (EvoxPhase) pore = evox_phase_new ("pore", 0, 50, "#3584e4");
+  EvoxWindow *first, *second;
+  EvoxMetricsPanel *panel;
+  EvoxClusters *shown;
+
+  if (library_missing ())
+    return;
+  g_assert_true (evox_tiff_write (volume, 0, tiff, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_no_error (error);
+  first = evox_test_open_file (tiff);
+  evox_phase_list_append (evox_document_get_phases (evox_window_get_document (first)), pore);
+  evox_window_show_page (first, "metrics");
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (first));
+  set_tortuosity (panel, FALSE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  evox_metrics_panel_set_show_percolation (panel, TRUE);
+  assert_overlay (evox_window_get_document (first), 2);
+  shown = evox_document_get_clusters (evox_window_get_document (first));
+  g_assert_cmpstr (evox_clusters_get_info (shown, "percolation.ranges"), ==, "0:50");
+  g_assert_true (evox_window_save_session (first, session, FALSE, &error));
+  g_assert_no_error (error);
+
+  second = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (second));
+  evox_window_open_file (second, session_file, NULL);
+  g_assert_true (evox_test_wait_for (has_clusters, second, 60));
+  g_assert_null (evox_window_get_error (second));
+  assert_overlay (evox_window_get_document (second), 2);
+  g_assert_cmpstr (evox_clusters_get_info (evox_document_get_clusters (
+                     evox_window_get_document (second)), "source"), ==, "percolation");
+  evox_test_close_window (second);
+  evox_test_close_window (first);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* No phase checked, and a phase without voxels: an error line, no table. */
 static void
 test_errors (void)
@@ -528,9 +814,12 @@ main (int    argc,
     return 0;
   g_test_add_func ("/Evox/MetricsPage/table", test_table);
   g_test_add_func ("/Evox/MetricsPage/union", test_union);
+  g_test_add_func ("/Evox/MetricsPage/second-phase", test_second_phase);
   g_test_add_func ("/Evox/MetricsPage/cancel", test_cancel);
   g_test_add_func ("/Evox/MetricsPage/thickness-map", test_thickness_map);
   g_test_add_func ("/Evox/MetricsPage/fields", test_fields);
+  g_test_add_func ("/Evox/MetricsPage/percolation-overlay", test_percolation_overlay);
+  g_test_add_func ("/Evox/MetricsPage/percolation-session", test_percolation_session);
   g_test_add_func ("/Evox/MetricsPage/errors", test_errors);
   return g_test_run ();
 }

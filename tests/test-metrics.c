@@ -319,7 +319,8 @@ test_channel_fields (void)
 
 /* The random phase's fields along y (the first axis asked of y and z) are, voxel for voxel, the
  * library's: evox_tortuosity_compute_mask's kept concentration and flux magnitude, and
- * evox_percolation_get_classes (0 as NaN). Percolation alone keeps the classes along z. */
+ * evox_percolation_get_classes (0 as NaN). Percolation alone keeps the classes along z, and
+ * the classes along every axis (evox_metrics_get_percolation) only with keep_fields. */
 static void
 test_random_fields (void)
 {
@@ -385,6 +386,25 @@ test_random_fields (void)
   for (gsize i = 0; i < n; i++)
     expected[i] = classes[i] == 0 ? NAN : classes[i];
   assert_same_floats (evox_volume_get_data (fields, 0), expected, n);
+
+  /* The classes along every axis, kept for the page's overlay: the library's byte for byte. */
+  g_assert_nonnull (evox_metrics_get_percolation (table));
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      g_autofree char *label = g_strdup_printf ("Percolation (%c)", "xyz"[axis]);
+
+      evox_percolation_get_classes (percolation, axis, classes);
+      g_assert_cmpmem (evox_volume_get_data (evox_metrics_get_percolation (table), axis), n,
+                       classes, n);
+      g_assert_cmpstr (evox_volume_get_channel_label (evox_metrics_get_percolation (table),
+                                                      axis), ==, label);
+    }
+  /* Nothing kept without keep_fields. */
+  g_clear_pointer (&table, evox_metrics_free);
+  request.keep_fields = FALSE;
+  table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (evox_metrics_get_percolation (table));
 }
 
 /* A ball of radius 10 voxels centred in 32^3 voxels of 1 um (1000 nm). */
@@ -597,6 +617,70 @@ test_progress (void)
   g_assert_cmpfloat_with_epsilon (evox_progress_get_fraction (progress), 1.0, 1e-9);
 }
 
+/* A second phase: slabs normal to z in the order 1 2 2 1 1 2 1 1 (value 1 the pores, 2 the
+ * carbon-binder domain with D2 = 1/4) over x >= 1 of 6 x 5 x 8 voxels, x = 0 solid. Along z the
+ * slabs are in series: D_eff / D = (25 / 30) 8 / (5 + 3 x 4) and tau = D_mean / D_eff with
+ * D_mean = (25 / 30) (5 + 3 / 4) / 8, so tau = 0.71875 x 17 / 8; along y they are in parallel
+ * (tau 1); x = 0 holds neither phase (not percolating). The rows are named "pore|cbd@0.25";
+ * one mean_diffusivity row; porosity stays the first phase's. */
+static void
+test_two_phase (void)
+{
+  const gsize dims[3] = { 6, 5, 8 };
+  const guint8 slab[8] = { 1, 2, 2, 1, 1, 2, 1, 1 };
+  static double two_lo = 2, two_hi = 2;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_U8,
+                                                   &error);
+  g_autoptr (EvoxMetrics) table = NULL;
+  EvoxMetricsRequest request;
+  const double share = 25.0 / 30.0;
+  guint8 *v;
+
+  g_assert_no_error (error);
+  v = evox_volume_get_data_mut (volume, 0);
+  for (gsize z = 0; z < dims[2]; z++)
+    for (gsize y = 0; y < dims[1]; y++)
+      for (gsize x = 0; x < dims[0]; x++)
+        v[(z * dims[1] + y) * dims[0] + x] = x == 0 ? 0 : slab[z];
+  evox_volume_freeze (volume);
+
+  request_init (&request);
+  request.tortuosity[0] = request.tortuosity[1] = request.tortuosity[2] = TRUE;
+  request.tolerance = 1e-11;
+  request.two_phase = TRUE;
+  request.second = (EvoxMetricsPhase) { (char *) "cbd", 0, 1, &two_lo, &two_hi };
+  request.second_diffusivity = 0.25;
+  table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (value_of (table, "porosity", "pore", ""), share * 5.0 / 8.0,
+                                  1e-15);
+  g_assert_cmpfloat_with_epsilon (value_of (table, "mean_diffusivity", "pore|cbd@0.25", ""),
+                                  share * 0.71875, 1e-15);
+  g_assert_cmpfloat_with_epsilon (value_of (table, "effective_diffusivity", "pore|cbd@0.25",
+                                            "z"), share * 8.0 / 17.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (value_of (table, "tortuosity_factor", "pore|cbd@0.25", "z"),
+                                  0.71875 * 17.0 / 8.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (value_of (table, "tortuosity_factor", "pore|cbd@0.25", "y"),
+                                  1.0, 1e-9);
+  g_assert_true (isinf (value_of (table, "tortuosity_factor", "pore|cbd@0.25", "x")));
+  g_clear_pointer (&table, evox_metrics_free);
+
+  /* Refused: D2 outside [0, 1]; a second phase with no voxel outside the first. */
+  request.second_diffusivity = 1.5;
+  table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+  g_assert_null (table);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "cbd"));
+  g_clear_error (&error);
+  request.second_diffusivity = 0.5;
+  request.second = (EvoxMetricsPhase) { (char *) "cbd", 0, 1, &one_lo, &one_hi };
+  table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+  g_assert_null (table);
+  g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "no voxels"));
+}
+
 /* Every row as CSV (%.9g, inf) read back, and as aligned text; an existing file refused unless
  * force. */
 static void
@@ -698,6 +782,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Metrics/ball-surface", test_ball_surface);
   g_test_add_func ("/Evox/Metrics/slab-thickness", test_slab_thickness);
   g_test_add_func ("/Evox/Metrics/refusals", test_refusals);
+  g_test_add_func ("/Evox/Metrics/two-phase", test_two_phase);
   g_test_add_func ("/Evox/Metrics/progress", test_progress);
   g_test_add_func ("/Evox/Metrics/csv-and-text", test_csv_and_text);
   return g_test_run ();

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <signal.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -160,6 +161,21 @@ rec (const char *first,
 
   va_start (ap, first);
   run = evox_test_run_evox_va (NULL, NULL, "reconstruct", first, ap);
+  va_end (ap);
+  return run;
+}
+
+/* Another subcommand (apply, methods). */
+static Run
+run_evox (const char *command,
+                            const char *first,
+                            ...)
+{
+  va_list ap;
+  Run run;
+
+  va_start (ap, first);
+  run = evox_test_run_evox_va (NULL, NULL, command, first, ap);
   va_end (ap);
   return run;
 }
@@ -701,11 +717,89 @@ test_txrm_without_reference (Fixture       *f,
   g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 0);
 }
 
+/* --session records the options (defaults written out) and what was reached; `evox apply` on
+ * a copy of the series writes the same volume, and the methods text names every setting. */
+static void
+test_session (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *out = g_build_filename (f->out_dir, "rec.tif", NULL);
+  g_autofree char *qc = g_build_filename (f->out_dir, "qc.csv", NULL);
+  g_autofree char *session = g_build_filename (f->out_dir, "rec.evox", NULL);
+  g_autofree char *copy = g_build_filename (f->in_dir, "copy.h5", NULL);
+  g_autofree char *applied = g_build_filename (f->out_dir, "apply", NULL);
+  g_autofree char *again = g_build_filename (applied, "copy", "reconstruction.tif", NULL);
+  g_autofree char *again_qc = g_build_filename (applied, "copy", "reconstruction.csv", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) direct = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(GPtrArray) sections = NULL;
+  JsonObject *record, *result;
+  gsize length;
+
+  {
+    g_auto(Run) run = rec (f->good, "-o", out, "--align", "none", "--algorithm", "sirt:5",
+                           "--report", qc, "--session", session, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  g_assert_true (json_parser_load_from_file (parser, session, &error));
+  g_assert_no_error (error);
+  record = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                          "reconstruction");
+  g_assert_nonnull (record);
+  g_assert_cmpint (json_object_get_int_member (record, "version"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (record, "align"), ==, "none");
+  g_assert_cmpstr (json_object_get_string_member (record, "center"), ==, "auto");
+  g_assert_cmpstr (json_object_get_string_member (record, "algorithm"), ==, "sirt:5");
+  g_assert_cmpstr (json_object_get_string_member (record, "filter"), ==, "ramp");
+  g_assert_cmpint (json_object_get_int_member (record, "bin"), ==, 1);
+  g_assert_true (json_object_get_boolean_member (record, "fsc"));
+  g_assert_true (json_object_get_boolean_member (record, "report"));
+  g_assert_cmpstr (json_object_get_string_member (record, "output"), ==, "tiff");
+  result = json_object_get_object_member (record, "result");
+  sections = read_report (qc);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (result, "center-px"),
+                                  header_value (sections->pdata[0], "center"), 1e-6);
+
+  g_assert_true (g_file_get_contents (f->good, &contents, &length, &error));
+  g_assert_true (g_file_set_contents (copy, contents, (gssize) length, &error));
+  {
+    g_auto(Run) run = run_evox ("apply", session, copy, "--outdir", applied,
+                                                  NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  direct = evox_tiff_read (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  volume = evox_tiff_read (again, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_voxels (volume), ==, evox_volume_get_n_voxels (direct));
+  g_assert_cmpmem (evox_volume_get_data (volume, 0), evox_volume_get_n_voxels (volume) * 4,
+                   evox_volume_get_data (direct, 0), evox_volume_get_n_voxels (direct) * 4);
+  g_assert_true (g_file_test (again_qc, G_FILE_TEST_IS_REGULAR));
+  {
+    g_auto(Run) run = run_evox ("methods", session, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "Reconstruction. The projections were flat- and "
+                                       "dark-corrected into optical density, aligned for jitter "
+                                       "(none), the rotation centre from the centre-of-mass fit "
+                                       "refined by a sharpness search ("));
+    g_assert_nonnull (strstr (run.out, "reconstructed by SIRT (5 iterations)"));
+    g_assert_nonnull (strstr (run.out, "resolution (FSC of odd and even angles)"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add ("/Evox/ReconstructCli/session", Fixture, NULL, fixture_set_up, test_session,
+              fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/tiff", Fixture, NULL, fixture_set_up, test_tiff,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/hdf5-options", Fixture, NULL, fixture_set_up,

@@ -659,6 +659,52 @@ test_extra_keys (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Numbers json-glib 1.6 writes in exponent form ("1e-08.0") read back as the same doubles, a
+ * string that looks like one is kept as it is; the subcommands' records are named once. */
+static void
+test_records (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "records.evox", NULL);
+  g_autofree char *again = g_build_filename (dir, "again.evox", NULL);
+  g_autofree char *plain_path = g_build_filename (dir, "plain.evox", NULL);
+  g_autofree char *note = NULL;
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (EvoxSession) reloaded = NULL;
+  g_autoptr (EvoxSession) plain = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *metrics;
+
+  write_text (path, "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+              "  \"registration\": { \"version\": 1, \"scale\": \"fit\" },\n"
+              "  \"metrics\": { \"version\": 1, \"tolerance\": 1e-8, \"big\": 2.5e21,\n"
+              "               \"small\": -3.25E-300, \"label\": \"1e-08.0 \\\"q\\\" 2e5.0\" },\n"
+              "  \"figure\": { \"version\": 1, \"options\": [] } }\n");
+  session = evox_session_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_session_save (session, again, FALSE, &error));
+  g_assert_no_error (error);
+  reloaded = evox_session_load (again, &error);
+  g_assert_no_error (error);
+  metrics = json_object_get_object_member (evox_session_get_root (reloaded), "metrics");
+  g_assert_cmpfloat (json_object_get_double_member (metrics, "tolerance"), ==, 1e-8);
+  g_assert_cmpfloat (json_object_get_double_member (metrics, "big"), ==, 2.5e21);
+  g_assert_cmpfloat (json_object_get_double_member (metrics, "small"), ==, -3.25e-300);
+  g_assert_cmpstr (json_object_get_string_member (metrics, "label"), ==,
+                   "1e-08.0 \"q\" 2e5.0");
+
+  note = evox_session_dup_records_note (reloaded);
+  g_assert_cmpstr (note, ==, "The session also records a registration, electrode metrics and "
+                   "the options of an `evox render` figure, which the window does not compute "
+                   "again yet: kept in the session (evox apply runs them)");
+  write_text (plain_path, "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+              "  \"xanes\": 3, \"registered\": true }\n");
+  plain = evox_session_load (plain_path, &error);
+  g_assert_no_error (error);
+  g_assert_null (evox_session_dup_records_note (plain));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 test_newer_version (void)
 {
@@ -1034,6 +1080,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Session/folder-hash", test_folder_hash);
   g_test_add_func ("/Evox/Session/missing-keys", test_missing_keys);
   g_test_add_func ("/Evox/Session/extra-keys", test_extra_keys);
+  g_test_add_func ("/Evox/Session/records", test_records);
   g_test_add_func ("/Evox/Session/newer-version", test_newer_version);
   g_test_add_func ("/Evox/Session/malformed", test_malformed);
   g_test_add_func ("/Evox/Session/save-exists", test_save_exists);

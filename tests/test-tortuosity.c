@@ -19,6 +19,37 @@ voxel_index (const gsize dims[3],
   return x + dims[0] * (y + dims[1] * z);
 }
 
+/* d2 >= 0: a second phase of that relative diffusivity, the mask value 2
+ * (EVOX_TORTUOSITY_SECOND_PHASE); d2 < 0: one phase. */
+static EvoxTortuosity *
+solve_two (const guint8                 *mask,
+           const gsize                   dims[3],
+           EvoxFlowAxis                  axis,
+           EvoxTortuosityPreconditioner  preconditioner,
+           double                        d2,
+           double                        tolerance,
+           gboolean                      fields)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxTortuosityParams params;
+  EvoxTortuosity *result;
+
+  evox_tortuosity_params_init (&params);
+  g_assert_cmpint (params.preconditioner, ==, EVOX_TORTUOSITY_MULTIGRID);
+  g_assert_false (params.second_phase);
+  params.preconditioner = preconditioner;
+  params.axis = axis;
+  params.tolerance = tolerance;
+  params.keep_concentration = fields;
+  params.keep_flux = fields;
+  params.second_phase = d2 >= 0.0;
+  params.second_diffusivity = MAX (d2, 0.0);
+  result = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+  return result;
+}
+
 static EvoxTortuosity *
 solve_with (const guint8                 *mask,
             const gsize                   dims[3],
@@ -27,21 +58,7 @@ solve_with (const guint8                 *mask,
             double                        tolerance,
             gboolean                      fields)
 {
-  g_autoptr(GError) error = NULL;
-  EvoxTortuosityParams params;
-  EvoxTortuosity *result;
-
-  evox_tortuosity_params_init (&params);
-  g_assert_cmpint (params.preconditioner, ==, EVOX_TORTUOSITY_MULTIGRID);
-  params.preconditioner = preconditioner;
-  params.axis = axis;
-  params.tolerance = tolerance;
-  params.keep_concentration = fields;
-  params.keep_flux = fields;
-  result = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (result);
-  return result;
+  return solve_two (mask, dims, axis, preconditioner, -1.0, tolerance, fields);
 }
 
 static EvoxTortuosity *
@@ -197,7 +214,9 @@ test_plates (void)
  * Cholesky. Unknowns are every phase voxel of a part that touches a face of the axis (found by
  * flood fill), so parts that touch one face are solved for too: the solver leaves them out, and
  * the fluxes must not change. Parts that touch no face would make the matrix singular and carry
- * nothing. */
+ * nothing. With d2 >= 0 the mask value 2 is a second phase of diffusivity d2 (0: it does not
+ * conduct): a face conducts 1 / (1 / (2 D_i) + 1 / (2 D_j)), two half voxels in series, a fixed
+ * face 2 D_i, and tau = (eps1 + d2 eps2) / D_eff. d2 < 0: every nonzero voxel has D = 1. */
 typedef struct
 {
   double tau;
@@ -207,10 +226,26 @@ typedef struct
   double *conc;    /* per voxel, NaN off the unknowns */
 } Direct;
 
+static double
+voxel_d (const guint8 *mask,
+         gsize         g,
+         double        d2)
+{
+  return mask[g] == 0 ? 0.0 : d2 >= 0.0 && mask[g] == 2 ? d2 : 1.0;
+}
+
+static double
+half_voxels (double di,
+             double dj)
+{
+  return 1.0 / (0.5 / di + 0.5 / dj);
+}
+
 static void
 direct_solve (const guint8 *mask,
               const gsize   dims[3],
               int           axis,
+              double        d2,
               Direct       *out)
 {
   const gsize n_vox = dims[0] * dims[1] * dims[2];
@@ -223,7 +258,8 @@ direct_solve (const guint8 *mask,
   g_autofree gsize *where = g_new (gsize, n_vox);
   g_autofree double *a = NULL;
   g_autofree double *b = NULL;
-  gsize n = 0, n_phase = 0;
+  gsize n = 0;
+  double d_sum = 0.0;
   int n_comp = 0;
   double in = 0.0, outflux = 0.0;
 
@@ -234,7 +270,7 @@ direct_solve (const guint8 *mask,
     {
       gsize top = 0;
 
-      if (!mask[g0] || comp[g0] >= 0)
+      if (voxel_d (mask, g0, d2) == 0.0 || comp[g0] >= 0)
         continue;
       comp[g0] = n_comp;
       stack[top++] = g0;
@@ -249,12 +285,14 @@ direct_solve (const guint8 *mask,
             touches[n_comp] = 1;
           for (int d = 0; d < 3; d++)
             {
-              if (pos[d] > 0 && mask[g - stride[d]] && comp[g - stride[d]] < 0)
+              if (pos[d] > 0 && voxel_d (mask, g - stride[d], d2) > 0.0 &&
+                  comp[g - stride[d]] < 0)
                 {
                   comp[g - stride[d]] = n_comp;
                   stack[top++] = g - stride[d];
                 }
-              if (pos[d] + 1 < dims[d] && mask[g + stride[d]] && comp[g + stride[d]] < 0)
+              if (pos[d] + 1 < dims[d] && voxel_d (mask, g + stride[d], d2) > 0.0 &&
+                  comp[g + stride[d]] < 0)
                 {
                   comp[g + stride[d]] = n_comp;
                   stack[top++] = g + stride[d];
@@ -265,8 +303,8 @@ direct_solve (const guint8 *mask,
     }
   for (gsize g = 0; g < n_vox; g++)
     {
-      n_phase += mask[g] != 0;
-      unknown[g] = mask[g] && touches[comp[g]] ? (gssize) n++ : -1;
+      d_sum += voxel_d (mask, g, d2);
+      unknown[g] = voxel_d (mask, g, d2) > 0.0 && touches[comp[g]] ? (gssize) n++ : -1;
       if (unknown[g] >= 0)
         where[unknown[g]] = g;
     }
@@ -277,27 +315,32 @@ direct_solve (const guint8 *mask,
     {
       gsize g = where[i];
       gsize pos[3] = { g % dims[0], g / dims[0] % dims[1], g / stride[2] };
+      double di = voxel_d (mask, g, d2);
 
       for (int d = 0; d < 3; d++)
         {
           if (pos[d] > 0 && unknown[g - stride[d]] >= 0)
             {
-              a[i * n + i] += 1.0;
-              a[i * n + unknown[g - stride[d]]] -= 1.0;
+              double w = half_voxels (di, voxel_d (mask, g - stride[d], d2));
+
+              a[i * n + i] += w;
+              a[i * n + unknown[g - stride[d]]] -= w;
             }
           if (pos[d] + 1 < dims[d] && unknown[g + stride[d]] >= 0)
             {
-              a[i * n + i] += 1.0;
-              a[i * n + unknown[g + stride[d]]] -= 1.0;
+              double w = half_voxels (di, voxel_d (mask, g + stride[d], d2));
+
+              a[i * n + i] += w;
+              a[i * n + unknown[g + stride[d]]] -= w;
             }
         }
       if (pos[axis] == 0)
         {
-          a[i * n + i] += 2.0;
-          b[i] += 2.0 * 1.0;
+          a[i * n + i] += 2.0 * di;
+          b[i] += 2.0 * di * 1.0;
         }
       if (pos[axis] == last)
-        a[i * n + i] += 2.0;
+        a[i * n + i] += 2.0 * di;
     }
 
   /* Cholesky A = L L^T in place (lower triangle), then two triangular solves. */
@@ -340,14 +383,40 @@ direct_solve (const guint8 *mask,
       if (unknown[g] < 0)
         continue;
       if (pos_a == 0)
-        in += 2.0 * (1.0 - b[unknown[g]]);
+        in += 2.0 * voxel_d (mask, g, d2) * (1.0 - b[unknown[g]]);
       if (pos_a == last)
-        outflux += 2.0 * b[unknown[g]];
+        outflux += 2.0 * voxel_d (mask, g, d2) * b[unknown[g]];
     }
   out->flux_in = in;
   out->flux_out = outflux;
   out->d_rel = 0.5 * (in + outflux) * dims[axis] / ((double) n_vox / dims[axis]);
-  out->tau = ((double) n_phase / n_vox) / out->d_rel;
+  out->tau = (d_sum / n_vox) / out->d_rel;
+}
+
+/* t against the dense solve: tau, D_eff, both fluxes within 1e-8 relative (the flux in equals
+ * the flux out, in both), the concentration within 1e-6 where t has one (parts touching one
+ * face are NaN in the solver's field and at that face's concentration in the oracle). */
+static void
+assert_direct (EvoxTortuosity *t,
+               const Direct   *direct,
+               gsize           n)
+{
+  const float *c = evox_volume_get_data (evox_tortuosity_get_concentration (t), 0);
+
+  g_assert_true (evox_tortuosity_get_percolating (t));
+  g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (t), direct->tau, 1e-8 * direct->tau);
+  g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_effective_diffusivity (t), direct->d_rel,
+                                  1e-8 * direct->d_rel);
+  g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_in (t), direct->flux_in,
+                                  1e-8 * direct->flux_in);
+  g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_out (t), direct->flux_out,
+                                  1e-8 * direct->flux_in);
+  g_assert_cmpfloat_with_epsilon (direct->flux_in, direct->flux_out, 1e-12 * direct->flux_in);
+  g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_in (t),
+                                  evox_tortuosity_get_flux_out (t), 1e-8 * direct->flux_in);
+  for (gsize g = 0; g < n; g++)
+    if (!isnan (c[g]))
+      g_assert_cmpfloat_with_epsilon (c[g], direct->conc[g], 1e-6);
 }
 
 /* Random phases of an odd-shaped 7 x 8 x 9 box at two porosities, each axis, both
@@ -373,38 +442,17 @@ check_dense (const gsize                  dims[3],
           g_autoptr(EvoxTortuosity) t = solve_with (mask, dims, axis, preconditioner, 1e-10,
                                                     TRUE);
           Direct direct = { 0 };
-          const float *c;
           guint n_history;
           const double *history;
 
-          direct_solve (mask, dims, axis, &direct);
+          direct_solve (mask, dims, axis, -1.0, &direct);
           g_test_message ("%s, %zu voxels, porosity %.2f axis %d: tau %.9f (direct %.9f), "
                           "%u iterations",
                           preconditioner == EVOX_TORTUOSITY_JACOBI ? "Jacobi" : "multigrid", n,
                           porosities[k], axis, evox_tortuosity_get_tau (t), direct.tau,
                           evox_tortuosity_get_n_iterations (t));
-          g_assert_true (evox_tortuosity_get_percolating (t));
           g_assert_cmpfloat (direct.tau, >, 1.0);
-          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (t), direct.tau,
-                                          1e-8 * direct.tau);
-          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_effective_diffusivity (t),
-                                          direct.d_rel, 1e-8 * direct.d_rel);
-          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_in (t), direct.flux_in,
-                                          1e-8 * direct.flux_in);
-          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_out (t), direct.flux_out,
-                                          1e-8 * direct.flux_in);
-          g_assert_cmpfloat_with_epsilon (direct.flux_in, direct.flux_out,
-                                          1e-12 * direct.flux_in);
-          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_in (t),
-                                          evox_tortuosity_get_flux_out (t),
-                                          1e-8 * direct.flux_in);
-
-          /* The concentration on the connected voxels; parts touching one face are NaN in
-           * the solver's field and at that face's concentration in the oracle. */
-          c = evox_volume_get_data (evox_tortuosity_get_concentration (t), 0);
-          for (gsize g = 0; g < n; g++)
-            if (!isnan (c[g]))
-              g_assert_cmpfloat_with_epsilon (c[g], direct.conc[g], 1e-6);
+          assert_direct (t, &direct, n);
 
           history = evox_tortuosity_get_residual_history (t, &n_history);
           g_assert_cmpuint (n_history, ==, evox_tortuosity_get_n_iterations (t) + 1);
@@ -424,6 +472,23 @@ test_dense (void)
 
   check_dense (dims, EVOX_TORTUOSITY_MULTIGRID);
   check_dense (dims, EVOX_TORTUOSITY_JACOBI);
+}
+
+/* The multigrid and the Jacobi solves of one system agree within rel and the multigrid needs
+ * less than half the iterations. */
+static void
+assert_multigrid_beats_jacobi (EvoxTortuosity *mg,
+                               EvoxTortuosity *jacobi,
+                               int             axis,
+                               double          rel)
+{
+  g_test_message ("axis %d: tau %.9f multigrid (%u iterations), %.9f Jacobi (%u)", axis,
+                  evox_tortuosity_get_tau (mg), evox_tortuosity_get_n_iterations (mg),
+                  evox_tortuosity_get_tau (jacobi), evox_tortuosity_get_n_iterations (jacobi));
+  g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (mg), evox_tortuosity_get_tau (jacobi),
+                                  rel * evox_tortuosity_get_tau (jacobi));
+  g_assert_cmpuint (2 * evox_tortuosity_get_n_iterations (mg), <,
+                    evox_tortuosity_get_n_iterations (jacobi));
 }
 
 /* A volume big enough for three coarse multigrid levels (21 x 19 x 19, 11 x 10 x 10 and the
@@ -447,15 +512,7 @@ test_levels (void)
       g_autoptr(EvoxTortuosity) jacobi = solve_with (mask, dims, axis, EVOX_TORTUOSITY_JACOBI,
                                                      1e-11, FALSE);
 
-      g_test_message ("axis %d: tau %.9f multigrid (%u iterations), %.9f Jacobi (%u)", axis,
-                      evox_tortuosity_get_tau (mg), evox_tortuosity_get_n_iterations (mg),
-                      evox_tortuosity_get_tau (jacobi),
-                      evox_tortuosity_get_n_iterations (jacobi));
-      g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (mg),
-                                      evox_tortuosity_get_tau (jacobi),
-                                      1e-8 * evox_tortuosity_get_tau (jacobi));
-      g_assert_cmpuint (2 * evox_tortuosity_get_n_iterations (mg), <,
-                        evox_tortuosity_get_n_iterations (jacobi));
+      assert_multigrid_beats_jacobi (mg, jacobi, axis, 1e-8);
     }
 }
 
@@ -716,6 +773,321 @@ test_volume (void)
   }
 }
 
+/* Slabs of the two phases (every voxel conducts) normal to x, in the order 1 2 2 1 2 1 with
+ * D2 = 1/4. Along x they are resistances in series: D_eff / D = L / sum 1 / D_k = 6 / 15 and the
+ * concentration at the centre of slab k is 1 - (sum_{m<k} 1 / D_m + 1 / (2 D_k)) / sum 1 / D_m.
+ * Along y and z they are in parallel: D_eff / D is the mean D, 0.625, and tau = 1. TauFactor's
+ * tau = D_mean / D_eff with D_mean = eps1 + D2 eps2 = 0.625, so 1.5625 along x. */
+static void
+test_two_phase_layers (void)
+{
+  const gsize dims[3] = { 6, 5, 4 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  const guint8 slab[6] = { 1, 2, 2, 1, 2, 1 };
+  const double d2 = 0.25;
+  g_autofree guint8 *mask = g_new (guint8, n);
+  double resistance = 0.0, before[6];
+
+  for (gsize x = 0; x < dims[0]; x++)
+    {
+      before[x] = resistance + 0.5 / (slab[x] == 2 ? d2 : 1.0);
+      resistance += 1.0 / (slab[x] == 2 ? d2 : 1.0);
+    }
+  g_assert_cmpfloat (resistance, ==, 15.0);
+  for (gsize g = 0; g < n; g++)
+    mask[g] = slab[g % dims[0]];
+
+  for (int pre = 0; pre < 2; pre++)
+    for (int axis = 0; axis < 3; axis++)
+      {
+        g_autoptr(EvoxTortuosity) t = solve_two (mask, dims, axis,
+                                                 pre ? EVOX_TORTUOSITY_JACOBI
+                                                     : EVOX_TORTUOSITY_MULTIGRID,
+                                                 d2, 1e-12, TRUE);
+        double d_eff = axis == 0 ? 6.0 / 15.0 : 0.625;
+        double area = (double) n / dims[axis];
+        const float *c = evox_volume_get_data (evox_tortuosity_get_concentration (t), 0);
+        const float *f = evox_volume_get_data (evox_tortuosity_get_flux_magnitude (t), 0);
+
+        g_assert_true (evox_tortuosity_get_percolating (t));
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_porosity (t), 0.5, 1e-15);
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_second_fraction (t), 0.5, 1e-15);
+        g_assert_cmpfloat (evox_tortuosity_get_second_diffusivity (t), ==, d2);
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_mean_diffusivity (t), 0.625, 1e-15);
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_connected_fraction (t), 1.0, 1e-15);
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_effective_diffusivity (t), d_eff,
+                                        1e-10);
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (t), 0.625 / d_eff, 1e-10);
+        /* Flux in = flux out = D_eff A / L. */
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_in (t),
+                                        d_eff * area / dims[axis], 1e-10);
+        g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_flux_out (t),
+                                        evox_tortuosity_get_flux_in (t), 1e-10);
+        for (gsize g = 0; g < n; g++)
+          {
+            gsize x = g % dims[0];
+            gsize a = axis == 0 ? x : axis == 1 ? g / dims[0] % dims[1] : g / (dims[0] * dims[1]);
+            double dk = slab[x] == 2 ? d2 : 1.0;
+
+            if (axis == 0)
+              {
+                /* Every voxel carries the flux 1 / R of its channel. */
+                g_assert_cmpfloat_with_epsilon (c[g], 1.0 - before[x] / resistance, 1e-6);
+                g_assert_cmpfloat_with_epsilon (f[g], 1.0 / resistance, 1e-6);
+              }
+            else
+              {
+                g_assert_cmpfloat_with_epsilon (c[g], 1.0 - (a + 0.5) / dims[axis], 1e-6);
+                g_assert_cmpfloat_with_epsilon (f[g], dk / dims[axis], 1e-6);
+              }
+          }
+      }
+}
+
+/* Random volumes of three classes (nothing, the first phase, the second) against the dense
+ * direct solve of the same harmonic-mean system assembled in the test: tau, D_eff, both fluxes
+ * (equal: the flux in is the flux out) and the concentration, each axis, both preconditioners. */
+static void
+test_two_phase_dense (void)
+{
+  const gsize dims[3] = { 7, 8, 9 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  const double d2s[] = { 0.2, 0.01 };
+  g_autofree guint8 *mask = g_new (guint8, n);
+  guint64 state = 31;
+  guint64 n1 = 0, n2 = 0;
+
+  for (gsize g = 0; g < n; g++)
+    {
+      double u = evox_test_uniform (&state);
+
+      mask[g] = u < 0.4 ? 1 : u < 0.7 ? 2 : 0;
+      n1 += mask[g] == 1;
+      n2 += mask[g] == 2;
+    }
+  for (guint k = 0; k < G_N_ELEMENTS (d2s); k++)
+    for (int pre = 0; pre < 2; pre++)
+      for (int axis = 0; axis < 3; axis++)
+        {
+          g_autoptr(EvoxTortuosity) t = solve_two (mask, dims, axis,
+                                                   pre ? EVOX_TORTUOSITY_JACOBI
+                                                       : EVOX_TORTUOSITY_MULTIGRID,
+                                                   d2s[k], 1e-11, TRUE);
+          Direct direct = { 0 };
+
+          direct_solve (mask, dims, axis, d2s[k], &direct);
+          g_test_message ("D2 %g %s axis %d: tau %.9f (direct %.9f), %u iterations", d2s[k],
+                          pre ? "Jacobi" : "multigrid", axis, evox_tortuosity_get_tau (t),
+                          direct.tau, evox_tortuosity_get_n_iterations (t));
+          g_assert_true (evox_tortuosity_get_percolating (t));
+          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_porosity (t), (double) n1 / n,
+                                          1e-15);
+          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_second_fraction (t),
+                                          (double) n2 / n, 1e-15);
+          assert_direct (t, &direct, n);
+          g_free (direct.conc);
+        }
+}
+
+/* The limits: D2 = 1 is the one-phase solve of the union, D2 = 0 the one-phase solve of the
+ * first phase alone (its tau counts only the first phase, as D_mean = eps1 then); both to
+ * rounding, fields included. */
+static void
+test_two_phase_limits (void)
+{
+  const gsize dims[3] = { 12, 10, 11 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree guint8 *mask = g_new (guint8, n);
+  g_autofree guint8 *first = g_new (guint8, n);
+  guint64 state = 7;
+
+  for (gsize g = 0; g < n; g++)
+    {
+      double u = evox_test_uniform (&state);
+
+      mask[g] = u < 0.5 ? 1 : u < 0.75 ? 2 : 0;
+      first[g] = mask[g] == 1;
+    }
+  for (int axis = 0; axis < 3; axis++)
+    {
+      g_autoptr(EvoxTortuosity) one = solve_two (mask, dims, axis, EVOX_TORTUOSITY_MULTIGRID,
+                                                 1.0, 1e-10, TRUE);
+      g_autoptr(EvoxTortuosity) union_ = solve (mask, dims, axis, 1e-10, TRUE);
+      g_autoptr(EvoxTortuosity) zero = solve_two (mask, dims, axis, EVOX_TORTUOSITY_MULTIGRID,
+                                                  0.0, 1e-10, TRUE);
+      g_autoptr(EvoxTortuosity) alone = solve (first, dims, axis, 1e-10, TRUE);
+      EvoxTortuosity *pairs[2][2] = { { one, union_ }, { zero, alone } };
+
+      g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_porosity (one) +
+                                      evox_tortuosity_get_second_fraction (one),
+                                      evox_tortuosity_get_porosity (union_), 1e-15);
+      g_assert_cmpfloat (evox_tortuosity_get_porosity (zero), ==,
+                         evox_tortuosity_get_porosity (alone));
+      g_assert_cmpfloat (evox_tortuosity_get_second_fraction (zero), >, 0.2);
+      for (guint k = 0; k < 2; k++)
+        {
+          EvoxTortuosity *a = pairs[k][0], *b = pairs[k][1];
+          const float *ca = evox_volume_get_data (evox_tortuosity_get_concentration (a), 0);
+          const float *cb = evox_volume_get_data (evox_tortuosity_get_concentration (b), 0);
+          const float *fa = evox_volume_get_data (evox_tortuosity_get_flux_magnitude (a), 0);
+          const float *fb = evox_volume_get_data (evox_tortuosity_get_flux_magnitude (b), 0);
+
+          g_assert_true (evox_tortuosity_get_percolating (b));
+          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (a),
+                                          evox_tortuosity_get_tau (b),
+                                          1e-12 * evox_tortuosity_get_tau (b));
+          g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_effective_diffusivity (a),
+                                          evox_tortuosity_get_effective_diffusivity (b), 1e-14);
+          g_assert_cmpuint (evox_tortuosity_get_n_unknowns (a), ==,
+                            evox_tortuosity_get_n_unknowns (b));
+          for (gsize g = 0; g < n; g++)
+            {
+              g_assert_true (isnan (ca[g]) == isnan (cb[g]));
+              if (!isnan (ca[g]))
+                g_assert_cmpfloat_with_epsilon (ca[g], cb[g], 1e-6);
+              g_assert_true (isnan (fa[g]) == isnan (fb[g]));
+              if (!isnan (fa[g]))
+                g_assert_cmpfloat_with_epsilon (fa[g], fb[g], 1e-6);
+            }
+        }
+    }
+}
+
+/* The multigrid's coarse operators come from the fine conductances (Galerkin): with D2 = 0.05
+ * on a volume of three coarse levels it agrees with the Jacobi solve and needs far fewer
+ * iterations. */
+static void
+test_two_phase_levels (void)
+{
+  const gsize dims[3] = { 42, 38, 38 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree guint8 *mask = g_new (guint8, n);
+  guint64 state = 12;
+
+  for (gsize g = 0; g < n; g++)
+    {
+      double u = evox_test_uniform (&state);
+
+      mask[g] = u < 0.35 ? 1 : u < 0.8 ? 2 : 0;
+    }
+  for (int axis = 0; axis < 3; axis += 2)
+    {
+      g_autoptr(EvoxTortuosity) mg = solve_two (mask, dims, axis, EVOX_TORTUOSITY_MULTIGRID,
+                                                0.05, 1e-10, FALSE);
+      g_autoptr(EvoxTortuosity) jacobi = solve_two (mask, dims, axis, EVOX_TORTUOSITY_JACOBI,
+                                                    0.05, 1e-10, FALSE);
+
+      assert_multigrid_beats_jacobi (mg, jacobi, axis, 1e-7);
+    }
+}
+
+/* A second diffusivity outside [0, 1] is refused; a second phase alone (no first-phase voxel)
+ * conducts: a straight bar of it has tau 1 and D_eff = D2 times its volume fraction. */
+static void
+test_two_phase_errors (void)
+{
+  const gsize dims[3] = { 5, 4, 4 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree guint8 *mask = g_new0 (guint8, n);
+  const double bad[] = { -0.1, 1.5, NAN, INFINITY };
+  EvoxTortuosityParams params;
+  g_autoptr(EvoxTortuosity) bar = NULL;
+
+  for (gsize x = 0; x < dims[0]; x++)
+    mask[voxel_index (dims, x, 1, 2)] = 2;
+  evox_tortuosity_params_init (&params);
+  params.second_phase = TRUE;
+  for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxTortuosity) t = NULL;
+
+      params.second_diffusivity = bad[k];
+      t = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
+      g_assert_null (t);
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+    }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxTortuosity) t = NULL;
+
+    /* D2 = 0 and no first phase: nothing conducts. */
+    params.second_diffusivity = 0.0;
+    t = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
+    g_assert_null (t);
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  }
+  bar = solve_two (mask, dims, EVOX_FLOW_AXIS_X, EVOX_TORTUOSITY_MULTIGRID, 0.3, 1e-10, FALSE);
+  g_assert_cmpfloat (evox_tortuosity_get_porosity (bar), ==, 0.0);
+  g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_effective_diffusivity (bar),
+                                  0.3 * 5.0 / n, 1e-12);
+  g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (bar), 1.0, 1e-10);
+}
+
+/* evox_tortuosity_compute with a second range matches the mask it describes (a voxel in both
+ * ranges is the first phase's); a second range that is not one is refused. */
+static void
+test_two_phase_volume (void)
+{
+  const gsize dims[3] = { 9, 8, 10 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_U8,
+                                                  &error);
+  g_autofree guint8 *mask = g_new (guint8, n);
+  g_autoptr(EvoxTortuosity) from_mask = NULL;
+  g_autoptr(EvoxTortuosity) from_range = NULL;
+  EvoxTortuosityParams params;
+  guint64 state = 4;
+  guint8 *v;
+
+  g_assert_no_error (error);
+  v = evox_volume_get_data_mut (volume, 0);
+  for (gsize g = 0; g < n; g++)
+    {
+      double u = evox_test_uniform (&state);
+
+      v[g] = u < 0.45 ? 0 : u < 0.55 ? 40 : u < 0.8 ? 170 : 85;
+      mask[g] = v[g] <= 40 ? 1 : v[g] == 170 ? 2 : 0;
+    }
+  evox_volume_freeze (volume);
+  evox_tortuosity_params_init (&params);
+  params.axis = EVOX_FLOW_AXIS_Y;
+  params.tolerance = 1e-10;
+  params.second_phase = TRUE;
+  params.second_diffusivity = 0.3;
+  params.second_lo = 100.0;
+  params.second_hi = 170.0;
+  from_mask = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  from_range = evox_tortuosity_compute (volume, 0, 0.0, 40.0, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (evox_tortuosity_get_tau (from_range), ==,
+                     evox_tortuosity_get_tau (from_mask));
+  g_assert_cmpfloat (evox_tortuosity_get_second_fraction (from_range), ==,
+                     evox_tortuosity_get_second_fraction (from_mask));
+  {
+    g_autoptr(EvoxTortuosity) overlap = NULL;
+
+    /* [30, 170] holds 40 too, which stays the first phase's, and 85, which joins the second. */
+    params.second_lo = 30.0;
+    overlap = evox_tortuosity_compute (volume, 0, 0.0, 40.0, &params, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (evox_tortuosity_get_second_fraction (overlap), >,
+                       evox_tortuosity_get_second_fraction (from_range));
+    g_assert_cmpfloat (evox_tortuosity_get_porosity (overlap), ==,
+                       evox_tortuosity_get_porosity (from_range));
+  }
+  {
+    g_autoptr(EvoxTortuosity) t = NULL;
+
+    params.second_lo = NAN;
+    t = evox_tortuosity_compute (volume, 0, 0.0, 40.0, &params, NULL, NULL, &error);
+    g_assert_null (t);
+    g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+  }
+}
+
 static void
 test_axis_names (void)
 {
@@ -742,5 +1114,11 @@ main (int    argc,
   g_test_add_func ("/Evox/Tortuosity/cancel", test_cancel);
   g_test_add_func ("/Evox/Tortuosity/volume", test_volume);
   g_test_add_func ("/Evox/Tortuosity/axis-names", test_axis_names);
+  g_test_add_func ("/Evox/Tortuosity/two-phase-layers", test_two_phase_layers);
+  g_test_add_func ("/Evox/Tortuosity/two-phase-dense", test_two_phase_dense);
+  g_test_add_func ("/Evox/Tortuosity/two-phase-limits", test_two_phase_limits);
+  g_test_add_func ("/Evox/Tortuosity/two-phase-levels", test_two_phase_levels);
+  g_test_add_func ("/Evox/Tortuosity/two-phase-errors", test_two_phase_errors);
+  g_test_add_func ("/Evox/Tortuosity/two-phase-volume", test_two_phase_volume);
   return g_test_run ();
 }

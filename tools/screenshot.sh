@@ -113,14 +113,20 @@ if [ "${1:-}" = --metrics ]; then
   command -v xdotool >/dev/null || { echo "screenshot.sh: --metrics needs xdotool" >&2; exit 1; }
   # The Metrics page (its button in the second row of pages at 1280 x 800), Surface area with
   # the active material ticked beside the default tortuosity x, y, z and percolation of the
-  # pores, Compute, EVOX_METRICS_WAIT seconds for the solves (256^3 on two cores), then wheel
-  # steps over the panel to bring the table into view.
+  # pores (below the Also conducting row), two wheel steps to bring Compute into view (below
+  # Area from), Compute,
+  # EVOX_METRICS_WAIT seconds for the solves (256^3 on two cores), then wheel steps over the
+  # panel to bring the table into view.
   shoot "$out" "${EVOX_SCREENSHOT_WAIT:-10}" --then '
     xdotool mousemove 1044 432 click 1
     sleep 1
-    xdotool mousemove 838 688 click 1
+    xdotool mousemove 838 730 click 1
     sleep 0.5
-    xdotool mousemove 1216 762 click 1
+    xdotool mousemove 1050 650 click 5
+    sleep 0.2
+    xdotool click 5
+    sleep 0.5
+    xdotool mousemove 1216 749 click 1
     sleep "${EVOX_METRICS_WAIT:-150}"
     xdotool mousemove 1050 650
     for step in $(seq 6); do xdotool click 5; sleep 0.2; done

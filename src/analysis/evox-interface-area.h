@@ -7,6 +7,13 @@
 
 G_BEGIN_DECLS
 
+/* How an interface's area is measured (bits of EvoxMetricsRequest's surface_methods). */
+typedef enum
+{
+  EVOX_AREA_CROFTON = 1 << 0,   /* evox_interface_area: crossings of lattice lines */
+  EVOX_AREA_MESH    = 1 << 1,   /* evox_interface_area_mesh: the smoothed surfaces */
+} EvoxAreaMethod;
+
 /* The area of the interface between the voxels of phase a and those of phase b, by the Crofton
  * estimate the particles use (evox-labels.c): along each of the 13 lattice directions d the
  * crossings N_d are the neighbour pairs (p, p + d) inside the volume with one voxel in a and the
@@ -35,5 +42,23 @@ gboolean evox_interface_area (const guint8       *phases,
                               EvoxProgress       *progress,
                               GCancellable       *cancellable,
                               GError            **error);
+
+/* The same interface measured on smoothed surfaces instead (crossings stay 0): the surface of a
+ * set of phases is the one the Surfaces page draws for a phase (the mask smoothed with a Gaussian
+ * of EVOX_SURFACE_SMOOTH_SIGMA voxels, contoured by flying edges at the level that keeps its
+ * voxel count), with the mask mirrored at the volume's faces instead of closed there and the
+ * surface cut at the volume's box (half a voxel beyond the outer voxel centres): faces are no
+ * interface. The a/b area is (S(a) + S(b) - S(a or b)) / 2 with S the area of such a surface,
+ * since every piece of a's surface borders b or a third phase. Fails as evox_interface_area ()
+ * does, and with EVOX_ERROR_TOO_LARGE past the memory cap. */
+gboolean evox_interface_area_mesh (const guint8       *phases,
+                                   const gsize         dims[3],
+                                   const double        spacing[3],
+                                   guint8              a,
+                                   guint8              b,
+                                   EvoxInterfaceArea  *result,
+                                   EvoxProgress       *progress,
+                                   GCancellable       *cancellable,
+                                   GError            **error);
 
 G_END_DECLS

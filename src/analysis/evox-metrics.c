@@ -105,11 +105,15 @@ parts_end (Parts *parts)
   evox_progress_pop (parts->progress);
 }
 
+/* mask holds EVOX_TORTUOSITY_SECOND_PHASE for the second phase when d2 is not NaN; the
+ * mean_diffusivity row goes in with the first axis solved. */
 static gboolean
 add_tortuosity (EvoxMetrics                *table,
                 const guint8               *mask,
                 const gsize                 dims[3],
                 const char                 *name,
+                double                      d2,
+                gboolean                    first_axis,
                 guint                       axis,
                 double                      tolerance,
                 EvoxTortuosity            **kept,
@@ -124,6 +128,8 @@ add_tortuosity (EvoxMetrics                *table,
   evox_tortuosity_params_init (&params);
   params.axis = (EvoxFlowAxis) axis;
   params.tolerance = tolerance;
+  params.second_phase = !isnan (d2);
+  params.second_diffusivity = params.second_phase ? d2 : 0.0;
   params.keep_concentration = kept != NULL;
   params.keep_flux = kept != NULL;
   parts_begin (parts, WEIGHT_TORTUOSITY);
@@ -145,19 +151,96 @@ add_tortuosity (EvoxMetrics                *table,
   evox_metrics_add (table, "effective_diffusivity", name, axis_names[axis],
                     evox_tortuosity_get_effective_diffusivity (result), "",
                     evox_tortuosity_get_percolating (result) ? "D_eff / D" : note);
+  if (params.second_phase && first_axis)
+    {
+      g_autofree char *mean_note =
+        g_strdup_printf ("porosity %.6g + %.6g x volume fraction %.6g of the second phase",
+                         evox_tortuosity_get_porosity (result), d2,
+                         evox_tortuosity_get_second_fraction (result));
+
+      evox_metrics_add (table, "mean_diffusivity", name, "",
+                        evox_tortuosity_get_mean_diffusivity (result), "", mean_note);
+    }
   if (kept != NULL)
     *kept = g_steal_pointer (&result);
   return TRUE;
 }
 
+/* The classes of the two-phase solves: 1 in mask, EVOX_TORTUOSITY_SECOND_PHASE in the second
+ * phase outside it (a voxel in both is the first phase's), 0 elsewhere. */
+static guint8 *
+two_phase_mask (EvoxVolume                *volume,
+                const EvoxMetricsRequest  *request,
+                const guint8              *mask,
+                GError                   **error)
+{
+  g_auto (EvoxLargeBuffer) classes = NULL;
+  const char *second = request->second.name ? request->second.name : "";
+  gsize dims[3], n;
+  guint64 n_second = 0;
+  guint8 *c;
+
+  classes = phase_mask (volume, &request->second, &n_second, error);
+  if (classes == NULL)
+    return NULL;
+  evox_volume_get_dims (volume, dims);
+  n = dims[0] * dims[1] * dims[2];
+  c = classes;
+  n_second = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      c[i] = mask[i] ? 1 : c[i] ? EVOX_TORTUOSITY_SECOND_PHASE : 0;
+      n_second += c[i] == EVOX_TORTUOSITY_SECOND_PHASE;
+    }
+  if (n_second == 0)
+    {
+      g_autofree char *ranges = ranges_text (&request->second);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "phase '%s': no voxels in %s outside phase '%s'", second, ranges,
+                   request->phase.name ? request->phase.name : "");
+      return NULL;
+    }
+  return g_steal_pointer (&classes);
+}
+
+/* The classes along x, y and z as one u8 volume of three channels
+ * (evox_metrics_get_percolation). */
+static EvoxVolume *
+percolation_volume_new (EvoxVolume       *volume,
+                        EvoxPercolation  *result,
+                        GError          **error)
+{
+  g_autoptr (EvoxVolume) classes = NULL;
+  gsize dims[3];
+
+  evox_volume_get_dims (volume, dims);
+  classes = evox_volume_new (dims[0], dims[1], dims[2], 3, EVOX_SAMPLE_U8, error);
+  if (classes == NULL)
+    return NULL;
+  evox_volume_copy_grid (classes, volume);
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      g_autofree char *label = g_strdup_printf ("Percolation (%s)", axis_names[axis]);
+
+      evox_percolation_get_classes (result, axis, evox_volume_get_data_mut (classes, axis));
+      evox_volume_set_channel_info (classes, axis, label, NAN);
+      evox_volume_set_channel_values (classes, axis, EVOX_SCALE_LINEAR,
+                                      EVOX_PERCOLATION_CLASS_QUANTITY, "");
+    }
+  evox_volume_freeze (classes);
+  return g_steal_pointer (&classes);
+}
+
+/* With keep, the classes along every axis are kept in the table. */
 static gboolean
 add_percolation (EvoxMetrics   *table,
+                 EvoxVolume    *volume,
                  const guint8  *mask,
                  const gsize    dims[3],
                  const char    *name,
                  int            connectivity,
-                 guint          field_axis,
-                 guint8        *classes,
+                 gboolean       keep,
                  Parts         *parts,
                  GCancellable  *cancellable,
                  GError       **error)
@@ -187,8 +270,14 @@ add_percolation (EvoxMetrics   *table,
                         evox_percolation_get_fraction (result, axis, EVOX_PERCOLATION_ISOLATED),
                         "", note);
     }
-  if (classes != NULL)
-    evox_percolation_get_classes (result, field_axis, classes);
+  if (keep)
+    {
+      g_autoptr (EvoxVolume) classes = percolation_volume_new (volume, result, error);
+
+      if (classes == NULL)
+        return FALSE;
+      _evox_metrics_set_percolation (table, classes);
+    }
   return TRUE;
 }
 
@@ -230,15 +319,14 @@ add_surface (EvoxMetrics             *table,
              const guint8            *mask,
              const gsize              dims[3],
              const EvoxMetricsPhase  *other,
+             guint                    asked_methods,
              const Units             *units,
              Parts                   *parts,
              GCancellable            *cancellable,
              GError                 **error)
 {
   g_auto (EvoxLargeBuffer) phases = NULL;
-  g_autofree char *note = NULL;
-  g_autofree char *note_phase = NULL;
-  EvoxInterfaceArea area;
+  guint methods = asked_methods != 0 ? asked_methods : EVOX_AREA_CROFTON;
   const char *other_name = other->name ? other->name : "";
   guint64 n_other = 0;
   gsize n = dims[0] * dims[1] * dims[2];
@@ -268,22 +356,41 @@ add_surface (EvoxMetrics             *table,
                    "phase '%s': no voxels in %s outside phase '%s'", other_name, ranges, name);
       return FALSE;
     }
-  if (!evox_interface_area (phases, dims, units->spacing, 1, 2, &area, parts->progress,
-                            cancellable, error))
+  for (guint bit = EVOX_AREA_CROFTON; bit <= EVOX_AREA_MESH; bit <<= 1)
     {
-      parts_end (parts);
-      g_prefix_error (error, "interface of '%s' and '%s': ", name, other_name);
-      return FALSE;
+      gboolean mesh = bit == EVOX_AREA_MESH;
+      g_autofree char *note = NULL;
+      g_autofree char *note_phase = NULL;
+      const char *method = mesh ? "smoothed surface, sigma 1 voxel" : "Crofton, 13 directions";
+      EvoxInterfaceArea area;
+      gboolean ok;
+
+      if (!(methods & bit))
+        continue;
+      /* Crofton is one pass over the voxels, the mesh method three surfaces. */
+      evox_progress_push (parts->progress, mesh && (methods & EVOX_AREA_CROFTON) ? 0.1 : 0.0,
+                          !mesh && (methods & EVOX_AREA_MESH) ? 0.1 : 1.0);
+      ok = (mesh ? evox_interface_area_mesh : evox_interface_area)
+             (phases, dims, units->spacing, 1, 2, &area, parts->progress, cancellable, error);
+      evox_progress_pop (parts->progress);
+      if (!ok)
+        {
+          parts_end (parts);
+          g_prefix_error (error, "interface of '%s' and '%s': ", name, other_name);
+          return FALSE;
+        }
+      /* The metric's name says the method; Crofton's rows keep the names the issue gave them. */
+      note = g_strdup_printf ("interface with '%s' per sample volume (%s)", other_name, method);
+      note_phase = g_strdup_printf ("interface with '%s' per volume of '%s' (%s)", other_name,
+                                    name, method);
+      evox_metrics_add (table, mesh ? "specific_surface_area_mesh" : "specific_surface_area",
+                        name, "", area.per_volume / units->length_scale, units->inverse_unit,
+                        note);
+      evox_metrics_add (table, mesh ? "specific_surface_area_phase_mesh" :
+                        "specific_surface_area_phase", name, "",
+                        area.per_volume_a / units->length_scale, units->inverse_unit, note_phase);
     }
   parts_end (parts);
-  note = g_strdup_printf ("interface with '%s' per sample volume (Crofton, 13 directions)",
-                          other_name);
-  note_phase = g_strdup_printf ("interface with '%s' per volume of '%s' (Crofton, 13 "
-                                "directions)", other_name, name);
-  evox_metrics_add (table, "specific_surface_area", name, "",
-                    area.per_volume / units->length_scale, units->inverse_unit, note);
-  evox_metrics_add (table, "specific_surface_area_phase", name, "",
-                    area.per_volume_a / units->length_scale, units->inverse_unit, note_phase);
   return TRUE;
 }
 
@@ -438,8 +545,12 @@ evox_metrics_compute (EvoxVolume                *volume,
 {
   g_autoptr (EvoxMetrics) table = NULL;
   g_auto (EvoxLargeBuffer) mask = NULL;
-  g_auto (EvoxLargeBuffer) classes = NULL;
+  g_auto (EvoxLargeBuffer) two_phase = NULL;
   g_autoptr (EvoxTortuosity) kept = NULL;
+  g_autofree char *tau_name = NULL;
+  gboolean any_tortuosity = FALSE;
+  double d2 = NAN;
+  EvoxVolume *classes;
   const char *name;
   gsize dims[3];
   guint64 n_voxels = 0;
@@ -468,7 +579,18 @@ evox_metrics_compute (EvoxVolume                *volume,
                    "connectivity must be 6, 18 or 26, not %d", request->connectivity);
       return NULL;
     }
+  if (request->two_phase &&
+      !(request->second_diffusivity >= 0.0 && request->second_diffusivity <= 1.0))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "phase '%s': the relative diffusivity must be in [0, 1] (the phase '%s' has "
+                   "D = 1), not %g", request->second.name ? request->second.name : "", name,
+                   request->second_diffusivity);
+      return NULL;
+    }
   evox_volume_get_dims (volume, dims);
+  for (guint axis = 0; axis < 3; axis++)
+    any_tortuosity |= request->tortuosity[axis];
   for (guint axis = 0; axis < 3; axis++)
     if (request->tortuosity[axis] && dims[axis] < 2)
       {
@@ -508,34 +630,44 @@ evox_metrics_compute (EvoxVolume                *volume,
   for (guint axis = 3; axis-- > 0;)
     if (request->tortuosity[axis])
       field_axis = axis;
-  if (request->keep_fields && request->percolation &&
-      (classes = _evox_alloc_large (dims[0] * dims[1] * dims[2])) == NULL)
+  if (request->two_phase && any_tortuosity)
     {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                   "phase '%s': no memory for the percolation classes", name);
-      return NULL;
+      two_phase = two_phase_mask (volume, request, mask, error);
+      if (two_phase == NULL)
+        return NULL;
+      d2 = request->second_diffusivity;
+      tau_name = g_strdup_printf ("%s|%s@%g", name,
+                                  request->second.name ? request->second.name : "", d2);
     }
   for (guint axis = 0; axis < 3; axis++)
     if (request->tortuosity[axis] &&
-        !add_tortuosity (table, mask, dims, name, axis, tolerance,
+        !add_tortuosity (table, two_phase != NULL ? two_phase : mask, dims,
+                         tau_name != NULL ? tau_name : name, d2, axis == field_axis, axis,
+                         tolerance,
                          request->keep_fields && axis == field_axis ? &kept : NULL, &parts,
                          cancellable, error))
       return NULL;
+  g_clear_pointer (&two_phase, _evox_free_large);
   if (request->percolation &&
-      !add_percolation (table, mask, dims, name, connectivity, field_axis, classes, &parts,
-                        cancellable, error))
+      !add_percolation (table, volume, mask, dims, name, connectivity, request->keep_fields,
+                        &parts, cancellable, error))
     return NULL;
+  classes = evox_metrics_get_percolation (table);
   if (kept != NULL || classes != NULL)
     {
-      g_autoptr (EvoxVolume) fields = fields_new (volume, field_axis, kept, classes, error);
+      g_autoptr (EvoxVolume) fields =
+        fields_new (volume, field_axis, kept,
+                    classes != NULL ? evox_volume_get_data (classes, field_axis) : NULL, error);
 
       if (fields == NULL)
         return NULL;
       _evox_metrics_set_fields (table, fields);
+      /* Copied into the fields: not kept through the surface and thickness passes. */
+      g_clear_object (&kept);
     }
   if (request->surface &&
-      !add_surface (table, volume, name, mask, dims, &request->other, &units, &parts,
-                    cancellable, error))
+      !add_surface (table, volume, name, mask, dims, &request->other, request->surface_methods,
+                    &units, &parts, cancellable, error))
     return NULL;
   if (request->thickness &&
       !add_thickness (table, volume, mask, dims, name, request->keep_thickness, &units, &parts,

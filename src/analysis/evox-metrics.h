@@ -26,11 +26,19 @@ typedef struct
 {
   EvoxMetricsPhase  phase;            /* the phase measured */
   gboolean          tortuosity[3];    /* per axis x, y, z */
+  /* A second, less conductive phase in the tortuosity solves (the carbon-binder domain's own
+   * pores): second's voxels outside phase conduct with the relative diffusivity
+   * second_diffusivity in [0, 1] (phase has D = 1). The tortuosity rows are then named
+   * "PHASE|SECOND@D2" and tau = D_mean / D_eff (a mean_diffusivity row gives D_mean). */
+  gboolean          two_phase;
+  EvoxMetricsPhase  second;
+  double            second_diffusivity;
   double            tolerance;        /* relative residual; 0: EVOX_TORTUOSITY_DEFAULT_TOLERANCE */
   gboolean          percolation;
   int               connectivity;     /* 6, 18 or 26 for percolation; 0: 26 */
   gboolean          surface;          /* the interface between phase and other */
   EvoxMetricsPhase  other;            /* used when surface */
+  guint             surface_methods;  /* EvoxAreaMethod bits; 0: EVOX_AREA_CROFTON */
   gboolean          thickness;        /* local thickness of the phase (and of its complement) */
   gboolean          keep_thickness;   /* keep the phase's thickness map (evox_metrics_get_map) */
   gboolean          keep_fields;      /* keep the fields (evox_metrics_get_fields) along the

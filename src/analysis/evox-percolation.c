@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "evox-local-thickness.h"
 #include "evox-percolation.h"
 #include "evox-types.h"
 
@@ -166,4 +167,198 @@ evox_percolation_get_classes (EvoxPercolation *self,
 
       classes[i] = l == 0 ? EVOX_PERCOLATION_OUTSIDE : table[self->touch[l]];
     }
+}
+
+/* Okabe and Ito's blue, orange and reddish purple: the "classes3" colour map's, so the overlay
+ * and the classes' map read the same, and colour-blind readers tell them apart. */
+static const char *const class_colors[] = { NULL, "#0072b2", "#e69f00", "#cc79a7" };
+static const char *const class_names[] = { NULL, "Connected to both faces",
+                                           "Connected to one face", "Isolated" };
+
+const char *
+evox_percolation_class_color (EvoxPercolationClass klass)
+{
+  g_return_val_if_fail (klass >= EVOX_PERCOLATION_BOTH && klass <= EVOX_PERCOLATION_ISOLATED,
+                        NULL);
+  return class_colors[klass];
+}
+
+/**
+ * evox_percolation_clusters_new:
+ * Returns: (transfer full): three clusters, the classes along axis
+ */
+EvoxClusters *
+evox_percolation_clusters_new (const guint8  *classes,
+                               const gsize    dims[3],
+                               guint          axis,
+                               GError       **error)
+{
+  static const char *const axis_names[] = { "x", "y", "z" };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autoptr (EvoxClusters) clusters = NULL;
+  guint16 *ids;
+
+  g_return_val_if_fail (classes != NULL && dims != NULL && axis < 3, NULL);
+
+  if (!evox_check_allocation (n, sizeof (guint16), "The percolation overlay", error))
+    return NULL;
+  ids = _evox_alloc_large (n * sizeof (guint16));
+  if (ids == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The percolation overlay does not fit in memory");
+      return NULL;
+    }
+  /* A class is its cluster id: 0 (outside the phase) is outside the clusters' mask. */
+#pragma omp parallel for schedule(static)
+  for (gsize i = 0; i < n; i++)
+    ids[i] = MIN (classes[i], EVOX_PERCOLATION_ISOLATED);
+  clusters = evox_clusters_new_take (dims, ids, 3, 0, NULL, NULL, NULL, NULL, NULL, error);
+  if (clusters == NULL)
+    return NULL;
+  for (guint id = EVOX_PERCOLATION_BOTH; id <= EVOX_PERCOLATION_ISOLATED; id++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s (%s)", class_names[id], axis_names[axis]);
+
+      evox_clusters_set_name (clusters, id, name);
+      evox_clusters_set_color (clusters, id, class_colors[id]);
+    }
+  evox_clusters_set_info (clusters, "source", "percolation");
+  evox_clusters_set_info (clusters, "percolation.axis", axis_names[axis]);
+  return g_steal_pointer (&clusters);
+}
+
+void
+evox_percolation_clusters_set_source (EvoxClusters *clusters,
+                                      guint         channel,
+                                      guint         n_ranges,
+                                      const double *lo,
+                                      const double *hi,
+                                      int           connectivity)
+{
+  g_autoptr (GString) ranges = g_string_new (NULL);
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *channel_text = g_strdup_printf ("%u", channel);
+  g_autofree char *connectivity_text = g_strdup_printf ("%d", connectivity);
+
+  g_return_if_fail (EVOX_IS_CLUSTERS (clusters));
+  g_return_if_fail (n_ranges > 0 && lo != NULL && hi != NULL);
+
+  for (guint r = 0; r < n_ranges; r++)
+    {
+      if (r > 0)
+        g_string_append_c (ranges, ';');
+      g_string_append (ranges, g_ascii_formatd (number, sizeof number, "%.17g", lo[r]));
+      g_string_append_c (ranges, ':');
+      g_string_append (ranges, g_ascii_formatd (number, sizeof number, "%.17g", hi[r]));
+    }
+  evox_clusters_set_info (clusters, "percolation.channel", channel_text);
+  evox_clusters_set_info (clusters, "percolation.ranges", ranges->str);
+  evox_clusters_set_info (clusters, "percolation.connectivity", connectivity_text);
+}
+
+static gboolean
+info_uint (EvoxClusteringInfoFunc   get,
+           gpointer                 data,
+           const char              *key,
+           guint64                  max,
+           guint64                 *value,
+           GError                 **error)
+{
+  const char *text = get (data, key);
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 0, max, value, NULL))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "the percolation overlay's %s is missing or not a number", key);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+EvoxClusters *
+evox_percolation_clusters_from_info (EvoxVolume              *volume,
+                                     EvoxClusteringInfoFunc   get,
+                                     gpointer                 data,
+                                     GError                 **error)
+{
+  static const char *const axis_names[] = { "x", "y", "z" };
+  g_auto (EvoxLargeBuffer) mask = NULL;
+  g_auto (EvoxLargeBuffer) classes = NULL;
+  g_autoptr (EvoxPercolation) percolation = NULL;
+  g_autoptr (EvoxClusters) clusters = NULL;
+  g_auto (GStrv) ranges = NULL;
+  const char *axis_text = get (data, "percolation.axis");
+  const char *ranges_text = get (data, "percolation.ranges");
+  guint64 channel, connectivity;
+  guint axis = 3;
+  gsize dims[3], n;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (get != NULL, NULL);
+
+  for (guint a = 0; a < 3 && axis_text != NULL; a++)
+    if (g_str_equal (axis_text, axis_names[a]))
+      axis = a;
+  if (axis == 3 || ranges_text == NULL || *ranges_text == '\0')
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "the percolation overlay's %s is missing or unreadable",
+                   axis == 3 ? "percolation.axis" : "percolation.ranges");
+      return NULL;
+    }
+  if (!info_uint (get, data, "percolation.channel", G_MAXUINT, &channel, error) ||
+      !info_uint (get, data, "percolation.connectivity", 26, &connectivity, error))
+    return NULL;
+  evox_volume_get_dims (volume, dims);
+  n = dims[0] * dims[1] * dims[2];
+  ranges = g_strsplit (ranges_text, ";", -1);
+  for (guint r = 0; ranges[r] != NULL; r++)
+    {
+      g_auto (EvoxLargeBuffer) more = NULL;
+      char *end = NULL;
+      double lo = g_ascii_strtod (ranges[r], &end), hi;
+
+      if (end == ranges[r] || *end != ':')
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                       "the percolation overlay's range '%s' is not LO:HI", ranges[r]);
+          return NULL;
+        }
+      hi = g_ascii_strtod (end + 1, &end);
+      if (*end != '\0')
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                       "the percolation overlay's range '%s' is not LO:HI", ranges[r]);
+          return NULL;
+        }
+      more = _evox_range_mask (volume, (guint) channel, lo, hi, error);
+      if (more == NULL)
+        return NULL;
+      if (mask == NULL)
+        mask = g_steal_pointer (&more);
+      else
+        for (gsize i = 0; i < n; i++)
+          ((guint8 *) mask)[i] |= ((guint8 *) more)[i];
+    }
+  percolation = evox_percolation_compute (mask, dims, (EvoxConnectivity) connectivity, NULL, NULL,
+                                          error);
+  if (percolation == NULL)
+    return NULL;
+  classes = _evox_alloc_large (n);
+  if (classes == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The percolation overlay does not fit in memory");
+      return NULL;
+    }
+  evox_percolation_get_classes (percolation, axis, classes);
+  clusters = evox_percolation_clusters_new (classes, dims, axis, error);
+  if (clusters == NULL)
+    return NULL;
+  evox_clusters_set_info (clusters, "percolation.channel", get (data, "percolation.channel"));
+  evox_clusters_set_info (clusters, "percolation.ranges", ranges_text);
+  evox_clusters_set_info (clusters, "percolation.connectivity",
+                          get (data, "percolation.connectivity"));
+  return g_steal_pointer (&clusters);
 }

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "evox-clustering.h"
+#include "evox-clusters.h"
 #include "evox-labels.h"
 #include "evox-progress.h"
 
@@ -51,6 +53,39 @@ double           evox_percolation_get_fraction (EvoxPercolation   *self,
 void             evox_percolation_get_classes  (EvoxPercolation   *self,
                                                 guint              axis,
                                                 guint8            *classes);
+
+/* The colour a class is drawn in, "#rrggbb": Okabe and Ito's blue (both faces), orange (one
+ * face) and reddish purple (isolated), as the "classes3" colour map has them. */
+const char      *evox_percolation_class_color  (EvoxPercolationClass klass);
+/* The classes (evox_percolation_get_classes, dims voxels) as a three-colour overlay: clusters
+ * whose ids are the classes (1 both faces, 2 one face, 3 isolated; 0 outside the phase is
+ * outside the mask), named "Connected to both faces (A)", "Connected to one face (A)" and
+ * "Isolated (A)" with A the axis, in the class colours, info "source" = "percolation" and
+ * "percolation.axis" = A. Drawn as the cluster overlay is (the views, exports and figure
+ * legends), with its opacity. Fails with EVOX_ERROR_TOO_LARGE past the memory cap. */
+EvoxClusters    *evox_percolation_clusters_new (const guint8      *classes,
+                                                const gsize        dims[3],
+                                                guint              axis,
+                                                GError           **error);
+
+/* What an overlay was made from, recorded in its info beside "source" and "percolation.axis"
+ * so that a session can make it again: "percolation.channel" (an index),
+ * "percolation.ranges" (the phase's value ranges "LO:HI", several joined by ";", %.17g) and
+ * "percolation.connectivity" (6, 18 or 26). */
+void             evox_percolation_clusters_set_source (EvoxClusters  *clusters,
+                                                       guint          channel,
+                                                       guint          n_ranges,
+                                                       const double  *lo,
+                                                       const double  *hi,
+                                                       int            connectivity);
+/* The overlay made again on volume from those keys (get reads them from data): the phase's
+ * mask, its components and the classes along the recorded axis, the keys kept. Fails with
+ * EVOX_ERROR_INVALID_DATA naming a key that is missing or unreadable, and as
+ * evox_percolation_compute fails. */
+EvoxClusters    *evox_percolation_clusters_from_info  (EvoxVolume              *volume,
+                                                       EvoxClusteringInfoFunc   get,
+                                                       gpointer                 data,
+                                                       GError                 **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxPercolation, evox_percolation_free)
 

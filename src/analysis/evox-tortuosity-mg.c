@@ -88,7 +88,7 @@ level_clear (EvoxMgLevel *level)
   g_free (level->work);
 }
 
-/* Level 1 from the voxels: Galerkin P^T A P with unit conductances between unknowns. Each
+/* Level 1 from the voxels: Galerkin P^T A P with the conductances between unknowns. Each
  * coarse row is written by one thread only, from the (up to) four fine rows of its blocks. */
 static void
 build_from_fine (const System *s,
@@ -116,32 +116,32 @@ build_from_fine (const System *s,
             id = s->idx + (z * ny + y) * nx;
             for (gsize x = 0; x < nx; x++)
               {
-                guint32 i = id[x];
+                guint32 i = id[x], j;
                 gsize I = base + x / 2;
 
                 if (i == NONE)
                   continue;
-                c->diag[I] += s->diag[i];
-                if (x + 1 < nx && id[x + 1] != NONE)
+                c->diag[I] += _evox_tortuosity_diag (s, i);
+                if (x + 1 < nx && (j = id[x + 1]) != NONE)
                   {
                     if (x & 1)
-                      c->w[0][I] += 1.0f;
+                      c->w[0][I] += (float) _evox_tortuosity_face (s, i, j);
                     else
-                      c->diag[I] -= 2.0;
+                      c->diag[I] -= 2.0 * _evox_tortuosity_face (s, i, j);
                   }
-                if (y + 1 < ny && id[x + nx] != NONE)
+                if (y + 1 < ny && (j = id[x + nx]) != NONE)
                   {
                     if (dy == 1)
-                      c->w[1][I] += 1.0f;
+                      c->w[1][I] += (float) _evox_tortuosity_face (s, i, j);
                     else
-                      c->diag[I] -= 2.0;
+                      c->diag[I] -= 2.0 * _evox_tortuosity_face (s, i, j);
                   }
-                if (z + 1 < nz && id[x + plane] != NONE)
+                if (z + 1 < nz && (j = id[x + plane]) != NONE)
                   {
                     if (dz == 1)
-                      c->w[2][I] += 1.0f;
+                      c->w[2][I] += (float) _evox_tortuosity_face (s, i, j);
                     else
-                      c->diag[I] -= 2.0;
+                      c->diag[I] -= 2.0 * _evox_tortuosity_face (s, i, j);
                   }
               }
           }
@@ -332,18 +332,18 @@ fine_smooth (const System *s,
             continue;
           sum = r[i];
           if (x > 0 && (j = id[x - 1]) != NONE)
-            sum += z[j];
+            sum += _evox_tortuosity_face (s, i, j) * z[j];
           if (x + 1 < nx && (j = id[x + 1]) != NONE)
-            sum += z[j];
+            sum += _evox_tortuosity_face (s, i, j) * z[j];
           if (ym != NULL && (j = ym[x]) != NONE)
-            sum += z[j];
+            sum += _evox_tortuosity_face (s, i, j) * z[j];
           if (yp != NULL && (j = yp[x]) != NONE)
-            sum += z[j];
+            sum += _evox_tortuosity_face (s, i, j) * z[j];
           if (zm != NULL && (j = zm[x]) != NONE)
-            sum += z[j];
+            sum += _evox_tortuosity_face (s, i, j) * z[j];
           if (zp != NULL && (j = zp[x]) != NONE)
-            sum += z[j];
-          z[i] = sum / s->diag[i];
+            sum += _evox_tortuosity_face (s, i, j) * z[j];
+          z[i] = sum / _evox_tortuosity_diag (s, i);
         }
     }
 }
@@ -383,19 +383,19 @@ fine_restrict (const System *s,
 
                 if (i == NONE)
                   continue;
-                t = r[i] - s->diag[i] * z[i];
+                t = r[i] - _evox_tortuosity_diag (s, i) * z[i];
                 if (x > 0 && (j = id[x - 1]) != NONE)
-                  t += z[j];
+                  t += _evox_tortuosity_face (s, i, j) * z[j];
                 if (x + 1 < nx && (j = id[x + 1]) != NONE)
-                  t += z[j];
+                  t += _evox_tortuosity_face (s, i, j) * z[j];
                 if (y > 0 && (j = id[(gssize) x - (gssize) nx]) != NONE)
-                  t += z[j];
+                  t += _evox_tortuosity_face (s, i, j) * z[j];
                 if (y + 1 < ny && (j = id[x + nx]) != NONE)
-                  t += z[j];
+                  t += _evox_tortuosity_face (s, i, j) * z[j];
                 if (z_ > 0 && (j = id[(gssize) x - (gssize) plane]) != NONE)
-                  t += z[j];
+                  t += _evox_tortuosity_face (s, i, j) * z[j];
                 if (z_ + 1 < nz && (j = id[x + plane]) != NONE)
-                  t += z[j];
+                  t += _evox_tortuosity_face (s, i, j) * z[j];
                 rc[x / 2] += t;
               }
           }

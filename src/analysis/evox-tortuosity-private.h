@@ -14,8 +14,11 @@ G_BEGIN_DECLS
 typedef struct _EvoxMgLevel EvoxMgLevel;
 
 /* The linear system on the grid: idx numbers the unknowns in raster order (NONE elsewhere), so
- * a voxel's neighbours are found through the grid and the vectors hold unknowns only. diag is
- * the number of phase neighbours plus 2 per fixed face. */
+ * a voxel's neighbours are found through the grid and the vectors hold unknowns only. With one
+ * phase every face conducts 1 and diag is the number of phase neighbours plus 2 per fixed face.
+ * With a second phase, cls gives each unknown's class (0: D = 1, 1: D = D2), face[] the
+ * conductance of a face by the sum of its two voxels' classes (the harmonic mean of their D),
+ * fixed[] the conductance 2 D to a fixed face by class, and wdiag the diagonal (diag unused). */
 typedef struct
 {
   gsize         dims[3];
@@ -23,6 +26,10 @@ typedef struct
   gsize         n;
   guint32      *idx;
   guint8       *diag;
+  guint8       *cls;
+  double        face[3];
+  double        fixed[2];
+  double       *wdiag;
   double       *x;
   double       *r;
   double       *p;
@@ -31,6 +38,23 @@ typedef struct
   EvoxMgLevel  *levels;     /* coarse levels 1.. (multigrid only) */
   guint         n_levels;
 } EvoxTortuositySystem;
+
+/* The conductance of the face between unknowns i and j. */
+static inline double
+_evox_tortuosity_face (const EvoxTortuositySystem *s,
+                       guint32                     i,
+                       guint32                     j)
+{
+  return s->cls == NULL ? 1.0 : s->face[s->cls[i] + s->cls[j]];
+}
+
+/* Row i's diagonal: the sum of its faces' conductances, fixed faces included. */
+static inline double
+_evox_tortuosity_diag (const EvoxTortuositySystem *s,
+                       guint32                     i)
+{
+  return s->cls == NULL ? (double) s->diag[i] : s->wdiag[i];
+}
 
 /* Builds the coarse levels by aggregating 2 x 2 x 2 blocks of voxels until a level has at most
  * a few thousand cells, the last one factorised densely. FALSE when they do not fit in memory. */

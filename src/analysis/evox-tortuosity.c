@@ -22,7 +22,15 @@
  * elsewhere (the outlet is at 0). A is symmetric and positive definite on every part of the phase
  * that touches a face; parts that touch only one face settle at that face's concentration and
  * parts that touch none carry nothing, so only the parts joined to both faces are unknowns.
- * TauFactor iterates every phase voxel instead, which reaches the same fluxes. */
+ * TauFactor iterates every phase voxel instead, which reaches the same fluxes.
+ *
+ * A second phase of relative diffusivity D2 (TauFactor's MultiPhaseSolver) makes the face
+ * between voxels i and j conduct the harmonic mean 2 D_i D_j / (D_i + D_j) (two half voxels in
+ * series) and the fixed faces 2 D_i; the unknowns are the parts of the union joined to both
+ * faces. TauFactor's MultiPhaseSolver holds the fixed concentrations one whole voxel outside the
+ * volume instead (conductance D_i, length L + 1); Evox keeps the half voxel of its one-phase
+ * solver, so that D2 = 1 is exactly the one-phase solve of the union and layers in series give
+ * exactly the series resistance. */
 
 #define NONE EVOX_TORTUOSITY_NONE
 #define PARALLEL_MIN EVOX_TORTUOSITY_PARALLEL_MIN
@@ -38,6 +46,8 @@ struct _EvoxTortuosity
   gboolean      percolating;
   char         *reason;
   double        porosity;
+  double        second_fraction;
+  double        second_diffusivity;
   double        connected_fraction;
   double        d_rel;
   double        tau;
@@ -111,6 +121,8 @@ system_clear (System *s)
 {
   _evox_free_large (s->idx);
   _evox_free_large (s->diag);
+  _evox_free_large (s->cls);
+  _evox_free_large (s->wdiag);
   _evox_free_large (s->x);
   _evox_free_large (s->r);
   _evox_free_large (s->p);
@@ -127,6 +139,23 @@ coord_along (const System *s,
              gsize         z)
 {
   return s->axis == 0 ? x : s->axis == 1 ? y : z;
+}
+
+/* The conductance 2 D between unknown i and a fixed face half a voxel away. */
+static inline double
+system_fixed (const System *s,
+              guint32       i)
+{
+  return s->cls == NULL ? 2.0 : s->fixed[s->cls[i]];
+}
+
+/* 1 / the diagonal of row i, from the table of reciprocals of small integers with one phase. */
+static inline double
+system_jacobi (const System *s,
+               const double *inv,
+               gsize         i)
+{
+  return s->cls == NULL ? inv[s->diag[i]] : 1.0 / s->wdiag[i];
 }
 
 /* out = A v over the unknowns; returns v . A v. Rows of the grid are shared among the threads. */
@@ -158,23 +187,43 @@ system_apply (const System *s,
           if (i == NONE)
             continue;
           if (x > 0 && (j = id[x - 1]) != NONE)
-            sum += v[j];
+            sum += _evox_tortuosity_face (s, i, j) * v[j];
           if (x + 1 < nx && (j = id[x + 1]) != NONE)
-            sum += v[j];
+            sum += _evox_tortuosity_face (s, i, j) * v[j];
           if (ym != NULL && (j = ym[x]) != NONE)
-            sum += v[j];
+            sum += _evox_tortuosity_face (s, i, j) * v[j];
           if (yp != NULL && (j = yp[x]) != NONE)
-            sum += v[j];
+            sum += _evox_tortuosity_face (s, i, j) * v[j];
           if (zm != NULL && (j = zm[x]) != NONE)
-            sum += v[j];
+            sum += _evox_tortuosity_face (s, i, j) * v[j];
           if (zp != NULL && (j = zp[x]) != NONE)
-            sum += v[j];
-          a = s->diag[i] * v[i] - sum;
+            sum += _evox_tortuosity_face (s, i, j) * v[j];
+          a = _evox_tortuosity_diag (s, i) * v[i] - sum;
           out[i] = a;
           dot += v[i] * a;
         }
     }
   return dot;
+}
+
+/* The classes of the unknowns from the mask and the conductances of D2 (two half voxels of D_i
+ * and D_j in series across a face). */
+static void
+system_init_classes (System       *s,
+                     const guint8 *mask,
+                     double        d2)
+{
+  const gsize n_voxels = s->dims[0] * s->dims[1] * s->dims[2];
+
+  s->face[0] = 1.0;
+  s->face[1] = 2.0 * d2 / (1.0 + d2);
+  s->face[2] = d2;
+  s->fixed[0] = 2.0;
+  s->fixed[1] = 2.0 * d2;
+#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
+  for (gsize g = 0; g < n_voxels; g++)
+    if (s->idx[g] != NONE)
+      s->cls[s->idx[g]] = mask[g] == EVOX_TORTUOSITY_SECOND_PHASE;
 }
 
 /* The diagonal, the linear start x = 1 - (a + 1/2) / L along the axis and b in r. */
@@ -195,31 +244,41 @@ system_init_rows (System *s)
 
       for (gsize x = 0; x < nx; x++)
         {
-          guint32 i = id[x];
+          guint32 i = id[x], j;
           gsize a;
-          guint d = 0;
+          double d = 0.0, fixed;
 
           if (i == NONE)
             continue;
-          d += x > 0 && id[x - 1] != NONE;
-          d += x + 1 < nx && id[x + 1] != NONE;
-          d += y > 0 && id[(gssize) x - (gssize) nx] != NONE;
-          d += y + 1 < ny && id[x + nx] != NONE;
-          d += z > 0 && id[(gssize) x - (gssize) plane] != NONE;
-          d += z + 1 < nz && id[x + plane] != NONE;
+          if (x > 0 && (j = id[x - 1]) != NONE)
+            d += _evox_tortuosity_face (s, i, j);
+          if (x + 1 < nx && (j = id[x + 1]) != NONE)
+            d += _evox_tortuosity_face (s, i, j);
+          if (y > 0 && (j = id[(gssize) x - (gssize) nx]) != NONE)
+            d += _evox_tortuosity_face (s, i, j);
+          if (y + 1 < ny && (j = id[x + nx]) != NONE)
+            d += _evox_tortuosity_face (s, i, j);
+          if (z > 0 && (j = id[(gssize) x - (gssize) plane]) != NONE)
+            d += _evox_tortuosity_face (s, i, j);
+          if (z + 1 < nz && (j = id[x + plane]) != NONE)
+            d += _evox_tortuosity_face (s, i, j);
           a = coord_along (s, x, y, z);
+          fixed = system_fixed (s, i);
           if (a == 0)
-            d += 2;
+            d += fixed;
           if (a == last)
-            d += 2;
-          s->diag[i] = (guint8) d;
+            d += fixed;
+          if (s->cls == NULL)
+            s->diag[i] = (guint8) d;
+          else
+            s->wdiag[i] = d;
           s->x[i] = 1.0 - ((double) a + 0.5) / length;
-          s->r[i] = a == 0 ? 2.0 : 0.0;
+          s->r[i] = a == 0 ? fixed : 0.0;
         }
     }
 }
 
-/* The flux through the inlet face, 2 (1 - c), and through the outlet face, 2 c. */
+/* The flux through the inlet face, 2 D (1 - c), and through the outlet face, 2 D c. */
 static void
 system_boundary_fluxes (const System *s,
                         double       *flux_in,
@@ -245,9 +304,9 @@ system_boundary_fluxes (const System *s,
             continue;
           a = coord_along (s, x, y, z);
           if (a == 0)
-            in += 2.0 * (1.0 - s->x[i]);
+            in += system_fixed (s, i) * (1.0 - s->x[i]);
           if (a == last)
-            out += 2.0 * s->x[i];
+            out += system_fixed (s, i) * s->x[i];
         }
     }
   *flux_in = in;
@@ -361,7 +420,6 @@ system_solve (System                     *s,
 {
   const gsize n = s->n;
   double *x = s->x, *r = s->r, *p = s->p, *q = s->q;
-  const guint8 *diag = s->diag;
   double inv[16];
   double rz = 0.0, rr = 0.0, rel, start_rel;
   const double tolerance = params->tolerance;
@@ -380,7 +438,7 @@ system_solve (System                     *s,
       double ri = r[i] - q[i];
 
       r[i] = ri;
-      p[i] = ri * inv[diag[i]];
+      p[i] = ri * system_jacobi (s, inv, i);
       rz += ri * p[i];
       rr += ri * ri;
     }
@@ -425,7 +483,7 @@ system_solve (System                     *s,
           x[i] += alpha * p[i];
           ri = r[i] - alpha * q[i];
           r[i] = ri;
-          rz_new += ri * ri * inv[diag[i]];
+          rz_new += ri * ri * system_jacobi (s, inv, i);
           rr += ri * ri;
         }
       rel = sqrt (rr) / b_norm;
@@ -458,7 +516,7 @@ system_solve (System                     *s,
           beta = rz_new / rz;
 #pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
           for (gsize i = 0; i < n; i++)
-            p[i] = r[i] * inv[diag[i]] + beta * p[i];
+            p[i] = r[i] * system_jacobi (s, inv, i) + beta * p[i];
         }
       rz = rz_new;
     }
@@ -532,13 +590,13 @@ make_fields (EvoxTortuosity *self,
               guint32 j;
 
               if (pos[d] > 0 && (j = id[(gssize) x - step[d]]) != NONE)
-                lo = s->x[j] - s->x[i];
+                lo = _evox_tortuosity_face (s, i, j) * (s->x[j] - s->x[i]);
               else if (d == s->axis && pos[d] == 0)
-                lo = 2.0 * (1.0 - s->x[i]);
+                lo = system_fixed (s, i) * (1.0 - s->x[i]);
               if (pos[d] < s->dims[d] - 1 && (j = id[(gssize) x + step[d]]) != NONE)
-                hi = s->x[i] - s->x[j];
+                hi = _evox_tortuosity_face (s, i, j) * (s->x[i] - s->x[j]);
               else if (d == s->axis && pos[d] == last)
-                hi = 2.0 * s->x[i];
+                hi = system_fixed (s, i) * s->x[i];
               sum2 += 0.25 * (lo + hi) * (lo + hi);
             }
           flux[g0 + x] = (float) sqrt (sum2);
@@ -549,6 +607,14 @@ make_fields (EvoxTortuosity *self,
   if (self->flux != NULL)
     evox_volume_freeze (self->flux);
   return TRUE;
+}
+
+/* TauFactor's D_mean: the volume-fraction weighted mean of the diffusivities, the whole second
+ * phase included (as the whole first phase is). */
+static double
+mean_diffusivity (EvoxTortuosity *self)
+{
+  return self->porosity + self->second_diffusivity * self->second_fraction;
 }
 
 static void
@@ -589,11 +655,14 @@ evox_tortuosity_compute_mask (const guint8               *mask,
                               GError                    **error)
 {
   g_autoptr(EvoxTortuosity) self = NULL;
+  g_auto (EvoxLargeBuffer) first_only = NULL;
+  const guint8 *conducting = mask;
   System s = { 0 };
   gsize n_voxels;
-  guint64 n_phase = 0;
+  guint64 n_phase = 0, n_second = 0, n_conducting;
   guint32 n_labels = 0;
-  gboolean touches_in, touches_out, ok, mg;
+  gboolean touches_in, touches_out, ok, mg, two, weighted;
+  double d2;
   guint max_iterations;
   const char *a;
 
@@ -618,13 +687,29 @@ evox_tortuosity_compute_mask (const guint8               *mask,
                    "along %s needs at least 2 layers", dims[params->axis], a, a);
       return NULL;
     }
+  two = params->second_phase;
+  d2 = two ? params->second_diffusivity : 0.0;
+  if (!(d2 >= 0.0 && d2 <= 1.0))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "The second phase's relative diffusivity %g is not in [0, 1] (the first "
+                   "phase has D = 1)", d2);
+      return NULL;
+    }
   n_voxels = dims[0] * dims[1] * dims[2];
   g_return_val_if_fail (mask != NULL || n_voxels == 0, NULL);
 
-#pragma omp parallel for schedule(static) reduction(+:n_phase) if (n_voxels >= PARALLEL_MIN)
+#pragma omp parallel for schedule(static) reduction(+:n_phase, n_second) \
+  if (n_voxels >= PARALLEL_MIN)
   for (gsize g = 0; g < n_voxels; g++)
-    n_phase += mask[g] != 0;
-  if (n_phase == 0)
+    {
+      n_second += two && mask[g] == EVOX_TORTUOSITY_SECOND_PHASE;
+      n_phase += mask[g] != 0 && !(two && mask[g] == EVOX_TORTUOSITY_SECOND_PHASE);
+    }
+  /* D2 = 0: the second phase conducts nothing, so it is left out of the paths as well. */
+  weighted = two && d2 > 0.0;
+  n_conducting = n_phase + (weighted ? n_second : 0);
+  if (n_conducting == 0)
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                    "The phase has no voxels: there is nothing to diffuse through");
@@ -633,10 +718,29 @@ evox_tortuosity_compute_mask (const guint8               *mask,
   if (!evox_check_allocation (n_voxels, sizeof (guint32), "The map of the phase", error))
     return NULL;
 
+  if (two && !weighted && n_second > 0)
+    {
+      guint8 *m = first_only = _evox_alloc_large (n_voxels);
+
+      if (m == NULL)
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                       "The mask of the first phase (%" G_GSIZE_FORMAT " voxels) does not fit "
+                       "in memory", n_voxels);
+          return NULL;
+        }
+#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
+      for (gsize g = 0; g < n_voxels; g++)
+        m[g] = mask[g] != 0 && mask[g] != EVOX_TORTUOSITY_SECOND_PHASE;
+      conducting = m;
+    }
+
   self = g_object_new (EVOX_TYPE_TORTUOSITY, NULL);
   self->axis = params->axis;
   self->tolerance = params->tolerance;
   self->porosity = (double) n_phase / (double) n_voxels;
+  self->second_fraction = (double) n_second / (double) n_voxels;
+  self->second_diffusivity = d2;
 
   /* The labelling reports no progress of its own: its stage would be named for particles. */
   evox_progress_set_stage (progress, "Finding connected paths", 0.0, 0.1);
@@ -648,7 +752,7 @@ evox_tortuosity_compute_mask (const guint8               *mask,
                    n_voxels);
       return NULL;
     }
-  if (!evox_label_components (mask, dims, EVOX_CONNECTIVITY_6, s.idx, &n_labels, NULL,
+  if (!evox_label_components (conducting, dims, EVOX_CONNECTIVITY_6, s.idx, &n_labels, NULL,
                               cancellable, error))
     {
       system_clear (&s);
@@ -666,7 +770,7 @@ evox_tortuosity_compute_mask (const guint8               *mask,
   s.axis = params->axis;
   s.n = number_unknowns (s.idx, dims);
   self->n_unknowns = s.n;
-  self->connected_fraction = (double) s.n / (double) n_phase;
+  self->connected_fraction = (double) s.n / (double) n_conducting;
   evox_progress_update (progress, 1.0);
   if (s.n >= NONE)
     {
@@ -677,21 +781,28 @@ evox_tortuosity_compute_mask (const guint8               *mask,
       return NULL;
     }
   mg = params->preconditioner == EVOX_TORTUOSITY_MULTIGRID;
-  if (!evox_check_allocation (s.n, (mg ? 5 : 4) * sizeof (double) + 1, "The diffusion solve",
+  if (!evox_check_allocation (s.n, (mg ? 5 : 4) * sizeof (double) +
+                              (weighted ? 1 + sizeof (double) : 1), "The diffusion solve",
                               error))
     {
       system_clear (&s);
       return NULL;
     }
-  s.diag = _evox_alloc_large (s.n);
+  if (weighted)
+    {
+      s.cls = _evox_alloc_large (s.n);
+      s.wdiag = _evox_alloc_large (s.n * sizeof (double));
+    }
+  else
+    s.diag = _evox_alloc_large (s.n);
   s.x = _evox_alloc_large (s.n * sizeof (double));
   s.r = _evox_alloc_large (s.n * sizeof (double));
   s.p = _evox_alloc_large (s.n * sizeof (double));
   s.q = _evox_alloc_large (s.n * sizeof (double));
   if (mg)
     s.z = _evox_alloc_large (s.n * sizeof (double));
-  if (s.diag == NULL || s.x == NULL || s.r == NULL || s.p == NULL || s.q == NULL ||
-      (mg && s.z == NULL))
+  if ((weighted ? s.cls == NULL || s.wdiag == NULL : s.diag == NULL) ||
+      s.x == NULL || s.r == NULL || s.p == NULL || s.q == NULL || (mg && s.z == NULL))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
                    "The diffusion solve (%" G_GSIZE_FORMAT " unknowns) does not fit in memory",
@@ -701,6 +812,8 @@ evox_tortuosity_compute_mask (const guint8               *mask,
     }
 
   evox_progress_set_stage (progress, "Solving diffusion", 0.1, 1.0);
+  if (weighted)
+    system_init_classes (&s, mask, d2);
   system_init_rows (&s);
   if (mg && !_evox_tortuosity_mg_build (&s, error))
     {
@@ -733,9 +846,16 @@ evox_tortuosity_compute_mask (const guint8               *mask,
     double flux = 0.5 * (self->flux_in + self->flux_out);
 
     self->d_rel = flux * (double) dims[params->axis] / area;
-    self->tau = self->d_rel > 0.0 ? self->porosity / self->d_rel : INFINITY;
+    self->tau = self->d_rel > 0.0 ? mean_diffusivity (self) / self->d_rel : INFINITY;
   }
-  ok = make_fields (self, &s, mask, params->keep_concentration, params->keep_flux, error);
+  /* The fields need the map, the solution and the conductances only: the solver's work vectors
+   * and the multigrid levels go first, so the fields do not come on top of the solve's peak. */
+  g_clear_pointer (&s.r, _evox_free_large);
+  g_clear_pointer (&s.p, _evox_free_large);
+  g_clear_pointer (&s.q, _evox_free_large);
+  g_clear_pointer (&s.z, _evox_free_large);
+  _evox_tortuosity_mg_clear (&s);
+  ok = make_fields (self, &s, conducting, params->keep_concentration, params->keep_flux, error);
   system_clear (&s);
   if (!ok)
     return NULL;
@@ -757,7 +877,8 @@ evox_tortuosity_compute (EvoxVolume                 *volume,
   EvoxSampleType type;
   gconstpointer data;
   gsize dims[3], n_voxels;
-  float first = 1.0f, last = 0.0f;
+  float first = 1.0f, last = 0.0f, first2 = 1.0f, last2 = 0.0f;
+  gboolean any, any2 = FALSE;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
   g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NULL);
@@ -769,6 +890,15 @@ evox_tortuosity_compute (EvoxVolume                 *volume,
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
                    "The phase range [%g, %g] is not a range: it needs lo <= hi and no NaN",
                    lo, hi);
+      return NULL;
+    }
+  if (params->second_phase &&
+      (isnan (params->second_lo) || isnan (params->second_hi) ||
+       params->second_lo > params->second_hi))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "The second phase's range [%g, %g] is not a range: it needs lo <= hi and no "
+                   "NaN", params->second_lo, params->second_hi);
       return NULL;
     }
   evox_volume_get_dims (volume, dims);
@@ -786,8 +916,13 @@ evox_tortuosity_compute (EvoxVolume                 *volume,
   type = evox_volume_get_sample_type (volume);
   data = evox_volume_get_data (volume, channel);
   /* The stored values inside [lo, hi] as floats decide exactly as doubles would (NaN is in no
-   * range); a range without a value of the type leaves the mask empty. */
-  if (evox_sample_type_inner_range (type, lo, hi, &first, &last))
+   * range); a range without a value of the type leaves the mask empty. A voxel in both
+   * ranges is the first phase's. */
+  any = evox_sample_type_inner_range (type, lo, hi, &first, &last);
+  if (params->second_phase)
+    any2 = evox_sample_type_inner_range (type, params->second_lo, params->second_hi, &first2,
+                                         &last2);
+  if (any || any2)
     {
       guint8 *m = mask;
 
@@ -796,7 +931,8 @@ evox_tortuosity_compute (EvoxVolume                 *volume,
         {
           float v = (float) evox_sample_get (data, type, g);
 
-          m[g] = v >= first && v <= last;
+          m[g] = v >= first && v <= last ? 1
+                 : v >= first2 && v <= last2 ? EVOX_TORTUOSITY_SECOND_PHASE : 0;
         }
     }
 
@@ -914,6 +1050,27 @@ evox_tortuosity_get_porosity (EvoxTortuosity *self)
 {
   g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NAN);
   return self->porosity;
+}
+
+double
+evox_tortuosity_get_second_fraction (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NAN);
+  return self->second_fraction;
+}
+
+double
+evox_tortuosity_get_second_diffusivity (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NAN);
+  return self->second_diffusivity;
+}
+
+double
+evox_tortuosity_get_mean_diffusivity (EvoxTortuosity *self)
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), NAN);
+  return mean_diffusivity (self);
 }
 
 double

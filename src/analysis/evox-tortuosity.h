@@ -33,6 +33,9 @@ typedef enum
   EVOX_TORTUOSITY_JACOBI,
 } EvoxTortuosityPreconditioner;
 
+/* The mask value of the second phase's voxels (with params->second_phase). */
+#define EVOX_TORTUOSITY_SECOND_PHASE 2
+
 typedef struct
 {
   EvoxFlowAxis axis;
@@ -41,9 +44,18 @@ typedef struct
   guint        max_iterations;      /* 0: 20 (nx + ny + nz) + 1000 */
   gboolean     keep_concentration;  /* keep the concentration field as a volume */
   gboolean     keep_flux;           /* keep the flux magnitude as a volume */
+  /* A second, less conductive phase (the carbon-binder domain's own pores): its voxels conduct
+   * with the relative diffusivity second_diffusivity, in [0, 1] (0: not at all, the one-phase
+   * result of the first phase). evox_tortuosity_compute takes it as the stored values
+   * second_lo <= v <= second_hi; evox_tortuosity_compute_mask as the mask value
+   * EVOX_TORTUOSITY_SECOND_PHASE. */
+  gboolean     second_phase;
+  double       second_diffusivity;
+  double       second_lo;
+  double       second_hi;
 } EvoxTortuosityParams;
 
-/* axis x, multigrid, the default tolerance, the default cap, no fields kept. */
+/* axis x, multigrid, the default tolerance, the default cap, no fields kept, one phase. */
 void evox_tortuosity_params_init (EvoxTortuosityParams *params);
 
 /* The result of one solve (immutable). The phase is a voxel mask; voxels are cubes of edge 1
@@ -61,15 +73,29 @@ void evox_tortuosity_params_init (EvoxTortuosityParams *params);
  *   tau = porosity / (D_eff / D)
  *
  * A phase that does not connect the two faces gives a result that is not percolating: D_eff 0,
- * tau INFINITY, fluxes 0, no iterations, and a reason. */
+ * tau INFINITY, fluxes 0, no iterations, and a reason.
+ *
+ * With a second phase of relative diffusivity D2 (params->second_phase; TauFactor's
+ * MultiPhaseSolver with conductivities 1 and D2): both phases conduct; the face between two
+ * voxels conducts the harmonic mean 2 D_i D_j / (D_i + D_j) of their diffusivities (1, D2 or
+ * 2 D2 / (1 + D2)), a voxel and a fixed face 2 D_i. The unknowns are the parts of the union
+ * joined to both faces (of the first phase alone when D2 = 0).
+ *
+ *   porosity        = first-phase voxels / all voxels
+ *   second_fraction = second-phase voxels / all voxels
+ *   D_mean          = porosity + D2 second_fraction (TauFactor's D_mean)
+ *   D_eff / D       = F L / (A dC) as above, D the first phase's diffusivity
+ *   tau             = D_mean / (D_eff / D) (TauFactor's tau; porosity / (D_eff / D) with one
+ *                     phase, where D_mean = porosity) */
 #define EVOX_TYPE_TORTUOSITY (evox_tortuosity_get_type ())
 G_DECLARE_FINAL_TYPE (EvoxTortuosity, evox_tortuosity, EVOX, TORTUOSITY, GObject)
 
-/* Solves on mask (dims[0] * dims[1] * dims[2] bytes, x fastest, nonzero = the phase) with every
- * OpenMP thread: a preconditioned conjugate gradient (params->preconditioner), matrix-free, on
+/* Solves on mask (dims[0] * dims[1] * dims[2] bytes, x fastest, nonzero = the phase; with a
+ * second phase, EVOX_TORTUOSITY_SECOND_PHASE = the second phase, other nonzero the first) with
+ * every OpenMP thread: a preconditioned conjugate gradient (params->preconditioner), matrix-free, on
  * the connected voxels only, from the linear profile along the axis. Fails with
- * EVOX_ERROR_ARGUMENT on a tolerance that is not in (0, 1), a volume one voxel thick along the
- * axis or a phase without voxels; EVOX_ERROR_TOO_LARGE when the work arrays do not fit the
+ * EVOX_ERROR_ARGUMENT on a tolerance that is not in (0, 1), a second diffusivity not in [0, 1],
+ * a volume one voxel thick along the axis or no conducting voxels; EVOX_ERROR_TOO_LARGE when the work arrays do not fit the
  * memory cap; EVOX_ERROR_FAILED when the iteration cap is reached first (the message gives the
  * residual reached); G_IO_ERROR_CANCELLED when cancelled.
  * @progress: stages "Finding connected paths" and "Solving diffusion". */
@@ -79,9 +105,10 @@ EvoxTortuosity *evox_tortuosity_compute_mask   (const guint8               *mask
                                                 EvoxProgress               *progress,
                                                 GCancellable               *cancellable,
                                                 GError                    **error);
-/* The phase lo <= v <= hi of channel (stored values, as EvoxPhase ranges); fields kept take the
- * volume's grid (spacing and origin). Fails as above, and with EVOX_ERROR_ARGUMENT on lo > hi
- * or NaN edges. */
+/* The phase lo <= v <= hi of channel (stored values, as EvoxPhase ranges; a voxel also in the
+ * second phase's range is the first phase's); fields kept take the volume's grid (spacing and
+ * origin). Fails as above, and with EVOX_ERROR_ARGUMENT on lo > hi or NaN edges of either
+ * range. */
 EvoxTortuosity *evox_tortuosity_compute        (EvoxVolume                 *volume,
                                                 guint                       channel,
                                                 double                      lo,
@@ -108,14 +135,19 @@ gboolean        evox_tortuosity_get_percolating (EvoxTortuosity *self);
 /* Why the phase does not percolate; NULL when it does. */
 const char     *evox_tortuosity_get_reason     (EvoxTortuosity *self);
 double          evox_tortuosity_get_porosity   (EvoxTortuosity *self);
-/* Share of the phase's voxels that are connected to both faces (0 when not percolating). */
+/* With a second phase: its volume fraction and relative diffusivity (0 and 0 without), and
+ * D_mean = porosity + D2 second_fraction (the porosity without). */
+double          evox_tortuosity_get_second_fraction (EvoxTortuosity *self);
+double          evox_tortuosity_get_second_diffusivity (EvoxTortuosity *self);
+double          evox_tortuosity_get_mean_diffusivity (EvoxTortuosity *self);
+/* Share of the conducting voxels that are connected to both faces (0 when not percolating). */
 double          evox_tortuosity_get_connected_fraction (EvoxTortuosity *self);
 /* D_eff / D; 0 when not percolating. */
 double          evox_tortuosity_get_effective_diffusivity (EvoxTortuosity *self);
-/* porosity / (D_eff / D); INFINITY when not percolating. */
+/* D_mean / (D_eff / D); INFINITY when not percolating. */
 double          evox_tortuosity_get_tau        (EvoxTortuosity *self);
 /* Flux through the face at concentration 1 and the face at 0, in units of D dC times the voxel
- * edge (the sum over boundary voxels of 2 (1 - c) and 2 c). */
+ * edge (the sum over boundary voxels of 2 D_i (1 - c) and 2 D_i c). */
 double          evox_tortuosity_get_flux_in    (EvoxTortuosity *self);
 double          evox_tortuosity_get_flux_out   (EvoxTortuosity *self);
 guint64         evox_tortuosity_get_n_unknowns (EvoxTortuosity *self);
@@ -128,7 +160,8 @@ double          evox_tortuosity_get_residual   (EvoxTortuosity *self);
 /* transfer none, NULL unless asked for: f32 volumes of the mask's dims. The concentration is
  * in [0, 1] on the connected voxels and NaN elsewhere; the flux magnitude (units of D dC per
  * voxel edge) is the length of the vector of mean face fluxes per axis on the connected voxels,
- * 0 on the rest of the phase and NaN outside it. */
+ * 0 on the rest of the conducting voxels (both phases; the first alone when D2 = 0) and NaN
+ * elsewhere. */
 EvoxVolume     *evox_tortuosity_get_concentration (EvoxTortuosity *self);
 EvoxVolume     *evox_tortuosity_get_flux_magnitude (EvoxTortuosity *self);
 

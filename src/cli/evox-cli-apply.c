@@ -11,11 +11,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "evox-cli-apply-steps.h"
 #include "evox-cli-private.h"
 #include "evox-clustering.h"
 #include "evox-csv.h"
+#include "evox-json.h"
 #include "evox-isosurface.h"
 #include "evox-mesh-writer.h"
+#include "evox-percolation.h"
 #include "evox-session.h"
 
 #define SUMMARY_NAME "summary.csv"
@@ -39,6 +42,8 @@ typedef struct
   GArray       *fractions;  /* double per phase of the session */
   gint64        particles;  /* -1: the session has none */
   GArray       *sizes;      /* guint64 voxels per cluster, 1..k */
+  GPtrArray    *columns;    /* the subcommand records' summary columns (evox-cli-apply-steps.h) */
+  GPtrArray    *values;     /* and their values, as text */
 } Sample;
 
 static void
@@ -50,37 +55,18 @@ sample_free (Sample *self)
   g_free (self->message);
   g_array_unref (self->fractions);
   g_array_unref (self->sizes);
+  g_ptr_array_unref (self->columns);
+  g_ptr_array_unref (self->values);
   g_free (self);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sample, sample_free)
 
-static JsonObject *
-member_object (JsonObject *object,
-               const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static const char *
-member_string (JsonObject *object,
-               const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static const char *
 info_string (gpointer    info,
              const char *key)
 {
-  return member_string (info, key);
+  return evox_json_get_string (info, key);
 }
 
 /* The clustering the session recorded (its run.* numbers), as the window runs it again. */
@@ -91,8 +77,9 @@ cluster_params (JsonObject            *clusters,
                 guint                **channels,
                 GError               **error)
 {
-  return evox_clustering_params_from_info (volume, info_string, member_object (clusters, "info"),
-                                           params, channels, error);
+  return evox_clustering_params_from_info (volume, info_string,
+                                           evox_json_get_object (clusters, "info"), params,
+                                           channels, error);
 }
 
 /* The clusters again, with the names the session gave them. */
@@ -107,8 +94,12 @@ make_clusters (JsonObject    *clusters,
   JsonNode *list_node = json_object_get_member (clusters, "clusters");
   JsonArray *list = list_node != NULL && JSON_NODE_HOLDS_ARRAY (list_node) ?
                     json_node_get_array (list_node) : NULL;
+  JsonObject *info = evox_json_get_object (clusters, "info");
   EvoxClusters *made;
 
+  /* The Metrics page's percolation overlay is made again by a labelling, not a clustering run. */
+  if (g_strcmp0 (evox_json_get_string (info, "source"), "percolation") == 0)
+    return evox_percolation_clusters_from_info (volume, info_string, info, error);
   if (!cluster_params (clusters, volume, &params, &channels, error))
     return NULL;
   run = evox_clustering_run (&volume, 1, &params, FALSE, NULL, NULL, error);
@@ -120,7 +111,7 @@ make_clusters (JsonObject    *clusters,
       JsonNode *node = json_array_get_element (list, i);
       JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       JsonNode *id = entry != NULL ? json_object_get_member (entry, "id") : NULL;
-      const char *name = member_string (entry, "name");
+      const char *name = evox_json_get_string (entry, "name");
 
       if (id != NULL && JSON_NODE_HOLDS_VALUE (id) &&
           json_node_get_value_type (id) == G_TYPE_INT64 && json_node_get_int (id) >= 1 &&
@@ -163,21 +154,120 @@ output_names (JsonObject *root)
   if (phases != NULL && JSON_NODE_HOLDS_ARRAY (phases) &&
       json_array_get_length (json_node_get_array (phases)) > 0)
     g_ptr_array_add (names, g_strdup ("fractions.csv"));
-  if (member_object (root, "particles") != NULL)
+  if (evox_json_get_object (root, "particles") != NULL)
     g_ptr_array_add (names, g_strdup ("particles.csv"));
   if (surfaces != NULL && JSON_NODE_HOLDS_ARRAY (surfaces))
     for (guint i = 0; i < json_array_get_length (json_node_get_array (surfaces)); i++)
       g_ptr_array_add (names, g_strdup_printf ("surface-%u.ply", i + 1));
-  if (member_object (root, "clusters") != NULL)
+  if (evox_json_get_object (root, "clusters") != NULL)
     g_ptr_array_add (names, g_strdup ("clusters.csv"));
+  _evox_cli_steps_add_outputs (root, names);
   return names;
 }
 
-/* The heavy part, on a pool thread: read, apply, compute, then write every file or none. The
- * session is loaded again here so no object is shared between samples. */
+/* Whether the session holds what a document of the sample computes (phases, particles,
+ * surfaces, clusters); a session of subcommand records alone need not read the sample here. */
+static gboolean run_document (Sample  *sample,
+                              GError **error);
+
+static gboolean
+has_document_work (JsonObject *root)
+{
+  JsonNode *phases = json_object_get_member (root, "phases");
+  JsonNode *surfaces = json_object_get_member (root, "surfaces");
+
+  return (phases != NULL && JSON_NODE_HOLDS_ARRAY (phases) &&
+          json_array_get_length (json_node_get_array (phases)) > 0) ||
+         (surfaces != NULL && JSON_NODE_HOLDS_ARRAY (surfaces) &&
+          json_array_get_length (json_node_get_array (surfaces)) > 0) ||
+         evox_json_get_object (root, "particles") != NULL ||
+         evox_json_get_object (root, "clusters") != NULL || !_evox_cli_steps_any (root);
+}
+
+/* What is in folder now (names), so a failed sample removes only what it added. */
+static GHashTable *
+list_folder (const char *folder)
+{
+  GHashTable *names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    g_hash_table_add (names, g_strdup (name));
+  return names;
+}
+
+/* Removes what folder holds beyond before (a folder one level deep too), and folder itself
+ * when it is then empty. */
+static void
+remove_added (const char *folder,
+              GHashTable *before)
+{
+  g_autoptr (GHashTable) now = list_folder (folder);
+  GHashTableIter iter;
+  gpointer name;
+
+  g_hash_table_iter_init (&iter, now);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    {
+      g_autofree char *path = NULL;
+
+      if (g_hash_table_contains (before, name))
+        continue;
+      path = g_build_filename (folder, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        {
+          g_autoptr (GHashTable) none = g_hash_table_new (g_str_hash, g_str_equal);
+
+          remove_added (path, none);
+        }
+      else
+        g_unlink (path);
+    }
+  g_rmdir (folder);
+}
+
+/* The heavy part, on a pool thread: read, apply, compute, then write every file or none; then
+ * the subcommand records, each as its subcommand. The session is loaded again here so no
+ * object is shared between samples. */
 static gboolean
 run_sample (Sample  *sample,
             GError **error)
+{
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GHashTable) before = list_folder (sample->folder);
+
+  session = evox_session_load (sample->shared->session_path, error);
+  if (session == NULL)
+    return FALSE;
+  if (has_document_work (evox_session_get_root (session)) &&
+      !run_document (sample, error))
+    {
+      remove_added (sample->folder, before);
+      return FALSE;
+    }
+  if (g_mkdir_with_parents (sample->folder, 0777) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Cannot make folder “%s”: %s"), sample->folder, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (!_evox_cli_steps_run (session, sample->file, sample->folder, sample->shared->force,
+                            sample->columns, sample->values, error))
+    {
+      /* A sample's folder is whole or absent: what this run added goes. */
+      remove_added (sample->folder, before);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The document's part of a sample: read, apply, compute, then write every file or none. */
+static gboolean
+run_document (Sample  *sample,
+              GError **error)
 {
   g_autoptr (EvoxSession) session = NULL;
   g_autoptr (EvoxSsrmOptions) ssrm = NULL;
@@ -228,7 +318,7 @@ run_sample (Sample  *sample,
         }
     }
   labels = evox_document_get_labels (document);
-  if (member_object (root, "particles") != NULL)
+  if (evox_json_get_object (root, "particles") != NULL)
     sample->particles = labels != NULL ? evox_labels_get_n_particles (labels) : 0;
   /* The document builds surfaces off a main loop this command does not run: built here. */
   surfaces = evox_document_get_surfaces (document);
@@ -245,9 +335,9 @@ run_sample (Sample  *sample,
         }
       g_ptr_array_add (meshes, mesh);
     }
-  if (member_object (root, "clusters") != NULL)
+  if (evox_json_get_object (root, "clusters") != NULL)
     {
-      clusters = make_clusters (member_object (root, "clusters"), volume, error);
+      clusters = make_clusters (evox_json_get_object (root, "clusters"), volume, error);
       if (clusters == NULL)
         {
           g_prefix_error (error, _("clusters: "));
@@ -324,6 +414,8 @@ sample_work (gpointer data,
       sample->message = g_strdup (error->message);
       g_array_set_size (sample->fractions, 0);
       g_array_set_size (sample->sizes, 0);
+      g_ptr_array_set_size (sample->columns, 0);
+      g_ptr_array_set_size (sample->values, 0);
       sample->particles = sample->particles >= 0 ? 0 : -1;
     }
 }
@@ -358,7 +450,8 @@ format_summary (JsonObject *root,
   JsonNode *node = json_object_get_member (root, "phases");
   JsonArray *phases = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ?
                       json_node_get_array (node) : NULL;
-  gboolean has_particles = member_object (root, "particles") != NULL;
+  gboolean has_particles = evox_json_get_object (root, "particles") != NULL;
+  g_autoptr (GPtrArray) columns = g_ptr_array_new ();
   guint n_phases = 0, k = 0;
 
   /* Every sample that succeeded had the same phases (they come from the session). */
@@ -370,6 +463,11 @@ format_summary (JsonObject *root,
         {
           n_phases = MAX (n_phases, sample->fractions->len);
           k = MAX (k, sample->sizes->len);
+          /* The records' columns, in the order they first came. */
+          for (guint c = 0; c < sample->columns->len; c++)
+            if (!g_ptr_array_find_with_equal_func (columns, sample->columns->pdata[c],
+                                                   g_str_equal, NULL))
+              g_ptr_array_add (columns, sample->columns->pdata[c]);
         }
     }
   for (guint p = 0; p < n_phases; p++)
@@ -377,7 +475,7 @@ format_summary (JsonObject *root,
       JsonNode *entry = phases != NULL && p < json_array_get_length (phases) ?
                         json_array_get_element (phases, p) : NULL;
       const char *name = entry != NULL && JSON_NODE_HOLDS_OBJECT (entry) ?
-                         member_string (json_node_get_object (entry), "name") : NULL;
+                         evox_json_get_string (json_node_get_object (entry), "name") : NULL;
       g_autofree char *column = g_strdup_printf ("fraction %s", name != NULL ? name : "");
 
       g_string_append_c (text, ',');
@@ -387,6 +485,11 @@ format_summary (JsonObject *root,
     g_string_append (text, ",particles");
   for (guint id = 1; id <= k; id++)
     g_string_append_printf (text, ",cluster %u voxels", id);
+  for (guint c = 0; c < columns->len; c++)
+    {
+      g_string_append_c (text, ',');
+      append_field (text, columns->pdata[c]);
+    }
   g_string_append_c (text, '\n');
 
   for (guint i = 0; i < samples->len; i++)
@@ -418,6 +521,15 @@ format_summary (JsonObject *root,
           if (id < sample->sizes->len)
             g_string_append_printf (text, "%" G_GUINT64_FORMAT,
                                     g_array_index (sample->sizes, guint64, id));
+        }
+      for (guint c = 0; c < columns->len; c++)
+        {
+          guint at;
+
+          g_string_append_c (text, ',');
+          if (g_ptr_array_find_with_equal_func (sample->columns, columns->pdata[c], g_str_equal,
+                                                &at))
+            append_field (text, sample->values->pdata[at]);
         }
       g_string_append_c (text, '\n');
     }
@@ -482,9 +594,11 @@ _evox_cli_apply (int    argc,
     _("Run a session's analysis on each FILE: read it with the session's reading options, apply\n"
       "its voxel size, phases, particles, surfaces and clusters (k-means run again with the\n"
       "recorded parameters), and write into DIR/SAMPLE/ what the window's exports write:\n"
-      "fractions.csv, particles.csv, surface-N.ply and clusters.csv (cluster sizes). DIR/"
-      SUMMARY_NAME "\nhas one row per sample. A sample that fails is reported there and the "
-      "others go on;\nthe exit status is 0 only when every sample succeeded."));
+      "fractions.csv, particles.csv, surface-N.ply and clusters.csv (cluster sizes). The\n"
+      "records of register, xanes, elements, reconstruct, metrics and render in the session\n"
+      "run again as those commands, writing their files there too. DIR/" SUMMARY_NAME " has\n"
+      "one row per sample. A sample that fails is reported there and the others go on;\n"
+      "the exit status is 0 only when every sample succeeded."));
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return _evox_cli_usage_error (context, "%s", error->message);
@@ -515,6 +629,8 @@ _evox_cli_apply (int    argc,
       sample->folder = g_build_filename (outdir, sample->name, NULL);
       sample->fractions = g_array_new (FALSE, FALSE, sizeof (double));
       sample->sizes = g_array_new (FALSE, FALSE, sizeof (guint64));
+      sample->columns = g_ptr_array_new_with_free_func (g_free);
+      sample->values = g_ptr_array_new_with_free_func (g_free);
       sample->particles = -1;
       g_ptr_array_add (samples, sample);
     }
@@ -592,9 +708,24 @@ _evox_cli_save_session (EvoxDocument *document,
                         gboolean      force,
                         int          *status)
 {
+  return _evox_cli_save_session_with (document, NULL, NULL, path, force, status);
+}
+
+gboolean
+_evox_cli_save_session_with (EvoxDocument *document,
+                             const char   *key,
+                             JsonObject   *record,
+                             const char   *path,
+                             gboolean      force,
+                             int          *status)
+{
+  g_autoptr (JsonObject) owned = record;
   g_autoptr (GError) error = NULL;
   g_autoptr (EvoxSession) session = evox_session_capture (document, NULL, &error);
 
+  if (session != NULL && key != NULL)
+    json_object_set_object_member (evox_session_get_root (session), key,
+                                   g_steal_pointer (&owned));
   if (session == NULL || !evox_session_save (session, path, force, &error))
     {
       *status = _evox_cli_error (_evox_cli_error_status (error), "--session %s: %s", path,
@@ -602,4 +733,54 @@ _evox_cli_save_session (EvoxDocument *document,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+_evox_cli_save_session_record (EvoxVolume *volume,
+                               const char *in,
+                               const char *key,
+                               JsonObject *record,
+                               const char *path,
+                               gboolean    force,
+                               int        *status)
+{
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  g_autofree char *name = in != NULL ? g_path_get_basename (in) : NULL;
+
+  evox_document_set_volume (document, volume, name, in);
+  return _evox_cli_save_session_with (document, key, record, path, force, status);
+}
+
+gboolean
+_evox_cli_check_session_output (const char          *session,
+                                const EvoxCliOutput *outputs,
+                                guint                n_outputs,
+                                const char          *input,
+                                gboolean             force,
+                                int                 *status)
+{
+  return session == NULL ||
+         (_evox_cli_check_outputs (&(EvoxCliOutput) { "--session", session }, 1, input, force,
+                                   status) &&
+          _evox_cli_check_outputs (outputs, n_outputs, session, force, status));
+}
+
+JsonArray *
+_evox_cli_json_numbers (const double *values,
+                        guint         n)
+{
+  JsonArray *array = json_array_sized_new (n);
+
+  for (guint i = 0; i < n; i++)
+    json_array_add_double_element (array, values[i]);
+  return array;
+}
+
+JsonObject *
+_evox_cli_record_new (void)
+{
+  JsonObject *record = json_object_new ();
+
+  json_object_set_int_member (record, "version", EVOX_CLI_RECORD_VERSION);
+  return record;
 }

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,7 @@ typedef struct
   char     *matrix;
   char     *output;
   char     *values;
+  char     *session;
   gboolean  do_register;
   gboolean  force;
 } Options;
@@ -32,6 +34,7 @@ options_clear (Options *o)
   g_clear_pointer (&o->matrix, g_free);
   g_clear_pointer (&o->output, g_free);
   g_clear_pointer (&o->values, g_free);
+  g_clear_pointer (&o->session, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -276,6 +279,59 @@ kernel (EvoxVolume     *stack,
   return evox_elements_maps (stack, params, progress, cancellable, error);
 }
 
+/* The session's "elements" record: the options as given (null where the data chose), and in
+ * "result" each element's edge and the pair of energies used. */
+static JsonObject *
+elements_record_new (const Options            *o,
+                     const EvoxElementsParams *params,
+                     EvoxCliMapsKind           kind)
+{
+  JsonObject *record = _evox_cli_record_new ();
+  JsonObject *result = json_object_new ();
+  JsonArray *pairs = json_array_new ();
+  JsonArray *elements = json_array_new ();
+
+  if (o->elements != NULL)
+    json_object_set_string_member (record, "element", o->elements);
+  else
+    json_object_set_null_member (record, "element");
+  for (guint i = 0; o->pairs != NULL && o->pairs[i] != NULL; i++)
+    json_array_add_string_element (pairs, o->pairs[i]);
+  json_object_set_array_member (record, "pairs", pairs);
+  json_object_set_string_member (record, "method",
+                                 params->method == EVOX_ELEMENTS_FIT ? "fit" : "pair");
+  if (params->matrix != NULL)
+    json_object_set_string_member (record, "matrix", params->matrix);
+  else
+    json_object_set_null_member (record, "matrix");
+  if (o->values != NULL)
+    json_object_set_string_member (record, "values", o->values);
+  else
+    json_object_set_null_member (record, "values");
+  json_object_set_boolean_member (record, "register", o->do_register);
+  json_object_set_string_member (record, "output", kind == EVOX_CLI_MAPS_HDF5 ? "hdf5" : "tiff");
+
+  for (guint i = 0; i < params->n_elements; i++)
+    {
+      JsonObject *entry = json_object_new ();
+      g_autofree char *edge = evox_edge_describe (&params->edges[i]);
+
+      json_object_set_string_member (entry, "element",
+                                     evox_element_symbol (params->edges[i].z));
+      json_object_set_string_member (entry, "edge", edge);
+      json_object_set_double_member (entry, "edge-ev", params->edges[i].energy);
+      if (params->method == EVOX_ELEMENTS_PAIR)
+        {
+          json_object_set_double_member (entry, "below-ev", params->below[i]);
+          json_object_set_double_member (entry, "above-ev", params->above[i]);
+        }
+      json_array_add_object_element (elements, entry);
+    }
+  json_object_set_array_member (result, "elements", elements);
+  json_object_set_object_member (record, "result", result);
+  return record;
+}
+
 static void
 print_summary (EvoxVolume               *maps,
                const EvoxElementsParams *params,
@@ -326,6 +382,7 @@ _evox_cli_elements (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) stack = NULL;
   g_autoptr(EvoxVolume) maps = NULL;
+  g_autoptr(EvoxVolume) loaded = NULL;
   g_autofree double *energies = NULL;
   g_autoptr(GPtrArray) labels = g_ptr_array_new ();
   const char *name;
@@ -353,6 +410,9 @@ _evox_cli_elements (int    argc,
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output,
       "OUT.h5: every map in one HDF5 file; PREFIX.tif: PREFIX_Ni.tif per element (and "
       "PREFIX_matrix.tif, PREFIX_residual.tif for the fit)", "OUT" },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &o.session,
+      "Also save what was done as a session (input, reading options, elements, pairs, method, "
+      "the energies used), which 'evox apply' runs again", "OUT.evox" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &o.force, "Replace output files that exist", NULL },
     { NULL }
   };
@@ -405,17 +465,30 @@ _evox_cli_elements (int    argc,
       g_ptr_array_add (labels, "residual");
     }
   if (!_evox_cli_maps_check (&output, (const char * const *) labels->pdata, labels->len, FALSE,
-                             input.demo ? NULL : argv[1], o.force, &status))
+                             input.demo ? NULL : argv[1], o.force, &status) ||
+      !_evox_cli_check_session_output (o.session, &(EvoxCliOutput) { "-o", output.path }, 1,
+                                       input.demo ? NULL : argv[1], o.force, &status))
     return status;
 
+  /* The session records the stack as read, before --register replaces it. */
+  loaded = g_object_ref (stack);
   if (!_evox_cli_maps_prepare (&stack, name, o.do_register, cancellable, &status))
     return status;
 
   maps = _evox_cli_maps_run (kernel, stack, &params, cancellable, "Elemental maps", &error);
   if (maps == NULL)
     return _evox_cli_maps_fail (error, name, _evox_cli_error_status (error));
+  if (o.session != NULL &&
+      !_evox_cli_save_session_record (loaded, input.demo ? NULL : argv[1], "elements",
+                                      elements_record_new (&o, &params, output.kind), o.session,
+                                      o.force, &status))
+    return status;
   if (!evox_maps_write_full (maps, output.path, o.force, cancellable, &error))
-    return _evox_cli_maps_fail (error, NULL, _evox_cli_error_status (error));
+    {
+      if (o.session != NULL)
+        g_unlink (o.session);
+      return _evox_cli_maps_fail (error, NULL, _evox_cli_error_status (error));
+    }
   print_summary (maps, &params, n);
   return EVOX_EXIT_OK;
 }

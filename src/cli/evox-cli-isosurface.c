@@ -145,8 +145,8 @@ print_mesh (EvoxMesh  *mesh,
   printf ("vertices: %" G_GSIZE_FORMAT "\n", evox_mesh_get_n_vertices (mesh));
   printf ("%s: %s\n", area_key, area);
   printf ("%s: %s\n", volume_key, volume);
-  /* A decimated mesh has lost some area with the voxel steps: the full surface's figures are
-   * the ones to quote. */
+  /* A mesh within the budget has lost some area with the voxel steps: the full surface's
+   * figures are the ones to quote. */
   if (evox_mesh_get_source_measures (mesh, &full_triangles, &full_area, &full_volume))
     {
       g_autofree char *full_area_text = _evox_cli_format_number (full_area / per_area, FALSE);
@@ -203,8 +203,8 @@ _evox_cli_isosurface (int    argc,
          "features stay"), NULL },
     { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name, N_("Channel label or index"), "C" },
     { "max-triangles", 0, 0, G_OPTION_ARG_STRING, &max_triangles,
-      N_("At most N triangles (default 0: no limit): a phase over it is contoured on a coarser "
-         "grid, other surfaces are decimated; the full surface's figures are printed too"),
+      N_("At most N triangles (default 0: no limit): a surface over it is contoured on a "
+         "coarser grid; the full surface's figures are printed too"),
       "N" },
     { "color", 0, 0, G_OPTION_ARG_STRING, &color,
       N_("Vertex colour in PLY and OBJ (default light grey)"), "#rrggbb" },

@@ -11,6 +11,7 @@
 
 #include "evox-cli-maps.h"
 #include "evox-cli-private.h"
+#include "evox-interface-area.h"
 #include "evox-labels.h"
 #include "evox-metrics-csv.h"
 #include "evox-metrics.h"
@@ -18,12 +19,13 @@
 #include "evox-tortuosity.h"
 
 /* The phases of the --phase (or --surface) specs as one union: their ranges, their names
- * joined by "+". */
+ * joined by "+"; each also as {name, range} in recorded (NULL: not asked). */
 static gboolean
 phase_from_specs (EvoxMetricsPhase  *phase,
                   EvoxVolume        *volume,
                   guint              channel,
                   char             **specs,
+                  JsonArray         *recorded,
                   int               *status)
 {
   g_autoptr (EvoxPhaseList) list = evox_phase_list_new ();
@@ -43,6 +45,15 @@ phase_from_specs (EvoxMetricsPhase  *phase,
 
       phase->lo[i] = evox_phase_get_lo (p);
       phase->hi[i] = evox_phase_get_hi (p);
+      if (recorded != NULL)
+        {
+          JsonObject *entry = json_object_new ();
+          double range[2] = { phase->lo[i], phase->hi[i] };
+
+          json_object_set_string_member (entry, "name", evox_phase_get_name (p));
+          json_object_set_array_member (entry, "range", _evox_cli_json_numbers (range, 2));
+          json_array_add_object_element (recorded, entry);
+        }
       g_string_append_printf (name, "%s%s", i > 0 ? "+" : "", evox_phase_get_name (p));
     }
   phase->name = g_strdup (name->str);
@@ -77,6 +88,87 @@ parse_axes (const char *text,
   return TRUE;
 }
 
+/* The session's "metrics" record: what `evox apply` needs to measure another sample as this
+ * one was, the phases' ranges filled in by phase_from_specs. */
+static JsonObject *
+metrics_record_new (const EvoxMetricsRequest *request,
+                    guint                     channel,
+                    gboolean                  tortuosity,
+                    gboolean                  percolation,
+                    int                       connectivity,
+                    gboolean                  surface,
+                    gboolean                  thickness_map,
+                    gboolean                  sizes,
+                    gboolean                  fields)
+{
+  JsonObject *record = _evox_cli_record_new ();
+  JsonArray *axes = json_array_new ();
+
+  json_object_set_int_member (record, "channel", channel);
+  json_object_set_array_member (record, "phase", json_array_new ());
+  for (guint a = 0; a < 3; a++)
+    if (request->tortuosity[a])
+      json_array_add_string_element (axes, evox_flow_axis_to_string ((EvoxFlowAxis) a));
+  json_object_set_array_member (record, "tortuosity", axes);
+  if (tortuosity)
+    {
+      json_object_set_double_member (record, "tolerance",
+                                     request->tolerance > 0.0 ? request->tolerance
+                                                              : EVOX_TORTUOSITY_DEFAULT_TOLERANCE);
+      /* The solve evox_metrics_compute runs (evox_tortuosity_params_init's default). */
+      json_object_set_string_member (record, "solver", "cg-multigrid");
+      if (request->two_phase)
+        {
+          /* Filled in by phase_from_specs, as "phase" is. */
+          json_object_set_array_member (record, "second", json_array_new ());
+          json_object_set_double_member (record, "second-diffusivity",
+                                         request->second_diffusivity);
+        }
+    }
+  json_object_set_boolean_member (record, "percolation", percolation);
+  json_object_set_int_member (record, "connectivity", connectivity);
+  json_object_set_array_member (record, "surface", json_array_new ());
+  if (surface)
+    {
+      guint methods = request->surface_methods != 0 ? request->surface_methods
+                                                    : EVOX_AREA_CROFTON;
+      JsonArray *names = json_array_new ();
+
+      if (methods & EVOX_AREA_CROFTON)
+        json_array_add_string_element (names, "crofton");
+      if (methods & EVOX_AREA_MESH)
+        json_array_add_string_element (names, "mesh");
+      json_object_set_array_member (record, "surface-method", names);
+    }
+  json_object_set_string_member (record, "thickness", thickness_map ? "map" :
+                                                      sizes ? "sizes" : "none");
+  json_object_set_boolean_member (record, "fields", fields);
+  return record;
+}
+
+/* --surface-method crofton,mesh: each method once. */
+static gboolean
+parse_area_methods (const char *text,
+                    guint      *methods)
+{
+  g_auto (GStrv) words = g_strsplit (text, ",", -1);
+
+  *methods = 0;
+  if (words[0] == NULL)
+    return FALSE;
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      const char *word = g_strstrip (words[i]);
+      guint bit = g_str_equal (word, "crofton") ? EVOX_AREA_CROFTON :
+                  g_str_equal (word, "mesh") ? EVOX_AREA_MESH : 0;
+
+      if (bit == 0 || (*methods & bit))
+        return FALSE;
+      *methods |= bit;
+    }
+  return TRUE;
+}
+
 typedef struct
 {
   EvoxVolume               *volume;
@@ -107,13 +199,18 @@ _evox_cli_metrics (int    argc,
   g_autoptr (EvoxMetrics) table = NULL;
   g_auto (GStrv) specs = NULL;
   g_auto (GStrv) surface = NULL;
+  g_auto (GStrv) second = NULL;
+  g_autofree char *second_d_text = NULL;
   g_autofree char *axes_text = NULL;
   g_autofree char *tolerance_text = NULL;
+  g_autofree char *methods_text = NULL;
   g_autofree char *thickness = NULL;
   g_autofree char *csv = NULL;
   g_autofree char *fields = NULL;
   g_autofree char *channel_name = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *session = NULL;
+  g_autoptr (JsonObject) record = NULL;
   EvoxMetricsRequest request = { { NULL } };
   gboolean force = FALSE, percolation = FALSE, sizes = FALSE, map_existed, fields_existed;
   int connectivity = 26;
@@ -129,6 +226,11 @@ _evox_cli_metrics (int    argc,
     { "tortuosity", 0, 0, G_OPTION_ARG_STRING, &axes_text,
       N_("Tortuosity factor and effective diffusivity along these axes (TauFactor's definition)"),
       "x,y,z" },
+    { "second", 0, 0, G_OPTION_ARG_STRING_ARRAY, &second,
+      N_("A second, less conductive phase in the tortuosity solves (the carbon-binder domain's "
+         "own pores; repeat for a union); needs --second-diffusivity"), N_("NAME2=LO:HI") },
+    { "second-diffusivity", 0, 0, G_OPTION_ARG_STRING, &second_d_text,
+      N_("The second phase's diffusivity relative to the phase's, from 0 to 1"), "D2" },
     { "tolerance", 0, 0, G_OPTION_ARG_STRING, &tolerance_text,
       N_("Relative residual the diffusion solve stops at (default 1e-6; above 0, below 1)"),
       "T" },
@@ -139,6 +241,9 @@ _evox_cli_metrics (int    argc,
     { "surface", 0, 0, G_OPTION_ARG_STRING_ARRAY, &surface,
       N_("Specific surface area of the interface between the phase and this one (repeat for a "
          "union)"), N_("NAME2=LO:HI") },
+    { "surface-method", 0, 0, G_OPTION_ARG_STRING, &methods_text,
+      N_("How --surface measures the interface: crofton (lattice line crossings, the default), "
+         "mesh (the smoothed surfaces), or both as crofton,mesh"), "crofton|mesh" },
     { "thickness", 0, 0, G_OPTION_ARG_FILENAME, &thickness,
       N_("Local thickness summaries of the phase and its complement, and the phase's thickness "
          "map as an f32 TIFF (nm, or voxels without a voxel size; NaN outside the phase)"),
@@ -153,6 +258,9 @@ _evox_cli_metrics (int    argc,
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv,
       N_("Write the table as CSV: metric,phase,axis,value,unit"), "OUT.csv" },
     { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name, N_("Channel label or index"), "C" },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session,
+      N_("Also save what was measured as a session (input, reading options, phases, axes, "
+         "tolerance, surface, thickness), which 'evox apply' runs again"), "OUT.evox" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace output files that exist"), NULL },
     { NULL }
   };
@@ -183,9 +291,33 @@ _evox_cli_metrics (int    argc,
       if (axes_text == NULL)
         return _evox_cli_usage_error (context, _("--tolerance needs --tortuosity"));
     }
+  if (second != NULL)
+    {
+      if (axes_text == NULL)
+        return _evox_cli_usage_error (context, _("--second needs --tortuosity"));
+      if (second_d_text == NULL)
+        return _evox_cli_usage_error (context, _("--second needs --second-diffusivity D2"));
+    }
+  if (second_d_text != NULL)
+    {
+      if (second == NULL)
+        return _evox_cli_usage_error (context, _("--second-diffusivity needs --second"));
+      if (!_evox_cli_parse_double (second_d_text, &request.second_diffusivity) ||
+          !(request.second_diffusivity >= 0.0 && request.second_diffusivity <= 1.0))
+        return _evox_cli_usage_error (context, _("--second-diffusivity must be a number from 0 "
+                                                 "to 1, not '%s'"), second_d_text);
+    }
   if (!evox_connectivity_is_valid (connectivity))
     return _evox_cli_usage_error (context, _("--connectivity must be 6, 18 or 26, not %d"),
                                   connectivity);
+  if (methods_text != NULL)
+    {
+      if (!parse_area_methods (methods_text, &request.surface_methods))
+        return _evox_cli_usage_error (context, _("--surface-method must be crofton, mesh or "
+                                                 "crofton,mesh, not '%s'"), methods_text);
+      if (surface == NULL)
+        return _evox_cli_usage_error (context, _("--surface-method needs --surface"));
+    }
   if (fields != NULL && axes_text == NULL && !percolation)
     return _evox_cli_usage_error (context, _("--fields needs --tortuosity or --percolation"));
   if (thickness != NULL)
@@ -194,7 +326,8 @@ _evox_cli_metrics (int    argc,
     outputs[n_outputs++] = (EvoxCliOutput) { "--fields", fields };
   if (csv != NULL)
     outputs[n_outputs++] = (EvoxCliOutput) { "--csv", csv };
-  if (!_evox_cli_check_outputs (outputs, n_outputs, in, force, &status))
+  if (!_evox_cli_check_outputs (outputs, n_outputs, in, force, &status) ||
+      !_evox_cli_check_session_output (session, outputs, n_outputs, in, force, &status))
     return status;
 
   volume = _evox_cli_input_load (&input, in, &status);
@@ -202,10 +335,25 @@ _evox_cli_metrics (int    argc,
     return status;
   if ((channel = _evox_cli_find_channel (volume, channel_name, &status)) < 0)
     return status;
-  if (!phase_from_specs (&request.phase, volume, (guint) channel, specs, &status))
+  request.two_phase = second != NULL;
+  if (session != NULL)
+    record = metrics_record_new (&request, (guint) channel, axes_text != NULL, percolation,
+                                 connectivity, surface != NULL, thickness != NULL, sizes,
+                                 fields != NULL);
+  if (!phase_from_specs (&request.phase, volume, (guint) channel, specs,
+                         record != NULL ? json_object_get_array_member (record, "phase") : NULL,
+                         &status))
     goto out;
   if (surface != NULL &&
-      !phase_from_specs (&request.other, volume, (guint) channel, surface, &status))
+      !phase_from_specs (&request.other, volume, (guint) channel, surface,
+                         record != NULL ? json_object_get_array_member (record, "surface")
+                                        : NULL,
+                         &status))
+    goto out;
+  if (second != NULL &&
+      !phase_from_specs (&request.second, volume, (guint) channel, second,
+                         record != NULL ? json_object_get_array_member (record, "second")
+                                        : NULL, &status))
     goto out;
   request.percolation = percolation;
   request.connectivity = connectivity;
@@ -234,13 +382,18 @@ _evox_cli_metrics (int    argc,
       goto out;
     }
 
+  /* Saved first and removed again when an output fails, as `evox segment` does. */
+  if (session != NULL &&
+      !_evox_cli_save_session_record (volume, in, "metrics", g_steal_pointer (&record), session,
+                                      force, &status))
+    goto out;
   map_existed = thickness != NULL && g_file_test (thickness, G_FILE_TEST_EXISTS);
   if (thickness != NULL &&
       !evox_tiff_write (evox_metrics_get_map (table), 0, thickness,
                         EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0), &error))
     {
       status = _evox_cli_error (EVOX_EXIT_INPUT, "--thickness: %s", error->message);
-      goto out;
+      goto fail;
     }
   fields_existed = fields != NULL && g_file_test (fields, G_FILE_TEST_EXISTS);
   if (fields != NULL &&
@@ -250,7 +403,7 @@ _evox_cli_metrics (int    argc,
       if (thickness != NULL && !map_existed)
         g_unlink (thickness);
       status = _evox_cli_error (EVOX_EXIT_INPUT, "--fields: %s", error->message);
-      goto out;
+      goto fail;
     }
   if (csv != NULL && !evox_metrics_write_csv (table, csv, force, &error))
     {
@@ -260,14 +413,19 @@ _evox_cli_metrics (int    argc,
       if (fields != NULL && !fields_existed)
         g_unlink (fields);
       status = _evox_cli_error (EVOX_EXIT_INPUT, "--csv: %s", error->message);
-      goto out;
+      goto fail;
     }
   text = evox_metrics_to_text (table);
   fputs (text, stdout);
   status = EVOX_EXIT_OK;
+  goto out;
 
+fail:
+  if (session != NULL)
+    g_unlink (session);
 out:
   phase_clear (&request.phase);
   phase_clear (&request.other);
+  phase_clear (&request.second);
   return status;
 }

@@ -2,6 +2,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "evox-cli.h"
 #include "evox-document.h"
 #include "evox-phase.h"
@@ -145,6 +147,45 @@ gboolean     _evox_cli_save_session   (EvoxDocument   *document,
                                        const char     *path,
                                        gboolean        force,
                                        int            *status);
+/* The same with record (taken; NULL: none) as the root's key. */
+gboolean     _evox_cli_save_session_with (EvoxDocument *document,
+                                          const char   *key,
+                                          JsonObject   *record,
+                                          const char   *path,
+                                          gboolean      force,
+                                          int          *status);
+/* The version of the subcommands' session records ("registration", "xanes", "elements",
+ * "reconstruction", "metrics"): each record's "version" member. */
+#define EVOX_CLI_RECORD_VERSION 1
+/* --session OUT.evox of a subcommand whose result a document does not hold: the input (volume,
+ * read from in) as a session records it, plus record (taken) as the root's key.
+ * Prints why and sets status on failure. */
+gboolean     _evox_cli_save_session_record (EvoxVolume *volume,
+                                            const char *in,
+                                            const char *key,
+                                            JsonObject *record,
+                                            const char *path,
+                                            gboolean    force,
+                                            int        *status);
+/* --session OUT checked as the command's other outputs are, and they against it. */
+gboolean     _evox_cli_check_session_output (const char          *session,
+                                             const EvoxCliOutput *outputs,
+                                             guint                n_outputs,
+                                             const char          *input,
+                                             gboolean             force,
+                                             int                 *status);
+/* An empty record of EVOX_CLI_RECORD_VERSION (its "version" member first). */
+JsonObject  *_evox_cli_record_new     (void);
+/* The options as typed (argv before parsing, the subcommand first), without positional
+ * arguments, reading options and the long options named in drop (NULL-terminated) with their
+ * values: what a session record keeps for `evox apply` to pass again. */
+GPtrArray   *_evox_cli_typed_options  (int                 argc,
+                                       char              **argv,
+                                       const GOptionEntry *entries,
+                                       const char * const *drop);
+/* A JSON array of n doubles. */
+JsonArray   *_evox_cli_json_numbers   (const double *values,
+                                       guint         n);
 int          _evox_cli_methods        (int argc, char **argv);
 
 /* The registration `evox register IN` makes by default, run with its progress line. */

@@ -34,6 +34,7 @@ typedef struct
   char     *filter;
   char     *bin;
   char     *report;
+  char     *session;
   gboolean  no_fsc;
   gboolean  force;
 } Options;
@@ -48,6 +49,7 @@ options_clear (Options *o)
   g_clear_pointer (&o->filter, g_free);
   g_clear_pointer (&o->bin, g_free);
   g_clear_pointer (&o->report, g_free);
+  g_clear_pointer (&o->session, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -118,7 +120,8 @@ check_outputs (Options    *o,
   outputs[n++] = (EvoxCliOutput) { "-o", o->output };
   if (o->report != NULL)
     outputs[n++] = (EvoxCliOutput) { "--report", o->report };
-  return _evox_cli_check_outputs (outputs, n, input, o->force, status);
+  return _evox_cli_check_outputs (outputs, n, input, o->force, status) &&
+         _evox_cli_check_session_output (o->session, outputs, n, input, o->force, status);
 }
 
 /* What the pipeline would refuse, said with the input's name and the option to change. */
@@ -347,6 +350,51 @@ print_summary (const EvoxTiltSeries  *series,
   printf ("time: %.2f s\n", report->seconds);
 }
 
+/* The session's "reconstruction" record: the options as the command takes them (defaults
+ * written out), and in "result" the centre, the shifts and the resolution reached. */
+static JsonObject *
+reconstruction_record_new (const Options        *o,
+                           guint                 bin,
+                           gboolean              hdf5,
+                           const EvoxTomoReport *report)
+{
+  JsonObject *record = _evox_cli_record_new ();
+  JsonObject *result = json_object_new ();
+
+  json_object_set_string_member (record, "align", o->align != NULL ? o->align : "fast");
+  json_object_set_string_member (record, "center", o->center != NULL ? o->center : "auto");
+  json_object_set_string_member (record, "algorithm",
+                                 o->algorithm != NULL ? o->algorithm : "fbp");
+  json_object_set_string_member (record, "filter", o->filter != NULL ? o->filter : "ramp");
+  json_object_set_int_member (record, "bin", bin);
+  json_object_set_boolean_member (record, "fsc", !o->no_fsc);
+  json_object_set_boolean_member (record, "report", o->report != NULL);
+  json_object_set_string_member (record, "output", hdf5 ? "hdf5" : "tiff");
+
+  json_object_set_double_member (result, "center-px", report->center);
+  json_object_set_int_member (result, "angles", report->n_angles);
+  if (report->n_angles > 0)
+    {
+      json_object_set_double_member (result, "shift-rms-dx-px",
+                                     rms (report->dx, report->n_angles));
+      json_object_set_double_member (result, "shift-rms-dy-px",
+                                     rms (report->dy, report->n_angles));
+    }
+  if (report->n_shells > 0)
+    {
+      json_object_set_string_member (result, "resolution-unit",
+                                     report->fsc_per_nm ? "nm" : "voxels");
+      /* Not reached: left out, as JSON has no infinity. */
+      if (isfinite (report->resolution_half_bit))
+        json_object_set_double_member (result, "resolution-half-bit",
+                                       report->resolution_half_bit);
+      if (isfinite (report->resolution_fixed))
+        json_object_set_double_member (result, "resolution-fsc-1-7", report->resolution_fixed);
+    }
+  json_object_set_object_member (record, "result", result);
+  return record;
+}
+
 int
 _evox_cli_reconstruct (int    argc,
                        char **argv)
@@ -391,6 +439,10 @@ _evox_cli_reconstruct (int    argc,
          "as CSV"), "QC.csv" },
     { "no-fsc", 0, 0, G_OPTION_ARG_NONE, &o.no_fsc,
       N_("Skip the odd/even reconstructions of the resolution estimate"), NULL },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &o.session,
+      N_("Also save what was done as a session (input, alignment, centre, algorithm, filter, "
+         "binning, the centre and resolution reached), which 'evox apply' runs again"),
+      "OUT.evox" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &o.force, N_("Replace output files that exist"), NULL },
     { NULL }
   };
@@ -458,8 +510,18 @@ _evox_cli_reconstruct (int    argc,
   /* A Ctrl-C during the last step stops here: the TIFF writer cannot be cancelled. */
   if (g_cancellable_set_error_if_cancelled (cancellable, &error))
     return _evox_cli_maps_fail (error, NULL, EVOX_EXIT_CANCELLED);
-  if (!write_outputs (&o, volume, report, hdf5, cancellable, &status))
+  /* The volume made stands for the input: a tilt series is no volume a session reads. */
+  if (o.session != NULL &&
+      !_evox_cli_save_session_record (volume, input, "reconstruction",
+                                      reconstruction_record_new (&o, bin, hdf5, report),
+                                      o.session, o.force, &status))
     return status;
+  if (!write_outputs (&o, volume, report, hdf5, cancellable, &status))
+    {
+      if (o.session != NULL)
+        g_unlink (o.session);
+      return status;
+    }
   print_summary (set->pdata[set->len - 1], set->len, &options, volume, report);
   return EVOX_EXIT_OK;
 }

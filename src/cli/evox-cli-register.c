@@ -40,6 +40,7 @@ typedef struct
   char     *scale;
   char     *report;
   char     *bin;
+  char     *session;
   gboolean  force;
 } Options;
 
@@ -52,6 +53,7 @@ options_clear (Options *o)
   g_clear_pointer (&o->scale, g_free);
   g_clear_pointer (&o->report, g_free);
   g_clear_pointer (&o->bin, g_free);
+  g_clear_pointer (&o->session, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -280,6 +282,16 @@ parse_output (Options  *o,
     if (!_evox_cli_check_outputs ((EvoxCliOutput *) outputs->data, outputs->len,
                                   request->inputs[i], o->force, status))
       return FALSE;
+  if (o->session != NULL && request->n_inputs > 1)
+    {
+      /* A session reads one input again; a list of files is none. */
+      *status = _evox_cli_usage_error (NULL, "--session needs one IN (a folder, a scan script or "
+                                       "a stack), not a list of .xrm files");
+      return FALSE;
+    }
+  if (!_evox_cli_check_session_output (o->session, (EvoxCliOutput *) outputs->data, outputs->len,
+                                       request->inputs[0], o->force, status))
+    return FALSE;
   return check_not_input (request, status);
 }
 
@@ -341,6 +353,67 @@ load_input (Request  *request,
   if (volume == NULL)
     *status = _evox_cli_input_error (error);
   return volume;
+}
+
+/* The session's "registration" record: the options, how the stack was written, and the
+ * quality the registration reached ("result"). */
+static JsonObject *
+registration_record_new (const Request    *request,
+                         const Options    *o,
+                         EvoxRegistration *registration)
+{
+  static const char *const kinds[] = { "hdf5", "tiff", "folder" };
+  JsonObject *record = _evox_cli_record_new ();
+  JsonObject *result = json_object_new ();
+  const EvoxRegistrationEntry *reference = evox_registration_get_reference (registration);
+  guint n = evox_registration_get_n_entries (registration), n_registered = 0, n_flagged = 0;
+  guint n_residual = 0;
+  double sum_sq = 0.0, max_residual = 0.0, min_ncc = INFINITY;
+
+  if (o->reference != NULL)
+    json_object_set_double_member (record, "reference-ev", request->options.reference_ev);
+  else
+    json_object_set_null_member (record, "reference-ev");
+  json_object_set_string_member (record, "scale",
+                                 evox_register_scale_to_string (request->options.scale));
+  json_object_set_array_member (record, "exclude-ev",
+                                _evox_cli_json_numbers ((const double *) request->exclude->data,
+                                                        request->exclude->len));
+  json_object_set_string_member (record, "output", kinds[request->kind]);
+  json_object_set_boolean_member (record, "report", o->report != NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const EvoxRegistrationEntry *e = evox_registration_get_entry (registration, i);
+
+      if (e->excluded)
+        continue;
+      n_registered++;
+      n_flagged += e->flagged;
+      if (!e->is_reference && isfinite (e->residual_px))
+        {
+          sum_sq += e->residual_px * e->residual_px;
+          max_residual = MAX (max_residual, e->residual_px);
+          n_residual++;
+        }
+      if (!e->is_reference && isfinite (e->ncc_after))
+        min_ncc = MIN (min_ncc, e->ncc_after);
+    }
+  json_object_set_double_member (result, "reference-ev",
+                                 reference != NULL ? reference->energy_ev : 0.0);
+  json_object_set_int_member (result, "energies", n_registered);
+  json_object_set_int_member (result, "flagged", n_flagged);
+  /* Over the energies other than the reference: the length of the shift left when each
+   * registered image is registered again. */
+  if (n_residual > 0)
+    {
+      json_object_set_double_member (result, "rms-residual-px", sqrt (sum_sq / n_residual));
+      json_object_set_double_member (result, "max-residual-px", max_residual);
+    }
+  if (isfinite (min_ncc))
+    json_object_set_double_member (result, "min-ncc-after", min_ncc);
+  json_object_set_object_member (record, "result", result);
+  return record;
 }
 
 static const char *
@@ -687,6 +760,9 @@ _evox_cli_register (int    argc,
       N_("Write the quality report (a row per energy) as CSV"), "QC.csv" },
     { "bin", 0, 0, G_OPTION_ARG_STRING, &o.bin,
       N_("Average N x N pixels (N^3 voxels) while reading Xradia, HDF5 and spectral sets"), "N" },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &o.session,
+      N_("Also save what was done as a session (input, reading options, reference, scale, "
+         "exclusions, the quality reached), which 'evox apply' runs again"), "OUT.evox" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &o.force, N_("Replace output files that exist"), NULL },
     { NULL }
   };
@@ -732,8 +808,17 @@ _evox_cli_register (int    argc,
         g_prefix_error (&error, "%s: ", request.inputs[0]);
       return _evox_cli_input_error (error);
     }
-  if (!write_outputs (&request, &o, registration, &status))
+  if (o.session != NULL &&
+      !_evox_cli_save_session_record (volume, request.inputs[0], "registration",
+                                      registration_record_new (&request, &o, registration),
+                                      o.session, o.force, &status))
     return status;
+  if (!write_outputs (&request, &o, registration, &status))
+    {
+      if (o.session != NULL)
+        g_unlink (o.session);
+      return status;
+    }
   evox_volume_get_dims (volume, dims);
   print_summary (registration, dims[2] > 1);
   return EVOX_EXIT_OK;

@@ -638,6 +638,34 @@ render (EvoxDocument        *document,
   return pixels;
 }
 
+/* The session's "figure" record: the options the figure was drawn with, as typed (without
+ * the input, the reading options, -o, --session and --force), and its format, which
+ * `evox apply` draws again for each sample. */
+static JsonObject *
+figure_record_new (int                 argc,
+                   char              **argv,
+                   const GOptionEntry *entries,
+                   const char         *out)
+{
+  static const char *const drop[] = { "output", "session", "force", NULL };
+  static const char *const formats[] = { ".png", ".tif", ".svg", ".pdf" };
+  JsonObject *record = _evox_cli_record_new ();
+  g_autoptr (GPtrArray) options = _evox_cli_typed_options (argc, argv, entries, drop);
+  JsonArray *array = json_array_new ();
+  const char *format = "png";
+
+  for (guint i = 0; i < options->len; i++)
+    json_array_add_string_element (array, options->pdata[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    if (_evox_cli_has_suffix_nocase (out, formats[i]))
+      format = formats[i] + 1;
+  if (_evox_cli_has_suffix_nocase (out, ".tiff"))
+    format = "tif";
+  json_object_set_string_member (record, "format", format);
+  json_object_set_array_member (record, "options", array);
+  return record;
+}
+
 int
 _evox_cli_render (int    argc,
                   char **argv)
@@ -683,6 +711,9 @@ _evox_cli_render (int    argc,
   double z_exaggeration = NAN;
   gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE, with_provenance = FALSE;
   g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  /* The options as typed, for the session's "figure" record: parsing takes them out. */
+  g_auto (GStrv) typed = g_strdupv (argv);
+  int typed_argc = argc;
   g_autofree char *provenance = NULL;
   RenderRequest request;
   g_auto(EvoxCliVolumeRequest) volume_request = { NULL };
@@ -922,7 +953,10 @@ _evox_cli_render (int    argc,
                                   request.height, overlay_scale, (double[4]) { 0 }))
     return _evox_cli_usage_error (context, "--legend: nothing to list (give --phase, --clusters "
                                   "or --rgb)");
-  if (session != NULL && !_evox_cli_save_session (document, session, force, &status))
+  if (session != NULL &&
+      !_evox_cli_save_session_with (document, "figure",
+                                    figure_record_new (typed_argc, typed, entries, out),
+                                    session, force, &status))
     return status;
   if (figure != NULL)
     {

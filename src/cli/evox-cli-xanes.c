@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ typedef struct
   char    *e0;
   char    *step_sigma;
   char    *output;
+  char    *session;
   gboolean do_register;
   gboolean no_norm;
   gboolean force;
@@ -41,6 +43,7 @@ options_clear (Options *o)
   g_clear_pointer (&o->e0, g_free);
   g_clear_pointer (&o->step_sigma, g_free);
   g_clear_pointer (&o->output, g_free);
+  g_clear_pointer (&o->session, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -213,20 +216,122 @@ describe_range (const double *energies,
                           first, last);
 }
 
+/* What the summary says of the maps, counted once for the printed lines and the session. */
+typedef struct
+{
+  gsize  n_voxels;
+  gsize  in_mask;
+  gsize  n_edge;       /* finite edge energies */
+  gsize  n_wl;
+  double edge_q[5];    /* percentiles 50, 25, 75, 5, 95 */
+  double wl_q[1];      /* median */
+} Summary;
+
+static void
+summarise (EvoxVolume *maps,
+           Summary    *sum)
+{
+  static const double q[] = { 50, 25, 75, 5, 95 };
+  const float *mask = evox_volume_get_data (maps, evox_volume_find_channel (maps, "mask"));
+
+  sum->n_voxels = evox_volume_get_n_voxels (maps);
+  sum->in_mask = 0;
+  for (gsize i = 0; i < sum->n_voxels; i++)
+    sum->in_mask += mask[i] > 0.5f;
+  sum->n_edge = _evox_cli_maps_percentiles (maps, evox_volume_find_channel (maps, "edge_energy"),
+                                            q, G_N_ELEMENTS (q), sum->edge_q);
+  sum->n_wl = _evox_cli_maps_percentiles (maps,
+                                          evox_volume_find_channel (maps, "whiteline_energy"),
+                                          q, 1, sum->wl_q);
+}
+
+/* A number member, or null when none was given (text NULL). */
+static void
+set_given (JsonObject *record,
+           const char *key,
+           const char *text,
+           double      value)
+{
+  if (text != NULL)
+    json_object_set_double_member (record, key, value);
+  else
+    json_object_set_null_member (record, key);
+}
+
+/* The session's "xanes" record: the options as given (null where the default or the data
+ * chose), and in "result" what the maps were computed with and what they hold. */
+static JsonObject *
+xanes_record_new (const Options         *o,
+                  const EvoxXanesParams *params,
+                  const EvoxEdge        *edge,
+                  EvoxCliMapsKind        kind,
+                  EvoxVolume            *maps,
+                  const Summary         *sum)
+{
+  JsonObject *record = _evox_cli_record_new ();
+  JsonObject *result = json_object_new ();
+  double pre[2] = { params->pre1, params->pre2 }, post[2] = { params->norm1, params->norm2 };
+  double used_pre[2] = { metadata_number (maps, "xanes_pre1"),
+                         metadata_number (maps, "xanes_pre2") };
+  double used_post[2] = { metadata_number (maps, "xanes_norm1"),
+                          metadata_number (maps, "xanes_norm2") };
+  g_autofree char *what = edge->z >= 0 || isfinite (edge->energy) ? evox_edge_describe (edge)
+                                                                    : NULL;
+
+  if (o->edge != NULL)
+    json_object_set_string_member (record, "edge", o->edge);
+  else
+    json_object_set_null_member (record, "edge");
+  set_given (record, "e0-ev", o->e0, params->e0);
+  if (o->pre != NULL)
+    json_object_set_array_member (record, "pre-ev", _evox_cli_json_numbers (pre, 2));
+  else
+    json_object_set_null_member (record, "pre-ev");
+  if (o->post != NULL)
+    json_object_set_array_member (record, "post-ev", _evox_cli_json_numbers (post, 2));
+  else
+    json_object_set_null_member (record, "post-ev");
+  if (o->nnorm != NULL && !g_str_equal (o->nnorm, "auto"))
+    json_object_set_int_member (record, "nnorm", params->nnorm);
+  else
+    json_object_set_string_member (record, "nnorm", "auto");
+  json_object_set_double_member (record, "step-sigma", params->mask_k);
+  json_object_set_boolean_member (record, "register", o->do_register);
+  json_object_set_boolean_member (record, "norm", !o->no_norm);
+  json_object_set_string_member (record, "output", kind == EVOX_CLI_MAPS_HDF5 ? "hdf5" : "tiff");
+
+  if (what != NULL)
+    json_object_set_string_member (result, "edge", what);
+  json_object_set_double_member (result, "e0-ev", metadata_number (maps, "xanes_e0"));
+  json_object_set_array_member (result, "pre-ev", _evox_cli_json_numbers (used_pre, 2));
+  /* No upper end: the post-edge runs to the last energy. */
+  json_object_set_array_member (result, "post-ev",
+                                _evox_cli_json_numbers (used_post, isfinite (used_post[1]) ? 2
+                                                                                          : 1));
+  json_object_set_int_member (result, "nnorm", (gint64) metadata_number (maps, "xanes_nnorm"));
+  json_object_set_int_member (result, "mask-voxels", (gint64) sum->in_mask);
+  json_object_set_int_member (result, "voxels", (gint64) sum->n_voxels);
+  if (sum->n_edge > 0)
+    json_object_set_double_member (result, "edge-energy-median-ev", sum->edge_q[0]);
+  if (sum->n_wl > 0)
+    json_object_set_double_member (result, "whiteline-energy-median-ev", sum->wl_q[0]);
+  json_object_set_object_member (record, "result", result);
+  return record;
+}
+
 static void
 print_summary (EvoxVolume      *maps,
+               const Summary   *sum,
                const EvoxEdge  *edge,
                const Options   *o,
                const double    *energies,
                guint            n)
 {
-  static const double q[] = { 50, 25, 75, 5, 95 };
   double e0 = metadata_number (maps, "xanes_e0");
   double norm2 = metadata_number (maps, "xanes_norm2");
   double nnorm = metadata_number (maps, "xanes_nnorm");
-  double edge_q[G_N_ELEMENTS (q)], wl_q[1];
-  gsize n_voxels = evox_volume_get_n_voxels (maps), in_mask = 0, n_edge, n_wl;
-  const float *mask = evox_volume_get_data (maps, evox_volume_find_channel (maps, "mask"));
+  gsize n_voxels = sum->n_voxels, in_mask = sum->in_mask;
+  const double *edge_q = sum->edge_q, *wl_q = sum->wl_q;
   g_autofree char *what = edge->z >= 0 || isfinite (edge->energy) ? evox_edge_describe (edge)
                                                                     : NULL;
   g_autofree char *pre = describe_range (energies, n, e0, metadata_number (maps, "xanes_pre1"),
@@ -234,13 +339,6 @@ print_summary (EvoxVolume      *maps,
   g_autofree char *post = describe_range (energies, n, e0,
                                           metadata_number (maps, "xanes_norm1"),
                                           isfinite (norm2) ? norm2 : INFINITY);
-
-  for (gsize i = 0; i < n_voxels; i++)
-    in_mask += mask[i] > 0.5f;
-  n_edge = _evox_cli_maps_percentiles (maps, evox_volume_find_channel (maps, "edge_energy"), q,
-                                       G_N_ELEMENTS (q), edge_q);
-  n_wl = _evox_cli_maps_percentiles (maps, evox_volume_find_channel (maps, "whiteline_energy"),
-                                     q, 1, wl_q);
 
   printf ("edge: %s\n", what != NULL ? what : "none (E0 given)");
   printf ("e0: %.2f eV (%s)\n", e0, o->e0 != NULL ? "given, on its nearest energy"
@@ -253,13 +351,13 @@ print_summary (EvoxVolume      *maps,
           "%g x its noise\n", in_mask, n_voxels, 100.0 * in_mask / MAX (n_voxels, 1),
           metadata_number (maps, "xanes_mask_k"));
   /* an empty mask leaves every map NaN: said in words, not as "median nan eV" */
-  if (n_edge == 0)
+  if (sum->n_edge == 0)
     printf ("edge_energy: none (no voxel in the mask)\n");
   else
     printf ("edge_energy: median %.3f eV, IQR %.3f to %.3f eV (%.3f eV), 5th-95th percentile "
             "%.3f to %.3f eV\n", edge_q[0], edge_q[1], edge_q[2], edge_q[2] - edge_q[1],
             edge_q[3], edge_q[4]);
-  if (n_wl == 0)
+  if (sum->n_wl == 0)
     printf ("whiteline_energy: none\n");
   else
     printf ("whiteline_energy: median %.3f eV\n", wl_q[0]);
@@ -277,8 +375,10 @@ _evox_cli_xanes (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) stack = NULL;
   g_autoptr(EvoxVolume) maps = NULL;
+  g_autoptr(EvoxVolume) loaded = NULL;
   g_autofree double *energies = NULL;
   EvoxXanesParams params;
+  Summary sum;
   EvoxEdge edge;
   const char *name;
   guint n;
@@ -309,6 +409,9 @@ _evox_cli_xanes (int    argc,
       "OUT.h5: every map and the normalised stack in one HDF5 file; PREFIX.tif: "
       "PREFIX_edge_energy.tif, PREFIX_e0.tif, ... and PREFIX_norm.tif (an energy stack)",
       "OUT" },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &o.session,
+      "Also save what was done as a session (input, reading options, edge, ranges, degree, "
+      "mask, what E0 and ranges were used), which 'evox apply' runs again", "OUT.evox" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &o.force, "Replace output files that exist", NULL },
     { NULL }
   };
@@ -329,7 +432,9 @@ _evox_cli_xanes (int    argc,
       !_evox_cli_maps_output_parse (o.output, &output, &status) ||
       !_evox_cli_maps_check (&output, map_labels, G_N_ELEMENTS (map_labels),
                              !o.no_norm, input.demo ? NULL : argv[1], o.force,
-                             &status))
+                             &status) ||
+      !_evox_cli_check_session_output (o.session, &(EvoxCliOutput) { "-o", output.path }, 1,
+                                       input.demo ? NULL : argv[1], o.force, &status))
     return status;
 
   stack = _evox_cli_input_load (&input, input.demo ? NULL : argv[1], &status);
@@ -346,6 +451,8 @@ _evox_cli_xanes (int    argc,
   if (!choose_edge (&o, name, energies, n, &edge, &params, &status))
     return status;
 
+  /* The session records the stack as read, before --register replaces it. */
+  loaded = g_object_ref (stack);
   if (!_evox_cli_maps_prepare (&stack, name, o.do_register, cancellable, &status))
     return status;
 
@@ -359,8 +466,19 @@ _evox_cli_xanes (int    argc,
       return _evox_cli_maps_fail (error, name, chosen ? _evox_cli_error_status (error)
                                                       : EVOX_EXIT_INPUT);
     }
+  summarise (maps, &sum);
+  if (o.session != NULL &&
+      !_evox_cli_save_session_record (loaded, input.demo ? NULL : argv[1], "xanes",
+                                      xanes_record_new (&o, &params, &edge, output.kind, maps,
+                                                        &sum),
+                                      o.session, o.force, &status))
+    return status;
   if (!evox_maps_write_full (maps, output.path, o.force, cancellable, &error))
-    return _evox_cli_maps_fail (error, NULL, _evox_cli_error_status (error));
-  print_summary (maps, &edge, &o, energies, n);
+    {
+      if (o.session != NULL)
+        g_unlink (o.session);
+      return _evox_cli_maps_fail (error, NULL, _evox_cli_error_status (error));
+    }
+  print_summary (maps, &sum, &edge, &o, energies, n);
   return EVOX_EXIT_OK;
 }

@@ -223,6 +223,97 @@ _evox_cli_input_clear (EvoxCliInput *input)
   g_clear_pointer (&input->bin, g_free);
 }
 
+/* The reading options, which a session records apart (its "inputs"), by long name. */
+static const char *const reading_options[] = {
+  "voxel-size", "dz", "pixel-size", "x", "y", "value", "scale", "bin", "demo", "demo-xanes",
+  NULL
+};
+
+/* The entry of a long (name) or short (letter) option among entries, or NULL. */
+static const GOptionEntry *
+find_entry (const GOptionEntry *entries,
+            const char         *name,
+            char                letter)
+{
+  for (guint i = 0; entries[i].long_name != NULL; i++)
+    if ((name != NULL && g_str_equal (entries[i].long_name, name)) ||
+        (name == NULL && entries[i].short_name == letter))
+      return &entries[i];
+  return NULL;
+}
+
+static gboolean
+takes_value (const GOptionEntry *entry)
+{
+  return entry != NULL && entry->arg != G_OPTION_ARG_NONE &&
+         !(entry->flags & G_OPTION_FLAG_OPTIONAL_ARG);
+}
+
+/**
+ * _evox_cli_typed_options:
+ * @argv: (array length=argc): the subcommand's arguments before parsing, its name first
+ * @entries: the subcommand's own options
+ * @drop: (array zero-terminated=1): long names of options left out (outputs, --session,
+ *   --force), with their values
+ *
+ * The options as typed, without the positional arguments (the input), the reading options and
+ * those in drop, for a session record a later run appends its own input and outputs to.
+ */
+GPtrArray *
+_evox_cli_typed_options (int                 argc,
+                         char              **argv,
+                         const GOptionEntry *entries,
+                         const char * const *drop)
+{
+  GPtrArray *kept = g_ptr_array_new_with_free_func (g_free);
+  gboolean options_end = FALSE;
+
+  for (int i = 1; i < argc; i++)
+    {
+      const char *arg = argv[i];
+      g_autofree char *name = NULL;
+      const GOptionEntry *entry = NULL;
+      gboolean inline_value = FALSE, reading = FALSE, value_next;
+
+      if (options_end || arg[0] != '-' || arg[1] == '\0')
+        continue;
+      if (g_str_equal (arg, "--"))
+        {
+          options_end = TRUE;
+          continue;
+        }
+      if (arg[1] == '-')
+        {
+          const char *equals = strchr (arg, '=');
+
+          name = equals != NULL ? g_strndup (arg + 2, equals - arg - 2) : g_strdup (arg + 2);
+          inline_value = equals != NULL;
+          entry = find_entry (entries, name, 0);
+          reading = g_strv_contains (reading_options, name);
+          /* A reading option takes a value unless it is one of the two flags. */
+          value_next = !inline_value && (entry != NULL ? takes_value (entry)
+                                         : reading && !g_str_has_prefix (name, "demo"));
+        }
+      else
+        {
+          entry = find_entry (entries, NULL, arg[1]);
+          if (entry != NULL)
+            name = g_strdup (entry->long_name);
+          inline_value = arg[2] != '\0';
+          value_next = !inline_value && takes_value (entry);
+        }
+      if (!reading && (name == NULL || !g_strv_contains (drop, name)))
+        {
+          g_ptr_array_add (kept, g_strdup (arg));
+          if (value_next && i + 1 < argc)
+            g_ptr_array_add (kept, g_strdup (argv[i + 1]));
+        }
+      if (value_next)
+        i++;
+    }
+  return kept;
+}
+
 /* The reading options join the command's own, so `--help` shows them. */
 void
 _evox_cli_input_add_options (EvoxCliInput   *input,

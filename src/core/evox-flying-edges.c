@@ -1294,19 +1294,32 @@ cube_measures (const Grid   *g,
     if ((crossings >> e) & 1)
       {
         guint c0 = edge_corner (e, 0), axis = e / 4;
-        gsize q[3] = { x + (c0 & 1), y + ((c0 >> 1) & 1), z + ((c0 >> 2) & 1) };
-        gsize i0 = q[0] + q[1] * g->stride[1] + q[2] * g->stride[2];
-        float v0 = load (g->data, g->type, i0);
-        float v1 = load (g->data, g->type, i0 + g->stride[axis]);
-        float t = (g->level - v0) / (v1 - v0);
+        /* Data coordinates: with the padding, an edge that reaches into it has its vertex on
+         * its data end, as cap_vertex () places it (only along the edge's own axis can one end
+         * lie in the padding and the other not). */
+        gsize q[3] = { x + (c0 & 1) - g->pad, y + ((c0 >> 1) & 1) - g->pad,
+                       z + ((c0 >> 2) & 1) - g->pad };
+        float t;
 
-        if (g->type == EVOX_SAMPLE_F32 && G_UNLIKELY (isnan (t)))
-          t = isinf (v0) && isfinite (v1) ? 1.0f : 0.5f;
+        if (G_UNLIKELY (g->pad && q[axis] == (gsize) -1))
+          t = 1.0f;
+        else if (G_UNLIKELY (g->pad && q[axis] + 1 == g->n[axis]))
+          t = 0.0f;
         else
-          t = CLAMP (t, 0.0f, 1.0f);
+          {
+            gsize i0 = q[0] + q[1] * g->stride[1] + q[2] * g->stride[2];
+            float v0 = load (g->data, g->type, i0);
+            float v1 = load (g->data, g->type, i0 + g->stride[axis]);
+
+            t = (g->level - v0) / (v1 - v0);
+            if (g->type == EVOX_SAMPLE_F32 && G_UNLIKELY (isnan (t)))
+              t = isinf (v0) && isfinite (v1) ? 1.0f : 0.5f;
+            else
+              t = CLAMP (t, 0.0f, 1.0f);
+          }
         for (guint k = 0; k < 3; k++)
-          p[e][k] = g->origin[k] + g->spacing[k] * ((double) q[k] + (k == axis ? t : 0.0)) -
-                    ref[k];
+          p[e][k] = g->origin[k] + g->spacing[k] * ((double) (gssize) q[k] +
+                                                    (k == axis ? t : 0.0)) - ref[k];
       }
   for (guint t = 0; t < case_table.n_triangles[cs]; t++)
     {
@@ -1330,17 +1343,19 @@ cube_measures (const Grid   *g,
 /**
  * _evox_flying_edges_measure:
  *
- * The triangle count, area and enclosed volume of evox_flying_edges (field, level, DEFAULT)
- * without building it: classification and one pass over the cubes. When midpoints says that
- * every crossing lies half way along its edge (a mask of two values contoured half way between
- * them), each cube's share is a constant of its case; otherwise its crossings are interpolated
- * as the kernel does, and no vertex is kept. The volume is summed to ref (a point near the
- * middle keeps its digits).
+ * The triangle count, area and enclosed volume of evox_flying_edges (field, level, DEFAULT,
+ * or CLOSE_BORDERS when close) without building it: classification and one pass over the
+ * cubes. When midpoints says that every crossing lies half way along its edge (a mask of two
+ * values contoured half way between them; not with close, whose caps lie on voxel centres),
+ * each cube's share is a constant of its case; otherwise its crossings are interpolated as the
+ * kernel does, and no vertex is kept. The volume is summed to ref (a point near the middle keeps
+ * its digits).
  */
 gboolean
 _evox_flying_edges_measure (const EvoxField  *field,
                             double            level,
                             gboolean          midpoints,
+                            gboolean          close,
                             const double      ref[3],
                             guint64          *n_triangles,
                             double           *area,
@@ -1355,9 +1370,10 @@ _evox_flying_edges_measure (const EvoxField  *field,
   gsize n_slices;
 
   g_return_val_if_fail (field != NULL && field->data != NULL, FALSE);
+  g_return_val_if_fail (!(midpoints && close), FALSE);
 
   ensure_case_table ();
-  if (!grid_init (&g, field, level, FALSE, error))
+  if (!grid_init (&g, field, level, close, error))
     return FALSE;
   n_slices = g.pn[2];
   cm = g_new (CaseMeasures, 1);

@@ -10,7 +10,6 @@
 #include <omp.h>
 #endif
 
-#include "evox-decimate.h"
 #include "evox-isosurface.h"
 #include "evox-types.h"
 
@@ -103,6 +102,7 @@ gather (gconstpointer   data,
       {
         const guint8 *v = (const guint8 *) data + offset;
 
+#pragma omp simd
         for (gsize i = 0; i < n; i++)
           out[i] = v[i];
         break;
@@ -111,6 +111,7 @@ gather (gconstpointer   data,
       {
         const guint16 *v = (const guint16 *) data + offset;
 
+#pragma omp simd
         for (gsize i = 0; i < n; i++)
           out[i] = v[i];
         break;
@@ -134,6 +135,7 @@ scatter (const float    *in,
     {
       guint8 *v = (guint8 *) data + offset;
 
+#pragma omp simd
       for (gsize i = 0; i < n; i++)
         v[i] = (guint8) CLAMP (in[i] + 0.5f, 0.0f, 255.0f);
     }
@@ -151,6 +153,7 @@ all_zero (const float *v,
 {
   float any = 0.0f;
 
+#pragma omp simd reduction(max:any)
   for (gsize i = 0; i < n; i++)
     any = MAX (any, v[i]);
   return any == 0.0f;
@@ -177,14 +180,34 @@ border_tap_sum (const float *in,
   return sum;
 }
 
+/* The weight of the taps of point i of a line of n that lie on the line, summed in the order
+ * the normalising loops below sum them. */
+static inline float
+tap_weight (gsize        n,
+            gsize        i,
+            const float  w[SMOOTH_TAPS])
+{
+  gsize t0 = i < SMOOTH_RADIUS ? SMOOTH_RADIUS - i : 0;
+  gsize t1 = MIN ((gsize) SMOOTH_TAPS, n + SMOOTH_RADIUS - i);
+  float weight = 0.0f;
+
+  for (gsize t = t0; t < t1; t++)
+    weight += w[t];
+  return weight;
+}
+
+/* finite: the line holds no NaN or infinity (values of an integer type), so normalising only
+ * divides by the weight of the taps on the line: the plain sums, which vectorise, then one
+ * division a point, the same to the bit as the loop that checks every tap. */
 static void
 filter_line (const float *in,
              float       *out,
              gsize        n,
              const float  w[SMOOTH_TAPS],
-             gboolean     normalise)
+             gboolean     normalise,
+             gboolean     finite)
 {
-  if (!normalise && n > 2 * SMOOTH_RADIUS)
+  if ((!normalise || finite) && n > 2 * SMOOTH_RADIUS)
     {
       /* Inner points tap by tap over the line, which vectorises; the sums add the same terms
        * in the same order as below, so the result is the same to the bit. */
@@ -197,6 +220,7 @@ filter_line (const float *in,
           const float wt = w[t];
           const float *src = in + t;
 
+#pragma omp simd
           for (gsize i = 0; i < inner; i++)
             o[i] += wt * src[i];
         }
@@ -204,6 +228,19 @@ filter_line (const float *in,
         {
           out[i] = border_tap_sum (in, n, i, w);
           out[n - 1 - i] = border_tap_sum (in, n, n - 1 - i, w);
+        }
+      if (normalise)
+        {
+          const float inner_weight = tap_weight (n, SMOOTH_RADIUS, w);
+
+          for (gsize i = 0; i < SMOOTH_RADIUS; i++)
+            {
+              out[i] /= tap_weight (n, i, w);
+              out[n - 1 - i] /= tap_weight (n, n - 1 - i, w);
+            }
+#pragma omp simd
+          for (gsize i = SMOOTH_RADIUS; i < n - SMOOTH_RADIUS; i++)
+            out[i] /= inner_weight;
         }
       return;
     }
@@ -239,11 +276,12 @@ filter_block (const float *in,
               gsize        n,
               gsize        m,
               const float  w[SMOOTH_TAPS],
-              gboolean     normalise)
+              gboolean     normalise,
+              gboolean     finite)
 {
   if (m == 1)
     {
-      filter_line (in, out, n, w, normalise);
+      filter_line (in, out, n, w, normalise, finite);
       return;
     }
   for (gsize i = 0; i < n; i++)
@@ -253,15 +291,24 @@ filter_block (const float *in,
       gsize t1 = MIN ((gsize) SMOOTH_TAPS, n + SMOOTH_RADIUS - i);
 
       memset (o, 0, m * sizeof (float));
-      if (!normalise)
+      if (!normalise || finite)
         {
           for (gsize t = t0; t < t1; t++)
             {
               const float *src = in + (i + t - SMOOTH_RADIUS) * m;
               const float wt = w[t];
 
+#pragma omp simd
               for (gsize j = 0; j < m; j++)
                 o[j] += wt * src[j];
+            }
+          if (normalise)
+            {
+              const float wsum = tap_weight (n, i, w);
+
+#pragma omp simd
+              for (gsize j = 0; j < m; j++)
+                o[j] /= wsum;
             }
           continue;
         }
@@ -272,6 +319,7 @@ filter_block (const float *in,
           const float *src = in + (i + t - SMOOTH_RADIUS) * m;
           const float wt = w[t];
 
+#pragma omp simd
           for (gsize j = 0; j < m; j++)
             {
               gboolean finite = isfinite (src[j]);
@@ -280,6 +328,7 @@ filter_block (const float *in,
               weight[j] += finite ? wt : 0.0f;
             }
         }
+#pragma omp simd
       for (gsize j = 0; j < m; j++)
         o[j] = weight[j] > 0.0f ? o[j] / weight[j] : NAN;
     }
@@ -296,6 +345,7 @@ smooth_pass (gconstpointer   src,
              const gsize     dims[3],
              guint           axis,
              gboolean        normalise,
+             gboolean        finite,
              gboolean        parallel,
              EvoxWorkMonitor        *monitor)
 {
@@ -335,7 +385,7 @@ smooth_pass (gconstpointer   src,
         /* Most of a mask's box is outside: a block of zeros in place stays zeros. */
         if (!in_place_zeros || !all_zero (in, n * m))
           {
-            filter_block (in, out, weight, n, m, w, normalise);
+            filter_block (in, out, weight, n, m, w, normalise, finite);
             switch (axis)
               {
               case 0:
@@ -369,12 +419,14 @@ smooth_grid (gconstpointer   src,
              EvoxWorkMonitor        *monitor)
 {
   gboolean normalise = dst_type == EVOX_SAMPLE_F32;
+  /* Integer values hold no NaN or infinity, nor do their smoothed floats. */
+  gboolean finite = src_type != EVOX_SAMPLE_F32;
 
   if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0)
     return TRUE;
   for (guint axis = 0; axis < 3; axis++)
     if (!smooth_pass (axis == 0 ? src : dst, axis == 0 ? src_type : dst_type, dst, dst_type,
-                      dims, axis, normalise, parallel, monitor))
+                      dims, axis, normalise, finite, parallel, monitor))
       return FALSE;
   return TRUE;
 }
@@ -466,6 +518,7 @@ match_row (const Matcher *m,
         const guint8 *v = (const guint8 *) m->data + offset;
         const guint8 lo = (guint8) m->lo, range = (guint8) m->range;
 
+#pragma omp simd
         for (gsize i = 0; i < n; i++)
           out[i] = (guint8) -(guint8) ((guint8) (v[i] - lo) <= range);
         break;
@@ -475,6 +528,7 @@ match_row (const Matcher *m,
         const guint16 *v = (const guint16 *) m->data + offset;
         const guint16 lo = (guint16) m->lo, range = (guint16) m->range;
 
+#pragma omp simd
         for (gsize i = 0; i < n; i++)
           out[i] = (guint8) -(guint8) ((guint16) (v[i] - lo) <= range);
         break;
@@ -483,6 +537,7 @@ match_row (const Matcher *m,
       {
         const guint32 *v = (const guint32 *) m->data + offset;
 
+#pragma omp simd
         for (gsize i = 0; i < n; i++)
           out[i] = (guint8) -(guint8) (v[i] - m->lo <= m->range);
         break;
@@ -493,6 +548,7 @@ match_row (const Matcher *m,
         const float *v = (const float *) m->data + offset;
         const float lo = m->lo_f, hi = m->hi_f;
 
+#pragma omp simd
         for (gsize i = 0; i < n; i++)
           out[i] = (guint8) -(guint8) ((v[i] >= lo) & (v[i] <= hi));
         break;
@@ -719,6 +775,28 @@ volume_preserving_level (const guint64 hist[256],
   return 0.5 * (lowest + best + 1);
 }
 
+/* For the mesh method of the interface area (evox-interface-area.c), which smooths its own
+ * mirrored masks the way phase surfaces are smoothed and contours them at the same level. */
+G_STATIC_ASSERT (SMOOTH_RADIUS == _EVOX_SMOOTH_RADIUS);
+
+gboolean
+_evox_smooth_mask (guint8          *mask,
+                   const gsize      dims[3],
+                   EvoxWorkMonitor *monitor)
+{
+  gsize n = dims[0] * dims[1] * dims[2];
+
+  return smooth_grid (mask, EVOX_SAMPLE_U8, mask, EVOX_SAMPLE_U8, dims,
+                      n >= PARALLEL_MIN_VOXELS, monitor);
+}
+
+double
+_evox_volume_preserving_level (const guint64 hist[256],
+                               guint64       n_inside)
+{
+  return volume_preserving_level (hist, n_inside);
+}
+
 /* Where a grid's voxels lie. */
 typedef struct
 {
@@ -752,10 +830,11 @@ frame_of_volume (Frame      *frame,
  * half-width f (a box of f convolved with itself, sigma 0.41 f) it keeps more detail: on a 500^3
  * packing of spheres at f = 4.5, area -18.9% instead of -23.8% of the full surface's, the 99th
  * percentile of the distance to it 3.4 voxels instead of 4.5, no visible aliasing. The coarse
- * grid is first contoured at the level that keeps the mask's voxel count (n_inside / f^3
+ * grid is first measured at the level that keeps the mask's voxel count (n_inside / f^3
  * coarse points), as the smoothed surface is, so thin strands that the tent flattens below the
- * half level keep their volume instead of vanishing; then the level is moved (two steps, each a
- * contour of the small coarse grid) to enclose the full surface's volume, since corners cut at
+ * half level keep their volume instead of vanishing; then the level is moved (a few steps, each
+ * a measure of the small coarse grid's surface; one contour at the end) to enclose the full
+ * surface's volume, since corners cut at
  * a step of f cost about f times the volume they cost the full surface (-5% on the test's
  * balls before, +0.1% after). Values are kept as u16 (the mask's 0..255 times 256), which holds
  * the x-y pass and the coarse grid in a third of the bytes of the mask's voxels at f = 2.
@@ -873,6 +952,7 @@ resample_mask (const guint8     *mask,
 #pragma omp parallel
   {
     g_autofree float *rows = g_new (float, tx->n * dims[1]);
+    g_autofree float *acc = g_new (float, tx->n);
 
 #pragma omp for schedule(dynamic, 1)
     for (gsize k = 0; k < dims[2]; k++)
@@ -900,14 +980,19 @@ resample_mask (const guint8     *mask,
             guint16 *o = xy + k * cxy + c * tx->n;
             const float *w = ty->w + c * ty->stride;
 
-            for (gsize x = 0; x < tx->n; x++)
+            /* Tap by tap over the row, which vectorises (each point's sum in the same order). */
+            memset (acc, 0, tx->n * sizeof (float));
+            for (guint t = 0; t < ty->count[c]; t++)
               {
-                float s = 0.0f;
+                const float *in = rows + (ty->first[c] + t) * tx->n;
+                const float wt = w[t];
 
-                for (guint t = 0; t < ty->count[c]; t++)
-                  s += w[t] * rows[(ty->first[c] + t) * tx->n + x];
-                o[x] = (guint16) MIN (lrintf (s * 256.0f), 65535);
+#pragma omp simd
+                for (gsize x = 0; x < tx->n; x++)
+                  acc[x] += wt * in[x];
               }
+            for (gsize x = 0; x < tx->n; x++)
+              o[x] = (guint16) MIN (lrintf (acc[x] * 256.0f), 65535);
           }
         _evox_work_monitor_step (monitor, 2);
       }
@@ -930,9 +1015,11 @@ resample_mask (const guint8     *mask,
         for (guint t = 0; t < tz->count[c]; t++)
           {
             const guint16 *in = xy + (tz->first[c] + t) * cxy;
+            const float wt = w[t];
 
+#pragma omp simd
             for (gsize i = 0; i < cxy; i++)
-              acc[i] += w[t] * in[i];
+              acc[i] += wt * in[i];
           }
         for (gsize i = 0; i < cxy; i++)
           out[c * cxy + i] = (guint16) MIN (lrintf (acc[i]), 65535);
@@ -986,6 +1073,35 @@ u16_count_level (const guint16 *v,
   return 0.5 * (lowest + best + 1);
 }
 
+static gint n_coarse_grids;
+
+guint
+_evox_isosurface_get_n_coarse_grids (void)
+{
+  return (guint) g_atomic_int_get (&n_coarse_grids);
+}
+
+/* The triangles, area and volume of the coarse grid's surface at level (as contoured with
+ * CLOSE_BORDERS), for the steps of its level. */
+static gboolean
+measure_coarse (const EvoxField  *field,
+                double            level,
+                guint64          *n_triangles,
+                double           *area,
+                double           *volume,
+                GCancellable     *cancellable,
+                GError          **error)
+{
+  EvoxWorkMonitor monitor;
+  double ref[3];
+
+  for (guint k = 0; k < 3; k++)
+    ref[k] = field->origin[k] + 0.5 * field->spacing[k] * (double) (field->dims[k] - 1);
+  _evox_work_monitor_begin (&monitor, NULL, cancellable, 0.0, 1.0, 1);
+  return _evox_flying_edges_measure (field, level, FALSE, TRUE, ref, n_triangles, area, volume,
+                                     &monitor, error);
+}
+
 /* One coarse surface of mask at step f (fine voxels), or NULL with error set. */
 static EvoxMesh *
 coarse_surface (const EvoxField  *mask,
@@ -1020,6 +1136,7 @@ coarse_surface (const EvoxField  *mask,
       return NULL;
     }
 
+  g_atomic_int_inc (&n_coarse_grids);
   target = (guint64) llround ((double) n_inside / (f * f * f));
   level = u16_count_level (grid, tx.n * ty.n * tz.n, MAX (target, 1));
   field.data = grid;
@@ -1032,30 +1149,30 @@ coarse_surface (const EvoxField  *mask,
   field.origin[0] = mask->origin[0] + mask->spacing[0] * tx.p0;
   field.origin[1] = mask->origin[1] + mask->spacing[1] * ty.p0;
   field.origin[2] = mask->origin[2] + mask->spacing[2] * tz.p0;
-  evox_progress_set_stage (progress, "Contouring", 0.8, 1.0);
-  evox_progress_push (progress, 0.8, 0.9);
-  mesh = evox_flying_edges (&field, level, EVOX_FLYING_EDGES_CLOSE_BORDERS, progress,
-                            cancellable, error);
-  evox_progress_pop (progress);
-  if (mesh == NULL || evox_mesh_is_empty (mesh))
-    return mesh;
-
   /* Corners cut at a step of f cost about f times the volume they cost the full surface, so the
    * count-keeping level encloses too little: a few steps of the level towards the full
    * surface's volume (the volume falls as the level rises), the first from the slope of a
    * tent-smoothed edge (the mask's 0..65280 over the tent's width, the surface moving along its
-   * normal), then secants kept inside the bracket once the volume has been passed; the mesh
-   * nearest the volume is kept. */
+   * normal), then secants kept inside the bracket once the volume has been passed. Each step
+   * only measures the coarse surface (no mesh is built, no memory taken); the level nearest
+   * the volume is contoured once at the end. */
+  evox_progress_set_stage (progress, "Contouring", 0.8, 1.0);
   {
     double h = cbrt (mask->spacing[0] * mask->spacing[1] * mask->spacing[2]);
-    double lp = level, vp = evox_mesh_get_volume (mesh), lc = level, vc = vp;
+    double lp = level, lc = level, vp, vc, area;
     double lo = 0.5, hi = 65534.5;   /* the bracket: volume above target at lo, below at hi */
-    double best = fabs (vp - target_volume);
+    double best_level = level, best;
+    guint64 n;
 
+    if (!measure_coarse (&field, level, &n, &area, &vc, cancellable, error))
+      return NULL;
+    if (n == 0)
+      goto contour;
+    vp = vc;
+    best = fabs (vc - target_volume);
     for (guint step = 0; step < VOLUME_STEPS; step++)
       {
         double l1, slope;
-        EvoxMesh *next;
 
         if (fabs (vc / target_volume - 1.0) < 1e-3)
           break;
@@ -1064,8 +1181,7 @@ coarse_surface (const EvoxField  *mask,
         else
           lo = MAX (lo, lc);
         if (step == 0 || vp == vc || lp == lc)
-          slope = -evox_mesh_get_area (mesh) * 2.0 * TENT_HALF_WIDTH * f * h /
-                  (MASK_INSIDE * 256.0);
+          slope = -area * 2.0 * TENT_HALF_WIDTH * f * h / (MASK_INSIDE * 256.0);
         else
           slope = (vc - vp) / (lc - lp);
         l1 = slope < 0.0 ? lc + (target_volume - vc) / slope : 0.5 * (lo + hi);
@@ -1075,79 +1191,85 @@ coarse_surface (const EvoxField  *mask,
                  100.0 * (vc / target_volume - 1.0), l1);
         if (fabs (l1 - lc) < 0.5)
           break;
-        next = evox_flying_edges (&field, l1, EVOX_FLYING_EDGES_CLOSE_BORDERS, NULL,
-                                  cancellable, error);
-        if (next == NULL)
-          {
-            evox_mesh_unref (mesh);
-            return NULL;
-          }
-        evox_progress_update (progress, 0.5 + 0.5 * (step + 1) / (VOLUME_STEPS + 1));
         lp = lc;
         vp = vc;
         lc = l1;
-        vc = evox_mesh_get_volume (next);
-        if (!evox_mesh_is_empty (next) && fabs (vc - target_volume) < best)
+        if (!measure_coarse (&field, lc, &n, &area, &vc, cancellable, error))
+          return NULL;
+        evox_progress_update (progress, 0.5 * (step + 1) / (VOLUME_STEPS + 1));
+        if (n > 0 && fabs (vc - target_volume) < best)
           {
             best = fabs (vc - target_volume);
-            evox_mesh_unref (mesh);
-            mesh = next;
+            best_level = lc;
           }
-        else
-          evox_mesh_unref (next);
       }
+    level = best_level;
   }
+
+contour:
+  evox_progress_push (progress, 0.9, 1.0);
+  mesh = evox_flying_edges (&field, level, EVOX_FLYING_EDGES_CLOSE_BORDERS, progress,
+                            cancellable, error);
+  evox_progress_pop (progress);
   return mesh;
 }
 
-/* The surface of mask (binary: only 0 and MASK_INSIDE, so at MASK_LEVEL every vertex is a
- * midpoint and the full surface is measured from its cubes' cases) at level with at most
- * budget triangles where it can: the full surface
- * when it fits, else a coarse one (see above), quoting the full surface's measures. */
-static EvoxMesh *
-contour_within_budget (const EvoxField  *mask,
-                       gboolean          binary,
-                       double            level,
-                       guint64           n_inside,
-                       guint64           budget,
-                       EvoxProgress     *progress,
-                       GCancellable     *cancellable,
-                       GError          **error)
+/* The full surface a budgeted build stands for: field at level, as evox_flying_edges () with
+ * CLOSE_BORDERS contours it. midpoints: a binary mask (only 0 and MASK_INSIDE) at MASK_LEVEL,
+ * every vertex half way, so its cubes are measured from their cases; close: the field's own
+ * border must be closed (a level's values; a mask's box is outside at its border already). */
+typedef struct
 {
-  g_autoptr(EvoxMesh) best = NULL;
+  const EvoxField *field;
+  double           level;
+  gboolean         midpoints;
+  gboolean         close;
+} FullSurface;
+
+/* The full surface's triangle count, area and volume, measured as stage "Measuring the full
+ * surface" over all of progress, without building it. */
+static gboolean
+measure_full (const FullSurface  *full,
+              Measures           *out,
+              EvoxProgress       *progress,
+              GCancellable       *cancellable,
+              GError            **error)
+{
+  const EvoxField *field = full->field;
   EvoxWorkMonitor monitor;
-  Measures full;
-  double f, start = 0.35;
+  double ref[3];
   gint64 t0 = g_get_monotonic_time ();
 
-  evox_progress_set_stage (progress, "Measuring the full surface", 0.0, start);
-  {
-    double ref[3];
+  evox_progress_set_stage (progress, "Measuring the full surface", 0.0, 1.0);
+  for (guint k = 0; k < 3; k++)
+    ref[k] = field->origin[k] + 0.5 * field->spacing[k] * (double) (field->dims[k] - 1);
+  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0,
+                            2 * (guint64) (field->dims[2] + (full->close ? 2 : 0)));
+  if (!_evox_flying_edges_measure (field, full->level, full->midpoints, full->close, ref,
+                                   &out->n_triangles, &out->area, &out->volume, &monitor,
+                                   error))
+    return FALSE;
+  g_debug ("The full surface has %" G_GUINT64_FORMAT " triangles, measured in %.3f s",
+           out->n_triangles, (g_get_monotonic_time () - t0) / 1e6);
+  return TRUE;
+}
 
-    for (guint k = 0; k < 3; k++)
-      ref[k] = mask->origin[k] + 0.5 * mask->spacing[k] * (double) (mask->dims[k] - 1);
-    _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0,
-                              2 * (guint64) mask->dims[2]);
-    if (!_evox_flying_edges_measure (mask, level, binary, ref, &full.n_triangles, &full.area,
-                                     &full.volume, &monitor, error))
-      return NULL;
-  }
-  g_debug ("Surface within %" G_GUINT64_FORMAT " triangles: the full surface has %"
-           G_GUINT64_FORMAT ", measured in %.3f s", budget, full.n_triangles,
-           (g_get_monotonic_time () - t0) / 1e6);
-  if (full.n_triangles <= budget)
-    {
-      EvoxMesh *mesh;
+/* A coarse surface of mask (0..MASK_INSIDE, n_inside voxels inside before any smoothing) with
+ * at most budget triangles where it can (see above), quoting full's measures. */
+static EvoxMesh *
+coarse_within_budget (const EvoxField  *mask,
+                      guint64           n_inside,
+                      guint64           budget,
+                      const Measures   *full,
+                      EvoxProgress     *progress,
+                      GCancellable     *cancellable,
+                      GError          **error)
+{
+  g_autoptr(EvoxMesh) best = NULL;
+  g_autoptr(EvoxMesh) over = NULL;   /* the last try over the budget */
+  double f = sqrt ((double) full->n_triangles / (double) budget), start = 0.0;
+  gint64 t0 = g_get_monotonic_time ();
 
-      evox_progress_set_stage (progress, "Contouring", start, 1.0);
-      evox_progress_push (progress, start, 1.0);
-      mesh = evox_flying_edges (mask, level, EVOX_FLYING_EDGES_CLOSE_BORDERS, progress,
-                                cancellable, error);
-      evox_progress_pop (progress);
-      return mesh;
-    }
-
-  f = sqrt ((double) full.n_triangles / (double) budget);
   for (guint attempt = 0; attempt < 6; attempt++)
     {
       /* Each try gets most of what is left, so the bar keeps moving forwards. */
@@ -1156,7 +1278,7 @@ contour_within_budget (const EvoxField  *mask,
       guint64 n;
 
       evox_progress_push (progress, start, end);
-      mesh = coarse_surface (mask, f, n_inside, full.volume, progress, cancellable, error);
+      mesh = coarse_surface (mask, f, n_inside, full->volume, progress, cancellable, error);
       evox_progress_pop (progress);
       start = end;
       if (mesh == NULL)
@@ -1164,6 +1286,11 @@ contour_within_budget (const EvoxField  *mask,
       n = evox_mesh_get_n_triangles (mesh);
       g_debug ("Coarse surface at a step of %.3f voxels: %" G_GUINT64_FORMAT " triangles "
                "(%.3f s)", f, n, (g_get_monotonic_time () - t0) / 1e6);
+      /* A grid too coarse for anything to stay inside: a surface that exists is not given
+       * back empty; the last try over the budget stands (a budget below what the coarsest
+       * grid can hold, such as 4 for a ball). */
+      if (n == 0)
+        break;
       if (n <= budget)
         {
           g_clear_pointer (&best, evox_mesh_unref);
@@ -1178,16 +1305,63 @@ contour_within_budget (const EvoxField  *mask,
       if (best != NULL)
         break;
       f *= 1.02 * sqrt ((double) n / (double) budget);
-      if (attempt == 5)
-        best = g_steal_pointer (&mesh);
+      g_clear_pointer (&over, evox_mesh_unref);
+      over = g_steal_pointer (&mesh);
     }
-  _evox_mesh_set_source_measures (best, full.n_triangles, full.area, full.volume);
+  if (best == NULL)
+    best = over != NULL ? g_steal_pointer (&over) : evox_mesh_new_empty ();
+  _evox_mesh_set_source_measures (best, full->n_triangles, full->area, full->volume);
   evox_progress_update (progress, 1.0);
   return g_steal_pointer (&best);
 }
 
+/* The full surface when its measures (known, or NULL to measure it first) fit the budget, else
+ * a coarse one of mask (which may be full's own field). */
+static EvoxMesh *
+contour_within_budget (const FullSurface  *full,
+                       const Measures     *known,
+                       const EvoxField    *mask,
+                       guint64             n_inside,
+                       guint64             budget,
+                       EvoxProgress       *progress,
+                       GCancellable       *cancellable,
+                       GError            **error)
+{
+  const double start = known != NULL ? 0.0 : 0.35;
+  Measures measured;
+  EvoxMesh *mesh;
+
+  if (known == NULL)
+    {
+      gboolean measured_ok;
+
+      evox_progress_push (progress, 0.0, start);
+      measured_ok = measure_full (full, &measured, progress, cancellable, error);
+      evox_progress_pop (progress);
+      if (!measured_ok)
+        return NULL;
+      known = &measured;
+    }
+  if (known->n_triangles <= budget)
+    {
+      evox_progress_set_stage (progress, "Contouring", start, 1.0);
+      evox_progress_push (progress, start, 1.0);
+      mesh = evox_flying_edges (full->field, full->level, EVOX_FLYING_EDGES_CLOSE_BORDERS,
+                                progress, cancellable, error);
+      evox_progress_pop (progress);
+      return mesh;
+    }
+  evox_progress_push (progress, start, 1.0);
+  mesh = coarse_within_budget (mask, n_inside, budget, known, progress, cancellable, error);
+  evox_progress_pop (progress);
+  return mesh;
+}
+
 /* The surface of a box's mask. Stages "Masking", "Smoothing", "Contouring" when parallel (a
- * job of its own); a box contoured among many reports nothing. */
+ * job of its own); a box contoured among many reports nothing. With a budget (0: none) the
+ * surface is kept within it as contour_within_budget () does, full being its full surface's
+ * measures when known (NULL: measured here); without one, full non-NULL asks for the measures
+ * alone: they are written there and the result is an empty mesh. */
 static EvoxMesh *
 contour_box (const Matcher *matcher,
              const Frame   *frame,
@@ -1195,6 +1369,7 @@ contour_box (const Matcher *matcher,
              gboolean       smooth,
              gboolean       parallel,
              guint64        budget,
+             Measures      *full,
              EvoxProgress  *progress,
              GCancellable  *cancellable,
              GError       **error)
@@ -1228,7 +1403,7 @@ contour_box (const Matcher *matcher,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
-  if (smooth || budget > 0)
+  if (smooth || budget > 0 || full != NULL)
     n_inside = count_inside (mask, n, parallel);
   if (smooth)
     {
@@ -1255,11 +1430,17 @@ contour_box (const Matcher *matcher,
       field.spacing[k] = frame->spacing[k];
       field.origin[k] = frame->origin[k] + frame->spacing[k] * (double) box->lo[k];
     }
-  if (budget > 0)
+  if (budget > 0 || full != NULL)
     {
+      FullSurface surface = { &field, level, !smooth, FALSE };
+
       evox_progress_push (progress, contour_start, 1.0);
-      mesh = contour_within_budget (&field, !smooth, level, n_inside, budget, progress, cancellable,
-                                    error);
+      if (budget == 0)
+        mesh = measure_full (&surface, full, progress, cancellable, error)
+               ? evox_mesh_new_empty () : NULL;
+      else
+        mesh = contour_within_budget (&surface, full, &field, n_inside, budget, progress,
+                                      cancellable, error);
       evox_progress_pop (progress);
       return mesh;
     }
@@ -1540,57 +1721,36 @@ labels_items (EvoxLabels  *labels,
   return items;
 }
 
-/* The meshes of items, merged in their order; each has the colour of its label when colored. */
-static EvoxMesh *
-contour_items (const Matcher *base,
-               const Frame   *frame,
-               const Item    *items,
-               gsize          n_items,
-               gboolean       smooth,
-               gboolean       colored,
-               EvoxProgress  *progress,
-               GCancellable  *cancellable,
-               GError       **error)
+/* The smallest share of the budget a particle gets: a coarse surface around a single coarse
+ * point inside has 8 triangles. */
+#define PARTICLE_MIN_BUDGET 8
+
+/* contour_box () for every item into meshes[i], with budgets[i] (NULL: no budget) and
+ * full[i] (NULL: none) as contour_box () takes them, as stage over [start, end] of progress:
+ * big boxes first, each with every thread, then the others spread over the threads. */
+static gboolean
+contour_each (const Matcher   *base,
+              const Frame     *frame,
+              const Item      *items,
+              gsize            n_items,
+              gboolean         smooth,
+              const guint64   *budgets,
+              Measures        *full,
+              EvoxMesh       **meshes,
+              const char      *stage,
+              double           start,
+              double           end,
+              EvoxProgress    *progress,
+              GCancellable    *cancellable,
+              GError         **error)
 {
   const gsize margin = margin_for (smooth);
-  g_autofree EvoxMesh **meshes = NULL;
-  g_autofree guint8 *rgba = NULL;
-  g_autofree gsize *order = NULL;
+  g_autofree gsize *order = g_new (gsize, MAX (n_items, 1));
   GError *first_error = NULL;
-  guint64 total = 0, n_vertices = 0, n_triangles = 0;
+  guint64 total = 0;
   gsize n_big = 0, n_small = 0;
   EvoxWorkMonitor monitor;
-  EvoxMesh *merged = NULL;
 
-  if (n_items > G_MAXUINT)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                   "%" G_GSIZE_FORMAT " particles are too many for one surface", n_items);
-      return NULL;
-    }
-  if (n_items == 1)
-    {
-      Matcher m = matcher_for_label (base, items[0].id);
-      Box box;
-      EvoxMesh *mesh;
-
-      box_around (&box, &items[0].bounds, margin);
-      mesh = contour_box (&m, frame, &box, smooth, box_voxels (&box) >= PARALLEL_MIN_VOXELS, 0,
-                          progress, cancellable, error);
-      if (mesh == NULL || !colored)
-        return mesh;
-      meshes = g_new (EvoxMesh *, 1);
-      meshes[0] = mesh;
-      rgba = g_new (guint8, 4);
-      evox_mesh_particle_color (items[0].id, rgba);
-      merged = evox_mesh_merge (meshes, rgba, 1);
-      evox_mesh_unref (mesh);
-      return merged;
-    }
-
-  /* Big boxes first, each with every thread; then the others spread over the threads. */
-  meshes = g_new0 (EvoxMesh *, MAX (n_items, 1));
-  order = g_new (gsize, MAX (n_items, 1));
   for (gsize i = 0; i < n_items; i++)
     {
       Box box;
@@ -1609,26 +1769,26 @@ contour_items (const Matcher *base,
         order[n_big + n_small++] = i;
     }
 
-  evox_progress_set_stage (progress, "Contouring particles", 0.0, CONTOUR_END);
-  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, total);
+  evox_progress_set_stage (progress, stage, start, end);
+  _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, MAX (total, 1));
   for (gsize b = 0; b < n_big; b++)
     {
-      const Item *item = &items[order[b]];
-      Matcher m = matcher_for_label (base, item->id);
+      gsize i = order[b];
+      Matcher m = matcher_for_label (base, items[i].id);
       Box box;
-      double start, part;
+      double from, part;
 
-      box_around (&box, &item->bounds, margin);
-      start = CONTOUR_END * (double) monitor.done / (double) monitor.total;
-      part = CONTOUR_END * (double) box_voxels (&box) / (double) monitor.total;
-      evox_progress_push (progress, start, start + part);
-      meshes[order[b]] = contour_box (&m, frame, &box, smooth, TRUE, 0, progress, cancellable,
-                                      &first_error);
+      box_around (&box, &items[i].bounds, margin);
+      from = start + (end - start) * (double) monitor.done / (double) monitor.total;
+      part = (end - start) * (double) box_voxels (&box) / (double) monitor.total;
+      evox_progress_push (progress, from, from + part);
+      meshes[i] = contour_box (&m, frame, &box, smooth, TRUE, budgets ? budgets[i] : 0,
+                               full ? &full[i] : NULL, progress, cancellable, &first_error);
       evox_progress_pop (progress);
-      if (meshes[order[b]] == NULL)
+      if (meshes[i] == NULL)
         break;
       /* The box set stages of its own. */
-      evox_progress_set_stage (progress, "Contouring particles", 0.0, CONTOUR_END);
+      evox_progress_set_stage (progress, stage, start, end);
       _evox_work_monitor_step (&monitor, box_voxels (&box));
     }
 
@@ -1645,8 +1805,8 @@ contour_items (const Matcher *base,
           if (_evox_work_monitor_stopped (&monitor))
             continue;
           box_around (&box, &items[i].bounds, margin);
-          meshes[i] = contour_box (&m, frame, &box, smooth, FALSE, 0, NULL, cancellable,
-                                   &local_error);
+          meshes[i] = contour_box (&m, frame, &box, smooth, FALSE, budgets ? budgets[i] : 0,
+                                   full ? &full[i] : NULL, NULL, cancellable, &local_error);
           if (meshes[i] == NULL)
             {
               g_atomic_int_set (&monitor.stopped, 1);
@@ -1665,7 +1825,116 @@ contour_items (const Matcher *base,
 
   if (first_error == NULL)
     g_cancellable_set_error_if_cancelled (cancellable, &first_error);
-  if (first_error == NULL)
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, first_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Each particle's share of budget, in proportion to its full surface's triangles (so every
+ * particle is contoured at about the same step), at least PARTICLE_MIN_BUDGET; NULL when
+ * every particle fits in full. */
+static guint64 *
+particle_budgets (const Measures *full,
+                  gsize           n_items,
+                  guint64         budget)
+{
+  guint64 total = 0, spread;
+  guint64 *budgets;
+
+  for (gsize i = 0; i < n_items; i++)
+    total += full[i].n_triangles;
+  if (total <= budget)
+    return NULL;
+  spread = budget > PARTICLE_MIN_BUDGET * (guint64) n_items
+           ? budget - PARTICLE_MIN_BUDGET * (guint64) n_items : 0;
+  budgets = g_new (guint64, n_items);
+  for (gsize i = 0; i < n_items; i++)
+    budgets[i] = PARTICLE_MIN_BUDGET +
+                 (guint64) floor ((double) full[i].n_triangles * (double) spread / (double) total);
+  return budgets;
+}
+
+/* The meshes of items, merged in their order; each has the colour of its label when colored.
+ * Over budget (0: none), each particle is kept within its share (particle_budgets ()), its
+ * full surface measured in a first pass; the merged mesh quotes the sum of the full surfaces'
+ * measures. */
+static EvoxMesh *
+contour_items (const Matcher *base,
+               const Frame   *frame,
+               const Item    *items,
+               gsize          n_items,
+               gboolean       smooth,
+               gboolean       colored,
+               guint64        budget,
+               EvoxProgress  *progress,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  g_autofree EvoxMesh **meshes = NULL;
+  g_autofree guint8 *rgba = NULL;
+  g_autofree Measures *full = NULL;
+  g_autofree guint64 *budgets = NULL;
+  GError *first_error = NULL;
+  guint64 n_vertices = 0, n_triangles = 0;
+  double contour_start = 0.0;
+  EvoxMesh *merged = NULL;
+  gboolean ok;
+
+  if (n_items > G_MAXUINT)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "%" G_GSIZE_FORMAT " particles are too many for one surface", n_items);
+      return NULL;
+    }
+  meshes = g_new0 (EvoxMesh *, MAX (n_items, 1));
+  if (n_items == 1)
+    {
+      Matcher m = matcher_for_label (base, items[0].id);
+      Box box;
+
+      box_around (&box, &items[0].bounds, margin_for (smooth));
+      meshes[0] = contour_box (&m, frame, &box, smooth, box_voxels (&box) >= PARALLEL_MIN_VOXELS,
+                               budget, NULL, progress, cancellable, error);
+      if (meshes[0] == NULL || !colored)
+        return g_steal_pointer (&meshes[0]);
+      rgba = g_new (guint8, 4);
+      evox_mesh_particle_color (items[0].id, rgba);
+      merged = evox_mesh_merge (meshes, rgba, 1);
+      {
+        gsize n;
+        double area, volume;
+
+        if (evox_mesh_get_source_measures (meshes[0], &n, &area, &volume))
+          _evox_mesh_set_source_measures (merged, n, area, volume);
+      }
+      evox_mesh_unref (meshes[0]);
+      return merged;
+    }
+
+  if (budget > 0)
+    {
+      contour_start = 0.4;
+      full = g_new0 (Measures, n_items);
+      ok = contour_each (base, frame, items, n_items, smooth, NULL, full, meshes,
+                         "Measuring particles", 0.0, contour_start, progress, cancellable,
+                         &first_error);
+      for (gsize i = 0; i < n_items; i++)
+        g_clear_pointer (&meshes[i], evox_mesh_unref);
+      if (!ok)
+        {
+          g_propagate_error (error, first_error);
+          return NULL;
+        }
+      budgets = particle_budgets (full, n_items, budget);
+    }
+  ok = contour_each (base, frame, items, n_items, smooth, budgets, budgets ? full : NULL,
+                     meshes, "Contouring particles", contour_start, CONTOUR_END, progress,
+                     cancellable, &first_error);
+
+  if (ok)
     {
       for (gsize i = 0; i < n_items; i++)
         {
@@ -1686,6 +1955,18 @@ contour_items (const Matcher *base,
           for (gsize i = 0; i < n_items; i++)
             evox_mesh_particle_color (items[i].id, rgba + 4 * i);
           merged = evox_mesh_merge (meshes, colored ? rgba : NULL, (guint) n_items);
+          if (budgets != NULL)
+            {
+              Measures sum = { 0 };
+
+              for (gsize i = 0; i < n_items; i++)
+                {
+                  sum.n_triangles += full[i].n_triangles;
+                  sum.area += full[i].area;
+                  sum.volume += full[i].volume;
+                }
+              _evox_mesh_set_source_measures (merged, sum.n_triangles, sum.area, sum.volume);
+            }
           evox_progress_update (progress, 1.0);
         }
     }
@@ -1694,6 +1975,7 @@ contour_items (const Matcher *base,
     g_clear_pointer (&meshes[i], evox_mesh_unref);
   if (first_error != NULL)
     {
+      g_clear_pointer (&merged, evox_mesh_unref);
       g_propagate_error (error, first_error);
       return NULL;
     }
@@ -1702,6 +1984,68 @@ contour_items (const Matcher *base,
 
 /* ---------------------------------------------------------------------------------------- */
 /* The kinds of surface */
+
+/* A level's surface within budget: its full surface is measured on the values (interpolated
+ * crossings, closed at the border), and when over the budget the coarse surface is that of the
+ * mask of the voxels inside (v >= level, as the kernel decides it), which the coarse grid needs
+ * as the phase's mask; its level is then moved to enclose the full surface's volume, so the
+ * sub-voxel placement the values gave is made up for in the mean. */
+static EvoxMesh *
+level_within_budget (const EvoxField  *field,
+                     double            level,
+                     guint64           budget,
+                     EvoxProgress     *progress,
+                     GCancellable     *cancellable,
+                     GError          **error)
+{
+  const gsize n = field->dims[0] * field->dims[1] * field->dims[2];
+  const double measured_end = 0.3, masked_end = 0.4;
+  FullSurface surface = { field, level, FALSE, TRUE };
+  g_autofree guint8 *mask = NULL;
+  EvoxField mask_field = *field;
+  Box box = { { 0, 0, 0 }, { field->dims[0], field->dims[1], field->dims[2] } };
+  Matcher matcher;
+  Measures full;
+  EvoxMesh *mesh;
+  gboolean ok;
+
+  evox_progress_push (progress, 0.0, measured_end);
+  ok = measure_full (&surface, &full, progress, cancellable, error);
+  evox_progress_pop (progress);
+  if (!ok)
+    return NULL;
+  if (full.n_triangles <= budget || !matcher_for_range (&matcher, field->type, field->data,
+                                                        level, INFINITY))
+    {
+      evox_progress_push (progress, measured_end, 1.0);
+      mesh = contour_within_budget (&surface, &full, field, 0, budget, progress, cancellable,
+                                    error);
+      evox_progress_pop (progress);
+      return mesh;
+    }
+
+  if (!evox_check_allocation (n, 1, "The mask of the surface", error))
+    return NULL;
+  mask = g_try_malloc (n);
+  if (mask == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The mask of the surface (%" G_GSIZE_FORMAT " voxels) does not fit in memory",
+                   n);
+      return NULL;
+    }
+  evox_progress_set_stage (progress, "Masking", measured_end, masked_end);
+  fill_mask (&matcher, field->dims, &box, mask, TRUE);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  mask_field.data = mask;
+  mask_field.type = EVOX_SAMPLE_U8;
+  evox_progress_push (progress, masked_end, 1.0);
+  mesh = contour_within_budget (&surface, &full, &mask_field, count_inside (mask, n, TRUE), budget,
+                                progress, cancellable, error);
+  evox_progress_pop (progress);
+  return mesh;
+}
 
 static EvoxMesh *
 build_level (EvoxVolume             *volume,
@@ -1752,6 +2096,14 @@ build_level (EvoxVolume             *volume,
   memcpy (field.dims, frame.dims, sizeof field.dims);
   memcpy (field.spacing, frame.spacing, sizeof field.spacing);
   memcpy (field.origin, frame.origin, sizeof field.origin);
+  if (spec->max_triangles > 0)
+    {
+      evox_progress_push (progress, contour_start, 1.0);
+      mesh = level_within_budget (&field, spec->level, spec->max_triangles, progress,
+                                  cancellable, error);
+      evox_progress_pop (progress);
+      return mesh;
+    }
   evox_progress_set_stage (progress, "Contouring", contour_start, 1.0);
   evox_progress_push (progress, contour_start, 1.0);
   mesh = evox_flying_edges (&field, spec->level, EVOX_FLYING_EDGES_CLOSE_BORDERS, progress,
@@ -1791,8 +2143,8 @@ build_range (EvoxVolume             *volume,
 
   box_around (&box, &bounds, margin_for (spec->smooth));
   evox_progress_push (progress, 0.1, 1.0);
-  mesh = contour_box (&matcher, &frame, &box, spec->smooth, TRUE, spec->max_triangles, progress,
-                      cancellable, error);
+  mesh = contour_box (&matcher, &frame, &box, spec->smooth, TRUE, spec->max_triangles, NULL,
+                      progress, cancellable, error);
   evox_progress_pop (progress);
   return mesh;
 }
@@ -1848,7 +2200,8 @@ build_particles (EvoxVolume             *volume,
 
   evox_progress_push (progress, start, 1.0);
   mesh = contour_items (&base, &frame, items, n_items, spec->smooth,
-                        spec->kind == EVOX_SURFACE_PARTICLES, progress, cancellable, error);
+                        spec->kind == EVOX_SURFACE_PARTICLES, spec->max_triangles, progress,
+                        cancellable, error);
   evox_progress_pop (progress);
   return mesh;
 }
@@ -1916,8 +2269,9 @@ check_spec (EvoxVolume             *volume,
  * evox_isosurface_build:
  * @labels: (nullable): for PARTICLE and PARTICLES; NULL takes the labels from the channel
  * @progress: (nullable): stages "Finding the phase" or "Finding particles", "Masking",
- *   "Smoothing", "Contouring" (or "Contouring particles" and "Merging particles") and, above
- *   the triangle budget, "Decimating"
+ *   "Smoothing", "Contouring" (or "Contouring particles" and "Merging particles") and, with a
+ *   triangle budget, "Measuring the full surface" (or "Measuring particles") and, above it,
+ *   "Resampling"
  *
  * Builds on the calling thread, using every OpenMP thread.
  */
@@ -1929,11 +2283,7 @@ evox_isosurface_build (EvoxVolume             *volume,
                        GCancellable           *cancellable,
                        GError                **error)
 {
-  g_autoptr(EvoxMesh) mesh = NULL;
-  EvoxMesh *decimated;
-  /* A phase surface keeps to its budget by itself (contour_within_budget ()). */
-  double end = spec != NULL && spec->max_triangles > 0 && spec->kind != EVOX_SURFACE_RANGE
-               ? 0.8 : 1.0;
+  EvoxMesh *mesh;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
   g_return_val_if_fail (labels == NULL || EVOX_IS_LABELS (labels), NULL);
@@ -1947,7 +2297,6 @@ evox_isosurface_build (EvoxVolume             *volume,
   if (evox_volume_get_n_voxels (volume) == 0)
     return evox_mesh_new_empty ();
 
-  evox_progress_push (progress, 0.0, end);
   switch (spec->kind)
     {
     case EVOX_SURFACE_LEVEL:
@@ -1962,21 +2311,10 @@ evox_isosurface_build (EvoxVolume             *volume,
       mesh = build_particles (volume, labels, spec, progress, cancellable, error);
       break;
     }
-  evox_progress_pop (progress);
-  if (mesh == NULL)
-    return NULL;
-
-  if (spec->max_triangles == 0 || evox_mesh_get_n_triangles (mesh) <= spec->max_triangles)
-    {
-      evox_progress_set_stage (progress, "Contouring", end, 1.0);
-      evox_progress_update (progress, 1.0);
-      return g_steal_pointer (&mesh);
-    }
-  evox_progress_set_stage (progress, "Decimating", end, 1.0);
-  evox_progress_push (progress, end, 1.0);
-  decimated = evox_mesh_decimate (mesh, spec->max_triangles, progress, cancellable, error);
-  evox_progress_pop (progress);
-  return decimated;
+  /* The bar ends full whatever stage came last. */
+  if (mesh != NULL)
+    evox_progress_set_stage (progress, "Contouring", 1.0, 1.0);
+  return mesh;
 }
 
 typedef struct

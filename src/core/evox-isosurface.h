@@ -73,13 +73,16 @@ typedef enum
  * 4% (the binder: -4%, still thinner than the surface can follow). LEVEL surfaces are
  * contoured at level, smoothed or not. Every surface is closed at the border of the volume:
  * masks half a voxel out (smoothed ones may reach further), levels on the border voxels'
- * centres. Above max_triangles (0: no limit) a phase (RANGE) is contoured on a coarser grid
- * instead, its mask resampled with a tent filter to a step of f voxels chosen so the surface
- * fits the budget (closed and manifold like any flying-edges surface; evox-isosurface.c says
- * how f and the level are chosen), and the mesh quotes the full surface's triangles, area and
- * volume (evox_mesh_get_source_measures ()), measured cube by cube without building it. Other
- * kinds are decimated to at most that many, or as far as evox_mesh_decimate () can without
- * breaking the surface. */
+ * centres. Above max_triangles (0: no limit) a surface is contoured on a coarser grid instead,
+ * its mask resampled with a tent filter to a step of f voxels chosen so the surface fits the
+ * budget (closed and manifold like any flying-edges surface; evox-isosurface.c says how f and
+ * the level are chosen), and the mesh quotes the full surface's triangles, area and volume
+ * (evox_mesh_get_source_measures ()), measured cube by cube without building it. The mask is
+ * the phase's, each particle's, or for LEVEL that of the voxels at or above the level (the
+ * values, smoothed or not, decide the full surface's measures). PARTICLES share the budget in
+ * proportion to their full surfaces' triangles, each at least 8 (a particle smaller than the
+ * step keeps a small surface), so many tiny particles can take it over the budget; so can a
+ * surface whose coarse grid cannot get under it in six tries. */
 typedef struct
 {
   EvoxSurfaceKind kind;
@@ -101,7 +104,7 @@ typedef struct
  * evox_mesh_particle_color (label). An empty
  * mesh (nothing inside) is a result, not an error. Fails with EVOX_ERROR_ARGUMENT on a bad spec
  * (channel out of range, NaN level, lo > hi, no labels or an unknown particle), and as
- * evox_flying_edges () and evox_mesh_decimate () fail. */
+ * evox_flying_edges () fails. */
 EvoxMesh *evox_isosurface_build        (EvoxVolume            *volume,
                                         EvoxLabels            *labels,
                                         const EvoxSurfaceSpec *spec,
@@ -119,12 +122,13 @@ EvoxMesh *evox_isosurface_build_finish (GAsyncResult          *result,
                                         GError               **error);
 
 /* The triangle count, area and enclosed volume (to ref, in nm) of evox_flying_edges (field,
- * level, DEFAULT), without building it; midpoints: every crossing lies half way along its edge
- * (a two-valued mask contoured half way), so each cube's share comes from its case alone. For
- * the budgeted phase surface. */
+ * level, DEFAULT), or of CLOSE_BORDERS when close, without building it; midpoints (not with
+ * close): every crossing lies half way along its edge (a two-valued mask contoured half way), so
+ * each cube's share comes from its case alone. For the budgeted surfaces. */
 gboolean  _evox_flying_edges_measure (const EvoxField  *field,
                                       double            level,
                                       gboolean          midpoints,
+                                      gboolean          close,
                                       const double      ref[3],
                                       guint64          *n_triangles,
                                       double           *area,
@@ -132,5 +136,19 @@ gboolean  _evox_flying_edges_measure (const EvoxField  *field,
                                       EvoxWorkMonitor  *monitor,
                                       GError          **error);
 
+/* The smoothing of a phase's surface (EVOX_SURFACE_SMOOTH_SIGMA, taps up to
+ * _EVOX_SMOOTH_RADIUS voxels away, in place on a 0/255 mask, points past the border counting as
+ * 0) and its count-keeping level k + 0.5 from a histogram of the smoothed bytes, for measuring
+ * the same surface elsewhere. FALSE when the monitor stopped. */
+#define _EVOX_SMOOTH_RADIUS 3
+gboolean  _evox_smooth_mask             (guint8           *mask,
+                                         const gsize       dims[3],
+                                         EvoxWorkMonitor  *monitor);
+double    _evox_volume_preserving_level (const guint64     hist[256],
+                                         guint64           n_inside);
+
+/* How many coarse grids budgeted builds have contoured in this process, for tests that check
+ * which path a surface took. */
+guint     _evox_isosurface_get_n_coarse_grids (void);
 
 G_END_DECLS

@@ -14,6 +14,7 @@ struct _EvoxMetrics
   GArray     *rows;
   EvoxVolume *map;
   EvoxVolume *fields;
+  EvoxVolume *percolation;
 };
 
 static void
@@ -46,6 +47,7 @@ evox_metrics_free (EvoxMetrics *self)
   g_array_unref (self->rows);
   g_clear_object (&self->map);
   g_clear_object (&self->fields);
+  g_clear_object (&self->percolation);
   g_free (self);
 }
 
@@ -104,6 +106,19 @@ _evox_metrics_set_fields (EvoxMetrics *self,
                           EvoxVolume  *fields)
 {
   g_set_object (&self->fields, fields);
+}
+
+EvoxVolume *
+evox_metrics_get_percolation (EvoxMetrics *self)
+{
+  return self->percolation;
+}
+
+void
+_evox_metrics_set_percolation (EvoxMetrics *self,
+                               EvoxVolume  *classes)
+{
+  g_set_object (&self->percolation, classes);
 }
 
 /* The C locale's digits whatever the user's locale, so the CSV reads back everywhere. */

@@ -10,8 +10,8 @@ G_BEGIN_DECLS
 
 /* One row: metric names as issue 18 lists them (porosity, tortuosity_factor,
  * effective_diffusivity, percolating_fraction, one_face_fraction, isolated_fraction,
- * specific_surface_area, thickness_mean, thickness_median, thickness_d10, thickness_d50,
- * thickness_d90, ...); axis "x", "y", "z" or ""; unit "" for ratios, "1/um", "um"... value may be
+ * specific_surface_area (specific_surface_area_mesh from the smoothed surface), thickness_mean,
+ * thickness_median, thickness_d10, thickness_d50, thickness_d90, ...); axis "x", "y", "z" or ""; unit "" for ratios, "1/um", "um"... value may be
  * INFINITY (a phase that does not percolate: tortuosity_factor) with note saying why. */
 typedef struct
 {
@@ -58,6 +58,14 @@ EvoxVolume           *evox_metrics_get_fields (EvoxMetrics         *self);
 /* For evox_metrics_compute (): keeps a reference to fields (replacing any before). */
 void                  _evox_metrics_set_fields (EvoxMetrics        *self,
                                                 EvoxVolume         *fields);
+
+/* The kept percolation classes along x, y and z (kept with the fields), or NULL: a u8 volume of
+ * three channels "Percolation (x)", "Percolation (y)" and "Percolation (z)", each voxel's
+ * EvoxPercolationClass (0 outside the phase, 1 both faces, 2 one face, 3 isolated); what the
+ * Metrics page's Show Percolation overlay draws. */
+EvoxVolume           *evox_metrics_get_percolation  (EvoxMetrics        *self);
+void                  _evox_metrics_set_percolation (EvoxMetrics        *self,
+                                                     EvoxVolume         *classes);
 
 /* A row's value as the text and the CSV write it: %.9g, "inf" / "-inf" / "nan" for the rest. */
 char                 *evox_metrics_format_value (double             value);

@@ -9,6 +9,7 @@
 
 #include "evox-volume.h"
 #include "evox-histogram.h"
+#include "evox-simd-private.h"
 
 typedef struct
 {
@@ -852,14 +853,6 @@ typedef float   V4F __attribute__ ((vector_size (16)));
 typedef gint32  V4I __attribute__ ((vector_size (16)));
 typedef double  V4D __attribute__ ((vector_size (32)));
 typedef gint64  V4L __attribute__ ((vector_size (32)));
-
-/* Where the compiler and the machine can, the hot loops also get an AVX2 build picked at load
- * time; everything else runs the baseline build. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
-#define EVOX_TARGET_CLONES __attribute__ ((target_clones ("avx2", "default")))
-#else
-#define EVOX_TARGET_CLONES
-#endif
 
 /* Sums about a value of the chunk itself, so they stay accurate when |mean| >> std. */
 EVOX_TARGET_CLONES static void

@@ -10,97 +10,21 @@
 #include <string.h>
 
 #include "evox-histogram.h"
+#include "evox-json.h"
 #include "evox-types.h"
 
 /* The session is read leniently, as evox_session_apply reads it: a missing key or one of the
  * wrong type leaves its sentence out rather than failing. */
 
-static JsonNode *
-member (JsonObject *object,
-        const char *key)
-{
-  return object != NULL && json_object_has_member (object, key) ?
-         json_object_get_member (object, key) : NULL;
-}
-
-static JsonObject *
-get_object (JsonObject *object,
-            const char *key)
-{
-  JsonNode *node = member (object, key);
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-get_array (JsonObject *object,
-           const char *key)
-{
-  JsonNode *node = member (object, key);
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static gboolean
-node_number (JsonNode *node,
-             double   *value)
-{
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_DOUBLE)
-    *value = json_node_get_double (node);
-  else if (type == G_TYPE_INT64)
-    *value = (double) json_node_get_int (node);
-  else
-    return FALSE;
-  return isfinite (*value);
-}
-
-static gboolean
-get_number (JsonObject *object,
-            const char *key,
-            double     *value)
-{
-  return node_number (member (object, key), value);
-}
-
-static const char *
-get_string (JsonObject *object,
-            const char *key)
-{
-  JsonNode *node = member (object, key);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gboolean
-get_boolean (JsonObject *object,
-             const char *key,
-             gboolean    fallback)
-{
-  JsonNode *node = member (object, key);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return fallback;
-  return json_node_get_boolean (node);
-}
-
 static gboolean
 get_range (JsonObject *object,
            double      range[2])
 {
-  JsonArray *array = get_array (object, "range");
+  JsonArray *array = evox_json_get_array (object, "range");
 
   return array != NULL && json_array_get_length (array) == 2 &&
-         node_number (json_array_get_element (array, 0), &range[0]) &&
-         node_number (json_array_get_element (array, 1), &range[1]);
+         evox_json_node_number (json_array_get_element (array, 0), &range[0]) &&
+         evox_json_node_number (json_array_get_element (array, 1), &range[1]);
 }
 
 /* Numbers in the C locale, as short as reads back. */
@@ -120,7 +44,7 @@ append_data (GString     *text,
              EvoxVolume  *volume)
 {
   JsonObject *root = evox_session_get_root (session);
-  JsonArray *inputs = get_array (root, "inputs");
+  JsonArray *inputs = evox_json_get_array (root, "inputs");
   JsonObject *input = NULL;
   JsonObject *reading, *ssrm;
   double number;
@@ -134,38 +58,39 @@ append_data (GString     *text,
     g_string_append (text, "The synthetic SSRM demonstration stack of Evox was analysed");
   else
     {
-      const char *path = get_string (input, "path");
-      const char *sha = get_string (input, "sha256");
+      const char *path = evox_json_get_string (input, "path");
+      const char *sha = evox_json_get_string (input, "sha256");
 
       g_string_append_printf (text, "The %s \"%s\" was analysed",
                               evox_session_get_input_is_folder (session) ? "folder" : "file",
                               path != NULL ? path : "(not named)");
-      if (get_number (input, "size", &number))
+      if (evox_json_get_number (input, "size", &number))
         g_string_append_printf (text, " (%" G_GUINT64_FORMAT " bytes", (guint64) number);
       if (sha != NULL)
-        g_string_append_printf (text, "%sSHA-256 %s", get_number (input, "size", &number) ?
-                                "; " : " (", sha);
-      if (get_number (input, "size", &number) || sha != NULL)
+        g_string_append_printf (text, "%sSHA-256 %s",
+                                evox_json_get_number (input, "size", &number) ? "; " : " (",
+                                sha);
+      if (evox_json_get_number (input, "size", &number) || sha != NULL)
         g_string_append (text, ")");
     }
   g_string_append (text, ".");
 
-  reading = get_object (input, "reading");
-  ssrm = get_object (reading, "ssrm");
+  reading = evox_json_get_object (input, "reading");
+  ssrm = evox_json_get_object (reading, "ssrm");
   if (ssrm != NULL)
     {
-      const char *scale = get_string (ssrm, "scale");
+      const char *scale = evox_json_get_string (ssrm, "scale");
 
       g_string_append (text, " It was read as an SSRM table");
       if (scale != NULL)
         g_string_append_printf (text, " of %s values", scale);
-      if (get_number (ssrm, "pixel-size-nm", &number))
+      if (evox_json_get_number (ssrm, "pixel-size-nm", &number))
         {
           g_string_append (text, ", pixel size ");
           append_number (text, number);
           g_string_append (text, " nm");
         }
-      if (get_number (ssrm, "dz-nm", &number))
+      if (evox_json_get_number (ssrm, "dz-nm", &number))
         {
           g_string_append (text, ", layers every ");
           append_number (text, number);
@@ -173,7 +98,7 @@ append_data (GString     *text,
         }
       g_string_append (text, ".");
     }
-  if (get_number (reading, "bin", &number) && number > 1)
+  if (evox_json_get_number (reading, "bin", &number) && number > 1)
     g_string_append_printf (text, " It was binned %u x %u x %u on reading.",
                             (guint) number, (guint) number, (guint) number);
 
@@ -208,12 +133,12 @@ append_data (GString     *text,
   else
     {
       double spacing[3];
-      JsonArray *array = get_array (root, "voxel-size-nm");
+      JsonArray *array = evox_json_get_array (root, "voxel-size-nm");
 
       if (array != NULL && json_array_get_length (array) == 3 &&
-          node_number (json_array_get_element (array, 0), &spacing[0]) &&
-          node_number (json_array_get_element (array, 1), &spacing[1]) &&
-          node_number (json_array_get_element (array, 2), &spacing[2]))
+          evox_json_node_number (json_array_get_element (array, 0), &spacing[0]) &&
+          evox_json_node_number (json_array_get_element (array, 1), &spacing[1]) &&
+          evox_json_node_number (json_array_get_element (array, 2), &spacing[2]))
         {
           g_string_append (text, " Voxel size ");
           append_number (text, spacing[0]);
@@ -257,13 +182,13 @@ append_interpolation (GString     *text,
                       EvoxSession *session)
 {
   JsonObject *root = evox_session_get_root (session);
-  JsonArray *inputs = get_array (root, "inputs");
+  JsonArray *inputs = evox_json_get_array (root, "inputs");
   gboolean ssrm = evox_session_get_input_is_demo (session);
 
   if (inputs != NULL && json_array_get_length (inputs) > 0 &&
       JSON_NODE_HOLDS_OBJECT (json_array_get_element (inputs, 0)))
-    ssrm |= get_object (get_object (json_array_get_object_element (inputs, 0), "reading"),
-                        "ssrm") != NULL;
+    ssrm |= evox_json_get_object (evox_json_get_object (json_array_get_object_element (inputs, 0),
+                                                        "reading"), "ssrm") != NULL;
 
   g_string_append (text, "Interpolation. ");
   if (ssrm)
@@ -274,17 +199,345 @@ append_interpolation (GString     *text,
                    "resampling was applied to the analysed voxels.\n\n");
 }
 
+/* " name NUMBER unit" when the member is a number. */
+static gboolean
+append_member (GString    *text,
+               JsonObject *object,
+               const char *key,
+               const char *before,
+               const char *after)
+{
+  double value;
+
+  if (!evox_json_get_number (object, key, &value))
+    return FALSE;
+  g_string_append (text, before);
+  append_number (text, value);
+  g_string_append (text, after);
+  return TRUE;
+}
+
+/* "E1, E2 and E3" of an array of numbers. */
+static void
+append_numbers (GString   *text,
+                JsonArray *array)
+{
+  guint n = array != NULL ? json_array_get_length (array) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double value;
+
+      if (i > 0)
+        g_string_append (text, i + 1 == n ? " and " : ", ");
+      if (evox_json_node_number (json_array_get_element (array, i), &value))
+        append_number (text, value);
+    }
+}
+
 static void
 append_registration (GString     *text,
                      EvoxSession *session)
 {
   JsonObject *root = evox_session_get_root (session);
+  JsonObject *record = evox_json_get_object (root, "registration");
+  JsonObject *result = evox_json_get_object (record, "result");
+  JsonArray *exclude = evox_json_get_array (record, "exclude-ev");
+  const char *scale = evox_json_get_string (record, "scale");
+  double value;
 
-  if (!get_boolean (root, "registered", FALSE))
+  if (record == NULL)
+    {
+      if (!evox_json_get_boolean (root, "registered", FALSE))
+        return;
+      g_string_append (text, "Registration. The channels were registered to one another in "
+                       "Evox before analysis (the session records that a registration was "
+                       "applied; its reference channel and quality are in the registration CSV "
+                       "export).\n\n");
+      return;
+    }
+  g_string_append (text, "Registration. Every energy was registered onto the grid of the "
+                   "reference energy");
+  if (evox_json_get_number (result, "reference-ev", &value) ||
+      evox_json_get_number (record, "reference-ev", &value))
+    {
+      g_string_append (text, ", ");
+      append_number (text, value);
+      g_string_append (text, " eV");
+    }
+  g_string_append (text, evox_json_get_number (record, "reference-ev", &value)
+                         ? " (given)" : " (the highest energy, whose pixels are the largest)");
+  if (g_strcmp0 (scale, "none") == 0)
+    g_string_append (text, ", by translation only (scale none)");
+  else if (g_strcmp0 (scale, "energy") == 0)
+    g_string_append (text, ", by translation and the nominal scale (scale energy: the ratio "
+                     "of the pixel sizes, or E / E_ref)");
+  else
+    g_string_append (text, ", by translation and scale (scale fit: the nominal scale refined "
+                     "by a search for the best correlation)");
+  if (exclude != NULL && json_array_get_length (exclude) > 0)
+    {
+      g_string_append (text, ", leaving out ");
+      append_numbers (text, exclude);
+      g_string_append (text, " eV");
+    }
+  g_string_append (text, ". Quality:");
+  append_member (text, result, "energies", " ", " energies registered");
+  append_member (text, result, "flagged", ", ", " flagged (shift more than 3 median absolute "
+                 "deviations off the trend of their neighbours)");
+  append_member (text, result, "rms-residual-px", "; residual shift when registered again "
+                 "RMS ", " px");
+  append_member (text, result, "max-residual-px", " (largest ", " px)");
+  append_member (text, result, "min-ncc-after", "; lowest normalised cross-correlation with "
+                 "the reference after registration ", "");
+  g_string_append (text, ".\n\n");
+}
+
+static void
+append_xanes (GString     *text,
+              EvoxSession *session)
+{
+  JsonObject *record = evox_json_get_object (evox_session_get_root (session), "xanes");
+  JsonObject *result = evox_json_get_object (record, "result");
+  JsonArray *pre = evox_json_get_array (result, "pre-ev");
+  JsonArray *post = evox_json_get_array (result, "post-ev");
+  const char *edge = evox_json_get_string (result, "edge");
+  double value;
+
+  if (record == NULL)
     return;
-  g_string_append (text, "Registration. The channels were registered to one another in Evox "
-                   "before analysis (the session records that a registration was applied; its "
-                   "reference channel and quality are in the registration CSV export).\n\n");
+  g_string_append (text, "XANES normalisation. ");
+  if (evox_json_get_boolean (record, "register", FALSE))
+    g_string_append (text, "The stack was first registered as evox register does by default. ");
+  g_string_append (text, "Each voxel's spectrum was normalised as Larch's pre_edge does, with "
+                   "one E0 for the whole stack");
+  if (edge != NULL)
+    g_string_append_printf (text, " at the %s edge (%s)", edge,
+                            evox_json_get_string (record, "edge") != NULL
+                            ? "given" : "found from the energies");
+  if (append_member (text, result, "e0-ev", ": E0 ", " eV"))
+    g_string_append (text, evox_json_get_number (record, "e0-ev", &value)
+                     ? " (given, on its nearest energy)"
+                     : " (the mean spectrum's, on its nearest energy)");
+  if (pre != NULL && json_array_get_length (pre) == 2)
+    {
+      g_string_append (text, ", the pre-edge line fitted from E0");
+      evox_json_node_number (json_array_get_element (pre, 0), &value);
+      g_string_append (text, value < 0 ? "" : "+");
+      append_number (text, value);
+      g_string_append (text, " to E0");
+      evox_json_node_number (json_array_get_element (pre, 1), &value);
+      g_string_append (text, value < 0 ? "" : "+");
+      append_number (text, value);
+      g_string_append (text, " eV");
+    }
+  if (post != NULL && json_array_get_length (post) >= 1)
+    {
+      g_string_append (text, ", the post-edge polynomial");
+      append_member (text, result, "nnorm", " of degree ", "");
+      g_string_append (text, evox_json_get_string (record, "nnorm") != NULL
+                       ? " (by Larch's rule on the post-edge span)" : " (given)");
+      g_string_append (text, " fitted from E0+");
+      evox_json_node_number (json_array_get_element (post, 0), &value);
+      append_number (text, value);
+      if (json_array_get_length (post) == 2 &&
+          evox_json_node_number (json_array_get_element (post, 1), &value))
+        {
+          g_string_append (text, " to E0+");
+          append_number (text, value);
+          g_string_append (text, " eV");
+        }
+      else
+        g_string_append (text, " eV to the last energy");
+    }
+  append_member (text, record, "step-sigma", "; a voxel is kept when its edge step exceeds ",
+                 " times its noise");
+  append_member (text, result, "mask-voxels", " (", "");
+  append_member (text, result, "voxels", " of ", " voxels)");
+  append_member (text, result, "edge-energy-median-ev", "; median edge energy ", " eV");
+  g_string_append (text, ".\n\n");
+}
+
+static void
+append_elements (GString     *text,
+                 EvoxSession *session)
+{
+  JsonObject *record = evox_json_get_object (evox_session_get_root (session), "elements");
+  JsonArray *elements = evox_json_get_array (evox_json_get_object (record, "result"), "elements");
+  const char *matrix = evox_json_get_string (record, "matrix");
+  gboolean fit = g_strcmp0 (evox_json_get_string (record, "method"), "fit") == 0;
+
+  if (record == NULL)
+    return;
+  g_string_append (text, "Elemental maps. ");
+  if (evox_json_get_boolean (record, "register", FALSE))
+    g_string_append (text, "The stack was first registered as evox register does by default. ");
+  if (fit)
+    g_string_append (text, "Areal densities were fitted per voxel by least squares to the "
+                     "mass attenuation coefficients (xraylib) of ");
+  else
+    g_string_append (text, "Areal densities were computed per voxel from the jump in optical "
+                     "density across each edge, divided by the jump in mass attenuation "
+                     "(xraylib), for ");
+  for (guint i = 0; elements != NULL && i < json_array_get_length (elements); i++)
+    {
+      JsonNode *node = json_array_get_element (elements, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *edge = evox_json_get_string (entry, "edge");
+
+      if (i > 0)
+        g_string_append (text, i + 1 == json_array_get_length (elements) ? " and " : ", ");
+      g_string_append (text, edge != NULL ? edge : "?");
+      if (!fit && append_member (text, entry, "below-ev", " (energies ", ""))
+        append_member (text, entry, "above-ev", " and ", " eV)");
+    }
+  if (fit && matrix != NULL)
+    g_string_append_printf (text, " and a matrix term of %s", matrix);
+  g_string_append (text, ".\n\n");
+}
+
+static void
+append_reconstruction_record (GString     *text,
+                              EvoxSession *session)
+{
+  JsonObject *record = evox_json_get_object (evox_session_get_root (session), "reconstruction");
+  JsonObject *result = evox_json_get_object (record, "result");
+  const char *align = evox_json_get_string (record, "align");
+  const char *center = evox_json_get_string (record, "center");
+  const char *algorithm = evox_json_get_string (record, "algorithm");
+  const char *filter = evox_json_get_string (record, "filter");
+  const char *unit = evox_json_get_string (result, "resolution-unit");
+  double bin;
+
+  if (record == NULL)
+    return;
+  g_string_append (text, "Reconstruction. The projections were flat- and dark-corrected into "
+                   "optical density");
+  if (evox_json_get_number (record, "bin", &bin) && bin > 1)
+    {
+      g_string_append (text, ", binned ");
+      append_number (text, bin);
+      g_string_append (text, " x ");
+      append_number (text, bin);
+    }
+  if (align != NULL)
+    g_string_append_printf (text, ", aligned for jitter (%s)", align);
+  if (center != NULL)
+    g_string_append_printf (text, ", the rotation centre %s", g_str_equal (center, "auto") ?
+                            "from the centre-of-mass fit refined by a sharpness search" :
+                            "given");
+  append_member (text, result, "center-px", " (", " px)");
+  if (algorithm != NULL)
+    g_string_append_printf (text, ", and reconstructed by %s",
+                            g_str_has_prefix (algorithm, "sirt") ? "SIRT" :
+                            "filtered back-projection");
+  if (algorithm != NULL && g_str_has_prefix (algorithm, "sirt:"))
+    g_string_append_printf (text, " (%s iterations)", algorithm + strlen ("sirt:"));
+  if (filter != NULL && (algorithm == NULL || !g_str_has_prefix (algorithm, "sirt")))
+    g_string_append_printf (text, " with the %s filter", filter);
+  append_member (text, result, "shift-rms-dx-px", "; shifts RMS dx ", " px");
+  append_member (text, result, "shift-rms-dy-px", ", dy ", " px");
+  if (unit != NULL && !evox_json_get_number (result, "resolution-half-bit", &bin) &&
+      !evox_json_get_number (result, "resolution-fsc-1-7", &bin))
+    g_string_append (text, "; the resolution (FSC of odd and even angles) was not reached (the "
+                     "curve stays above its thresholds, or never rises above them)");
+  else if (unit != NULL)
+    {
+      g_string_append (text, "; resolution (FSC of odd and even angles)");
+      append_member (text, result, "resolution-half-bit", ": half-bit ", "");
+      append_member (text, result, "resolution-fsc-1-7", ", FSC 1/7 ", "");
+      g_string_append_printf (text, " (%s)", unit);
+    }
+  g_string_append (text, ".\n\n");
+}
+
+/* "NAME [LO, HI]" of each recorded {name, range}. */
+static void
+append_phase_ranges (GString   *text,
+                     JsonArray *phases)
+{
+  for (guint i = 0; phases != NULL && i < json_array_get_length (phases); i++)
+    {
+      JsonNode *node = json_array_get_element (phases, i);
+      JsonObject *phase = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *name = evox_json_get_string (phase, "name");
+      double range[2];
+
+      if (i > 0)
+        g_string_append (text, " and ");
+      g_string_append_printf (text, "“%s”", name != NULL ? name : "?");
+      if (get_range (phase, range))
+        {
+          g_string_append (text, " [");
+          append_number (text, range[0]);
+          g_string_append (text, ", ");
+          append_number (text, range[1]);
+          g_string_append (text, "]");
+        }
+    }
+}
+
+static void
+append_metrics (GString     *text,
+                EvoxSession *session)
+{
+  JsonObject *record = evox_json_get_object (evox_session_get_root (session), "metrics");
+  JsonArray *axes = evox_json_get_array (record, "tortuosity");
+  JsonArray *surface = evox_json_get_array (record, "surface");
+  const char *thickness = evox_json_get_string (record, "thickness");
+
+  if (record == NULL)
+    return;
+  g_string_append (text, "Electrode metrics. The phase ");
+  append_phase_ranges (text, evox_json_get_array (record, "phase"));
+  append_member (text, record, "channel", " (stored values of channel ", ")");
+  g_string_append (text, " was measured: its porosity as its share of the voxels");
+  if (axes != NULL && json_array_get_length (axes) > 0)
+    {
+      g_string_append (text, "; the tortuosity factor (TauFactor's tau = porosity / (D_eff / "
+                       "D)) along ");
+      for (guint i = 0; i < json_array_get_length (axes); i++)
+        g_string_append_printf (text, "%s%s", i > 0 ? ", " : "",
+                                json_array_get_string_element (axes, i) != NULL ?
+                                json_array_get_string_element (axes, i) : "?");
+      g_string_append (text, " by steady-state diffusion");
+      if (g_strcmp0 (evox_json_get_string (record, "solver"), "cg-multigrid") == 0)
+        g_string_append (text, ", solved by conjugate gradients preconditioned with a multigrid "
+                         "V-cycle");
+      append_member (text, record, "tolerance", " to a relative residual of ", "");
+      if (evox_json_get_array (record, "second") != NULL)
+        {
+          g_string_append (text, ", with the second phase ");
+          append_phase_ranges (text, evox_json_get_array (record, "second"));
+          append_member (text, record, "second-diffusivity", " conducting with a relative "
+                         "diffusivity of ", " (face conductance the harmonic mean of the two "
+                         "voxels'; tau = D_mean / D_eff, D_mean the volume-weighted diffusivity, "
+                         "as TauFactor's multi-phase solver)");
+        }
+    }
+  if (evox_json_get_boolean (record, "percolation", FALSE))
+    append_member (text, record, "connectivity", "; percolation (shares connected to both "
+                   "faces, one or neither) with ", "-connectivity");
+  if (surface != NULL && json_array_get_length (surface) > 0)
+    {
+      JsonArray *methods = evox_json_get_array (record, "surface-method");
+      gboolean mesh = FALSE, crofton = methods == NULL;
+
+      for (guint i = 0; methods != NULL && i < json_array_get_length (methods); i++)
+        {
+          mesh |= g_strcmp0 (json_array_get_string_element (methods, i), "mesh") == 0;
+          crofton |= g_strcmp0 (json_array_get_string_element (methods, i), "crofton") == 0;
+        }
+      g_string_append (text, "; the specific surface area of its interface with ");
+      append_phase_ranges (text, surface);
+      g_string_append_printf (text, " (%s%s%s)", crofton ? "Crofton estimate, 13 directions" : "",
+                              crofton && mesh ? "; and " : "",
+                              mesh ? "the area of the smoothed phase surfaces" : "");
+    }
+  if (g_strcmp0 (thickness, "map") == 0 || g_strcmp0 (thickness, "sizes") == 0)
+    g_string_append (text, "; volume-weighted local thickness of it and of its complement "
+                     "(mean, median, d10, d50, d90)");
+  g_string_append (text, ".\n\n");
 }
 
 /* The fraction change of a phase when one edge moves by one fine-histogram bin. */
@@ -320,14 +573,14 @@ append_phases (GString     *text,
                EvoxVolume  *volume)
 {
   JsonObject *root = evox_session_get_root (session);
-  JsonArray *phases = get_array (root, "phases");
+  JsonArray *phases = evox_json_get_array (root, "phases");
   EvoxFineHistogram *histogram = NULL;
   double channel = 0;
   guint n = phases != NULL ? json_array_get_length (phases) : 0;
 
   if (n == 0)
     return;
-  get_number (get_object (root, "display"), "channel", &channel);
+  evox_json_get_number (evox_json_get_object (root, "display"), "channel", &channel);
   if (volume != NULL && channel >= 0 && channel < evox_volume_get_n_channels (volume))
     histogram = evox_volume_get_fine_histogram (volume, (guint) channel);
 
@@ -339,7 +592,7 @@ append_phases (GString     *text,
     {
       JsonNode *node = json_array_get_element (phases, i);
       JsonObject *phase = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *name = get_string (phase, "name");
+      const char *name = evox_json_get_string (phase, "name");
       double range[2];
 
       if (i > 0)
@@ -363,8 +616,8 @@ static void
 append_particles (GString     *text,
                   EvoxSession *session)
 {
-  JsonObject *particles = get_object (evox_session_get_root (session), "particles");
-  const char *phase = get_string (particles, "phase");
+  JsonObject *particles = evox_json_get_object (evox_session_get_root (session), "particles");
+  const char *phase = evox_json_get_string (particles, "phase");
   double connectivity, min_size, range[2];
 
   if (particles == NULL)
@@ -381,9 +634,9 @@ append_particles (GString     *text,
       g_string_append (text, ")");
     }
   g_string_append (text, " were labelled");
-  if (get_number (particles, "connectivity", &connectivity))
+  if (evox_json_get_number (particles, "connectivity", &connectivity))
     g_string_append_printf (text, " with %d-connectivity", (int) connectivity);
-  if (get_number (particles, "min-size", &min_size))
+  if (evox_json_get_number (particles, "min-size", &min_size))
     g_string_append_printf (text, ", components smaller than %" G_GUINT64_FORMAT " voxels "
                             "discarded (minimum size)", (guint64) min_size);
   g_string_append (text, ".\n\n");
@@ -394,27 +647,27 @@ append_surfaces (GString     *text,
                  EvoxSession *session)
 {
   JsonObject *root = evox_session_get_root (session);
-  JsonObject *display = get_object (root, "display");
-  JsonArray *surfaces = get_array (root, "surfaces");
+  JsonObject *display = evox_json_get_object (root, "display");
+  JsonArray *surfaces = evox_json_get_array (root, "surfaces");
   guint n = surfaces != NULL ? json_array_get_length (surfaces) : 0;
   double budget = 2000000;
 
   if (n == 0)
     return;
-  get_number (display, "triangle-budget", &budget);
+  evox_json_get_number (display, "triangle-budget", &budget);
   g_string_append_printf (text, "Surfaces. %u surface%s (", n, n == 1 ? "" : "s");
   for (guint i = 0; i < n; i++)
     {
       JsonNode *node = json_array_get_element (surfaces, i);
       JsonObject *surface = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *name = get_string (surface, "name");
+      const char *name = evox_json_get_string (surface, "name");
 
       g_string_append_printf (text, "%s\"%s\"", i > 0 ? ", " : "", name != NULL ? name : "?");
     }
   g_string_append_printf (text, ") %s extracted with flying edges (Schroeder, Maynard and "
                           "Geveci 2015) half way between inside and outside voxel centres",
                           n == 1 ? "was" : "were");
-  if (get_boolean (display, "smooth-surfaces", TRUE))
+  if (evox_json_get_boolean (display, "smooth-surfaces", TRUE))
     g_string_append (text, ", the mask first smoothed by a Gaussian of one voxel and contoured "
                      "at the level that keeps its voxel count");
   if (budget > 0)
@@ -432,21 +685,21 @@ static void
 append_clusters (GString     *text,
                  EvoxSession *session)
 {
-  JsonObject *clusters = get_object (evox_session_get_root (session), "clusters");
-  JsonObject *info = get_object (clusters, "info");
-  const char *features = get_string (info, "features");
-  const char *scale = get_string (info, "scale");
-  const char *pca = get_string (info, "pca");
-  const char *seed = get_string (info, "seed");
-  const char *restarts = get_string (info, "restarts");
-  const char *inertia = get_string (info, "inertia");
+  JsonObject *clusters = evox_json_get_object (evox_session_get_root (session), "clusters");
+  JsonObject *info = evox_json_get_object (clusters, "info");
+  const char *features = evox_json_get_string (info, "features");
+  const char *scale = evox_json_get_string (info, "scale");
+  const char *pca = evox_json_get_string (info, "pca");
+  const char *seed = evox_json_get_string (info, "seed");
+  const char *restarts = evox_json_get_string (info, "restarts");
+  const char *inertia = evox_json_get_string (info, "inertia");
   double k;
 
   if (clusters == NULL)
     return;
   g_string_append (text, "Clustering. Voxels were clustered by k-means (k-means++ "
                    "initialisation)");
-  if (get_number (clusters, "k", &k))
+  if (evox_json_get_number (clusters, "k", &k))
     g_string_append_printf (text, " with k = %d", (int) k);
   if (features != NULL)
     g_string_append_printf (text, " on the features %s", features);
@@ -475,13 +728,17 @@ evox_methods_format (EvoxSession *session,
 
   append_data (text, session, volume);
   append_reconstruction (text, volume);
+  append_reconstruction_record (text, session);
   append_interpolation (text, session);
   append_registration (text, session);
+  append_xanes (text, session);
+  append_elements (text, session);
   append_phases (text, session, volume);
   append_particles (text, session);
   append_surfaces (text, session);
   append_clusters (text, session);
-  by = get_string (evox_session_get_root (session), "evox-version");
+  append_metrics (text, session);
+  by = evox_json_get_string (evox_session_get_root (session), "evox-version");
   g_string_append_printf (text, "Software. The analysis was made with Evox %s",
                           by != NULL ? by : PACKAGE_VERSION);
   if (by != NULL && strcmp (by, PACKAGE_VERSION) != 0)

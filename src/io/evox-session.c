@@ -617,7 +617,9 @@ capture_clusters (JsonObject   *root,
                                        "run.channel", "run.window", "run.mask-channel",
                                        "run.mask-lo", "run.mask-hi", "run.scale", "run.pca",
                                        "run.seed", "run.restarts", "run.max-iter", "run.tol",
-                                       "run.init-sample" };
+                                       "run.init-sample", "source", "percolation.axis",
+                                       "percolation.channel", "percolation.ranges",
+                                       "percolation.connectivity" };
   EvoxClusters *clusters = evox_document_get_clusters (document);
   JsonObject *object, *info;
   JsonArray *list;
@@ -843,6 +845,48 @@ write_session (int          fd,
   return _evox_output_write_bytes (fd, text, strlen (text), path, error);
 }
 
+/* json-glib 1.6 (Debian 12's) writes a double in exponent form with ".0" after it ("1e-08.0"),
+ * which no JSON parser reads, its own included: the ".0" after an exponent goes, outside
+ * strings. */
+static void
+repair_exponents (char *text)
+{
+  gboolean in_string = FALSE;
+  char *out = text;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      *out++ = *p;
+      if (in_string)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            *out++ = *++p;
+          else if (*p == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (*p == '"')
+        in_string = TRUE;
+      else if ((*p == 'e' || *p == 'E') && p > text && g_ascii_isdigit (p[-1]))
+        {
+          const char *q = p + 1;
+
+          if (*q == '+' || *q == '-')
+            q++;
+          while (g_ascii_isdigit (*q))
+            q++;
+          if (q[0] == '.' && q[1] == '0' && !g_ascii_isdigit (q[2]))
+            {
+              /* Copies the exponent, skips the ".0". */
+              for (p++; p < q; p++)
+                *out++ = *p;
+              p = q + 1;
+            }
+        }
+    }
+  *out = '\0';
+}
+
 gboolean
 evox_session_save (EvoxSession  *self,
                    const char   *path,
@@ -876,6 +920,7 @@ evox_session_save (EvoxSession  *self,
   json_generator_set_indent (generator, 2);
   json_generator_set_root (generator, node);
   text = json_generator_to_data (generator, NULL);
+  repair_exponents (text);
   text = g_realloc (text, strlen (text) + 2);
   strcat (text, "\n");
   if (!_evox_output_write (absolute, overwrite, write_session, text, error))
@@ -1507,4 +1552,41 @@ evox_session_apply (EvoxSession   *self,
   apply_rulers (self->root, document);
   apply_composite (self->root, document);
   return TRUE;
+}
+
+/* The subcommands' records, in the order `evox apply` runs them. */
+static const struct
+{
+  const char *key;
+  const char *what;
+} records[] = {
+  { "registration", "a registration" },
+  { "xanes", "XANES maps" },
+  { "elements", "elemental maps" },
+  { "reconstruction", "a reconstruction" },
+  { "metrics", "electrode metrics" },
+  { "figure", "the options of an `evox render` figure" },
+};
+
+char *
+evox_session_dup_records_note (EvoxSession *self)
+{
+  g_autoptr (GString) list = g_string_new (NULL);
+  guint n = 0, found[G_N_ELEMENTS (records)];
+
+  g_return_val_if_fail (EVOX_IS_SESSION (self), NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (records); i++)
+    if (get_object (self->root, records[i].key) != NULL)
+      found[n++] = i;
+  if (n == 0)
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0)
+        g_string_append (list, i + 1 == n ? " and " : ", ");
+      g_string_append (list, records[found[i]].what);
+    }
+  return g_strdup_printf ("The session also records %s, which the window does not compute "
+                          "again yet: kept in the session (evox apply runs them)", list->str);
 }

@@ -85,6 +85,13 @@ gboolean     evox_session_apply            (EvoxSession    *self,
                                             EvoxVolume     *volume,
                                             GError        **error);
 
+/* The records of what the analysing subcommands did (`--session` of register, xanes, elements,
+ * reconstruct, metrics and render: root keys "registration", "xanes", "elements",
+ * "reconstruction", "metrics", "figure", each with its "version"), which a window keeps but
+ * does not compute again: one sentence naming those the session holds, or NULL when it holds
+ * none. */
+char        *evox_session_dup_records_note (EvoxSession *self);
+
 /* The SHA-256 of a file, streamed; of a folder, over its regular files in byte order of their
  * names: for each, the name, a NUL, the size in decimal, a NUL and the content. *size: the
  * file's size or the sum of the folder's files. */

@@ -8,8 +8,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-interface-area.h"
 #include "evox-metrics-csv.h"
 #include "evox-metrics-panel.h"
+#include "evox-percolation.h"
 #include "evox-types.h"
 #include "evox-ui-util.h"
 #include "evox-units.h"
@@ -33,14 +35,29 @@ struct _EvoxMetricsPanel
   GtkCheckButton   *tortuosity_y;
   GtkCheckButton   *tortuosity_z;
   GtkDropDown      *tolerance_dropdown;
+  GtkCheckButton   *second_check;
+  GtkDropDown      *second_dropdown;
+  GtkSpinButton    *second_spin;
   GtkCheckButton   *percolation_check;
   GtkCheckButton   *surface_check;
   GtkDropDown      *other_dropdown;
+  GtkDropDown      *surface_method_dropdown;
+  GtkDropDown      *percolation_axis_dropdown;
+  GtkLabel         *percolation_legend;
   GtkCheckButton   *thickness_check;
   GtkWidget        *progress_box;
   GtkProgressBar   *progress_bar;
   GtkLabel         *error_label;
   GtkGrid          *table;
+
+  /* The percolation overlay: shown as the document's clusters, in place of those it keeps in
+   * hidden until it goes. placing: the page itself is changing the document's clusters. */
+  gboolean          show_percolation;
+  EvoxClusters     *overlay;
+  EvoxClusters     *hidden;
+  gboolean          placing;
+  /* The phase the table measured, which the overlay records for sessions. */
+  EvoxMetricsPhase  measured;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxMetricsPanel, evox_metrics_panel, GTK_TYPE_WIDGET)
@@ -49,10 +66,13 @@ enum
 {
   PROP_0,
   PROP_BUSY,
+  PROP_SHOW_PERCOLATION,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void update_overlay (EvoxMetricsPanel *self);
 
 static void
 show_error (EvoxMetricsPanel *self,
@@ -88,6 +108,10 @@ update_actions (EvoxMetricsPanel *self)
                                  has_table && evox_metrics_get_fields (self->metrics) != NULL &&
                                  self->document != NULL &&
                                  evox_document_get_stack (self->document) != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "metrics.show-percolation",
+                                 self->show_percolation ||
+                                 (has_table && self->document != NULL &&
+                                  evox_metrics_get_percolation (self->metrics) != NULL));
 }
 
 /* Phases */
@@ -152,6 +176,24 @@ bind_name (GtkSignalListItemFactory *factory,
                       gtk_string_object_get_string (name));
 }
 
+/* The second phase is most often the last one defined (pores, active material, carbon-binder):
+ * the choice follows the last phase as phases are added, until another one is chosen. */
+static void
+update_second (EvoxMetricsPanel *self,
+               GListModel       *names)
+{
+  GListModel *before = gtk_drop_down_get_model (self->second_dropdown);
+  guint n_before = before != NULL ? g_list_model_get_n_items (before) : 0;
+  guint n = g_list_model_get_n_items (names);
+  guint selected = gtk_drop_down_get_selected (self->second_dropdown);
+
+  gtk_drop_down_set_model (self->second_dropdown, names);
+  if ((selected >= n || selected + 1 == n_before) && n > 0)
+    selected = n - 1;
+  if (n > 0)
+    gtk_drop_down_set_selected (self->second_dropdown, selected);
+}
+
 static void
 update_others (EvoxMetricsPanel *self)
 {
@@ -163,6 +205,7 @@ update_others (EvoxMetricsPanel *self)
   for (guint i = 0; i < n; i++)
     gtk_string_list_append (names, evox_phase_get_name (evox_phase_list_get_phase (phases, i)));
   gtk_drop_down_set_model (self->other_dropdown, G_LIST_MODEL (names));
+  update_second (self, G_LIST_MODEL (names));
   /* The first other phase is the usual partner (pores with the active material). */
   if (selected >= n)
     selected = n > 1 ? 1 : 0;
@@ -214,6 +257,7 @@ evox_metrics_request_clear (EvoxMetricsRequest *request)
 
   phase_clear (&request->phase);
   phase_clear (&request->other);
+  phase_clear (&request->second);
 }
 
 static void
@@ -259,6 +303,7 @@ evox_metrics_panel_get_request (EvoxMetricsPanel   *self,
   n = evox_phase_list_get_n_phases (phases);
   request->phase.channel = evox_document_get_channel (self->document);
   request->other.channel = request->phase.channel;
+  request->second.channel = request->phase.channel;
   for (guint i = 0; i < n; i++)
     {
       GtkToggleButton *check = phase_check (self, i);
@@ -277,6 +322,22 @@ evox_metrics_panel_get_request (EvoxMetricsPanel   *self,
   request->tortuosity[2] = gtk_check_button_get_active (self->tortuosity_z);
   selected = gtk_drop_down_get_selected (self->tolerance_dropdown);
   request->tolerance = tolerances[MIN (selected, G_N_ELEMENTS (tolerances) - 1)];
+  request->two_phase = gtk_check_button_get_active (self->second_check) &&
+                       (request->tortuosity[0] || request->tortuosity[1] ||
+                        request->tortuosity[2]);
+  if (request->two_phase)
+    {
+      selected = gtk_drop_down_get_selected (self->second_dropdown);
+      if (selected >= n)
+        {
+          evox_metrics_request_clear (request);
+          g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                               _("Choose the second conducting phase"));
+          return FALSE;
+        }
+      phase_add (&request->second, evox_phase_list_get_phase (phases, selected));
+      request->second_diffusivity = gtk_spin_button_get_value (self->second_spin);
+    }
   request->percolation = gtk_check_button_get_active (self->percolation_check);
   request->connectivity = 0;
   request->thickness = gtk_check_button_get_active (self->thickness_check);
@@ -295,6 +356,11 @@ evox_metrics_panel_get_request (EvoxMetricsPanel   *self,
           return FALSE;
         }
       phase_add (&request->other, evox_phase_list_get_phase (phases, selected));
+      /* The list: Crofton, smoothed surface, both. */
+      selected = gtk_drop_down_get_selected (self->surface_method_dropdown);
+      request->surface_methods = selected == 1 ? EVOX_AREA_MESH :
+                                 selected == 2 ? EVOX_AREA_CROFTON | EVOX_AREA_MESH :
+                                 EVOX_AREA_CROFTON;
     }
   return TRUE;
 }
@@ -508,7 +574,11 @@ compute_finished (GObject      *source,
     {
       g_clear_pointer (&self->metrics, evox_metrics_free);
       self->metrics = g_steal_pointer (&metrics);
+      phase_clear (&self->measured);
+      self->measured = data->request.phase;
+      memset (&data->request.phase, 0, sizeof data->request.phase);
       fill_table (self);
+      update_overlay (self);
     }
   compute_data_free (data);
   _evox_ui_job_stop (&self->job);
@@ -704,6 +774,179 @@ show_fields_action (GtkWidget  *widget,
     }
 }
 
+/* Percolation overlay */
+
+static void
+update_legend (EvoxMetricsPanel *self)
+{
+  static const char *const names[] = { NULL, N_("Connected to both faces"),
+                                       N_("Connected to one face"), N_("Isolated") };
+  g_autoptr(GString) markup = g_string_new (NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->percolation_legend), self->overlay != NULL);
+  if (self->overlay == NULL)
+    return;
+  for (guint k = EVOX_PERCOLATION_BOTH; k <= EVOX_PERCOLATION_ISOLATED; k++)
+    {
+      g_autofree char *name = g_markup_escape_text (_(names[k]), -1);
+      double percent = 100.0 * evox_clusters_get_fraction (self->overlay, k);
+
+      /* The share beside each class, as the table's rows give it along this axis; a few voxels
+       * do not read as none. */
+      g_string_append_printf (markup, "%s<span foreground=\"%s\">\u25a0</span> %s  ",
+                              k > EVOX_PERCOLATION_BOTH ? "\n" : "",
+                              evox_percolation_class_color (k), name);
+      if (percent > 0.0 && percent < 0.05)
+        g_string_append (markup, "&lt; 0.1 %");
+      else
+        g_string_append_printf (markup, "%.1f %%", percent);
+    }
+  gtk_label_set_markup (self->percolation_legend, markup->str);
+}
+
+/* Gives the document back the clusters the overlay replaced, if the overlay is still its. */
+static void
+remove_overlay (EvoxMetricsPanel *self)
+{
+  if (self->overlay != NULL && self->document != NULL &&
+      evox_document_get_clusters (self->document) == self->overlay)
+    {
+      self->placing = TRUE;
+      if (!evox_document_set_clusters (self->document, self->hidden))
+        evox_document_set_clusters (self->document, NULL);
+      self->placing = FALSE;
+    }
+  g_clear_object (&self->overlay);
+  g_clear_object (&self->hidden);
+}
+
+static void
+set_shown (EvoxMetricsPanel *self,
+           gboolean          show)
+{
+  if (self->show_percolation == show)
+    return;
+  self->show_percolation = show;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_PERCOLATION]);
+  update_actions (self);
+}
+
+/* Shows the kept classes along the chosen axis as the document's clusters while the overlay is
+ * on (a new table or axis replaces it); removes it when off or when there is nothing to show. */
+static void
+update_overlay (EvoxMetricsPanel *self)
+{
+  EvoxVolume *classes = self->metrics != NULL ? evox_metrics_get_percolation (self->metrics) :
+                                                NULL;
+  g_autoptr(EvoxClusters) overlay = NULL;
+  g_autoptr(GError) error = NULL;
+  guint axis = MIN (gtk_drop_down_get_selected (self->percolation_axis_dropdown), 2);
+  gsize dims[3];
+
+  if (!self->show_percolation || self->document == NULL || classes == NULL)
+    {
+      remove_overlay (self);
+      set_shown (self, FALSE);
+      update_legend (self);
+      return;
+    }
+  evox_volume_get_dims (classes, dims);
+  overlay = evox_percolation_clusters_new (evox_volume_get_data (classes, axis), dims, axis,
+                                           &error);
+  /* The page measures 26-connected components (the library's default). */
+  if (overlay != NULL && self->measured.n_ranges > 0)
+    evox_percolation_clusters_set_source (overlay, self->measured.channel,
+                                          self->measured.n_ranges, self->measured.lo,
+                                          self->measured.hi, 26);
+  if (overlay != NULL && evox_document_get_clusters (self->document) != self->overlay)
+    g_set_object (&self->hidden, evox_document_get_clusters (self->document));
+  self->placing = TRUE;
+  /* Clusters of other dims (a table of another volume or map) are refused. */
+  if (overlay != NULL && !evox_document_set_clusters (self->document, overlay))
+    g_set_error_literal (&error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                         _("the table was computed on another volume"));
+  self->placing = FALSE;
+  if (error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not show the percolation: %s"),
+                                                  error->message);
+
+      remove_overlay (self);
+      set_shown (self, FALSE);
+      update_legend (self);
+      show_error (self, message);
+      return;
+    }
+  g_set_object (&self->overlay, overlay);
+  evox_document_set_show_clusters (self->document, TRUE);
+  update_legend (self);
+}
+
+/* Clusters the user made (or a new volume) replace the overlay: it is off then, and what it had
+ * replaced is not given back over them. */
+static void
+on_clusters_changed (EvoxMetricsPanel *self)
+{
+  if (self->placing || self->overlay == NULL ||
+      evox_document_get_clusters (self->document) == self->overlay)
+    return;
+  g_clear_object (&self->overlay);
+  g_clear_object (&self->hidden);
+  set_shown (self, FALSE);
+  update_legend (self);
+}
+
+static void
+on_percolation_axis (EvoxMetricsPanel *self)
+{
+  if (self->show_percolation)
+    update_overlay (self);
+}
+
+void
+evox_metrics_panel_set_show_percolation (EvoxMetricsPanel *self,
+                                         gboolean          show)
+{
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+
+  show = !!show;
+  if (self->show_percolation == show)
+    return;
+  show_error (self, NULL);
+  set_shown (self, show);
+  update_overlay (self);
+}
+
+gboolean
+evox_metrics_panel_get_show_percolation (EvoxMetricsPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_METRICS_PANEL (self), FALSE);
+  return self->show_percolation;
+}
+
+void
+evox_metrics_panel_set_percolation_axis (EvoxMetricsPanel *self,
+                                         guint             axis)
+{
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+  g_return_if_fail (axis < 3);
+
+  gtk_drop_down_set_selected (self->percolation_axis_dropdown, axis);
+}
+
+void
+evox_metrics_panel_set_surface_methods (EvoxMetricsPanel *self,
+                                        guint             methods)
+{
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+  g_return_if_fail (methods != 0 &&
+                    (methods & ~(guint) (EVOX_AREA_CROFTON | EVOX_AREA_MESH)) == 0);
+
+  gtk_drop_down_set_selected (self->surface_method_dropdown,
+                              methods == EVOX_AREA_MESH ? 1 :
+                              methods == EVOX_AREA_CROFTON ? 0 : 2);
+}
+
 /* Public */
 
 void
@@ -716,6 +959,9 @@ evox_metrics_panel_set_document (EvoxMetricsPanel *self,
   if (self->document == document)
     return;
   _evox_ui_job_cancel (&self->job);
+  remove_overlay (self);
+  set_shown (self, FALSE);
+  update_legend (self);
   if (self->document != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->document, self);
@@ -734,6 +980,8 @@ evox_metrics_panel_set_document (EvoxMetricsPanel *self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (document, "notify::volume", G_CALLBACK (update_actions), self,
                                G_CONNECT_SWAPPED);
+      g_signal_connect_object (document, "notify::clusters", G_CALLBACK (on_clusters_changed),
+                               self, G_CONNECT_SWAPPED);
       on_phases_changed (G_LIST_MODEL (phases), 0, 0, g_list_model_get_n_items (G_LIST_MODEL (phases)),
                          self);
     }
@@ -765,6 +1013,18 @@ evox_metrics_panel_set_other (EvoxMetricsPanel *self,
 }
 
 void
+evox_metrics_panel_set_second (EvoxMetricsPanel *self,
+                               guint             index,
+                               double            diffusivity)
+{
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+  g_return_if_fail (diffusivity >= 0.0 && diffusivity <= 1.0);
+
+  gtk_drop_down_set_selected (self->second_dropdown, index);
+  gtk_spin_button_set_value (self->second_spin, diffusivity);
+}
+
+void
 evox_metrics_panel_set_metric (EvoxMetricsPanel *self,
                                const char       *name,
                                gboolean          checked)
@@ -780,6 +1040,8 @@ evox_metrics_panel_set_metric (EvoxMetricsPanel *self,
     check = self->tortuosity_y;
   else if (g_str_equal (name, "tortuosity-z"))
     check = self->tortuosity_z;
+  else if (g_str_equal (name, "second"))
+    check = self->second_check;
   else if (g_str_equal (name, "percolation"))
     check = self->percolation_check;
   else if (g_str_equal (name, "surface"))
@@ -832,6 +1094,27 @@ evox_metrics_panel_get_property (GObject    *object,
     case PROP_BUSY:
       g_value_set_boolean (value, evox_metrics_panel_get_busy (self));
       break;
+    case PROP_SHOW_PERCOLATION:
+      g_value_set_boolean (value, self->show_percolation);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+evox_metrics_panel_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  EvoxMetricsPanel *self = EVOX_METRICS_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_PERCOLATION:
+      evox_metrics_panel_set_show_percolation (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -846,6 +1129,7 @@ evox_metrics_panel_dispose (GObject *object)
   _evox_ui_job_cancel (&self->job);
   g_clear_pointer (&self->metrics, evox_metrics_free);
   g_clear_pointer (&self->lines, g_array_unref);
+  phase_clear (&self->measured);
   _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_METRICS_PANEL);
 
   G_OBJECT_CLASS (evox_metrics_panel_parent_class)->dispose (object);
@@ -858,11 +1142,15 @@ evox_metrics_panel_class_init (EvoxMetricsPanelClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->get_property = evox_metrics_panel_get_property;
+  object_class->set_property = evox_metrics_panel_set_property;
   object_class->dispose = evox_metrics_panel_dispose;
 
   properties[PROP_BUSY] =
     g_param_spec_boolean ("busy", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_PERCOLATION] =
+    g_param_spec_boolean ("show-percolation", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -873,9 +1161,16 @@ evox_metrics_panel_class_init (EvoxMetricsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, tortuosity_y);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, tortuosity_z);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, tolerance_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, second_check);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, second_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, second_spin);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, percolation_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, surface_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, other_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, surface_method_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel,
+                                        percolation_axis_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, percolation_legend);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, thickness_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, progress_box);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, progress_bar);
@@ -889,6 +1184,8 @@ evox_metrics_panel_class_init (EvoxMetricsPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "metrics.show-thickness", NULL,
                                    show_thickness_action);
   gtk_widget_class_install_action (widget_class, "metrics.show-fields", NULL, show_fields_action);
+  gtk_widget_class_install_property_action (widget_class, "metrics.show-percolation",
+                                            "show-percolation");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -906,6 +1203,8 @@ evox_metrics_panel_init (EvoxMetricsPanel *self)
   g_signal_connect (list_factory, "bind", G_CALLBACK (bind_name), NULL);
   gtk_drop_down_set_factory (self->other_dropdown, factory);
   gtk_drop_down_set_list_factory (self->other_dropdown, list_factory);
+  gtk_drop_down_set_factory (self->second_dropdown, factory);
+  gtk_drop_down_set_list_factory (self->second_dropdown, list_factory);
   self->lines = g_array_new (FALSE, FALSE, sizeof (guint));
   /* 1e-6, the solver's own default. */
   gtk_drop_down_set_selected (self->tolerance_dropdown, 2);
@@ -913,6 +1212,10 @@ evox_metrics_panel_init (EvoxMetricsPanel *self)
   gtk_check_button_set_active (self->tortuosity_y, TRUE);
   gtk_check_button_set_active (self->tortuosity_z, TRUE);
   gtk_check_button_set_active (self->percolation_check, TRUE);
+  /* Along z, across the electrode from current collector to separator. */
+  gtk_drop_down_set_selected (self->percolation_axis_dropdown, 2);
+  g_signal_connect_swapped (self->percolation_axis_dropdown, "notify::selected",
+                            G_CALLBACK (on_percolation_axis), self);
   update_others (self);
   update_actions (self);
 }

@@ -12,7 +12,11 @@ G_BEGIN_DECLS
 #define EVOX_TYPE_METRICS_PANEL (evox_metrics_panel_get_type ())
 G_DECLARE_FINAL_TYPE (EvoxMetricsPanel, evox_metrics_panel, EVOX, METRICS_PANEL, GtkWidget)
 
-/* Properties: busy (boolean, read-only: a computation runs).
+/* Properties: busy (boolean, read-only: a computation runs), show-percolation (boolean: the
+ * table's percolation classes along the chosen axis are the document's clusters, so the views,
+ * exports and figure legends draw them as the cluster overlay, with its opacity; turning it off
+ * gives back the clusters it replaced; clusters made meanwhile turn it off; action
+ * metrics.show-percolation, enabled once a table kept the classes).
  * Actions: metrics.compute (evox_metrics_compute of the checked phases' union on a worker
  * thread, the progress shown, the table filled when it ends), metrics.cancel, metrics.copy (the
  * table as text on the clipboard), metrics.export (asks where, then writes the CSV),
@@ -27,11 +31,26 @@ void               evox_metrics_panel_set_phase_checked (EvoxMetricsPanel *self,
 /* The interface's other phase (index of the document's list). */
 void               evox_metrics_panel_set_other       (EvoxMetricsPanel *self,
                                                        guint             index);
-/* Ticks a metric: "tortuosity-x", "tortuosity-y", "tortuosity-z", "percolation", "surface",
- * "thickness". */
+/* The second conducting phase of the tortuosity solves (index of the document's list) and its
+ * relative diffusivity in [0, 1]; ticked with evox_metrics_panel_set_metric ("second"). */
+void               evox_metrics_panel_set_second      (EvoxMetricsPanel *self,
+                                                       guint             index,
+                                                       double            diffusivity);
+/* Ticks a metric: "tortuosity-x", "tortuosity-y", "tortuosity-z", "second", "percolation",
+ * "surface", "thickness". */
 void               evox_metrics_panel_set_metric      (EvoxMetricsPanel *self,
                                                        const char       *name,
                                                        gboolean          checked);
+/* The percolation overlay (the show-percolation property) and its axis (0 x, 1 y, 2 z; z at
+ * first). */
+void               evox_metrics_panel_set_show_percolation (EvoxMetricsPanel *self,
+                                                            gboolean          show);
+gboolean           evox_metrics_panel_get_show_percolation (EvoxMetricsPanel *self);
+void               evox_metrics_panel_set_percolation_axis (EvoxMetricsPanel *self,
+                                                            guint             axis);
+/* How the surface area is measured: EvoxAreaMethod bits (Crofton at first). */
+void               evox_metrics_panel_set_surface_methods  (EvoxMetricsPanel *self,
+                                                            guint             methods);
 /* 1e-4 .. 1e-8 as the tolerance list offers them (others: the nearest). */
 void               evox_metrics_panel_set_tolerance   (EvoxMetricsPanel *self,
                                                        double            tolerance);

@@ -66,8 +66,8 @@ update_budget (EvoxSurfacePanel *self)
     text = g_strdup (_("Every triangle is kept, however many there are."));
   else
     text = g_strdup_printf (_("Surfaces above %'" G_GUINT64_FORMAT " triangles are brought "
-                              "to that many: phases by contouring a coarser grid, particles "
-                              "and levels by decimation."), budget);
+                              "to that many by contouring a coarser grid; their rows quote "
+                              "the full surface's area and volume."), budget);
   gtk_label_set_text (self->budget_label, text);
 }
 

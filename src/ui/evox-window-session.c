@@ -9,6 +9,7 @@
 
 #include "evox-canvas.h"
 #include "evox-clustering.h"
+#include "evox-percolation.h"
 #include "evox-csv.h"
 #include "evox-methods.h"
 #include "evox-session.h"
@@ -333,6 +334,27 @@ restore_clusters (EvoxWindow  *self,
   g_autofree guint *channels = NULL;
   ClusterJob *job;
 
+  /* The Metrics page's percolation overlay: its classes made again from the phase it records
+   * (a labelling, no clustering run). */
+  if (info_node != NULL && JSON_NODE_HOLDS_OBJECT (info_node) &&
+      g_strcmp0 (cluster_info (json_node_get_object (info_node), "source"), "percolation") == 0)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (EvoxClusters) overlay =
+        evox_percolation_clusters_from_info (volume, cluster_info_string,
+                                             json_node_get_object (info_node), &error);
+
+      if (overlay == NULL || !evox_document_set_clusters (self->document, overlay))
+        {
+          g_autofree char *message = g_strdup_printf (_("The session’s percolation overlay could "
+                                                        "not be made again: %s"),
+                                                      error != NULL ? error->message :
+                                                      _("other dimensions"));
+
+          evox_window_show_error (self, message);
+        }
+      return;
+    }
   /* Merged clusters cannot be made by one run; older sessions lack the run's numbers. */
   if (info_node == NULL || !JSON_NODE_HOLDS_OBJECT (info_node) ||
       !evox_clustering_params_from_info (volume, cluster_info_string,
@@ -352,6 +374,7 @@ finish_restore (EvoxWindow  *self,
                 const char  *warning)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree char *note = evox_session_dup_records_note (session);
 
   /* A file still loading would replace the session's volume when it arrives. */
   evox_window_cancel_load (self);
@@ -359,11 +382,15 @@ finish_restore (EvoxWindow  *self,
     show_session_error (self, session, NULL, error);
   else
     {
+      /* The records the window keeps but does not compute are said with the changed input. */
+      g_autofree char *both = warning != NULL && note != NULL ?
+                              g_strconcat (warning, "\n", note, NULL) : NULL;
+
       /* What the session set is where the user starts, not steps to undo. */
       evox_history_clear (self->history);
       apply_cameras (self, session);
       restore_clusters (self, session);
-      evox_window_show_error (self, warning);
+      evox_window_show_error (self, both != NULL ? both : warning != NULL ? warning : note);
     }
   remember_session (self, session);
 }
