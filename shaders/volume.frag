@@ -43,7 +43,7 @@ uniform usampler3D u_pages;
 uniform vec3 u_atlas_size;
 uniform float u_page;
 uniform float u_brick;
-uniform int u_grid_offset[16];
+uniform int u_grid_offset[16];   // EVOX_VOLUME_MAX_LEVELS entries
 uniform float u_value_scale;    // 255 for R8, 65535 for R16, 1 for R32F
 uniform bool u_integer;         // nearest samples: round back to the stored integer
 

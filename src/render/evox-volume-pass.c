@@ -991,6 +991,9 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   GLuint program, resolve = 0;
   double step;
 
+  /* (Levels beyond the shader's table would take a volume of millions of voxels a side.) */
+  if (bricked && rays->coarsest >= EVOX_VOLUME_MAX_LEVELS)
+    return TRUE;
   program = get_program (pass, mode, source, bricked);
   if (program == 0)
     return FALSE;
