@@ -6,6 +6,7 @@
 #include "evox-gl-context.h"
 
 #include <string.h>
+#include <epoxy/gl.h>
 
 static EvoxGlContext *gl_context;
 static char *gl_context_error;
@@ -70,6 +71,40 @@ evox_test_render (EvoxRenderer *renderer,
 
   g_assert_no_error (error);
   g_assert_nonnull (pixels);
+  return pixels;
+}
+
+guint8 *
+evox_test_draw_frame (EvoxRenderer *renderer,
+                      int           width,
+                      int           height)
+{
+  guint8 *pixels = g_malloc ((gsize) width * height * 4);
+  g_autofree guint8 *rows = g_malloc ((gsize) width * height * 4);
+  GLuint framebuffer, renderbuffers[2];
+
+  glGenFramebuffers (1, &framebuffer);
+  glGenRenderbuffers (2, renderbuffers);
+  glBindFramebuffer (GL_FRAMEBUFFER, framebuffer);
+  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[0]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, width, height);
+  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[1]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH24_STENCIL8, width, height);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
+                             renderbuffers[0]);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER,
+                             renderbuffers[1]);
+  g_assert_cmphex (glCheckFramebufferStatus (GL_FRAMEBUFFER), ==, GL_FRAMEBUFFER_COMPLETE);
+  evox_renderer_draw (renderer, width, height);
+  glPixelStorei (GL_PACK_ALIGNMENT, 1);
+  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, rows);
+  g_assert_cmphex (glGetError (), ==, GL_NO_ERROR);
+  for (int y = 0; y < height; y++)
+    memcpy (pixels + (gsize) y * width * 4, rows + (gsize) (height - 1 - y) * width * 4,
+            (gsize) width * 4);
+  glBindFramebuffer (GL_FRAMEBUFFER, 0);
+  glDeleteRenderbuffers (2, renderbuffers);
+  glDeleteFramebuffers (1, &framebuffer);
   return pixels;
 }
 

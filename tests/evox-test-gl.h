@@ -26,6 +26,13 @@ guint8       *evox_test_render                (EvoxRenderer *renderer,
                                                int           height,
                                                gboolean      transparent);
 
+/* What a canvas shows: evox_renderer_draw (a window's frame: no waiting for the bricks'
+ * pyramid) into a framebuffer of width x height with colour and depth, as a GtkGLArea has,
+ * read back as RGBA rows top first (g_free ()). */
+guint8       *evox_test_draw_frame            (EvoxRenderer *renderer,
+                                               int           width,
+                                               int           height);
+
 /* How many of n_pixels RGBA pixels differ in colour from the renderer's background. */
 guint         evox_test_count_not_background  (const guint8 *pixels,
                                                gsize         n_pixels);

@@ -786,36 +786,6 @@ test_rays_coarser_level (void)
   evox_test_renderer_free (renderer);
 }
 
-/* A window's frame (evox_renderer_draw into a framebuffer with depth, as a GtkGLArea has),
- * read back bottom row first. */
-static guint8 *
-window_frame (EvoxRenderer *renderer,
-              int           width,
-              int           height)
-{
-  guint8 *pixels = g_malloc ((gsize) width * height * 4);
-  GLuint framebuffer, renderbuffers[2];
-
-  glGenFramebuffers (1, &framebuffer);
-  glGenRenderbuffers (2, renderbuffers);
-  glBindFramebuffer (GL_FRAMEBUFFER, framebuffer);
-  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[0]);
-  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, width, height);
-  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[1]);
-  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH24_STENCIL8, width, height);
-  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
-                             renderbuffers[0]);
-  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER,
-                             renderbuffers[1]);
-  evox_renderer_draw (renderer, width, height);
-  glPixelStorei (GL_PACK_ALIGNMENT, 1);
-  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels);
-  glBindFramebuffer (GL_FRAMEBUFFER, 0);
-  glDeleteRenderbuffers (2, renderbuffers);
-  glDeleteFramebuffers (1, &framebuffer);
-  return pixels;
-}
-
 static void
 count_changed (gpointer data)
 {
@@ -844,7 +814,7 @@ test_rays_window_frames (void)
   g_signal_connect_swapped (renderer, "changed", G_CALLBACK (count_changed), &changed);
   /* 72 voxels across about 300 pixels: level 0 everywhere; at half size, level 1 somewhere. */
   {
-    g_autofree guint8 *pixels = window_frame (renderer, 320, 240);
+    g_autofree guint8 *pixels = evox_test_draw_frame (renderer, 320, 240);
 
     _evox_bricks_get_ray_levels (_evox_renderer_get_bricks (renderer), &finest, &coarsest,
                                  &n_bricks);
@@ -854,7 +824,7 @@ test_rays_window_frames (void)
   }
   evox_renderer_set_interactive (renderer, TRUE);
   {
-    g_autofree guint8 *pixels = window_frame (renderer, 320, 240);
+    g_autofree guint8 *pixels = evox_test_draw_frame (renderer, 320, 240);
 
     /* Drawn, from the last plan (level 1 is not in yet). */
     g_assert_cmpint (_evox_bricks_get_ray_level (_evox_renderer_get_bricks (renderer)), ==, 0);
@@ -864,7 +834,7 @@ test_rays_window_frames (void)
   while (changed == 0)
     g_main_context_iteration (NULL, TRUE);
   {
-    g_autofree guint8 *pixels = window_frame (renderer, 320, 240);
+    g_autofree guint8 *pixels = evox_test_draw_frame (renderer, 320, 240);
 
     _evox_bricks_get_ray_levels (_evox_renderer_get_bricks (renderer), &finest, &coarsest,
                                  &n_bricks);
