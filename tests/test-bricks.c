@@ -608,7 +608,8 @@ waves_volume (gsize nx,
   return volume;
 }
 
-/* The Volume view of `volume` over 0..255 with `style` (its slices hidden). */
+/* The Volume view of `volume` over 0..255 with `style` (its slices hidden), bricked with the
+ * rays' limits above. */
 static EvoxRenderer *
 ray_renderer_new (EvoxVolume      *volume,
                   EvoxVolumeStyle *style)
@@ -620,6 +621,7 @@ ray_renderer_new (EvoxVolume      *volume,
   evox_renderer_set_view (renderer, EVOX_VIEW_VOLUME);
   evox_volume_style_set_show_slices (style, FALSE);
   evox_renderer_set_volume_style (renderer, style);
+  _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK, 0);
   return renderer;
 }
 
@@ -724,7 +726,6 @@ test_rays_coarser_level (void)
     return;
   evox_volume_style_set_mode (style, EVOX_RAY_MIP);
   renderer = ray_renderer_new (volume, style);
-  _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK, 0);
 
   /* 72 voxels across about 30 pixels: a voxel is 0.4 pixel, level 2's 1.7. */
   {
@@ -810,7 +811,6 @@ test_rays_window_frames (void)
     return;
   evox_volume_style_set_mode (style, EVOX_RAY_MIP);
   renderer = ray_renderer_new (volume, style);
-  _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK, 0);
   g_signal_connect_swapped (renderer, "changed", G_CALLBACK (count_changed), &changed);
   /* 72 voxels across about 300 pixels: level 0 everywhere; at half size, level 1 somewhere. */
   {
