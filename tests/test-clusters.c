@@ -382,6 +382,58 @@ test_merge_info (void)
   g_assert_cmpstr (evox_clusters_get_info (twice, "k"), ==, "2");
   g_assert_cmpstr (evox_clusters_get_info (twice, "unmerged-k"), ==, "4");
   g_assert_cmpstr (evox_clusters_get_info (twice, "merges"), ==, "2");
+  g_assert_cmpstr (evox_clusters_get_info (once, "merge-pairs"), ==, "1:2");
+  g_assert_cmpstr (evox_clusters_get_info (twice, "merge-pairs"), ==, "1:2,1:3");
+}
+
+/* The merges a result records, replayed on the run's clusters, make the same clusters as the
+ * merges made one by one (the oracle); malformed lists and ids out of range are errors. */
+static void
+test_replay_merges (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) labels = make_labels (5, 5);
+  g_autoptr(EvoxVolume) features = make_features (labels);
+  g_autoptr(EvoxClusters) clusters = evox_clusters_new_from_volume (labels, features, &error);
+  g_autoptr(EvoxClusters) once = NULL;
+  g_autoptr(EvoxClusters) twice = NULL;
+  g_autoptr(EvoxClusters) replayed = NULL;
+  g_autoptr(EvoxClusters) same = NULL;
+  const char *bad[] = { "1", "1:", "a:b", "1:2:3", "0:1", "2:2", "1:9", "1:2,,2:3", "1;2" };
+  gsize dims[3];
+
+  g_assert_no_error (error);
+  once = evox_clusters_merge (clusters, 4, 2, &error);
+  g_assert_no_error (error);
+  twice = evox_clusters_merge (once, 1, 3, &error);
+  g_assert_no_error (error);
+  replayed = evox_clusters_replay_merges (clusters,
+                                          evox_clusters_get_info (twice, "merge-pairs"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_clusters_get_k (replayed), ==, 3);
+  evox_clusters_get_dims (twice, dims);
+  g_assert_cmpmem (evox_clusters_get_data (replayed), dims[0] * dims[1] * dims[2] * 2,
+                   evox_clusters_get_data (twice), dims[0] * dims[1] * dims[2] * 2);
+  for (guint id = 1; id <= 3; id++)
+    {
+      g_assert_cmpuint (evox_clusters_get_voxels (replayed, id), ==,
+                        evox_clusters_get_voxels (twice, id));
+      g_assert_cmpstr (evox_clusters_get_color (replayed, id), ==,
+                       evox_clusters_get_color (twice, id));
+    }
+  g_assert_cmpstr (evox_clusters_get_info (replayed, "merge-pairs"), ==, "4:2,1:3");
+
+  /* No merges: the clusters themselves. */
+  same = evox_clusters_replay_merges (clusters, "", &error);
+  g_assert_no_error (error);
+  g_assert_true (same == clusters);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_null (evox_clusters_replay_merges (clusters, bad[i], &error));
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+      g_clear_error (&error);
+    }
 }
 
 int
@@ -395,6 +447,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Evox/Clusters/styles", test_styles);
   g_test_add_func ("/Evox/Clusters/merge", test_merge);
   g_test_add_func ("/Evox/Clusters/merge-info", test_merge_info);
+  g_test_add_func ("/Evox/Clusters/replay-merges", test_replay_merges);
 
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "evox-history.h"
+#include "evox-test-registration.h"
 #include "evox-test-volume.h"
 
 #define N 16
@@ -21,6 +22,46 @@ static const char * const doc_properties[] = {
   "hide-outside-phases", "particle-colors", "basis", "show-clusters", "cluster-opacity",
   "cluster-outlines", "clip-surfaces", "smooth-surfaces", "triangle-budget", "selected-phase",
 };
+
+/* The overlays and rulers as a user sees them (the ruler objects too: undo must put the same ones
+ * back, which the canvas's selection and the profile plots follow). */
+static void
+capture_figure (GString      *out,
+                EvoxDocument *document)
+{
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+  EvoxMeasurementList *rulers = evox_document_get_measurements (document);
+
+  for (guint i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    {
+      double fx, fy;
+
+      evox_overlays_get_position (overlays, i, &fx, &fy);
+      g_string_append_printf (out, "overlay %u %d %.17g %.17g\n", i,
+                              evox_overlays_get_visible (overlays, i), fx, fy);
+    }
+  g_string_append_printf (out, "font %.17g scale-bar %.17g\n",
+                          evox_overlays_get_font_size (overlays),
+                          evox_overlays_get_scale_bar_length (overlays));
+  for (guint i = 0; i < evox_overlays_get_n_labels (overlays); i++)
+    {
+      double fx, fy;
+      const char *text = evox_overlays_get_label (overlays, i, &fx, &fy);
+
+      g_string_append_printf (out, "label %s %.17g %.17g\n", text, fx, fy);
+    }
+  for (guint i = 0; i < evox_measurement_list_get_n_measurements (rulers); i++)
+    {
+      EvoxMeasurement *ruler = evox_measurement_list_get_measurement (rulers, i);
+      double a[3], b[3];
+
+      evox_measurement_get_points (ruler, a, b);
+      g_string_append_printf (out, "ruler %p %u %u %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n",
+                              (void *) ruler, evox_measurement_get_axis (ruler),
+                              evox_measurement_get_slice (ruler), a[0], a[1], a[2], b[0], b[1],
+                              b[2], evox_measurement_get_length_nm (ruler));
+    }
+}
 
 static char *
 capture (EvoxDocument *document)
@@ -70,12 +111,18 @@ capture (EvoxDocument *document)
                               (void *) evox_surface_get_mesh (s));
     }
   g_string_append_printf (out, "labels %p\n", (void *) evox_document_get_labels (document));
+  g_string_append_printf (out, "registration %p view %d maps %p show-maps %d\n",
+                          (void *) evox_document_get_registration (document),
+                          evox_document_get_registration_view (document),
+                          (void *) evox_document_get_maps (document),
+                          evox_document_get_show_maps (document));
   g_string_append_printf (out, "clusters %p\n", (void *) clusters);
   for (guint id = 1; clusters != NULL && id <= evox_clusters_get_k (clusters); id++)
     g_string_append_printf (out, "cluster %u %s %s %d\n", id,
                             evox_clusters_get_name (clusters, id),
                             evox_clusters_get_color (clusters, id),
                             evox_clusters_get_visible (clusters, id));
+  capture_figure (out, document);
   return g_string_free (out, FALSE);
 }
 
@@ -257,6 +304,159 @@ test_sequence (void)
   g_assert_cmpuint (evox_history_get_n_undo (history), ==, n - 1);
 }
 
+/* Undoes every step of names (newest last), comparing the document with states[i] (captured
+ * before step i) by capture_func, then redoes them all, comparing with states[i + 1]. */
+static void
+undo_redo_all (EvoxHistory  *history,
+               EvoxDocument *document,
+               GPtrArray    *names,
+               GPtrArray    *states,
+               char       *(*capture_func) (EvoxDocument *document,
+                                            gpointer      data),
+               gpointer      data)
+{
+  guint n = names->len;
+
+  for (guint i = n; i-- > 0;)
+    {
+      g_autofree char *now = NULL;
+
+      g_assert_cmpstr (evox_history_get_undo_name (history), ==, names->pdata[i]);
+      g_assert_true (evox_history_undo (history));
+      g_assert_cmpstr (evox_history_get_redo_name (history), ==, names->pdata[i]);
+      now = capture_func (document, data);
+      g_assert_cmpstr (now, ==, states->pdata[i]);
+    }
+  g_assert_false (evox_history_get_can_undo (history));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *now = NULL;
+
+      g_assert_true (evox_history_redo (history));
+      now = capture_func (document, data);
+      g_assert_cmpstr (now, ==, states->pdata[i + 1]);
+    }
+  g_assert_false (evox_history_get_can_redo (history));
+}
+
+static char *
+capture_setting (EvoxDocument *document,
+                 gpointer      setting)
+{
+  g_autofree char *state = capture (document);
+
+  return g_strdup_printf ("%s setting=%s", state, evox_phase_get_name (setting));
+}
+
+/* Overlays, rulers and a watched property of another object (standing for a panel's setting):
+ * each step undone and redone gives back the captured state; a label's and a ruler's drag are one
+ * step each. */
+static void
+test_figure_sequence (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = evox_history_new (document);
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+  EvoxMeasurementList *rulers = evox_document_get_measurements (document);
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  /* Not in the document: only the watch makes its name part of the history. */
+  g_autoptr (EvoxPhase) setting = evox_phase_new ("6534", 0, 1, "#ff0000");
+  g_autoptr (EvoxMeasurement) ruler = NULL;
+  g_autoptr (EvoxMeasurement) second = NULL;
+  double a[3] = { 10, 20, 30 }, b[3] = { 40, 20, 30 };
+
+  evox_history_watch_property (history, G_OBJECT (setting), "name", "Exclude Energy");
+  g_ptr_array_add (states, capture_setting (document, setting));
+
+#define STEP(name) \
+  G_STMT_START { \
+    evox_history_flush (history); \
+    g_assert_cmpstr (evox_history_get_undo_name (history), ==, name); \
+    g_ptr_array_add (names, (gpointer) name); \
+    g_ptr_array_add (states, capture_setting (document, setting)); \
+    g_assert_cmpuint (evox_history_get_n_undo (history), ==, names->len); \
+  } G_STMT_END
+
+
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_SCALE_BAR, TRUE);
+  STEP ("Show Scale Bar");
+  for (int i = 1; i <= 5; i++)
+    {
+      evox_overlays_set_position (overlays, EVOX_OVERLAY_LEGEND, 0.1 * i, 0.05 * i);
+      evox_history_flush (history);
+    }
+  STEP ("Move Legend");
+  evox_overlays_set_font_size (overlays, 20);
+  STEP ("Change Font Size");
+  evox_overlays_set_scale_bar_length (overlays, 500);
+  STEP ("Change Scale Bar Length");
+  evox_overlays_add_label (overlays, "Si", 0.5, 0.5);
+  STEP ("Add Label");
+  evox_overlays_set_label_text (overlays, 0, "Si particle");
+  STEP ("Edit Label");
+  /* A drag of the label: one press until its release, the window's group. */
+  evox_history_begin_group (history, NULL);
+  for (int i = 1; i <= 5; i++)
+    {
+      evox_overlays_move_label (overlays, 0, 0.5 + 0.05 * i, 0.5);
+      evox_history_flush (history);
+    }
+  evox_history_end_group (history);
+  STEP ("Move Label");
+  evox_overlays_add_label (overlays, "Gr", 0.2, 0.8);
+  STEP ("Add Label");
+  evox_overlays_remove_label (overlays, 0);
+  STEP ("Remove Label");
+  /* A ruler drawn by a drag: appended at the press, its end following the pointer. */
+  evox_history_begin_group (history, NULL);
+  ruler = evox_measurement_new (2, 3, a, a);
+  evox_measurement_list_append (rulers, ruler);
+  for (int i = 1; i <= 5; i++)
+    {
+      b[0] = 10 + 6 * i;
+      evox_measurement_set_end (ruler, b);
+      evox_history_flush (history);
+    }
+  evox_history_end_group (history);
+  STEP ("Add Ruler");
+  evox_history_begin_group (history, NULL);
+  for (int i = 1; i <= 4; i++)
+    {
+      a[1] = 20 + i;
+      evox_measurement_set_start (ruler, a);
+    }
+  evox_history_end_group (history);
+  STEP ("Move Ruler");
+  second = evox_measurement_new (2, 3, b, a);
+  evox_measurement_list_append (rulers, second);
+  STEP ("Add Ruler");
+  evox_measurement_list_remove (rulers, 0);
+  STEP ("Remove Ruler");
+  evox_phase_set_name (setting, "6534,8570");
+  STEP ("Exclude Energy");
+  evox_overlays_set_visible (overlays, EVOX_OVERLAY_SCALE_BAR, FALSE);
+  STEP ("Hide Scale Bar");
+#undef STEP
+
+  /* Before the redos: nothing of the figure is left. */
+  for (guint i = 0; i < names->len; i++)
+    g_assert_true (evox_history_undo (history));
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (rulers), ==, 0);
+  g_assert_cmpuint (evox_overlays_get_n_labels (overlays), ==, 0);
+  for (guint i = 0; i < names->len; i++)
+    g_assert_true (evox_history_redo (history));
+  undo_redo_all (history, document, names, states, capture_setting, setting);
+  /* The ruler that stayed is the object drawn second, not a copy. */
+  g_assert_true (evox_measurement_list_get_measurement (rulers, 0) == second);
+
+  /* A watched object gone records nothing more and undo past it does not touch it. */
+  g_clear_object (&setting);
+  g_assert_true (evox_history_undo (history));
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, "Exclude Energy");
+  g_assert_true (evox_history_undo (history));
+}
+
 static void
 test_grouping (void)
 {
@@ -367,20 +567,88 @@ test_new_volume (void)
   g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
   g_assert_cmpuint (evox_history_get_n_redo (history), ==, 0);
 
-  /* Maps shown beside the stack have their own phases: the history starts again. */
-  {
-    g_autoptr (EvoxVolume) maps = evox_test_volume_new (N / 2, N / 2, N / 2, EVOX_SAMPLE_F32);
-    g_autoptr (GError) error = NULL;
+}
 
-    evox_document_set_colormap (document, "grey");
-    evox_history_flush (history);
-    g_assert_cmpuint (evox_history_get_n_undo (history), ==, 1);
-    evox_volume_freeze (maps);
-    g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
-    g_assert_no_error (error);
-    evox_history_flush (history);
-    g_assert_cmpuint (evox_history_get_n_undo (history), ==, 0);
-  }
+/* capture, and which volume is shown (Make Phase's derived volume stays when it is undone, so
+ * only the switches of stack and maps compare it). */
+static char *
+capture_volume (EvoxDocument *document,
+                gpointer      data)
+{
+  g_autofree char *state = capture (document);
+
+  return g_strdup_printf ("%svolume %p\n", state, (void *) evox_document_get_volume (document));
+}
+
+/* A registration run, its raw and registered views, maps added, shown and hidden, and the
+ * registration reverted (which drops the maps): each a step, undone and redone with each side's
+ * phases, volume and display as they were, the same registration and maps objects coming back
+ * (nothing registered or mapped again). */
+static void
+test_maps_registration (void)
+{
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxRegistration) registration = evox_test_registration_new_3d (12, 10, 4, 100,
+                                                                             &raw);
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  g_autoptr (EvoxHistory) history = NULL;
+  g_autoptr (EvoxVolume) maps = evox_test_volume_new (12, 10, 4, EVOX_SAMPLE_F32);
+  g_autoptr (EvoxPhase) on_stack = evox_phase_new ("Disc", 500, 5000, "#ff0000");
+  g_autoptr (EvoxPhase) on_maps = evox_phase_new ("Edge", 0.2, 0.8, "#00ff00");
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *added;
+
+  _evox_document_set_surface_delay (document, 1);
+  evox_document_set_volume (document, raw, "stack", "/tmp/stack.tif");
+  history = evox_history_new (document);
+  evox_volume_set_channel_info (maps, 0, "edge_energy", NAN);
+  evox_volume_freeze (maps);
+  g_ptr_array_add (states, capture_volume (document, NULL));
+
+#define STEP(name) \
+  G_STMT_START { \
+    evox_history_flush (history); \
+    g_assert_cmpstr (evox_history_get_undo_name (history), ==, name); \
+    g_ptr_array_add (names, (gpointer) name); \
+    g_ptr_array_add (states, capture_volume (document, NULL)); \
+    g_assert_cmpuint (evox_history_get_n_undo (history), ==, names->len); \
+  } G_STMT_END
+
+  evox_phase_list_append (evox_document_get_phases (document), on_stack);
+  STEP ("Add Phase");
+  g_assert_true (evox_document_set_registration (document, registration));
+  STEP ("Register Stack");
+  evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_RAW);
+  STEP ("Show Raw Stack");
+  evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_REGISTERED);
+  STEP ("Show Registered Stack");
+  g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
+  g_assert_no_error (error);
+  added = evox_document_get_maps (document);
+  STEP ("Add Maps");
+  evox_phase_list_append (evox_document_get_phases (document), on_maps);
+  STEP ("Add Phase");
+  evox_document_set_show_maps (document, FALSE);
+  g_assert_true (evox_phase_list_get_phase (evox_document_get_phases (document), 0) == on_stack);
+  STEP ("Show Stack");
+  evox_document_set_colormap (document, "magma");
+  STEP ("Change Colour Map");
+  evox_document_set_show_maps (document, TRUE);
+  STEP ("Show Maps");
+  g_assert_true (evox_document_set_registration (document, NULL));
+  g_assert_null (evox_document_get_maps (document));
+  STEP ("Revert Registration");
+#undef STEP
+
+  undo_redo_all (history, document, names, states, capture_volume, NULL);
+  /* Before Revert Registration: the maps added and the registration are the same objects, not
+   * made again. */
+  g_assert_true (evox_history_undo (history));
+  g_assert_true (evox_document_get_maps (document) == added);
+  g_assert_true (evox_document_get_registration (document) == registration);
+  g_assert_true (evox_document_get_volume (document) != raw);
 }
 
 /* Undoing an edge move gives the phase's surface back the mesh it had for that edge, and redoing it
@@ -513,8 +781,10 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/History/sequence", test_sequence);
+  g_test_add_func ("/Evox/History/figure-sequence", test_figure_sequence);
   g_test_add_func ("/Evox/History/grouping", test_grouping);
   g_test_add_func ("/Evox/History/new-volume", test_new_volume);
+  g_test_add_func ("/Evox/History/maps-registration", test_maps_registration);
   g_test_add_func ("/Evox/History/mesh-cache", test_mesh_cache);
   g_test_add_func ("/Evox/History/cluster-phase", test_cluster_phase);
   g_test_add_func ("/Evox/History/memory-cap", test_memory_cap);

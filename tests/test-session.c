@@ -13,6 +13,7 @@
 #include "evox-loader.h"
 #include "evox-session.h"
 #include "evox-test-util.h"
+#include "evox-test-volume.h"
 #include "evox-tiff.h"
 #include "evox-types.h"
 
@@ -447,9 +448,24 @@ test_round_trip_file (void)
   evox_document_add_phase_surface (document, phase);
   g_assert_true (wait_for_surfaces (document));
 
+  {
+    const double split_h[] = { 1.5, 0.25 };
+
+    /* As evox_watershed_split records them (analysis, which this suite does not link). */
+    _evox_labels_set_split_h (labels, split_h, G_N_ELEMENTS (split_h));
+  }
   loaded = round_trip (document, path, restored_document);
   g_assert_true (wait_for_surfaces (restored_document));
   assert_same_documents (document, restored_document);
+  /* The splits read back exactly, for the window to split again. */
+  {
+    guint n_splits;
+    g_autofree double *split_h = evox_session_dup_particle_splits (loaded, &n_splits);
+
+    g_assert_cmpuint (n_splits, ==, 2);
+    g_assert_cmpfloat (split_h[0], ==, 1.5);
+    g_assert_cmpfloat (split_h[1], ==, 0.25);
+  }
 
   g_assert_true (g_file_get_contents (tiff, &contents, &length, NULL));
   expected = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
@@ -470,6 +486,21 @@ test_round_trip_file (void)
   volume = evox_session_load_input (moved_session, NULL, NULL, &error);
   g_assert_no_error (error);
   /* The window's way: the particles labelled first (off the main thread), then applied. */
+  g_assert_true (evox_session_prepare (moved_session, volume, NULL, &error));
+  g_assert_no_error (error);
+  /* Labels put in place of the prepared ones (the window's split ones) are what apply shows. */
+  {
+    g_autoptr (EvoxLabels) replacement = NULL;
+
+    g_assert_nonnull (evox_session_get_prepared_labels (moved_session));
+    replacement = evox_labels_compute (volume, 0, "Solid", 170, 255, EVOX_CONNECTIVITY_6, 0,
+                                       NULL, NULL, &error);
+    g_assert_no_error (error);
+    evox_session_set_prepared_labels (moved_session, replacement);
+    g_assert_true (evox_session_apply (moved_session, again, volume, &error));
+    g_assert_no_error (error);
+    g_assert_true (evox_document_get_labels (again) == replacement);
+  }
   g_assert_true (evox_session_prepare (moved_session, volume, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (evox_session_apply (moved_session, again, volume, &error));
@@ -909,6 +940,11 @@ edit_small (EvoxDocument *document)
   labels = evox_labels_compute (volume, 0, "Solid", 150, 255, EVOX_CONNECTIVITY_6, 1, NULL,
                                 NULL, &error);
   g_assert_no_error (error);
+  {
+    const double split_h[] = { 2, 0.5 };
+
+    _evox_labels_set_split_h (labels, split_h, G_N_ELEMENTS (split_h));
+  }
   evox_document_set_labels (document, labels);
   evox_document_set_selected_particle (document, 1);
   evox_document_add_phase_surface (document, phase);
@@ -946,6 +982,13 @@ try_session_text (const char *dir,
   session = evox_session_load (path, &error);
   if (session == NULL)
     return;
+  /* The splits the window reads: numbers or nothing, whatever the file holds. */
+  {
+    guint n_splits = 7;
+    g_autofree double *split_h = evox_session_dup_particle_splits (session, &n_splits);
+
+    g_assert_true ((split_h == NULL) == (n_splits == 0));
+  }
   volume = evox_session_load_input (session, NULL, NULL, &error);
   if (volume == NULL)
     return;
@@ -1068,6 +1111,64 @@ test_edited_values (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Maps with the metadata evox_xanes_maps writes: the session records those numbers (as numbers;
+ * a metadata value that is no number is left out), whether the maps were shown, and apply adds
+ * maps the window computed again (evox_session_set_maps) before the display, so the display's
+ * channel is the map's. */
+static void
+test_xanes_maps_record (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "small.tif", NULL);
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxDocument) restored_document = new_document ();
+  g_autoptr (EvoxVolume) maps = evox_test_volume_new (10, 8, 6, EVOX_SAMPLE_F32);
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *record;
+
+  write_small (tiff);
+  open_into (document, tiff);
+  evox_volume_set_channel_info (maps, 0, "edge_energy", NAN);
+  evox_volume_set_metadata (maps, "xanes_e0", "8345.5");
+  evox_volume_set_metadata (maps, "xanes_pre1", "-150");
+  evox_volume_set_metadata (maps, "xanes_nnorm", "1");
+  evox_volume_set_metadata (maps, "xanes_mask_k", "not a number");
+  evox_volume_freeze (maps);
+  g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
+  g_assert_no_error (error);
+  session = evox_session_capture (document, NULL, &error);
+  g_assert_no_error (error);
+  record = json_object_get_object_member (evox_session_get_root (session), "xanes-maps");
+  g_assert_nonnull (record);
+  g_assert_cmpfloat (json_object_get_double_member (record, "e0"), ==, 8345.5);
+  g_assert_cmpfloat (json_object_get_double_member (record, "pre1"), ==, -150);
+  g_assert_cmpfloat (json_object_get_double_member (record, "nnorm"), ==, 1);
+  g_assert_false (json_object_has_member (record, "mask_k"));
+  g_assert_false (json_object_has_member (record, "pre2"));
+  g_assert_false (json_object_get_boolean_member (record, "norm"));
+  g_assert_true (json_object_get_boolean_member (record, "shown"));
+
+  /* The maps given back are shown, at the recorded channel of theirs. */
+  volume = evox_session_load_input (session, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_session_set_maps (session, maps);
+  g_assert_true (evox_session_apply (session, restored_document, volume, &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_document_get_show_maps (restored_document));
+  g_assert_cmpmem (evox_volume_get_data (evox_document_get_maps (restored_document), 0),
+                   10 * 8 * 6 * 4, evox_volume_get_data (maps, 0), 10 * 8 * 6 * 4);
+
+  /* Without maps, no record. */
+  evox_document_clear_maps (document);
+  g_clear_object (&session);
+  session = evox_session_capture (document, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (json_object_has_member (evox_session_get_root (session), "xanes-maps"));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1086,5 +1187,6 @@ main (int   argc,
   g_test_add_func ("/Evox/Session/save-exists", test_save_exists);
   g_test_add_func ("/Evox/Session/ssrm-options", test_ssrm_options);
   g_test_add_func ("/Evox/Session/edited-values", test_edited_values);
+  g_test_add_func ("/Evox/Session/xanes-maps-record", test_xanes_maps_record);
   return g_test_run ();
 }

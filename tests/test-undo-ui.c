@@ -10,6 +10,8 @@
 #include <math.h>
 
 #include "evox-histogram-view-private.h"
+#include "evox-registration-panel.h"
+#include "evox-test-registration.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
@@ -167,6 +169,114 @@ test_undo_redo (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static int
+get_int (gpointer    object,
+         const char *property)
+{
+  int value = 0;
+
+  g_object_get (object, property, &value, NULL);
+  return value;
+}
+
+/* The check button of the exclusion list's row `index`. */
+static GtkCheckButton *
+exclude_check (EvoxRegistrationPanel *panel,
+               guint                  index)
+{
+  GtkListBox *list = evox_registration_panel_get_exclude_list (panel);
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, (int) index);
+
+  g_assert_nonnull (row);
+  return GTK_CHECK_BUTTON (gtk_list_box_row_get_child (row));
+}
+
+/* The Registration page's settings, the figure's labels and the rulers: each edit a step the
+ * Edit menu names, undone and redone through win.undo and win.redo, the page's own widgets
+ * following. */
+static void
+test_registration_figure (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_ramp (dir, "ramp.tif");
+  EvoxWindow *window = evox_test_open_file (path);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxOverlays *overlays = evox_document_get_overlays (document);
+  EvoxMeasurementList *rulers = evox_document_get_measurements (document);
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxRegistration) registration = evox_test_registration_new (24, 20, 5, &raw);
+  g_autoptr (EvoxMeasurement) ruler = NULL;
+  EvoxRegistrationPanel *panel = EVOX_REGISTRATION_PANEL (
+    evox_test_find_descendant (GTK_WIDGET (window), EVOX_TYPE_REGISTRATION_PANEL));
+  GtkDropDown *reference = GTK_DROP_DOWN (
+    evox_test_find_descendant (GTK_WIDGET (panel), GTK_TYPE_DROP_DOWN));
+  const double a[3] = { 1, 2, 0 }, b[3] = { 9, 2, 0 };
+  double energy = evox_test_reg_energies[1];
+  double reference_ev;
+
+  /* Another volume: a new history. */
+  evox_document_set_volume (document, raw, "stack", NULL);
+  assert_menu (window, "_Undo|_Redo");
+
+  gtk_check_button_set_active (exclude_check (panel, 1), TRUE);
+  g_assert_true (evox_registration_panel_get_excluded (panel, energy));
+  assert_menu (window, "_Undo Change Excluded Energies|_Redo");
+  gtk_drop_down_set_selected (reference, 0);
+  g_object_get (panel, "reference-ev", &reference_ev, NULL);
+  g_assert_cmpfloat (reference_ev, ==, evox_test_reg_energies[0]);
+  assert_menu (window, "_Undo Change Registration Reference|_Redo");
+  g_object_set (panel, "scale", EVOX_REGISTER_SCALE_NONE, NULL);
+  assert_menu (window, "_Undo Change Registration Scale|_Redo");
+  evox_overlays_add_label (overlays, "Particle", 0.4, 0.6);
+  assert_menu (window, "_Undo Add Label|_Redo");
+  ruler = evox_measurement_new (2, 0, a, b);
+  evox_measurement_list_append (rulers, ruler);
+  assert_menu (window, "_Undo Add Ruler|_Redo");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (rulers), ==, 0);
+  assert_menu (window, "_Undo Add Label|_Redo Add Ruler");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpuint (evox_overlays_get_n_labels (overlays), ==, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_cmpint (get_int (panel, "scale"), ==, EVOX_REGISTER_SCALE_FIT);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_object_get (panel, "reference-ev", &reference_ev, NULL);
+  g_assert_cmpfloat (reference_ev, ==, 0);
+  /* The dropdown shows the default reference again: the highest energy. */
+  g_assert_cmpuint (gtk_drop_down_get_selected (reference), ==, EVOX_TEST_REG_N - 1);
+  assert_menu (window, "_Undo Change Excluded Energies|_Redo Change Registration Reference");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_false (evox_registration_panel_get_excluded (panel, energy));
+  g_assert_false (gtk_check_button_get_active (exclude_check (panel, 1)));
+  assert_menu (window, "_Undo|_Redo Change Excluded Energies");
+
+  for (int i = 0; i < 5; i++)
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  g_assert_true (evox_registration_panel_get_excluded (panel, energy));
+  g_assert_true (gtk_check_button_get_active (exclude_check (panel, 1)));
+  g_assert_cmpuint (gtk_drop_down_get_selected (reference), ==, 0);
+  g_assert_cmpint (get_int (panel, "scale"), ==, EVOX_REGISTER_SCALE_NONE);
+  g_assert_cmpuint (evox_overlays_get_n_labels (overlays), ==, 1);
+  g_assert_true (evox_measurement_list_get_measurement (rulers, 0) == ruler);
+  assert_menu (window, "_Undo Add Ruler|_Redo");
+
+  /* A run's result and its revert are steps too; redo puts the same registration back. */
+  g_assert_true (evox_document_set_registration (document, registration));
+  assert_menu (window, "_Undo Register Stack|_Redo");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_null (evox_document_get_registration (document));
+  g_assert_true (evox_document_get_volume (document) == raw);
+  assert_menu (window, "_Undo Add Ruler|_Redo Register Stack");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  g_assert_true (evox_document_get_registration (document) == registration);
+  g_assert_true (evox_document_get_volume (document) ==
+                 evox_registration_get_registered (registration));
+
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -174,5 +284,6 @@ main (int   argc,
   if (!evox_test_ui_init (&argc, &argv))
     return 0;
   g_test_add_func ("/Evox/UndoUI/undo-redo", test_undo_redo);
+  g_test_add_func ("/Evox/UndoUI/registration-figure", test_registration_figure);
   return g_test_run ();
 }

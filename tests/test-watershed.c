@@ -222,6 +222,30 @@ test_two_balls (void)
 
       g_assert_cmpuint (evox_labels_get_n_particles (before), ==, 1);
       g_assert_cmpuint (evox_labels_get_n_particles (after), ==, 2);
+      /* The h of the split is recorded (for sessions); the labels split come with none. */
+      {
+        guint n_splits;
+        const double *h = evox_labels_get_split_h (after, &n_splits);
+
+        g_assert_cmpuint (n_splits, ==, 1);
+        g_assert_cmpfloat (h[0], ==, 2.0);
+        g_assert_null (evox_labels_get_split_h (before, &n_splits));
+        g_assert_cmpuint (n_splits, ==, 0);
+      }
+      /* A split of split labels lists both, in order. */
+      if (c == 0)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(EvoxLabels) again = evox_watershed_split (after, 0.5, NULL, NULL, &error);
+          guint n_splits;
+          const double *h;
+
+          g_assert_no_error (error);
+          h = evox_labels_get_split_h (again, &n_splits);
+          g_assert_cmpuint (n_splits, ==, 2);
+          g_assert_cmpfloat (h[0], ==, 2.0);
+          g_assert_cmpfloat (h[1], ==, 0.5);
+        }
       for (gsize z = 0; z < dims[2]; z++)
         for (gsize y = 0; y < dims[1]; y++)
           for (gsize x = 0; x < dims[0]; x++)

@@ -610,6 +610,7 @@ evox_watershed_split (EvoxLabels    *labels,
 {
   EvoxWorkMonitor monitor = { 0 };
   EvoxVolume *volume;
+  EvoxLabels *split;
   const guint32 *src;
   EvoxConnectivity connectivity;
   g_autofree guint8 *mask = NULL;
@@ -707,10 +708,23 @@ evox_watershed_split (EvoxLabels    *labels,
 
   evox_progress_set_stage (progress, "Measuring particles", 0.85, 1.0);
   _evox_work_monitor_begin (&monitor, progress, cancellable, 0.0, 1.0, dims[1] * dims[2]);
-  return _evox_labels_new_take (volume, evox_labels_get_channel (labels),
-                                evox_labels_get_phase_name (labels), lo, hi, connectivity,
-                                evox_labels_get_min_size (labels), g_steal_pointer (&out_buffer),
-                                n_markers, &monitor, error);
+  split = _evox_labels_new_take (volume, evox_labels_get_channel (labels),
+                                 evox_labels_get_phase_name (labels), lo, hi, connectivity,
+                                 evox_labels_get_min_size (labels), g_steal_pointer (&out_buffer),
+                                 n_markers, &monitor, error);
+  if (split != NULL)
+    {
+      /* The splits before this one and this one: what a session needs to make these again. */
+      guint n_before;
+      const double *before = evox_labels_get_split_h (labels, &n_before);
+      g_autofree double *all = g_new (double, n_before + 1);
+
+      if (n_before > 0)
+        memcpy (all, before, n_before * sizeof (double));
+      all[n_before] = h;
+      _evox_labels_set_split_h (split, all, n_before + 1);
+    }
+  return split;
 }
 
 typedef struct

@@ -625,11 +625,13 @@ static const char * const partition_keys[] = {
 
 static void
 copy_info_merged (EvoxClusters *self,
-                  EvoxClusters *merged)
+                  EvoxClusters *merged,
+                  guint         a,
+                  guint         b)
 {
   GHashTableIter iter;
   gpointer key, value;
-  const char *merges;
+  const char *merges, *pairs;
   char buffer[32];
 
   g_hash_table_iter_init (&iter, self->info);
@@ -658,6 +660,47 @@ copy_info_merged (EvoxClusters *self,
   g_snprintf (buffer, sizeof buffer, "%" G_GUINT64_FORMAT,
               (merges != NULL ? g_ascii_strtoull (merges, NULL, 10) : 0) + 1);
   g_hash_table_insert (merged->info, g_strdup ("merges"), g_strdup (buffer));
+  /* Each merge as "A:B" (b into a, the ids of that moment), so the run plus the same merges in
+   * turn make these clusters again (evox_clusters_replay_merges). */
+  pairs = g_hash_table_lookup (self->info, "merge-pairs");
+  g_hash_table_insert (merged->info, g_strdup ("merge-pairs"),
+                       pairs != NULL && *pairs != '\0' ?
+                       g_strdup_printf ("%s,%u:%u", pairs, a, b) : g_strdup_printf ("%u:%u", a, b));
+}
+
+EvoxClusters *
+evox_clusters_replay_merges (EvoxClusters  *self,
+                             const char    *pairs,
+                             GError       **error)
+{
+  g_autoptr (EvoxClusters) clusters = NULL;
+  g_auto (GStrv) steps = NULL;
+
+  g_return_val_if_fail (EVOX_IS_CLUSTERS (self), NULL);
+  g_return_val_if_fail (pairs != NULL, NULL);
+
+  clusters = g_object_ref (self);
+  steps = g_strsplit (pairs, ",", -1);
+  for (guint i = 0; steps[i] != NULL; i++)
+    {
+      g_autoptr (EvoxClusters) merged = NULL;
+      g_auto (GStrv) ids = g_strsplit (steps[i], ":", -1);
+      guint64 a, b;
+
+      if (g_strv_length (ids) != 2 ||
+          !g_ascii_string_to_unsigned (ids[0], 10, 1, 65535, &a, NULL) ||
+          !g_ascii_string_to_unsigned (ids[1], 10, 1, 65535, &b, NULL))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       "merge %u of “%s” is not two cluster ids A:B", i + 1, pairs);
+          return NULL;
+        }
+      merged = evox_clusters_merge (clusters, (guint) a, (guint) b, error);
+      if (merged == NULL)
+        return NULL;
+      g_set_object (&clusters, merged);
+    }
+  return g_steal_pointer (&clusters);
 }
 
 EvoxClusters *
@@ -776,7 +819,7 @@ evox_clusters_merge (EvoxClusters  *self,
       memcpy (merged->styles[i].color, style->color, sizeof style->color);
       merged->styles[i].visible = style->visible;
     }
-  copy_info_merged (self, merged);
+  copy_info_merged (self, merged, a, b);
   return g_steal_pointer (&merged);
 }
 

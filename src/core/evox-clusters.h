@@ -95,11 +95,19 @@ const char     *_evox_clusters_palette_color  (guint                id);
  * names and colours of the clusters that stay follow them. Info about the run is copied; info
  * that measures the partition ("inertia", "silhouette", "calinski-harabasz", "davies-bouldin")
  * is not the merged result's, so it moves to "unmerged-KEY" (the run's value, kept through
- * further merges); "k" becomes the new k (the run's in "unmerged-k") and "merges" counts the
- * merges since the run. Fails with EVOX_ERROR_ARGUMENT when a or b is not a cluster or a == b. */
+ * further merges); "k" becomes the new k (the run's in "unmerged-k"), "merges" counts the
+ * merges since the run and "merge-pairs" lists them ("A:B,...", see replay_merges). Fails
+ * with EVOX_ERROR_ARGUMENT when a or b is not a cluster or a == b. */
 EvoxClusters   *evox_clusters_merge           (EvoxClusters        *self,
                                                guint                a,
                                                guint                b,
+                                               GError             **error);
+/* The clusters that the merges `pairs` make of self, one after another: "A:B,C:D" (as a merged
+ * result's info "merge-pairs" records them, B merged into A with the ids of that moment). A new
+ * reference to self for "". Fails with EVOX_ERROR_ARGUMENT naming the merge that is not two ids
+ * or not two clusters. */
+EvoxClusters   *evox_clusters_replay_merges   (EvoxClusters        *self,
+                                               const char          *pairs,
                                                GError             **error);
 
 /* Free-form facts kept for tables and files: "features", "scale", "pca", "seed", "inertia"... */

@@ -2870,6 +2870,39 @@ evox_document_clear_maps (EvoxDocument *self)
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+gboolean
+_evox_document_restore_maps (EvoxDocument *self,
+                             EvoxVolume   *maps,
+                             gboolean      show)
+{
+  EvoxVolume *stack;
+  gsize dims[3], stack_dims[3];
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (maps == NULL || EVOX_IS_VOLUME (maps), FALSE);
+
+  if (maps != self->maps)
+    {
+      stack = evox_document_get_stack (self);
+      if (maps != NULL)
+        {
+          if (stack == NULL)
+            return FALSE;
+          evox_volume_get_dims (stack, stack_dims);
+          evox_volume_get_dims (maps, dims);
+          if (memcmp (dims, stack_dims, sizeof dims) != 0)
+            return FALSE;
+        }
+      g_object_freeze_notify (G_OBJECT (self));
+      evox_document_clear_maps (self);
+      g_set_object (&self->maps, maps);
+      notify (self, PROP_MAPS);
+      g_object_thaw_notify (G_OBJECT (self));
+    }
+  evox_document_set_show_maps (self, show);
+  return TRUE;
+}
+
 /* Where a channel of the merged maps comes from. */
 typedef struct
 {

@@ -377,6 +377,14 @@ gboolean           evox_document_get_composite_phases (EvoxDocument *self);
 void               evox_document_set_composite_phases (EvoxDocument *self,
                                                        gboolean      phases);
 
+/* For the undo history: makes `maps` (a volume the document held as its maps before, or NULL)
+ * the maps again as they are, without copying, shown or not as show says. The maps shown before
+ * are dropped as by clear_maps; the side shown keeps its phases. FALSE, nothing changed, for
+ * maps not of the stack's dims. */
+gboolean           _evox_document_restore_maps      (EvoxDocument  *self,
+                                                     EvoxVolume    *maps,
+                                                     gboolean       show);
+
 /* For tests: the quiet period before a rebuild. */
 void               _evox_document_set_surface_delay (EvoxDocument  *self,
                                                      guint          delay_ms);

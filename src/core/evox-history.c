@@ -61,6 +61,38 @@ typedef struct
   gboolean  visible;
 } ClusterState;
 
+/* The figure's overlays: every item's switch and place, the sizes and the free labels. */
+typedef struct
+{
+  gboolean  visible[EVOX_N_OVERLAY_ITEMS];
+  double    position[EVOX_N_OVERLAY_ITEMS][2];
+  double    font_size;
+  double    scale_bar_length;
+  GArray   *labels;  /* LabelState */
+} OverlayState;
+
+typedef struct
+{
+  char   *text;
+  double  fx, fy;
+} LabelState;
+
+typedef struct
+{
+  EvoxMeasurement *ruler;
+  double           start[3], end[3];
+} RulerState;
+
+/* A property of another object than the document (a panel's setting) that the history records
+ * like the document's own. */
+typedef struct
+{
+  GWeakRef  object;
+  char     *property;
+  char     *step;
+  gulong    handler;
+} Watch;
+
 typedef struct
 {
   GValue        display[G_N_ELEMENTS (display_properties)];
@@ -71,6 +103,17 @@ typedef struct
   GArray       *surfaces;  /* SurfaceState */
   EvoxClusters *clusters;
   GArray       *cluster_states;  /* ClusterState, id 1 first */
+  /* Which stack and maps the document shows: restored before anything else, since each side
+   * (raw or registered, stack or maps) brings its own volume, phases and surfaces. */
+  EvoxRegistration *registration;
+  EvoxRegistrationView registration_view;
+  EvoxVolume   *maps;
+  gboolean      show_maps;
+  OverlayState  overlays;
+  GArray       *rulers;    /* RulerState */
+  /* One per watch (in the order they were added), unset where the object is gone; states
+   * captured before a watch was added have fewer. */
+  GArray       *watched;   /* GValue */
 } State;
 
 typedef struct
@@ -89,6 +132,7 @@ struct _EvoxHistory
   GWeakRef      document;
   EvoxClusters *watched_clusters;
   gulong        clusters_handler;
+  GPtrArray    *watches;  /* Watch */
   State        *current;
   GQueue        undo;  /* Step, newest at the head */
   GQueue        redo;  /* Step, next at the head */
@@ -148,10 +192,34 @@ cluster_state_clear (gpointer data)
 }
 
 static void
+label_state_clear (gpointer data)
+{
+  g_clear_pointer (&((LabelState *) data)->text, g_free);
+}
+
+static void
+ruler_state_clear (gpointer data)
+{
+  g_clear_object (&((RulerState *) data)->ruler);
+}
+
+static void
+watched_value_clear (gpointer data)
+{
+  if (G_IS_VALUE ((GValue *) data))
+    g_value_unset (data);
+}
+
+static void
 state_free (State *state)
 {
   if (state == NULL)
     return;
+  g_clear_object (&state->registration);
+  g_clear_object (&state->maps);
+  g_array_unref (state->overlays.labels);
+  g_array_unref (state->rulers);
+  g_array_unref (state->watched);
   for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
     if (G_IS_VALUE (&state->display[i]))
       g_value_unset (&state->display[i]);
@@ -165,8 +233,69 @@ state_free (State *state)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (State, state_free)
 
+static void
+overlays_capture (OverlayState *state,
+                  EvoxOverlays *overlays)
+{
+  for (guint i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    {
+      state->visible[i] = evox_overlays_get_visible (overlays, i);
+      evox_overlays_get_position (overlays, i, &state->position[i][0], &state->position[i][1]);
+    }
+  state->font_size = evox_overlays_get_font_size (overlays);
+  state->scale_bar_length = evox_overlays_get_scale_bar_length (overlays);
+  state->labels = g_array_new (FALSE, TRUE, sizeof (LabelState));
+  g_array_set_clear_func (state->labels, label_state_clear);
+  for (guint i = 0; i < evox_overlays_get_n_labels (overlays); i++)
+    {
+      LabelState entry = { NULL };
+
+      entry.text = g_strdup (evox_overlays_get_label (overlays, i, &entry.fx, &entry.fy));
+      g_array_append_val (state->labels, entry);
+    }
+}
+
+static GArray *
+rulers_capture (EvoxMeasurementList *list)
+{
+  GArray *rulers = g_array_new (FALSE, TRUE, sizeof (RulerState));
+
+  g_array_set_clear_func (rulers, ruler_state_clear);
+  for (guint i = 0; i < evox_measurement_list_get_n_measurements (list); i++)
+    {
+      RulerState entry = { g_object_ref (evox_measurement_list_get_measurement (list, i)) };
+
+      evox_measurement_get_points (entry.ruler, entry.start, entry.end);
+      g_array_append_val (rulers, entry);
+    }
+  return rulers;
+}
+
+static GArray *
+watched_capture (GPtrArray *watches)
+{
+  GArray *values = g_array_new (FALSE, TRUE, sizeof (GValue));
+
+  g_array_set_clear_func (values, watched_value_clear);
+  g_array_set_size (values, watches->len);
+  for (guint i = 0; i < watches->len; i++)
+    {
+      Watch *watch = watches->pdata[i];
+      g_autoptr (GObject) object = g_weak_ref_get (&watch->object);
+      GParamSpec *pspec;
+
+      if (object == NULL)
+        continue;
+      pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), watch->property);
+      g_value_init (&g_array_index (values, GValue, i), pspec->value_type);
+      g_object_get_property (object, watch->property, &g_array_index (values, GValue, i));
+    }
+  return values;
+}
+
 static State *
-state_capture (EvoxDocument *document)
+state_capture (EvoxDocument *document,
+               GPtrArray    *watches)
 {
   State *state = g_new0 (State, 1);
   EvoxPhaseList *phases = evox_document_get_phases (document);
@@ -236,6 +365,13 @@ state_capture (EvoxDocument *document)
 
       g_array_append_val (state->cluster_states, entry);
     }
+  g_set_object (&state->registration, evox_document_get_registration (document));
+  state->registration_view = evox_document_get_registration_view (document);
+  g_set_object (&state->maps, evox_document_get_maps (document));
+  state->show_maps = evox_document_get_show_maps (document);
+  overlays_capture (&state->overlays, evox_document_get_overlays (document));
+  state->rulers = rulers_capture (evox_document_get_measurements (document));
+  state->watched = watched_capture (watches);
   return state;
 }
 
@@ -250,14 +386,138 @@ find_phase (GArray    *phases,
   return -1;
 }
 
+/* Exactly: g_param_values_cmp would let doubles within epsilon pass as equal. A value of no type
+ * (a watched object gone) is no change: there is nothing left to put back. */
+static gboolean
+values_equal (const GValue *x,
+              const GValue *y)
+{
+  if (!G_IS_VALUE (x) || !G_IS_VALUE (y))
+    return TRUE;
+  if (G_VALUE_TYPE (x) != G_VALUE_TYPE (y))
+    return FALSE;
+  if (G_VALUE_HOLDS_STRING (x))
+    return g_strcmp0 (g_value_get_string (x), g_value_get_string (y)) == 0;
+  if (G_VALUE_HOLDS_UINT (x))
+    return g_value_get_uint (x) == g_value_get_uint (y);
+  if (G_VALUE_HOLDS_INT (x))
+    return g_value_get_int (x) == g_value_get_int (y);
+  if (G_VALUE_HOLDS_UINT64 (x))
+    return g_value_get_uint64 (x) == g_value_get_uint64 (y);
+  if (G_VALUE_HOLDS_DOUBLE (x))
+    return g_value_get_double (x) == g_value_get_double (y);
+  if (G_VALUE_HOLDS_BOOLEAN (x))
+    return g_value_get_boolean (x) == g_value_get_boolean (y);
+  if (G_VALUE_HOLDS_ENUM (x))
+    return g_value_get_enum (x) == g_value_get_enum (y);
+  return g_param_values_cmp (NULL, (GValue *) x, (GValue *) y) == 0;
+}
+
+static const char * const overlay_names[EVOX_N_OVERLAY_ITEMS] = {
+  "Scale Bar", "Colour Bar", "Legend", "Axes",
+};
+
+/* What differs in the overlays: a step name with its key, or NULL. The name is one of a fixed set
+ * (see README), kept in static strings so state_diff returns no allocation. */
+static const char *
+overlays_diff (OverlayState  *a,
+               OverlayState  *b,
+               char         **key)
+{
+  static const char * const show[] = { "Show Scale Bar", "Show Colour Bar", "Show Legend",
+                                       "Show Axes" };
+  static const char * const hide[] = { "Hide Scale Bar", "Hide Colour Bar", "Hide Legend",
+                                       "Hide Axes" };
+  static const char * const move[] = { "Move Scale Bar", "Move Colour Bar", "Move Legend",
+                                       "Move Axes" };
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (show) == EVOX_N_OVERLAY_ITEMS);
+  for (guint i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    {
+      if (a->visible[i] != b->visible[i])
+        return b->visible[i] ? show[i] : hide[i];
+      if (a->position[i][0] != b->position[i][0] || a->position[i][1] != b->position[i][1])
+        {
+          *key = g_strdup_printf ("overlay-position:%s", overlay_names[i]);
+          return move[i];
+        }
+    }
+  if (a->font_size != b->font_size)
+    {
+      *key = g_strdup ("overlay-font-size");
+      return "Change Font Size";
+    }
+  if (a->scale_bar_length != b->scale_bar_length)
+    {
+      *key = g_strdup ("overlay-scale-bar-length");
+      return "Change Scale Bar Length";
+    }
+  if (a->labels->len != b->labels->len)
+    return a->labels->len < b->labels->len ? "Add Label" : "Remove Label";
+  for (guint i = 0; i < a->labels->len; i++)
+    {
+      LabelState *p = &g_array_index (a->labels, LabelState, i);
+      LabelState *q = &g_array_index (b->labels, LabelState, i);
+
+      if (g_strcmp0 (p->text, q->text) != 0)
+        {
+          *key = g_strdup_printf ("label-text:%u", i);
+          return "Edit Label";
+        }
+      if (p->fx != q->fx || p->fy != q->fy)
+        {
+          *key = g_strdup_printf ("label-position:%u", i);
+          return "Move Label";
+        }
+    }
+  return NULL;
+}
+
+static const char *
+rulers_diff (GArray  *a,
+             GArray  *b,
+             char   **key)
+{
+  if (a->len != b->len)
+    return a->len < b->len ? "Add Ruler" : "Remove Ruler";
+  for (guint i = 0; i < a->len; i++)
+    {
+      RulerState *p = &g_array_index (a, RulerState, i);
+      RulerState *q = &g_array_index (b, RulerState, i);
+
+      if (p->ruler != q->ruler)
+        return "Replace Rulers";
+      if (memcmp (p->start, q->start, sizeof p->start) != 0 ||
+          memcmp (p->end, q->end, sizeof p->end) != 0)
+        {
+          *key = g_strdup_printf ("ruler:%p", (void *) q->ruler);
+          return "Move Ruler";
+        }
+    }
+  return NULL;
+}
+
 /* What differs between a and b, as a step name and a key that says which thing changed (the same
  * key on consecutive changes lets them fold into one step). NULL when nothing recorded differs. */
 static const char *
-state_diff (State  *a,
-            State  *b,
-            char  **key)
+state_diff (State      *a,
+            State      *b,
+            GPtrArray  *watches,
+            char      **key)
 {
+  const char *name;
+
   *key = NULL;
+  /* A switch of stack or maps brings other phases: it is the step, not what came with it. */
+  if (a->registration != b->registration)
+    return b->registration != NULL ? "Register Stack" : "Revert Registration";
+  if (a->registration_view != b->registration_view)
+    return b->registration_view == EVOX_REGISTRATION_VIEW_RAW ? "Show Raw Stack"
+                                                              : "Show Registered Stack";
+  if (a->maps != b->maps)
+    return b->maps != NULL ? "Add Maps" : "Clear Maps";
+  if (a->show_maps != b->show_maps)
+    return b->show_maps ? "Show Maps" : "Show Stack";
   if (a->phases->len != b->phases->len)
     {
       GArray *fewer = a->phases->len < b->phases->len ? a->phases : b->phases;
@@ -322,30 +582,8 @@ state_diff (State  *a,
 
   for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
     {
-      if (G_VALUE_TYPE (&a->display[i]) == G_TYPE_STRING)
-        {
-          if (g_strcmp0 (g_value_get_string (&a->display[i]),
-                         g_value_get_string (&b->display[i])) == 0)
-            continue;
-        }
-      else
-        {
-          GValue *x = &a->display[i], *y = &b->display[i];
-
-          /* Exactly: g_param_values_cmp would let doubles within epsilon pass as equal. */
-          if (G_VALUE_HOLDS_UINT (x) && g_value_get_uint (x) == g_value_get_uint (y))
-            continue;
-          if (G_VALUE_HOLDS_INT (x) && g_value_get_int (x) == g_value_get_int (y))
-            continue;
-          if (G_VALUE_HOLDS_UINT64 (x) && g_value_get_uint64 (x) == g_value_get_uint64 (y))
-            continue;
-          if (G_VALUE_HOLDS_DOUBLE (x) && g_value_get_double (x) == g_value_get_double (y))
-            continue;
-          if (G_VALUE_HOLDS_BOOLEAN (x) && g_value_get_boolean (x) == g_value_get_boolean (y))
-            continue;
-          if (G_VALUE_HOLDS_ENUM (x) && g_value_get_enum (x) == g_value_get_enum (y))
-            continue;
-        }
+      if (values_equal (&a->display[i], &b->display[i]))
+        continue;
       *key = g_strdup (display_properties[i].property);
       return display_properties[i].step;
     }
@@ -384,6 +622,20 @@ state_diff (State  *a,
 
   if (a->labels != b->labels)
     return b->labels != NULL ? "Find Particles" : "Clear Particles";
+
+  if ((name = overlays_diff (&a->overlays, &b->overlays, key)) != NULL)
+    return name;
+  if ((name = rulers_diff (a->rulers, b->rulers, key)) != NULL)
+    return name;
+  for (guint i = 0; i < MIN (a->watched->len, b->watched->len) && i < watches->len; i++)
+    if (!values_equal (&g_array_index (a->watched, GValue, i),
+                       &g_array_index (b->watched, GValue, i)))
+      {
+        Watch *watch = watches->pdata[i];
+
+        *key = g_strdup_printf ("watch:%u", i);
+        return watch->step;
+      }
   return NULL;
 }
 
@@ -401,13 +653,85 @@ list_holds (EvoxObjectList *list,
 }
 
 static void
+overlays_apply (OverlayState *state,
+                EvoxOverlays *overlays)
+{
+  guint n;
+
+  for (guint i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
+    {
+      evox_overlays_set_visible (overlays, i, state->visible[i]);
+      evox_overlays_set_position (overlays, i, state->position[i][0], state->position[i][1]);
+    }
+  evox_overlays_set_font_size (overlays, state->font_size);
+  evox_overlays_set_scale_bar_length (overlays, state->scale_bar_length);
+  /* Labels are values, not objects: the ones both states have are edited in place. */
+  while ((n = evox_overlays_get_n_labels (overlays)) > state->labels->len)
+    evox_overlays_remove_label (overlays, n - 1);
+  for (guint i = 0; i < state->labels->len; i++)
+    {
+      LabelState *entry = &g_array_index (state->labels, LabelState, i);
+
+      if (i < evox_overlays_get_n_labels (overlays))
+        {
+          evox_overlays_set_label_text (overlays, i, entry->text);
+          evox_overlays_move_label (overlays, i, entry->fx, entry->fy);
+        }
+      else
+        evox_overlays_add_label (overlays, entry->text, entry->fx, entry->fy);
+    }
+}
+
+static void
+rulers_apply (GArray              *rulers,
+              EvoxMeasurementList *list)
+{
+  g_autoptr (GPtrArray) items = g_ptr_array_new ();
+
+  for (guint i = 0; i < rulers->len; i++)
+    {
+      RulerState *entry = &g_array_index (rulers, RulerState, i);
+
+      evox_measurement_set_start (entry->ruler, entry->start);
+      evox_measurement_set_end (entry->ruler, entry->end);
+      g_ptr_array_add (items, entry->ruler);
+    }
+  if (!list_holds (EVOX_OBJECT_LIST (list), items))
+    _evox_object_list_replace (EVOX_OBJECT_LIST (list), items);
+}
+
+static void
+watched_apply (GArray    *values,
+               GPtrArray *watches)
+{
+  for (guint i = 0; i < values->len && i < watches->len; i++)
+    {
+      Watch *watch = watches->pdata[i];
+      g_autoptr (GObject) object = g_weak_ref_get (&watch->object);
+      GValue *value = &g_array_index (values, GValue, i);
+
+      if (object != NULL && G_IS_VALUE (value))
+        g_object_set_property (object, watch->property, value);
+    }
+}
+
+static void
 state_apply (State        *state,
-             EvoxDocument *document)
+             EvoxDocument *document,
+             GPtrArray    *watches)
 {
   EvoxPhaseList *phases = evox_document_get_phases (document);
   EvoxSurfaceList *surfaces = evox_document_get_surfaces (document);
   EvoxVolume *volume = evox_document_get_volume (document);
   g_autoptr (GPtrArray) items = g_ptr_array_new ();
+
+  /* The registration, then which of its stacks, then the maps: each switch puts the side it
+   * shows back as the document kept it, and what follows sets that side as the state says. */
+  if (evox_document_get_registration (document) != state->registration)
+    evox_document_set_registration (document, state->registration);
+  evox_document_set_registration_view (document, state->registration_view);
+  _evox_document_restore_maps (document, state->maps, state->show_maps);
+  volume = evox_document_get_volume (document);
 
   for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
     g_object_set_property (G_OBJECT (document), display_properties[i].property,
@@ -477,6 +801,10 @@ state_apply (State        *state,
       evox_clusters_set_color (state->clusters, i + 1, entry->color);
       evox_clusters_set_visible (state->clusters, i + 1, entry->visible);
     }
+
+  overlays_apply (&state->overlays, evox_document_get_overlays (document));
+  rulers_apply (state->rulers, evox_document_get_measurements (document));
+  watched_apply (state->watched, watches);
 }
 
 static void
@@ -540,13 +868,13 @@ commit (EvoxHistory *self,
       evox_history_clear (self);
       return;
     }
-  now = state_capture (document);
+  now = state_capture (document, self->watches);
   if (self->current == NULL)
     {
       self->current = now;
       return;
     }
-  name = state_diff (self->current, now, &key);
+  name = state_diff (self->current, now, self->watches, &key);
   if (name == NULL)
     {
       Step *undo = g_queue_peek_head (&self->undo);
@@ -557,12 +885,12 @@ commit (EvoxHistory *self,
       if (undo != NULL)
         {
           state_free (undo->after);
-          undo->after = state_capture (document);
+          undo->after = state_capture (document, self->watches);
         }
       if (redo != NULL)
         {
           state_free (redo->before);
-          redo->before = state_capture (document);
+          redo->before = state_capture (document, self->watches);
         }
       state_free (self->current);
       self->current = now;
@@ -592,9 +920,21 @@ commit (EvoxHistory *self,
       g_queue_push_head (&self->undo, step);
     }
   state_free (self->current);
-  self->current = state_capture (document);
+  self->current = state_capture (document, self->watches);
   enforce_caps (self);
   update_properties (self);
+}
+
+static guint64
+volume_bytes (EvoxVolume *volume)
+{
+  static const guint size[] = { [EVOX_SAMPLE_U8] = 1, [EVOX_SAMPLE_U16] = 2,
+                                [EVOX_SAMPLE_F32] = 4 };
+
+  if (volume == NULL)
+    return 0;
+  return evox_volume_get_n_voxels (volume) * evox_volume_get_n_channels (volume) *
+         size[evox_volume_get_sample_type (volume)];
 }
 
 /* Adds the heavy results of state that the current state does not hold (what the history alone
@@ -617,6 +957,11 @@ state_heavy_bytes (State      *state,
       evox_clusters_get_dims (state->clusters, dims);
       bytes += (guint64) dims[0] * dims[1] * dims[2] * 2;
     }
+  if (state->maps != NULL && state->maps != current->maps && g_hash_table_add (seen, state->maps))
+    bytes += volume_bytes (state->maps);
+  if (state->registration != NULL && state->registration != current->registration &&
+      g_hash_table_add (seen, state->registration))
+    bytes += volume_bytes (evox_registration_get_registered (state->registration));
   for (guint i = 0; i < state->surfaces->len; i++)
     {
       EvoxMesh *mesh = g_array_index (state->surfaces, SurfaceState, i).mesh;
@@ -701,14 +1046,9 @@ on_document_notify (EvoxDocument *document,
 {
   if (strcmp (pspec->name, "clusters") == 0)
     watch_clusters (self, evox_document_get_clusters (document));
-  /* A new file (set_volume's title or path) starts a new history once its settings are in. So
-   * do the switches between stack and maps and between raw and registered stacks, which are not
-   * recorded yet: each side keeps its own phases and surfaces, which a step must not carry over. */
+  /* A new file (set_volume's title or path) starts a new history once its settings are in. */
   if (!self->applying &&
-      (strcmp (pspec->name, "title") == 0 || strcmp (pspec->name, "path") == 0 ||
-       strcmp (pspec->name, "maps") == 0 || strcmp (pspec->name, "show-maps") == 0 ||
-       strcmp (pspec->name, "registration") == 0 ||
-       strcmp (pspec->name, "registration-view") == 0))
+      (strcmp (pspec->name, "title") == 0 || strcmp (pspec->name, "path") == 0))
     self->clear_pending = TRUE;
   if (strcmp (pspec->name, "volume") == 0 && self->current != NULL && !self->applying)
     {
@@ -734,6 +1074,17 @@ on_document_notify (EvoxDocument *document,
 }
 
 static void
+watch_free (gpointer data)
+{
+  Watch *watch = data;
+
+  g_weak_ref_clear (&watch->object);
+  g_free (watch->property);
+  g_free (watch->step);
+  g_free (watch);
+}
+
+static void
 evox_history_dispose (GObject *object)
 {
   EvoxHistory *self = EVOX_HISTORY (object);
@@ -745,6 +1096,16 @@ evox_history_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (document, self);
       g_signal_handlers_disconnect_by_data (evox_document_get_phases (document), self);
       g_signal_handlers_disconnect_by_data (evox_document_get_surfaces (document), self);
+      g_signal_handlers_disconnect_by_data (evox_document_get_overlays (document), self);
+      g_signal_handlers_disconnect_by_data (evox_document_get_measurements (document), self);
+    }
+  for (guint i = 0; i < self->watches->len; i++)
+    {
+      Watch *watch = self->watches->pdata[i];
+      g_autoptr (GObject) watched = g_weak_ref_get (&watch->object);
+
+      if (watched != NULL)
+        g_clear_signal_handler (&watch->handler, watched);
     }
   watch_clusters (self, NULL);
   g_weak_ref_set (&self->document, NULL);
@@ -760,6 +1121,7 @@ evox_history_finalize (GObject *object)
   clear_redo (self);
   state_free (self->current);
   g_free (self->group_name);
+  g_ptr_array_unref (self->watches);
   g_weak_ref_clear (&self->document);
   G_OBJECT_CLASS (evox_history_parent_class)->finalize (object);
 }
@@ -813,6 +1175,7 @@ evox_history_init (EvoxHistory *self)
   g_weak_ref_init (&self->document, NULL);
   g_queue_init (&self->undo);
   g_queue_init (&self->redo);
+  self->watches = g_ptr_array_new_with_free_func (watch_free);
   self->max_steps = 100;
   self->max_bytes = EVOX_HISTORY_DEFAULT_MAX_BYTES;
   self->coalesce_ms = EVOX_HISTORY_COALESCE_MS;
@@ -831,8 +1194,12 @@ evox_history_new (EvoxDocument *document)
                             G_CALLBACK (schedule), self);
   g_signal_connect_swapped (evox_document_get_surfaces (document), "changed",
                             G_CALLBACK (schedule), self);
+  g_signal_connect_swapped (evox_document_get_overlays (document), "changed",
+                            G_CALLBACK (schedule), self);
+  g_signal_connect_swapped (evox_document_get_measurements (document), "changed",
+                            G_CALLBACK (schedule), self);
   watch_clusters (self, evox_document_get_clusters (document));
-  self->current = state_capture (document);
+  self->current = state_capture (document, self->watches);
   return self;
 }
 
@@ -901,11 +1268,11 @@ apply (EvoxHistory *self,
   if (document == NULL)
     return;
   self->applying = TRUE;
-  state_apply (state, document);
+  state_apply (state, document, self->watches);
   self->applying = FALSE;
   g_clear_handle_id (&self->idle_id, g_source_remove);
   state_free (self->current);
-  self->current = state_capture (document);
+  self->current = state_capture (document, self->watches);
 }
 
 gboolean
@@ -987,8 +1354,40 @@ evox_history_clear (EvoxHistory *self)
   g_queue_clear_full (&self->undo, (GDestroyNotify) step_free);
   clear_redo (self);
   state_free (self->current);
-  self->current = document != NULL ? state_capture (document) : NULL;
+  self->current = document != NULL ? state_capture (document, self->watches) : NULL;
   update_properties (self);
+}
+
+void
+evox_history_watch_property (EvoxHistory *self,
+                             GObject     *object,
+                             const char  *property,
+                             const char  *step)
+{
+  g_autoptr (EvoxDocument) document = NULL;
+  g_autofree char *signal = NULL;
+  Watch *watch;
+
+  g_return_if_fail (EVOX_IS_HISTORY (self));
+  g_return_if_fail (G_IS_OBJECT (object));
+  g_return_if_fail (g_object_class_find_property (G_OBJECT_GET_CLASS (object), property) != NULL);
+  g_return_if_fail (step != NULL);
+
+  /* What changed before is recorded without the new value; from now on states carry it. */
+  commit (self, FALSE, NULL);
+  watch = g_new0 (Watch, 1);
+  g_weak_ref_init (&watch->object, object);
+  watch->property = g_strdup (property);
+  watch->step = g_strdup (step);
+  signal = g_strconcat ("notify::", property, NULL);
+  watch->handler = g_signal_connect_swapped (object, signal, G_CALLBACK (schedule), self);
+  g_ptr_array_add (self->watches, watch);
+  document = g_weak_ref_get (&self->document);
+  if (document != NULL && self->current != NULL)
+    {
+      state_free (self->current);
+      self->current = state_capture (document, self->watches);
+    }
 }
 
 void

@@ -19,15 +19,20 @@ G_BEGIN_DECLS
  * everything between them one step of the group's name. Changes made while undoing or redoing
  * record nothing. A new volume (set_volume with another title or path, or a volume of other
  * dims) clears the history once its settings are in (so does evox_history_clear, which the
- * window calls after applying a session); so do maps added, shown or hidden and a registration
- * run, reverted or switched (not recorded yet). At most max-steps steps are kept
+ * window calls after applying a session). At most max-steps steps are kept
  * (default 100), holding at most max-bytes of heavy results (default 512 MiB); the oldest go
  * first.
- * Recorded: display (channel, colour map, mapping, range, view, z-exaggeration, stack opacity,
- * phase and cluster display switches, surface smoothing, clipping and budget, basis), phases
+ * Recorded: the registration (run, reverted, raw or registered view) and the maps (added,
+ * cleared, shown or hidden), restored first with the same objects (nothing registered or mapped
+ * again; each side's phases come back as the document kept them), display (channel, colour
+ * map, mapping, range, view, z-exaggeration, stack opacity, phase and cluster display switches,
+ * surface smoothing, clipping and budget, basis), phases
  * (added, removed, reordered, renamed, recoloured, opacity, visibility, edges), the selected
  * phase (restored, but not a step of its own), particles (labels), surfaces (added, removed,
- * renamed, recoloured, opacity, visibility), clusters (new, merged, renamed, recoloured, shown).
+ * renamed, recoloured, opacity, visibility), clusters (new, merged, renamed, recoloured, shown),
+ * the figure's overlays (each item shown or hidden and moved, font size, scale-bar length, free
+ * labels added, edited, moved, removed), rulers (added, moved, removed: the same objects come
+ * back) and the properties given to evox_history_watch_property (a panel's settings).
  * Properties (notify on change): can-undo, can-redo (boolean), undo-name, redo-name (string,
  * NULL when there is no step). */
 #define EVOX_TYPE_HISTORY (evox_history_get_type ())
@@ -55,6 +60,14 @@ gboolean     evox_history_redo           (EvoxHistory  *self);
 void         evox_history_begin_group    (EvoxHistory  *self,
                                           const char   *name);
 void         evox_history_end_group      (EvoxHistory  *self);
+/* Records `property` of `object` (held weakly) as part of the document's state from now on: a
+ * change of it is a step called `step`, undone by setting the property back (repeated changes
+ * within the coalescing window fold into one step). Values are compared exactly. For settings a
+ * panel keeps that belong to the document's edits (the registration's reference and exclusions). */
+void         evox_history_watch_property (EvoxHistory  *self,
+                                          GObject      *object,
+                                          const char   *property,
+                                          const char   *step);
 /* Forgets every step; the document's current state becomes the starting point. */
 void         evox_history_clear          (EvoxHistory  *self);
 void         evox_history_set_max_steps  (EvoxHistory  *self,

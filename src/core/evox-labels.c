@@ -1232,6 +1232,8 @@ struct _EvoxLabels
   GMutex            lock;        /* guards making labels from the store */
   EvoxParticle     *particles;
   guint             n_particles;
+  double           *split_h;     /* the watershed splits that made these labels, in order */
+  guint             n_splits;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxLabels, evox_labels, G_TYPE_OBJECT)
@@ -1247,6 +1249,7 @@ evox_labels_finalize (GObject *object)
   g_clear_pointer (&self->store, g_bytes_unref);
   g_mutex_clear (&self->lock);
   g_clear_pointer (&self->particles, g_free);
+  g_clear_pointer (&self->split_h, g_free);
 
   G_OBJECT_CLASS (evox_labels_parent_class)->finalize (object);
 }
@@ -2134,6 +2137,27 @@ evox_labels_get_n_dropped (EvoxLabels *self)
 {
   g_return_val_if_fail (EVOX_IS_LABELS (self), 0);
   return self->n_dropped;
+}
+
+const double *
+evox_labels_get_split_h (EvoxLabels *self,
+                         guint      *n_splits)
+{
+  g_return_val_if_fail (EVOX_IS_LABELS (self), NULL);
+  *n_splits = self->n_splits;
+  return self->split_h;
+}
+
+void
+_evox_labels_set_split_h (EvoxLabels   *self,
+                          const double *split_h,
+                          guint         n_splits)
+{
+  g_return_if_fail (EVOX_IS_LABELS (self));
+  g_return_if_fail (split_h != NULL || n_splits == 0);
+  g_free (self->split_h);
+  self->split_h = n_splits > 0 ? g_memdup2 (split_h, n_splits * sizeof (double)) : NULL;
+  self->n_splits = n_splits;
 }
 
 void

@@ -137,6 +137,14 @@ guint64             evox_labels_get_min_size   (EvoxLabels          *self);
 /* Components found before the size filter, and those it dropped. */
 guint               evox_labels_get_n_found    (EvoxLabels          *self);
 guint               evox_labels_get_n_dropped  (EvoxLabels          *self);
+/* The h of each watershed split (evox_watershed_split, in the volume's spacing unit) that made
+ * these labels from labels computed from the phase's range, in the order they were applied; NULL
+ * and 0 for labels not split. A session records them to split the particles again. */
+const double       *evox_labels_get_split_h    (EvoxLabels          *self,
+                                                guint               *n_splits);
+void                _evox_labels_set_split_h   (EvoxLabels          *self,
+                                                const double        *split_h,
+                                                guint                n_splits);
 void                evox_labels_get_dims       (EvoxLabels          *self,
                                                 gsize                dims[3]);
 const guint32      *evox_labels_get_data       (EvoxLabels          *self);

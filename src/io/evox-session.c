@@ -23,6 +23,8 @@ struct _EvoxSession
   char       *path;    /* the .evox file, once loaded or saved */
   char       *input;   /* the input as found (NULL: the demo, or not resolved) */
   EvoxLabels *labels;  /* the particles evox_session_prepare () labelled */
+  EvoxRegistration *registration;  /* the window's run of the "registration" record */
+  EvoxVolume *maps;  /* the window's run of the "xanes-maps" record */
 };
 
 G_DEFINE_FINAL_TYPE (EvoxSession, evox_session, G_TYPE_OBJECT)
@@ -64,6 +66,8 @@ evox_session_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->input, g_free);
   g_clear_object (&self->labels);
+  g_clear_object (&self->registration);
+  g_clear_object (&self->maps);
   G_OBJECT_CLASS (evox_session_parent_class)->finalize (object);
 }
 
@@ -554,6 +558,13 @@ capture_particles (JsonObject   *root,
   set_numbers (particles, "range", range, 2);
   json_object_set_int_member (particles, "connectivity", evox_labels_get_connectivity (labels));
   json_object_set_int_member (particles, "min-size", (gint64) evox_labels_get_min_size (labels));
+  {
+    guint n_splits;
+    const double *split_h = evox_labels_get_split_h (labels, &n_splits);
+
+    if (n_splits > 0)
+      set_numbers (particles, "split-h", split_h, n_splits);
+  }
   json_object_set_int_member (particles, "selected",
                               evox_document_get_selected_particle (document));
   json_object_set_object_member (root, "particles", particles);
@@ -612,7 +623,7 @@ capture_clusters (JsonObject   *root,
                   EvoxDocument *document)
 {
   static const char * const keys[] = { "features", "scale", "pca", "seed", "k", "inertia",
-                                       "restarts", "dropped", "volumes", "merges", "unmerged-k",
+                                       "restarts", "dropped", "volumes", "merges", "merge-pairs", "unmerged-k",
                                        "unmerged-inertia", "run.features", "run.channels",
                                        "run.channel", "run.window", "run.mask-channel",
                                        "run.mask-lo", "run.mask-hi", "run.scale", "run.pca",
@@ -763,6 +774,82 @@ capture_composite (JsonObject   *root,
   json_object_set_object_member (root, "composite", object);
 }
 
+/* The "registration" record, as `evox register --session` writes it (version, reference-ev,
+ * scale, exclude-ev), from the registration shown, plus which of its stacks the window showed
+ * ("view"). */
+static void
+capture_registration (JsonObject   *root,
+                      EvoxDocument *document,
+                      EvoxSession  *previous)
+{
+  EvoxRegistration *registration = evox_document_get_registration (document);
+  const EvoxRegistrationEntry *reference;
+  JsonObject *record;
+  JsonArray *excluded;
+
+  /* A record the window could not run is kept as it was (keep_unknown); one it ran and the user
+   * reverted since is dropped. */
+  if (registration == NULL)
+    {
+      if (previous != NULL && previous->registration != NULL)
+        json_object_set_null_member (root, "registration");
+      return;
+    }
+  record = json_object_new ();
+  excluded = json_array_new ();
+  reference = evox_registration_get_reference (registration);
+  json_object_set_int_member (record, "version", 1);
+  if (reference != NULL)
+    json_object_set_double_member (record, "reference-ev", reference->energy_ev);
+  else
+    json_object_set_null_member (record, "reference-ev");
+  json_object_set_string_member (record, "scale", evox_registration_get_scale_mode (registration));
+  for (guint i = 0; i < evox_registration_get_n_entries (registration); i++)
+    if (evox_registration_get_entry (registration, i)->excluded)
+      json_array_add_double_element (excluded,
+                                     evox_registration_get_entry (registration, i)->energy_ev);
+  json_object_set_array_member (record, "exclude-ev", excluded);
+  json_object_set_string_member (record, "view",
+                                 evox_document_get_registration_view (document) ==
+                                 EVOX_REGISTRATION_VIEW_RAW ? "raw" : "registered");
+  json_object_set_object_member (root, "registration", record);
+}
+
+/* What the XANES maps were computed with, from their metadata (evox_xanes_maps writes it): the
+ * window computes them again from these numbers on opening. Other maps (elemental) are not
+ * recorded. */
+static void
+capture_xanes_maps (JsonObject   *root,
+                    EvoxDocument *document)
+{
+  static const char * const keys[] = { "xanes_e0", "xanes_edge", "xanes_pre1", "xanes_pre2",
+                                       "xanes_norm1", "xanes_norm2", "xanes_nnorm",
+                                       "xanes_mask_k" };
+  EvoxVolume *maps = evox_document_get_maps (document);
+  JsonObject *record;
+  gboolean norm = FALSE;
+
+  if (maps == NULL || evox_volume_get_metadata (maps, "xanes_e0") == NULL)
+    return;
+  record = json_object_new ();
+  json_object_set_int_member (record, "version", 1);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      const char *text = evox_volume_get_metadata (maps, keys[i]);
+      char *end = NULL;
+      double value = text != NULL ? g_ascii_strtod (text, &end) : NAN;
+
+      if (text != NULL && end != text && *end == '\0' && isfinite (value))
+        json_object_set_double_member (record, keys[i] + strlen ("xanes_"), value);
+    }
+  for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
+    norm |= g_str_has_prefix (evox_volume_get_channel_label (maps, c) != NULL ?
+                              evox_volume_get_channel_label (maps, c) : "", "norm ");
+  json_object_set_boolean_member (record, "norm", norm);
+  json_object_set_boolean_member (record, "shown", evox_document_get_show_maps (document));
+  json_object_set_object_member (root, "xanes-maps", record);
+}
+
 EvoxSession *
 evox_session_capture (EvoxDocument  *document,
                       EvoxSession   *previous,
@@ -800,7 +887,9 @@ evox_session_capture (EvoxDocument  *document,
   capture_overlays (self->root, document);
   capture_rulers (self->root, document);
   capture_composite (self->root, document);
-  /* Recorded, not recomputed yet: a restored session shows the stack as loaded. */
+  capture_registration (self->root, document, previous);
+  capture_xanes_maps (self->root, document);
+  /* The maps are recorded, not computed again yet: a restored session shows the stack. */
   json_object_set_boolean_member (self->root, "registered",
                                   evox_document_get_registration (document) != NULL);
   json_object_set_boolean_member (self->root, "maps", evox_document_get_maps (document) != NULL);
@@ -1500,6 +1589,109 @@ apply_voxel_size (JsonObject *root,
     }
 }
 
+double *
+evox_session_dup_particle_splits (EvoxSession *self,
+                                  guint       *n_splits)
+{
+  JsonObject *particles;
+  JsonArray *array;
+  g_autofree double *split_h = NULL;
+  guint n;
+
+  g_return_val_if_fail (EVOX_IS_SESSION (self), NULL);
+  *n_splits = 0;
+  particles = get_object (self->root, "particles");
+  array = particles != NULL ? get_array (particles, "split-h") : NULL;
+  n = array != NULL ? json_array_get_length (array) : 0;
+  if (n == 0)
+    return NULL;
+  split_h = g_new (double, n);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+
+      /* The watershed refuses h <= 0 or NaN itself; anything else is no number at all. */
+      if (!JSON_NODE_HOLDS_VALUE (node) ||
+          (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+           json_node_get_value_type (node) != G_TYPE_INT64))
+        return NULL;
+      split_h[i] = json_node_get_double (node);
+    }
+  *n_splits = n;
+  return g_steal_pointer (&split_h);
+}
+
+gboolean
+evox_session_get_registration_options (EvoxSession  *self,
+                                       double       *reference_ev,
+                                       const char  **scale,
+                                       GArray      **exclude_ev,
+                                       gboolean     *raw_view)
+{
+  JsonObject *record;
+  JsonArray *excluded;
+  double number;
+
+  g_return_val_if_fail (EVOX_IS_SESSION (self), FALSE);
+  record = get_object (self->root, "registration");
+  if (record == NULL)
+    return FALSE;
+  *reference_ev = get_number (record, "reference-ev", &number) && isfinite (number) &&
+                  number > 0 ? number : 0;
+  *scale = get_string (record, "scale");
+  *exclude_ev = g_array_new (FALSE, FALSE, sizeof (double));
+  excluded = get_array (record, "exclude-ev");
+  for (guint i = 0; excluded != NULL && i < json_array_get_length (excluded); i++)
+    {
+      JsonNode *node = json_array_get_element (excluded, i);
+
+      if (JSON_NODE_HOLDS_VALUE (node) &&
+          (json_node_get_value_type (node) == G_TYPE_DOUBLE ||
+           json_node_get_value_type (node) == G_TYPE_INT64) &&
+          isfinite (json_node_get_double (node)))
+        {
+          number = json_node_get_double (node);
+          g_array_append_val (*exclude_ev, number);
+        }
+    }
+  *raw_view = g_strcmp0 (get_string (record, "view"), "raw") == 0;
+  return TRUE;
+}
+
+void
+evox_session_set_maps (EvoxSession *self,
+                       EvoxVolume  *maps)
+{
+  g_return_if_fail (EVOX_IS_SESSION (self));
+  g_return_if_fail (maps == NULL || EVOX_IS_VOLUME (maps));
+  g_set_object (&self->maps, maps);
+}
+
+void
+evox_session_set_registration (EvoxSession      *self,
+                               EvoxRegistration *registration)
+{
+  g_return_if_fail (EVOX_IS_SESSION (self));
+  g_return_if_fail (registration == NULL || EVOX_IS_REGISTRATION (registration));
+  g_set_object (&self->registration, registration);
+}
+
+EvoxLabels *
+evox_session_get_prepared_labels (EvoxSession *self)
+{
+  g_return_val_if_fail (EVOX_IS_SESSION (self), NULL);
+  return self->labels;
+}
+
+void
+evox_session_set_prepared_labels (EvoxSession *self,
+                                  EvoxLabels  *labels)
+{
+  g_return_if_fail (EVOX_IS_SESSION (self));
+  g_return_if_fail (labels == NULL || EVOX_IS_LABELS (labels));
+  g_set_object (&self->labels, labels);
+}
+
 gboolean
 evox_session_prepare (EvoxSession   *self,
                       EvoxVolume    *volume,
@@ -1542,6 +1734,25 @@ evox_session_apply (EvoxSession   *self,
       title = g_filename_display_basename (self->input);
       evox_document_set_volume (document, volume, title, self->input);
     }
+  /* The registration the window ran again, before anything that depends on the stack shown. */
+  if (self->registration != NULL && evox_registration_get_raw (self->registration) == volume &&
+      evox_document_set_registration (document, self->registration))
+    {
+      JsonObject *record = get_object (self->root, "registration");
+
+      if (g_strcmp0 (get_string (record, "view"), "raw") == 0)
+        evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_RAW);
+    }
+  /* The maps too, shown when they were, so that the display and phases go to their side. */
+  if (self->maps != NULL && evox_document_add_maps (document, self->maps, NULL, NULL))
+    {
+      JsonObject *record = get_object (self->root, "xanes-maps");
+      JsonNode *shown = record != NULL ? json_object_get_member (record, "shown") : NULL;
+
+      if (shown == NULL || !JSON_NODE_HOLDS_VALUE (shown) ||
+          json_node_get_value_type (shown) != G_TYPE_BOOLEAN || !json_node_get_boolean (shown))
+        evox_document_set_show_maps (document, FALSE);
+    }
   apply_display (self->root, document);
   apply_phases (self->root, document);
   if (!apply_particles (self, document, error))
@@ -1577,7 +1788,9 @@ evox_session_dup_records_note (EvoxSession *self)
   g_return_val_if_fail (EVOX_IS_SESSION (self), NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (records); i++)
-    if (get_object (self->root, records[i].key) != NULL)
+    if (get_object (self->root, records[i].key) != NULL &&
+        /* The window made this one again (evox_session_set_registration). */
+        !(self->registration != NULL && strcmp (records[i].key, "registration") == 0))
       found[n++] = i;
   if (n == 0)
     return NULL;

@@ -75,6 +75,37 @@ gboolean     evox_session_prepare          (EvoxSession    *self,
                                             EvoxVolume     *volume,
                                             GCancellable   *cancellable,
                                             GError        **error);
+/* The "registration" record's options (`evox register --session` writes it, and the window when
+ * a registration is shown): reference_ev (0 for the highest), the scale mode as written (NULL
+ * when it is no string; evox_register_scale_from_string reads it), the energies left out (a new
+ * GArray of double; non-numbers skipped) and whether the raw stack was shown. FALSE, nothing
+ * set, without a record. */
+gboolean     evox_session_get_registration_options (EvoxSession  *self,
+                                                    double       *reference_ev,
+                                                    const char  **scale,
+                                                    GArray      **exclude_ev,
+                                                    gboolean     *raw_view);
+/* The registration the window made again from that record (analysis, which io does not link) of
+ * the input read again: apply shows it (and the raw view when recorded) before the display,
+ * phases and particles, which then hold for the registered stack. */
+void         evox_session_set_registration (EvoxSession      *self,
+                                            EvoxRegistration *registration);
+/* The XANES maps the window computed again from the "xanes-maps" record (e0, edge, pre1, pre2,
+ * norm1, norm2, nnorm, mask_k as evox_xanes_maps' metadata says, norm, shown) on the stack apply
+ * shows: apply adds them after the registration, shown when they were. */
+void         evox_session_set_maps         (EvoxSession      *self,
+                                            EvoxVolume       *maps);
+/* The labels prepare made (NULL when the session has no particles or none were prepared), and
+ * labels to use instead (the window's watershed splits of them: io does not link analysis). The
+ * apply of the same volume shows them. */
+EvoxLabels  *evox_session_get_prepared_labels (EvoxSession  *self);
+void         evox_session_set_prepared_labels (EvoxSession  *self,
+                                               EvoxLabels   *labels);
+/* The recorded watershed splits of the particles ("particles": {"split-h": [h, ...]}, in the
+ * volume's spacing unit, in order; see evox_labels_get_split_h), NULL and 0 when none or when
+ * the list holds anything but numbers. */
+double      *evox_session_dup_particle_splits (EvoxSession  *self,
+                                               guint        *n_splits);
 /* Shows volume (the session's input, read again) in document and re-applies everything:
  * voxel size, display, phases, particles (labelled again), surfaces (built again), volume
  * style, overlays. Missing keys keep the document's defaults; values of the wrong type are

@@ -140,6 +140,7 @@ enum
   PROP_REFERENCE_EV,
   PROP_SCALE,
   PROP_BUSY,
+  PROP_EXCLUDED,
   N_PROPS
 };
 
@@ -363,7 +364,11 @@ sync_stack (EvoxRegistrationPanel *self)
   show_error (self, NULL);
   g_set_object (&self->stack, stack);
   g_array_set_size (self->energies, 0);
-  g_array_set_size (self->excluded, 0);
+  if (self->excluded->len > 0)
+    {
+      g_array_set_size (self->excluded, 0);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXCLUDED]);
+    }
   if (stack != NULL)
     {
       guint n = evox_volume_get_n_channels (stack);
@@ -401,11 +406,69 @@ evox_registration_panel_set_excluded (EvoxRegistrationPanel *self,
   g_return_if_fail (EVOX_IS_REGISTRATION_PANEL (self));
 
   at = find_energy (self->excluded, energy_ev);
-  if (excluded && at < 0)
+  if (excluded == (at >= 0))
+    return;
+  if (excluded)
     g_array_append_val (self->excluded, energy_ev);
-  else if (!excluded && at >= 0)
+  else
     g_array_remove_index (self->excluded, at);
   sync_exclude_rows (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXCLUDED]);
+}
+
+static int
+compare_energies (gconstpointer a,
+                  gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The "excluded" property: the energies in eV, ascending, comma-separated, each written so it
+ * reads back exactly (what the history compares and puts back). */
+static char *
+dup_excluded (EvoxRegistrationPanel *self)
+{
+  g_autoptr (GArray) sorted = g_array_copy (self->excluded);
+  GString *text = g_string_new (NULL);
+
+  g_array_sort (sorted, compare_energies);
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+      if (i > 0)
+        g_string_append_c (text, ',');
+      g_string_append (text, g_ascii_dtostr (number, sizeof number,
+                                             g_array_index (sorted, double, i)));
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* Unparsable numbers are skipped: the property is written by dup_excluded. */
+static void
+set_excluded_text (EvoxRegistrationPanel *self,
+                   const char            *text)
+{
+  g_auto (GStrv) parts = g_strsplit (text != NULL ? text : "", ",", -1);
+  g_autofree char *before = dup_excluded (self);
+  g_autofree char *after = NULL;
+
+  g_array_set_size (self->excluded, 0);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *end = NULL;
+      double energy = g_ascii_strtod (parts[i], &end);
+
+      if (end != parts[i] && *end == '\0' && isfinite (energy) &&
+          find_energy (self->excluded, energy) < 0)
+        g_array_append_val (self->excluded, energy);
+    }
+  sync_exclude_rows (self);
+  after = dup_excluded (self);
+  if (g_strcmp0 (before, after) != 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXCLUDED]);
 }
 
 gboolean
@@ -1165,6 +1228,9 @@ evox_registration_panel_get_property (GObject    *object,
     case PROP_BUSY:
       g_value_set_boolean (value, evox_registration_panel_is_busy (self));
       break;
+    case PROP_EXCLUDED:
+      g_value_take_string (value, dup_excluded (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1206,6 +1272,9 @@ evox_registration_panel_set_property (GObject      *object,
           g_object_notify_by_pspec (object, pspec);
         }
       break;
+    case PROP_EXCLUDED:
+      set_excluded_text (self, g_value_get_string (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1232,6 +1301,7 @@ evox_registration_panel_class_init (EvoxRegistrationPanelClass *klass)
                                              rw);
   properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE,
                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_EXCLUDED] = g_param_spec_string ("excluded", NULL, NULL, "", rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (EVOX_TYPE_PLOT);

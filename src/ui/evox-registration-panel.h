@@ -16,7 +16,8 @@ G_DECLARE_FINAL_TYPE (EvoxRegistrationPanel, evox_registration_panel, EVOX, REGI
 
 /* Properties: document (EvoxDocument), reference-ev (double, 0 for the highest energy, the
  * default), scale (int, EvoxRegisterScale, default FIT), busy (boolean, read-only: a run is
- * going).
+ * going), excluded (string: the energies left out in eV, ascending, comma-separated, each
+ * written to read back exactly; what the window's undo history records and puts back).
  * The page works on the document's raw stack (the registration's raw volume when there is one)
  * and is sensitive only when that has two or more channels, each with an energy. A run goes off
  * the main thread (evox_register_stack_async) with progress and Cancel; its result goes to the

@@ -97,6 +97,14 @@ _evox_window_setup_history (EvoxWindow *self)
   GtkEventController *legacy;
 
   self->history = evox_history_new (self->document);
+  /* The registration page's settings are edits of the document's registration to come; the
+   * reference first, since choosing one puts it back in when it was left out. */
+  evox_history_watch_property (self->history, G_OBJECT (self->registration_panel),
+                               "reference-ev", "Change Registration Reference");
+  evox_history_watch_property (self->history, G_OBJECT (self->registration_panel),
+                               "excluded", "Change Excluded Energies");
+  evox_history_watch_property (self->history, G_OBJECT (self->registration_panel),
+                               "scale", "Change Registration Scale");
   g_signal_connect_object (self->history, "notify::undo-name", G_CALLBACK (update_edit_menu),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->history, "notify::redo-name", G_CALLBACK (update_edit_menu),

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "evox-canvas.h"
@@ -12,8 +13,12 @@
 #include "evox-percolation.h"
 #include "evox-csv.h"
 #include "evox-methods.h"
+#include "evox-register.h"
+#include "evox-registration-panel.h"
 #include "evox-session.h"
+#include "evox-watershed.h"
 #include "evox-window-private.h"
+#include "evox-xanes.h"
 
 /* The session the window was opened from or last saved to: its keys unknown to this Evox are
  * carried into the next save. */
@@ -66,6 +71,22 @@ capture_cameras (EvoxWindow  *self,
       json_object_set_object_member (cameras, camera_names[c], object);
     }
   json_object_set_object_member (evox_session_get_root (session), "camera", cameras);
+}
+
+/* The page the session was saved on, when this window has a page of that name. */
+static void
+apply_page (EvoxWindow  *self,
+            EvoxSession *session)
+{
+  JsonNode *node = json_object_get_member (evox_session_get_root (session), "page");
+  const char *page;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return;
+  page = json_node_get_string (node);
+  if (page != NULL && gtk_stack_get_child_by_name (self->side_stack, page) != NULL)
+    evox_window_show_page (self, page);
 }
 
 static gboolean
@@ -160,6 +181,10 @@ evox_window_save_session (EvoxWindow  *self,
   if (session == NULL)
     return FALSE;
   capture_cameras (self, session);
+  /* The side panel's page, which the window alone knows. */
+  if (evox_window_get_page (self) != NULL)
+    json_object_set_string_member (evox_session_get_root (session), "page",
+                                   evox_window_get_page (self));
   if (!evox_session_save (session, path, overwrite, error))
     return FALSE;
   remember_session (self, session);
@@ -180,6 +205,159 @@ restore_data_free (RestoreData *data)
   g_free (data);
 }
 
+/* The session's "registration" record as the options of a run; FALSE without one. */
+static gboolean
+registration_options (EvoxSession          *session,
+                      EvoxRegisterOptions  *options,
+                      GArray              **exclude,
+                      gboolean             *raw_view)
+{
+  const char *scale;
+
+  evox_register_options_init (options);
+  if (!evox_session_get_registration_options (session, &options->reference_ev, &scale, exclude,
+                                              raw_view))
+    return FALSE;
+  if (scale != NULL && !evox_register_scale_from_string (scale, &options->scale))
+    options->scale = EVOX_REGISTER_SCALE_FIT;
+  options->exclude_ev = (const double *) (*exclude)->data;
+  options->n_exclude = (*exclude)->len;
+  return TRUE;
+}
+
+/* A record the window could not compute again: opening stops only when the user cancelled; a
+ * record that does not fit this input (a stack without energies) stays in the session (the
+ * banner's note names a registration), and the rest is restored. */
+static gboolean
+go_on_without (GError     **local,
+               const char  *what,
+               GError     **error)
+{
+  if (g_error_matches (*local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_propagate_error (error, g_steal_pointer (local));
+      return FALSE;
+    }
+  g_debug ("The session's %s not made again: %s", what, (*local)->message);
+  return TRUE;
+}
+
+/* The session's registration made again from its record (the same options on the same stack
+ * give the same registration), for apply to show before everything that depends on it; *shown
+ * is the stack the session showed, which its particles are of. */
+static gboolean
+register_again (EvoxSession   *session,
+                EvoxVolume    *raw,
+                GCancellable  *cancellable,
+                EvoxVolume   **shown,
+                GError       **error)
+{
+  g_autoptr (GArray) exclude = NULL;
+  g_autoptr (EvoxRegistration) registration = NULL;
+  g_autoptr (GError) local = NULL;
+  EvoxRegisterOptions options;
+  gboolean raw_view;
+
+  *shown = raw;
+  if (!registration_options (session, &options, &exclude, &raw_view))
+    return TRUE;
+  registration = evox_register_stack (raw, &options, NULL, cancellable, &local);
+  if (registration == NULL)
+    return go_on_without (&local, "registration", error);
+  evox_session_set_registration (session, registration);
+  if (!raw_view)
+    *shown = evox_registration_get_registered (registration);
+  return TRUE;
+}
+
+static double
+record_number (JsonObject *record,
+               const char *key)
+{
+  JsonNode *node = json_object_get_member (record, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+       json_node_get_value_type (node) != G_TYPE_INT64))
+    return NAN;
+  return json_node_get_double (node);
+}
+
+/* The session's XANES maps computed again on the stack shown from the numbers their metadata
+ * recorded (the E0 used is given, so it is not searched for again). A record that does not fit
+ * the stack is left in the session; opening goes on without the maps. */
+static gboolean
+map_again (EvoxSession   *session,
+           EvoxVolume    *stack,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  JsonNode *node = json_object_get_member (evox_session_get_root (session), "xanes-maps");
+  JsonObject *record;
+  JsonNode *norm;
+  EvoxXanesParams params;
+  g_autoptr (EvoxVolume) maps = NULL;
+  g_autoptr (GError) local = NULL;
+  double nnorm;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return TRUE;
+  record = json_node_get_object (node);
+  evox_xanes_params_init (&params);
+  params.e0 = record_number (record, "e0");
+  params.edge = record_number (record, "edge");
+  if (isfinite (record_number (record, "pre1")))
+    params.pre1 = record_number (record, "pre1");
+  if (isfinite (record_number (record, "pre2")))
+    params.pre2 = record_number (record, "pre2");
+  if (isfinite (record_number (record, "norm1")))
+    params.norm1 = record_number (record, "norm1");
+  params.norm2 = record_number (record, "norm2");
+  nnorm = record_number (record, "nnorm");
+  if (nnorm >= 0 && nnorm <= EVOX_XANES_MAX_NNORM)
+    params.nnorm = (int) nnorm;
+  if (isfinite (record_number (record, "mask_k")))
+    params.mask_k = record_number (record, "mask_k");
+  norm = json_object_get_member (record, "norm");
+  params.with_norm = norm != NULL && JSON_NODE_HOLDS_VALUE (norm) &&
+                     json_node_get_value_type (norm) == G_TYPE_BOOLEAN &&
+                     json_node_get_boolean (norm);
+  maps = evox_xanes_maps (stack, &params, NULL, cancellable, &local);
+  if (maps == NULL)
+    return go_on_without (&local, "XANES maps", error);
+  evox_session_set_maps (session, maps);
+  return TRUE;
+}
+
+/* The particles prepared from the phase's range, split by the watershed as they were when the
+ * session was saved (the same h in turn gives the same labels). Before apply, so that particle
+ * surfaces and the selection find the split ids. */
+static gboolean
+split_particles (EvoxSession   *session,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr (EvoxLabels) labels = NULL;
+  g_autofree double *split_h = NULL;
+  guint n_splits;
+
+  if (evox_session_get_prepared_labels (session) == NULL)
+    return TRUE;
+  split_h = evox_session_dup_particle_splits (session, &n_splits);
+  labels = g_object_ref (evox_session_get_prepared_labels (session));
+  for (guint i = 0; i < n_splits; i++)
+    {
+      g_autoptr (EvoxLabels) split = evox_watershed_split (labels, split_h[i], NULL, cancellable,
+                                                           error);
+
+      if (split == NULL)
+        return FALSE;
+      g_set_object (&labels, split);
+    }
+  evox_session_set_prepared_labels (session, labels);
+  return TRUE;
+}
+
 /* Off the main thread: the hash and the read both pass over the whole input. */
 static void
 restore_work (GTask        *task,
@@ -189,7 +367,7 @@ restore_work (GTask        *task,
 {
   RestoreData *data = task_data;
   GError *error = NULL;
-  EvoxVolume *volume;
+  EvoxVolume *volume, *shown = NULL;
 
   if (!evox_session_check_input (data->session, &data->warning, &error))
     {
@@ -199,7 +377,10 @@ restore_work (GTask        *task,
   volume = evox_session_load_input (data->session, NULL, cancellable, &error);
   if (volume == NULL)
     g_task_return_error (task, error);
-  else if (!evox_session_prepare (data->session, volume, cancellable, &error))
+  else if (!register_again (data->session, volume, cancellable, &shown, &error) ||
+           !map_again (data->session, shown, cancellable, &error) ||
+           !evox_session_prepare (data->session, shown, cancellable, &error) ||
+           !split_particles (data->session, cancellable, &error))
     {
       g_object_unref (volume);
       g_task_return_error (task, error);
@@ -244,6 +425,19 @@ cluster_info_string (gpointer    info,
   return cluster_info (info, key);
 }
 
+/* Merged clusters are the run's clusters merged again in the recorded order: the run is read
+ * from the info as it was before the first merge ("unmerged-k"; "merges" would refuse it). */
+static const char *
+cluster_run_info_string (gpointer    info,
+                         const char *key)
+{
+  if (g_strcmp0 (key, "merges") == 0)
+    return NULL;
+  if (g_strcmp0 (key, "k") == 0 && cluster_info (info, "unmerged-k") != NULL)
+    return cluster_info (info, "unmerged-k");
+  return cluster_info (info, key);
+}
+
 static JsonObject *
 session_clusters (EvoxSession *session)
 {
@@ -279,8 +473,11 @@ clusters_done (GObject      *source,
   EvoxWindow *self = job->window;
   JsonObject *clusters = session_clusters (job->session);
   JsonNode *list_node = clusters != NULL ? json_object_get_member (clusters, "clusters") : NULL;
+  JsonNode *info;
   JsonArray *list;
-  EvoxClusters *made;
+  const char *pairs;
+  gboolean untouched;
+  g_autoptr (EvoxClusters) made = NULL;
 
   if (self == NULL || self->document == NULL)
     return;
@@ -292,7 +489,22 @@ clusters_done (GObject      *source,
       evox_window_show_error (self, message);
       return;
     }
-  made = run->clusters[0];
+  info = clusters != NULL ? json_object_get_member (clusters, "info") : NULL;
+  pairs = info != NULL && JSON_NODE_HOLDS_OBJECT (info) ?
+          cluster_info (json_node_get_object (info), "merge-pairs") : NULL;
+  made = evox_clusters_replay_merges (run->clusters[0], pairs != NULL ? pairs : "", &error);
+  if (made == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("The session’s clusters could not be "
+                                                    "merged again: %s"), error->message);
+
+      evox_window_show_error (self, message);
+      return;
+    }
+  /* The clusters are part of what the session restores, where the history starts, unless the
+   * user edited something while they were computed. */
+  evox_history_flush (self->history);
+  untouched = evox_history_get_n_undo (self->history) == 0;
   if (!evox_document_set_clusters (self->document, made))
     return;
   list = list_node != NULL && JSON_NODE_HOLDS_ARRAY (list_node) ?
@@ -321,6 +533,8 @@ clusters_done (GObject      *source,
           json_node_get_value_type (visible) == G_TYPE_BOOLEAN)
         evox_clusters_set_visible (made, (guint) id, json_node_get_boolean (visible));
     }
+  if (untouched)
+    evox_history_clear (self->history);
 }
 
 static void
@@ -332,6 +546,7 @@ restore_clusters (EvoxWindow  *self,
   EvoxVolume *volume = evox_document_get_volume (self->document);
   EvoxClusteringParams params;
   g_autofree guint *channels = NULL;
+  JsonObject *info;
   ClusterJob *job;
 
   /* The Metrics page's percolation overlay: its classes made again from the phase it records
@@ -355,16 +570,39 @@ restore_clusters (EvoxWindow  *self,
         }
       return;
     }
-  /* Merged clusters cannot be made by one run; older sessions lack the run's numbers. */
-  if (info_node == NULL || !JSON_NODE_HOLDS_OBJECT (info_node) ||
-      !evox_clustering_params_from_info (volume, cluster_info_string,
-                                         json_node_get_object (info_node), &params, &channels,
-                                         NULL))
+  /* Older sessions lack the run's numbers, and merged clusters of older sessions the merges. */
+  if (info_node == NULL || !JSON_NODE_HOLDS_OBJECT (info_node))
+    return;
+  info = json_node_get_object (info_node);
+  if (!evox_clustering_params_from_info (volume,
+                                         cluster_info (info, "merge-pairs") != NULL ?
+                                         cluster_run_info_string : cluster_info_string,
+                                         info, &params, &channels, NULL))
     return;
   job = g_new0 (ClusterJob, 1);
   g_set_weak_pointer (&job->window, self);
   job->session = g_object_ref (session);
   evox_clustering_run_async (volume, &params, FALSE, NULL, NULL, clusters_done, job);
+}
+
+/* The Registration page shows the settings of the registration the session brought back, so
+ * that Run again registers as it was registered. */
+static void
+sync_registration_page (EvoxWindow  *self,
+                        EvoxSession *session)
+{
+  g_autoptr (GArray) exclude = NULL;
+  EvoxRegisterOptions options;
+  gboolean raw_view;
+
+  if (evox_document_get_registration (self->document) == NULL ||
+      !registration_options (session, &options, &exclude, &raw_view))
+    return;
+  g_object_set (self->registration_panel, "reference-ev", options.reference_ev,
+                "scale", (int) options.scale, "excluded", "", NULL);
+  for (guint i = 0; i < options.n_exclude; i++)
+    evox_registration_panel_set_excluded (EVOX_REGISTRATION_PANEL (self->registration_panel),
+                                          options.exclude_ev[i], TRUE);
 }
 
 static void
@@ -386,9 +624,11 @@ finish_restore (EvoxWindow  *self,
       g_autofree char *both = warning != NULL && note != NULL ?
                               g_strconcat (warning, "\n", note, NULL) : NULL;
 
+      sync_registration_page (self, session);
       /* What the session set is where the user starts, not steps to undo. */
       evox_history_clear (self->history);
       apply_cameras (self, session);
+      apply_page (self, session);
       restore_clusters (self, session);
       evox_window_show_error (self, both != NULL ? both : warning != NULL ? warning : note);
     }
