@@ -1143,8 +1143,10 @@ run_render (const char *path)
 
   first_ms = timed_frame (renderer, width, height);
   /* A volume drawn from bricks: the window's Volume view casts no rays until a thread has made
-   * the pyramid level they read; wait for it as the window's main loop would. */
-  if (_evox_renderer_is_bricked (renderer) && view == EVOX_VIEW_VOLUME)
+   * the pyramid levels they read (when they need one but level 0); wait for it as the window's
+   * main loop would. */
+  if (_evox_renderer_is_bricked (renderer) && view == EVOX_VIEW_VOLUME &&
+      _evox_renderer_get_ray_level (renderer) < 0)
     {
       gboolean changed = FALSE;
       gulong handler = g_signal_connect_swapped (renderer, "changed",
@@ -1155,7 +1157,7 @@ run_render (const char *path)
         g_main_context_iteration (NULL, TRUE);
       g_signal_handler_disconnect (renderer, handler);
       timed_frame (renderer, width, height);
-      g_printerr ("evox-bench: rays through pyramid level %d, ready %.3f s after the first "
+      g_printerr ("evox-bench: rays through pyramid levels from %d, ready %.3f s after the first "
                   "frame\n", _evox_renderer_get_ray_level (renderer), now_s () - start);
     }
   if (!time_frames (renderer, width, height, &frames))

@@ -4,15 +4,19 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #version 330 core
 
-// Built once per (MODE, SOURCE) pair, on first use, with these defined after the #version line:
-//   MODE   0 composite, 1 mip, 2 minip, 3 mean, 4 iso (EvoxRayMode)
-//   SOURCE 0 colour map and opacity curve, 1 phases, 2 clusters (EvoxVolumeSource)
+// Built once per (MODE, SOURCE, BRICKED), on first use, with these defined after the #version line:
+//   MODE    0 composite, 1 mip, 2 minip, 3 mean, 4 iso (EvoxRayMode)
+//   SOURCE  0 colour map and opacity curve, 1 phases, 2 clusters (EvoxVolumeSource)
+//   BRICKED 1: the volume is a bricked one's atlas, read through its page table (below)
 // A uniform switch would make llvmpipe run every mode's code for every sample.
 #ifndef MODE
 #define MODE 0
 #endif
 #ifndef SOURCE
 #define SOURCE 0
+#endif
+#ifndef BRICKED
+#define BRICKED 0
 #endif
 
 // Texture coordinates (0..1 over the volume's box) of a point in normalized device coordinates:
@@ -28,6 +32,18 @@ uniform float u_step;           // nm between samples
 uniform float u_unit;           // nm of the opacity's unit length (the smallest spacing)
 
 uniform sampler3D u_volume;     // value in .r (normalized for R8/R16), cluster id in .g
+
+// A bricked volume (evox-bricks.h): u_volume is an atlas of bricks of u_brick^3 texels, each
+// one level's voxels [j P - 1, (j + 1) P + 1) (P = u_page: what the brick owns and a voxel of
+// border, so trilinear samples are seamless between bricks of a level). The page table has a
+// texel per P^3 voxels of level 0: the brick's slot in the atlas (in bricks) and its level l,
+// whose voxels are 2^l level-0 voxels wide; a level-l brick j covers pages [j 2^l, (j + 1) 2^l).
+// u_dims stays level 0's. u_grid_offset[l]: where level l's min/max grid starts in u_bricks.
+uniform usampler3D u_pages;
+uniform vec3 u_atlas_size;
+uniform float u_page;
+uniform float u_brick;
+uniform int u_grid_offset[16];   // EVOX_VOLUME_MAX_LEVELS entries
 uniform float u_value_scale;    // 255 for R8, 65535 for R16, 1 for R32F
 uniform bool u_integer;         // nearest samples: round back to the stored integer
 
@@ -85,10 +101,43 @@ is_finite (float x)
   return (floatBitsToUint (x) & 0x7f800000u) != 0x7f800000u;
 }
 
+#if BRICKED
+// The page table's entry for the point p (texture coordinates of the whole volume) and, in
+// page, which page it is.
+uvec4
+page_entry (vec3 p,
+            out ivec3 page)
+{
+  page = clamp (ivec3 (floor (p * u_dims / u_page)), ivec3 (0), textureSize (u_pages, 0) - 1);
+  return texelFetch (u_pages, page, 0);
+}
+
+// Where p lies in the atlas: its level's voxel coordinate less the brick's first texel (exact:
+// both are floats of the same magnitude), plus the slot's corner.
+vec3
+atlas_point (vec3 p)
+{
+  ivec3 page;
+  uvec4 entry = page_entry (p, page);
+  int level = int (entry.w);
+  vec3 first = vec3 (page >> level) * u_page - 1.0;
+  vec3 local = p * u_dims * exp2 (-float (level)) - first;
+
+  // Points beyond the volume (the iso shading's neighbours at its faces) read the brick's last
+  // texels, copies of the face's voxels, as the volume's clamped edges would; never the next
+  // slot's.
+  local = clamp (local, vec3 (0.5), vec3 (u_brick - 0.5));
+  return (vec3 (entry.xyz) * u_brick + local) / u_atlas_size;
+}
+#define VOLUME_POINT(p) atlas_point (p)
+#else
+#define VOLUME_POINT(p) (p)
+#endif
+
 float
 value_at (vec3 p)
 {
-  float v = texture (u_volume, p).r * u_value_scale;
+  float v = texture (u_volume, VOLUME_POINT (p)).r * u_value_scale;
 
   if (u_integer)
     v = floor (v + 0.5);
@@ -203,18 +252,62 @@ classify (vec3 p)
 #endif
 }
 
+// The ray parameter where the ray leaves the cell of `size` level-0 voxels a side that holds p.
+float
+cell_exit (vec3 p,
+           vec3 origin,
+           vec3 inverse_dir,
+           float size)
+{
+  vec3 cell = floor (p * u_dims / size);
+  vec3 lo = cell * size / u_dims, hi = (cell + 1.0) * size / u_dims;
+  vec3 t_lo = (lo - origin) * inverse_dir, t_hi = (hi - origin) * inverse_dir;
+  vec3 t_far = max (t_lo, t_hi);
+
+  return min (t_far.x, min (t_far.y, t_far.z));
+}
+
+#if BRICKED
+// A bricked volume's skipping cells are its levels' (BRICK voxels of the level a side, so
+// BRICK 2^l of level 0), and a cell ends where the level's brick does too (the next page may
+// be of another level).
+int
+level_at (vec3 p)
+{
+  ivec3 page;
+
+  return int (page_entry (p, page).w);
+}
+
+float
+brick_exit (vec3 p,
+            vec3 origin,
+            vec3 inverse_dir)
+{
+  float scale = exp2 (float (level_at (p)));
+
+  return min (cell_exit (p, origin, inverse_dir, BRICK * scale),
+              cell_exit (p, origin, inverse_dir, u_page * scale));
+}
+
+ivec3
+brick_of (vec3 p)
+{
+  int level = level_at (p);
+  float scale = exp2 (-float (level));
+  ivec3 size = ivec3 (ceil (ceil (u_dims * scale) / BRICK));
+
+  return clamp (ivec3 (floor (p * u_dims * scale / BRICK)), ivec3 (0), size - 1) +
+         ivec3 (0, 0, u_grid_offset[level]);
+}
+#else
 // The ray parameter where the ray leaves the brick that holds p.
 float
 brick_exit (vec3 p,
             vec3 origin,
             vec3 inverse_dir)
 {
-  vec3 brick = floor (p * u_dims / BRICK);
-  vec3 lo = brick * BRICK / u_dims, hi = (brick + 1.0) * BRICK / u_dims;
-  vec3 t_lo = (lo - origin) * inverse_dir, t_hi = (hi - origin) * inverse_dir;
-  vec3 t_far = max (t_lo, t_hi);
-
-  return min (t_far.x, min (t_far.y, t_far.z));
+  return cell_exit (p, origin, inverse_dir, BRICK);
 }
 
 ivec3
@@ -222,6 +315,7 @@ brick_of (vec3 p)
 {
   return clamp (ivec3 (floor (p * u_dims / BRICK)), ivec3 (0), textureSize (u_bricks, 0) - 1);
 }
+#endif
 
 #if MODE == 4
 // Headlight shading of the iso surface at p, seen along dir (texture coordinates).

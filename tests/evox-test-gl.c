@@ -74,6 +74,40 @@ evox_test_render (EvoxRenderer *renderer,
   return pixels;
 }
 
+guint8 *
+evox_test_draw_frame (EvoxRenderer *renderer,
+                      int           width,
+                      int           height)
+{
+  guint8 *pixels = g_malloc ((gsize) width * height * 4);
+  g_autofree guint8 *rows = g_malloc ((gsize) width * height * 4);
+  GLuint framebuffer, renderbuffers[2];
+
+  glGenFramebuffers (1, &framebuffer);
+  glGenRenderbuffers (2, renderbuffers);
+  glBindFramebuffer (GL_FRAMEBUFFER, framebuffer);
+  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[0]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, width, height);
+  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[1]);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH24_STENCIL8, width, height);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
+                             renderbuffers[0]);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER,
+                             renderbuffers[1]);
+  g_assert_cmphex (glCheckFramebufferStatus (GL_FRAMEBUFFER), ==, GL_FRAMEBUFFER_COMPLETE);
+  evox_renderer_draw (renderer, width, height);
+  glPixelStorei (GL_PACK_ALIGNMENT, 1);
+  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, rows);
+  g_assert_cmphex (glGetError (), ==, GL_NO_ERROR);
+  for (int y = 0; y < height; y++)
+    memcpy (pixels + (gsize) y * width * 4, rows + (gsize) (height - 1 - y) * width * 4,
+            (gsize) width * 4);
+  glBindFramebuffer (GL_FRAMEBUFFER, 0);
+  glDeleteRenderbuffers (2, renderbuffers);
+  glDeleteFramebuffers (1, &framebuffer);
+  return pixels;
+}
+
 guint
 evox_test_count_not_background (const guint8 *pixels,
                                 gsize         n_pixels)
@@ -87,33 +121,3 @@ evox_test_count_not_background (const guint8 *pixels,
   return n;
 }
 
-/* draw () into a framebuffer of our own, as the canvas draws: rows from the top down. */
-guint8 *
-evox_test_draw_into_framebuffer (EvoxRenderer *renderer,
-                                 int           width,
-                                 int           height)
-{
-  g_autofree guint8 *drawn = g_malloc ((gsize) width * height * 4);
-  guint8 *pixels = g_malloc ((gsize) width * height * 4);
-  GLuint fbo, rb[2];
-
-  glGenFramebuffers (1, &fbo);
-  glGenRenderbuffers (2, rb);
-  glBindRenderbuffer (GL_RENDERBUFFER, rb[0]);
-  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, width, height);
-  glBindRenderbuffer (GL_RENDERBUFFER, rb[1]);
-  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH_COMPONENT24, width, height);
-  glBindFramebuffer (GL_FRAMEBUFFER, fbo);
-  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, rb[0]);
-  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, rb[1]);
-  evox_renderer_draw (renderer, width, height);
-  glPixelStorei (GL_PACK_ALIGNMENT, 1);
-  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, drawn);
-  for (int y = 0; y < height; y++)
-    memcpy (pixels + (gsize) y * width * 4, drawn + (gsize) (height - 1 - y) * width * 4,
-            (gsize) width * 4);
-  glBindFramebuffer (GL_FRAMEBUFFER, 0);
-  glDeleteRenderbuffers (2, rb);
-  glDeleteFramebuffers (1, &fbo);
-  return pixels;
-}

@@ -26,9 +26,10 @@ guint8       *evox_test_render                (EvoxRenderer *renderer,
                                                int           height,
                                                gboolean      transparent);
 
-/* evox_renderer_draw () into a framebuffer of our own, as the canvas draws (never waiting for
- * reads in threads): RGBA rows from the top down (g_free ()). */
-guint8       *evox_test_draw_into_framebuffer (EvoxRenderer *renderer,
+/* What a canvas shows: evox_renderer_draw (a window's frame: no waiting for the bricks'
+ * pyramid) into a framebuffer of width x height with colour and depth, as a GtkGLArea has,
+ * read back as RGBA rows top first (g_free ()). */
+guint8       *evox_test_draw_frame            (EvoxRenderer *renderer,
                                                int           width,
                                                int           height);
 

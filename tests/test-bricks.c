@@ -179,6 +179,186 @@ test_pyramid (void)
   check_pyramid (EVOX_SAMPLE_F32);
 }
 
+/* Labels: the mode filter */
+
+/* A label volume of four values with many ties: 0, 3, 85 and 170 (3 so a tie between the two
+ * smallest is seen), spread so that most blocks hold two or more of them. */
+static EvoxVolume *
+labels_volume (gsize          nx,
+               gsize          ny,
+               gsize          nz,
+               EvoxSampleType type)
+{
+  static const guint labels[4] = { 0, 3, 85, 170 };
+  EvoxVolume *volume = evox_test_volume_new (nx, ny, nz, type);
+  gpointer data = evox_volume_get_data_mut (volume, 0);
+
+  for (gsize k = 0; k < nz; k++)
+    for (gsize j = 0; j < ny; j++)
+      for (gsize i = 0; i < nx; i++)
+        {
+          gsize at = (k * ny + j) * nx + i;
+          guint label = labels[scramble (i, j, k) % 4];
+
+          if (type == EVOX_SAMPLE_U8)
+            ((guint8 *) data)[at] = (guint8) label;
+          else if (type == EVOX_SAMPLE_U16)
+            ((guint16 *) data)[at] = (guint16) (label * 100);
+          else
+            ((float *) data)[at] = scramble (i, j, k) % 11 == 0 ? NAN : (float) label;
+        }
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+/* The oracle, by counting: every finite value of the 2 x 2 x 2 block (partial at odd faces)
+ * counted over the block; the largest count wins, among equal counts the smallest value.
+ * n_tied: how many other values had the winning count. */
+static double
+mode_oracle (EvoxVolume *volume,
+             gsize       x,
+             gsize       y,
+             gsize       z,
+             guint      *n_tied)
+{
+  double values[8], best = NAN;
+  guint n = 0, best_count = 0;
+  gsize dims[3];
+
+  evox_volume_get_dims (volume, dims);
+  for (gsize k = 2 * z; k < MIN (2 * z + 2, dims[2]); k++)
+    for (gsize j = 2 * y; j < MIN (2 * y + 2, dims[1]); j++)
+      for (gsize i = 2 * x; i < MIN (2 * x + 2, dims[0]); i++)
+        {
+          double v = evox_test_value_at (volume, (k * dims[1] + j) * dims[0] + i);
+
+          if (isfinite (v))
+            values[n++] = v;
+        }
+  *n_tied = 0;
+  for (guint a = 0; a < n; a++)
+    {
+      guint count = 0;
+
+      for (guint b = 0; b < n; b++)
+        count += values[b] == values[a];
+      if (count > best_count || (count == best_count && values[a] < best))
+        {
+          best = values[a];
+          best_count = count;
+        }
+    }
+  /* The other values with that count (each counted once, at its first occurrence). */
+  for (guint a = 0; a < n; a++)
+    {
+      guint count = 0;
+      gboolean first = TRUE;
+
+      for (guint b = 0; b < n; b++)
+        {
+          count += values[b] == values[a];
+          first = first && !(b < a && values[b] == values[a]);
+        }
+      *n_tied += first && count == best_count && values[a] != best;
+    }
+  return best;
+}
+
+static void
+check_mode (EvoxSampleType type)
+{
+  /* Odd sides: partial blocks at the far faces. */
+  g_autoptr(EvoxVolume) volume = labels_volume (13, 7, 10, type);
+  g_autoptr(EvoxVolume) got = _evox_bricks_downsample_mode (volume, 0);
+  gsize dims[3], ties = 0;
+
+  evox_volume_get_dims (got, dims);
+  g_assert_cmpuint (dims[0], ==, 7);
+  g_assert_cmpuint (dims[1], ==, 4);
+  g_assert_cmpuint (dims[2], ==, 5);
+  g_assert_cmpint (evox_volume_get_sample_type (got), ==, type);
+  for (gsize z = 0; z < dims[2]; z++)
+    for (gsize y = 0; y < dims[1]; y++)
+      for (gsize x = 0; x < dims[0]; x++)
+        {
+          guint tied;
+          double expected = mode_oracle (volume, x, y, z, &tied);
+          double value = evox_test_value_at (got, (z * dims[1] + y) * dims[0] + x);
+
+          if (isnan (expected))
+            g_assert_true (isnan (value));
+          else
+            g_assert_cmpfloat (value, ==, expected);
+          ties += tied > 0;
+        }
+  /* Ties were there to break. */
+  g_assert_cmpuint (ties, >, 10);
+}
+
+static void
+test_mode_filter (void)
+{
+  check_mode (EVOX_SAMPLE_U8);
+  check_mode (EVOX_SAMPLE_U16);
+  check_mode (EVOX_SAMPLE_F32);
+}
+
+/* A label volume's pyramid takes modes at every level (means would make 42 between 0 and 85):
+ * each voxel of level l holds a value of its 2^l block of level 0, and no value the volume does
+ * not hold. A volume of many values keeps means. */
+static void
+test_label_pyramid (void)
+{
+  g_autoptr(EvoxVolume) volume = labels_volume (21, 18, 11, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxVolume) scrambled = scrambled_volume (21, 18, 11, EVOX_SAMPLE_U8);
+  EvoxBricks *bricks = _evox_bricks_new (volume, 0, BRICK, MAX_TEXTURE, 1 << 20);
+  EvoxBricks *means = _evox_bricks_new (scrambled, 0, BRICK, MAX_TEXTURE, 1 << 20);
+  g_autoptr(EvoxVolume) expected = _evox_bricks_downsample (scrambled, 0);
+
+  g_assert_true (_evox_bricks_is_categorical (volume, 0));
+  g_assert_false (_evox_bricks_is_categorical (scrambled, 0));
+  for (guint level = 1; level < _evox_bricks_get_n_levels (bricks); level++)
+    {
+      EvoxVolume *got = _evox_bricks_get_level (bricks, level);
+      gsize dims[3], block = (gsize) 1 << level, vdims[3];
+
+      evox_volume_get_dims (got, dims);
+      evox_volume_get_dims (volume, vdims);
+      for (gsize z = 0; z < dims[2]; z++)
+        for (gsize y = 0; y < dims[1]; y++)
+          for (gsize x = 0; x < dims[0]; x++)
+            {
+              double value = evox_test_value_at (got, (z * dims[1] + y) * dims[0] + x);
+              gboolean in_block = FALSE;
+
+              for (gsize k = z * block; k < MIN ((z + 1) * block, vdims[2]) && !in_block; k++)
+                for (gsize j = y * block; j < MIN ((y + 1) * block, vdims[1]) && !in_block; j++)
+                  for (gsize i = x * block; i < MIN ((x + 1) * block, vdims[0]); i++)
+                    if (evox_test_value_at (volume, (k * vdims[1] + j) * vdims[0] + i) == value)
+                      {
+                        in_block = TRUE;
+                        break;
+                      }
+              g_assert_true (in_block);
+            }
+    }
+  /* Level 1 of a label volume is the mode filter's; of the other, the means. */
+  {
+    g_autoptr(EvoxVolume) mode = _evox_bricks_downsample_mode (volume, 0);
+    EvoxVolume *level = _evox_bricks_get_level (bricks, 1);
+    EvoxVolume *mean = _evox_bricks_get_level (means, 1);
+    gsize dims[3];
+
+    evox_volume_get_dims (mode, dims);
+    g_assert_cmpmem (evox_volume_get_data (level, 0), dims[0] * dims[1] * dims[2],
+                     evox_volume_get_data (mode, 0), dims[0] * dims[1] * dims[2]);
+    g_assert_cmpmem (evox_volume_get_data (mean, 0), dims[0] * dims[1] * dims[2],
+                     evox_volume_get_data (expected, 0), dims[0] * dims[1] * dims[2]);
+  }
+  _evox_bricks_free (bricks);
+  _evox_bricks_free (means);
+}
+
 /* Bricked against unbricked */
 
 static void
@@ -368,7 +548,7 @@ test_tiles (void)
 }
 
 /* A volume beyond the (forced) texture size draws its slices, and the Volume view casts rays
- * through a coarser level, rather than an empty box. */
+ * through its bricks, coarser where the atlas is short, rather than an empty box. */
 static void
 test_beyond_texture_size (void)
 {
@@ -392,9 +572,277 @@ test_beyond_texture_size (void)
 
   evox_renderer_set_view (renderer, EVOX_VIEW_VOLUME);
   rays = evox_test_render (renderer, 200, 180, FALSE);
-  /* 40 -> 20 -> 10: level 2 is the first whose sides fit 16. */
+  /* Ray bricks of 8 in an atlas of 16 a side: 8 slots, which level 2 (2 x 2 x 2 bricks of 6
+   * voxels of 4) fits and level 1 does not. */
   g_assert_cmpint (_evox_renderer_get_ray_level (renderer), ==, 2);
   g_assert_cmpuint (evox_test_count_not_background (rays, 200 * 180), >, 200 * 180 / 4);
+  evox_test_renderer_free (renderer);
+}
+
+/* Bricked rays */
+
+/* Ray bricks of 8 texels (6 voxels each and a border) in an atlas of at most 64 a side: 512
+ * slots, as many as the 12 x 7 x 6 pages of the 72 x 40 x 36 volume below, which is bricked
+ * because 72 > 64. */
+#define RAY_MAX_TEXTURE 64
+#define RAY_BRICK 8
+
+/* Smooth waves and some noise, so samples between voxels differ from the voxels. */
+static EvoxVolume *
+waves_volume (gsize nx,
+              gsize ny,
+              gsize nz)
+{
+  EvoxVolume *volume = evox_test_volume_new (nx, ny, nz, EVOX_SAMPLE_U8);
+  guint8 *data = evox_volume_get_data_mut (volume, 0);
+  const double spacing[3] = { 10.0, 10.0, 10.0 };
+
+  for (gsize k = 0; k < nz; k++)
+    for (gsize j = 0; j < ny; j++)
+      for (gsize i = 0; i < nx; i++)
+        data[(k * ny + j) * nx + i] =
+          (guint8) (100.0 * (1.0 + sin (0.3 * i) * cos (0.23 * j) * sin (0.17 * k + 1.0)) +
+                    scramble (i, j, k) % 40);
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+/* The Volume view of `volume` over 0..255 with `style` (its slices hidden), bricked with the
+ * rays' limits above. */
+static EvoxRenderer *
+ray_renderer_new (EvoxVolume      *volume,
+                  EvoxVolumeStyle *style)
+{
+  EvoxRenderer *renderer = evox_test_renderer_new_realized ();
+
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_range (renderer, 0, 255);
+  evox_renderer_set_view (renderer, EVOX_VIEW_VOLUME);
+  evox_volume_style_set_show_slices (style, FALSE);
+  evox_renderer_set_volume_style (renderer, style);
+  _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK, 0);
+  return renderer;
+}
+
+static gsize
+count_differing (const guint8 *a,
+                 const guint8 *b,
+                 gsize         n,
+                 guint        *largest)
+{
+  gsize differ = 0;
+
+  *largest = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      guint most = 0;
+
+      for (guint c = 0; c < 4; c++)
+        most = MAX (most, (guint) ABS ((int) a[4 * i + c] - (int) b[4 * i + c]));
+      differ += most > 0;
+      *largest = MAX (*largest, most);
+    }
+  return differ;
+}
+
+/* The bricked ray cast at full resolution against the unbricked one, on a volume small enough
+ * for both: MIP and minip pixel for pixel; composite within 2/255 per channel (the
+ * bricked rays take the very same samples with the same trilinear values; the one difference
+ * is the atlas coordinate, whose slot offset rounds away the last bits of the fraction of a
+ * voxel: a sample's value moves by far less than a stored step, and a composite colour, a sum
+ * over ~200 samples, by at most a rounding of the 8-bit result). */
+static void
+test_rays_same_as_unbricked (void)
+{
+  g_autoptr(EvoxVolume) volume = waves_volume (72, 40, 36);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  const EvoxRayMode modes[4] = { EVOX_RAY_COMPOSITE, EVOX_RAY_MIP, EVOX_RAY_MINIP,
+                                 EVOX_RAY_ISO };
+  EvoxRenderer *renderer;
+  int width = 321, height = 257;
+  gsize n = (gsize) width * height;
+  const double values[2] = { 80, 255 }, opacities[2] = { 0, 0.3 };
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_style_set_iso_level (style, 150);
+  evox_volume_style_set_points (style, values, opacities, 2);
+  renderer = ray_renderer_new (volume, style);
+  evox_camera_orbit (evox_renderer_get_camera (renderer), 25, 15);
+  for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
+    {
+      g_autofree guint8 *plain = NULL;
+      g_autofree guint8 *bricked = NULL;
+      int finest, coarsest;
+      guint n_bricks, largest;
+      gsize differ;
+
+      evox_volume_style_set_mode (style, modes[m]);
+      _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
+      plain = evox_test_render (renderer, width, height, FALSE);
+      g_assert_false (_evox_renderer_is_bricked (renderer));
+      _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK, 0);
+      bricked = evox_test_render (renderer, width, height, FALSE);
+      g_assert_true (_evox_renderer_is_bricked (renderer));
+      _evox_bricks_get_ray_levels (_evox_renderer_get_bricks (renderer), &finest, &coarsest,
+                                   &n_bricks);
+      /* Every brick at level 0: 12 x 7 x 6. */
+      g_assert_cmpint (finest, ==, 0);
+      g_assert_cmpint (coarsest, ==, 0);
+      g_assert_cmpuint (n_bricks, ==, 12 * 7 * 6);
+      g_assert_cmpuint (evox_test_count_not_background (plain, n), >, n / 5);
+      differ = count_differing (plain, bricked, n, &largest);
+      g_test_message ("%s: %" G_GSIZE_FORMAT " pixels differ, by up to %u",
+                      evox_ray_mode_to_string (modes[m]), differ, largest);
+      if (modes[m] == EVOX_RAY_COMPOSITE)
+        g_assert_cmpuint (largest, <=, 2);
+      else if (modes[m] == EVOX_RAY_ISO)
+        {
+          /* The headlight's gradient is a difference of nearly equal samples: the rounding
+           * above moves it most (18 pixels by up to 5 when this was written). */
+          g_assert_cmpuint (differ, <=, n / 1000);
+          g_assert_cmpuint (largest, <=, 8);
+        }
+      else
+        g_assert_cmpuint (differ, ==, 0);
+    }
+  evox_test_renderer_free (renderer);
+}
+
+/* A view whose voxels span less than a pixel takes a coarser level, and one zoomed in takes
+ * level 0; a budget too short for level 0 takes a coarser one too; none of them is empty. */
+static void
+test_rays_coarser_level (void)
+{
+  g_autoptr(EvoxVolume) volume = waves_volume (72, 40, 36);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  EvoxRenderer *renderer;
+  EvoxBricks *bricks;
+  int finest, coarsest;
+  guint n_bricks;
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_style_set_mode (style, EVOX_RAY_MIP);
+  renderer = ray_renderer_new (volume, style);
+
+  /* 72 voxels across about 30 pixels: a voxel is 0.4 pixel, level 2's 1.7. */
+  {
+    g_autofree guint8 *pixels = evox_test_render (renderer, 40, 30, FALSE);
+
+    bricks = _evox_renderer_get_bricks (renderer);
+    _evox_bricks_get_ray_levels (bricks, &finest, &coarsest, &n_bricks);
+    g_test_message ("small view: levels %d..%d, %u bricks", finest, coarsest, n_bricks);
+    g_assert_cmpint (finest, >=, 1);
+    g_assert_cmpint (coarsest, <=, 2);
+    g_assert_cmpuint (evox_test_count_not_background (pixels, 40 * 30), >, 40 * 30 / 5);
+  }
+  /* Perspective, closer, in a small view: the near bricks at level 0, the far ones at 1. */
+  {
+    EvoxCamera *camera = evox_renderer_get_camera (renderer);
+    g_autofree guint8 *pixels = NULL;
+
+    evox_camera_set_orthographic (camera, FALSE);
+    evox_camera_orbit (camera, 60, 40);
+    evox_camera_zoom_at (camera, 2.0, 40, 30, 80, 60);
+    pixels = evox_test_render (renderer, 80, 60, FALSE);
+    _evox_bricks_get_ray_levels (bricks, &finest, &coarsest, &n_bricks);
+    g_test_message ("close view: levels %d..%d, %u bricks", finest, coarsest, n_bricks);
+    g_assert_cmpint (finest, ==, 0);
+    g_assert_cmpint (coarsest, ==, 1);
+    g_assert_cmpuint (evox_test_count_not_background (pixels, 80 * 60), >, 80 * 60 / 5);
+    /* Each level's own min/max grid bounds its samples: skipping changes nothing, across the
+     * seams between levels too. */
+    for (guint m = 0; m < 2; m++)
+      {
+        g_autofree guint8 *skipped = NULL;
+        g_autofree guint8 *all = NULL;
+        guint largest;
+
+        evox_volume_style_set_mode (style, m == 0 ? EVOX_RAY_MIP : EVOX_RAY_COMPOSITE);
+        skipped = evox_test_render (renderer, 80, 60, FALSE);
+        _evox_renderer_set_skipping (renderer, FALSE);
+        all = evox_test_render (renderer, 80, 60, FALSE);
+        _evox_renderer_set_skipping (renderer, TRUE);
+        g_assert_cmpuint (count_differing (skipped, all, 80 * 60, &largest), ==, 0);
+      }
+    evox_volume_style_set_mode (style, EVOX_RAY_MIP);
+  }
+  /* A budget of 2 x 16 bricks (half for the slices' tiles): 72 x 40 x 36 takes level 2 or
+   * coarser (level 1 alone would need 6 x 4 x 3 = 72 bricks). */
+  {
+    g_autofree guint8 *pixels = NULL;
+
+    _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK,
+                                     2 * 16 * RAY_BRICK * RAY_BRICK * RAY_BRICK);
+    pixels = evox_test_render (renderer, 320, 240, FALSE);
+    bricks = _evox_renderer_get_bricks (renderer);
+    _evox_bricks_get_ray_levels (bricks, &finest, &coarsest, &n_bricks);
+    g_test_message ("short budget: levels %d..%d, %u bricks", finest, coarsest, n_bricks);
+    g_assert_cmpint (finest, >=, 2);
+    g_assert_cmpuint (n_bricks, <=, 16);
+    g_assert_cmpuint (evox_test_count_not_background (pixels, 320 * 240), >, 320 * 240 / 10);
+  }
+  evox_test_renderer_free (renderer);
+}
+
+static void
+count_changed (gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* Window frames never wait for the pyramid. The first frame that needs only level 0 casts its
+ * rays at once; dragging plans for the half-size picture, which wants level 1 in places: that
+ * frame still draws, from the last plan's bricks, while a thread computes level 1, and once it
+ * is in (the renderer says "changed") the next frame takes it. */
+static void
+test_rays_window_frames (void)
+{
+  g_autoptr(EvoxVolume) volume = waves_volume (72, 40, 36);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  EvoxRenderer *renderer;
+  guint changed = 0;
+  int finest, coarsest;
+  guint n_bricks;
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_style_set_mode (style, EVOX_RAY_MIP);
+  renderer = ray_renderer_new (volume, style);
+  g_signal_connect_swapped (renderer, "changed", G_CALLBACK (count_changed), &changed);
+  /* 72 voxels across about 300 pixels: level 0 everywhere; at half size, level 1 somewhere. */
+  {
+    g_autofree guint8 *pixels = evox_test_draw_frame (renderer, 320, 240);
+
+    _evox_bricks_get_ray_levels (_evox_renderer_get_bricks (renderer), &finest, &coarsest,
+                                 &n_bricks);
+    g_test_message ("window frame: levels %d..%d, %u bricks", finest, coarsest, n_bricks);
+    g_assert_cmpint (finest, ==, 0);
+    g_assert_cmpuint (evox_test_count_not_background (pixels, 320 * 240), >, 320 * 240 / 5);
+  }
+  evox_renderer_set_interactive (renderer, TRUE);
+  {
+    g_autofree guint8 *pixels = evox_test_draw_frame (renderer, 320, 240);
+
+    /* Drawn, from the last plan (level 1 is not in yet). */
+    g_assert_cmpint (_evox_bricks_get_ray_level (_evox_renderer_get_bricks (renderer)), ==, 0);
+    g_assert_cmpuint (evox_test_count_not_background (pixels, 320 * 240), >, 320 * 240 / 5);
+  }
+  changed = 0;
+  while (changed == 0)
+    g_main_context_iteration (NULL, TRUE);
+  {
+    g_autofree guint8 *pixels = evox_test_draw_frame (renderer, 320, 240);
+
+    _evox_bricks_get_ray_levels (_evox_renderer_get_bricks (renderer), &finest, &coarsest,
+                                 &n_bricks);
+    g_test_message ("dragging: levels %d..%d, %u bricks", finest, coarsest, n_bricks);
+    g_assert_cmpint (coarsest, >=, 1);
+    g_assert_cmpuint (evox_test_count_not_background (pixels, 320 * 240), >, 320 * 240 / 5);
+  }
+  g_signal_handlers_disconnect_by_data (renderer, &changed);
   evox_test_renderer_free (renderer);
 }
 
@@ -405,47 +853,63 @@ set_flag (gpointer data,
   *(gboolean *) data = TRUE;
 }
 
-/* A window's frame does not wait for the pyramid: the rays' level is computed in a thread, the
- * ready function says when it is in, and the next frame takes it. Bricks freed while a thread
- * runs drop its result (the sanitizer build would see a use after free). */
+/* A window's frame does not wait for the pyramid: the levels the rays need are computed in a
+ * thread, the ready function says when they are in, and the next frame takes them. Bricks
+ * freed while a thread runs drop its result (the sanitizer build would see a use after free). */
 static void
 test_ray_level_in_thread (void)
 {
   g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U16);
+  /* The box over clip space, seen straight on: a voxel spans 5 of 200 pixels. */
+  const float mvp[16] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 };
+  const double box_lo[3] = { -1, -1, -0.5 }, box_hi[3] = { 1, 1, 0.5 };
+  const int viewport[2] = { 200, 200 };
   EvoxBricks *bricks;
-  EvoxVolume *level = NULL;
+  EvoxBrickRays rays;
   gboolean ready = FALSE;
-  guint channel = 7;
-  gsize dims[3];
-  GLuint texture;
+  int finest, coarsest;
+  guint n_bricks;
 
   if (!evox_test_need_gl ())
     return;
 
+  /* Ray bricks of 8 (6 voxels and a border), 8 slots in a texture of 16: 7 x 6 x 5 pages at
+   * level 0 do not fit, level 2's 2 x 2 x 2 bricks do. */
   bricks = _evox_bricks_new (volume, 0, BRICK, MAX_TEXTURE, 1 << 20);
   _evox_bricks_set_ready_func (bricks, set_flag, &ready);
-  texture = _evox_bricks_get_ray_texture (bricks, FALSE, &level, &channel);
-  g_assert_cmpuint (texture, ==, 0);
-  g_assert_null (level);
+  g_assert_false (_evox_bricks_prepare_rays (bricks, mvp, viewport, box_lo, box_hi, FALSE,
+                                             &rays));
   g_assert_cmpint (_evox_bricks_get_ray_level (bricks), ==, -1);
   while (!ready)
     g_main_context_iteration (NULL, TRUE);
-  texture = _evox_bricks_get_ray_texture (bricks, FALSE, &level, &channel);
-  g_assert_cmpuint (texture, !=, 0);
-  g_assert_cmpint (_evox_bricks_get_ray_level (bricks), ==, 2);
-  g_assert_true (level == _evox_bricks_get_level (bricks, 2));
-  g_assert_cmpuint (channel, ==, 0);
-  evox_volume_get_dims (level, dims);
-  g_assert_cmpuint (dims[0], ==, 10);
-  g_assert_cmpuint (dims[1], ==, 9);
-  g_assert_cmpuint (dims[2], ==, 7);
+  g_assert_true (_evox_bricks_prepare_rays (bricks, mvp, viewport, box_lo, box_hi, FALSE,
+                                            &rays));
+  g_assert_cmpuint (rays.atlas, !=, 0);
+  g_assert_cmpuint (rays.brick, ==, 8);
+  g_assert_cmpuint (rays.page, ==, 6);
+  _evox_bricks_get_ray_levels (bricks, &finest, &coarsest, &n_bricks);
+  g_assert_cmpint (finest, ==, 2);
+  g_assert_cmpint (coarsest, ==, 2);
+  g_assert_cmpuint (n_bricks, ==, 8);
+  g_assert_cmpuint (rays.n_pages[0], ==, 7);
+  g_assert_cmpuint (rays.n_pages[1], ==, 6);
+  g_assert_cmpuint (rays.n_pages[2], ==, 5);
+  /* The same plan again uploads nothing. */
+  {
+    guint uploads = _evox_bricks_get_n_uploads (bricks);
+
+    g_assert_true (_evox_bricks_prepare_rays (bricks, mvp, viewport, box_lo, box_hi, FALSE,
+                                              &rays));
+    g_assert_cmpuint (_evox_bricks_get_n_uploads (bricks), ==, uploads);
+  }
   _evox_bricks_unrealize (bricks);
   _evox_bricks_free (bricks);
 
   ready = FALSE;
   bricks = _evox_bricks_new (volume, 0, BRICK, MAX_TEXTURE, 1 << 20);
   _evox_bricks_set_ready_func (bricks, set_flag, &ready);
-  g_assert_cmpuint (_evox_bricks_get_ray_texture (bricks, FALSE, NULL, NULL), ==, 0);
+  g_assert_false (_evox_bricks_prepare_rays (bricks, mvp, viewport, box_lo, box_hi, FALSE,
+                                             &rays));
   _evox_bricks_unrealize (bricks);
   _evox_bricks_free (bricks);
   for (guint i = 0; i < 200; i++)
@@ -492,6 +956,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   evox_test_gl_init ();
   g_test_add_func ("/Evox/Bricks/pyramid", test_pyramid);
+  g_test_add_func ("/Evox/Bricks/mode-filter", test_mode_filter);
+  g_test_add_func ("/Evox/Bricks/label-pyramid", test_label_pyramid);
   g_test_add_func ("/Evox/Bricks/same-as-unbricked", test_same_as_unbricked);
   g_test_add_func ("/Evox/Bricks/demo-stack", test_demo_stack);
   g_test_add_func ("/Evox/Bricks/coarse-slices", test_coarse_slices);
@@ -499,6 +965,9 @@ main (int   argc,
   g_test_add_func ("/Evox/Bricks/beyond-texture-size", test_beyond_texture_size);
   g_test_add_func ("/Evox/Bricks/beyond-gpu-limit", test_beyond_gpu_limit);
   g_test_add_func ("/Evox/Bricks/ray-level-in-thread", test_ray_level_in_thread);
+  g_test_add_func ("/Evox/Bricks/rays-same-as-unbricked", test_rays_same_as_unbricked);
+  g_test_add_func ("/Evox/Bricks/rays-coarser-level", test_rays_coarser_level);
+  g_test_add_func ("/Evox/Bricks/rays-window-frames", test_rays_window_frames);
   status = g_test_run ();
   evox_test_gl_clear ();
   return status;

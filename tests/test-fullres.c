@@ -120,7 +120,7 @@ test_zoomed_slice (void)
   changed = 0;
 
   /* The first frame draws the reduced slice and leaves the plane to a thread. */
-  first = evox_test_draw_into_framebuffer (renderer, width, height);
+  first = evox_test_draw_frame (renderer, width, height);
   fullres = _evox_renderer_get_fullres (renderer);
   g_assert_nonnull (fullres);
   g_assert_cmpuint (_evox_fullres_get_n_reads (fullres), ==, 0);
@@ -131,19 +131,19 @@ test_zoomed_slice (void)
   g_assert_cmpuint (differ, >, n / 2);
 
   /* Frames drawn while it runs ask for the same plane: no second read queued behind it. */
-  g_free (evox_test_draw_into_framebuffer (renderer, width, height));
+  g_free (evox_test_draw_frame (renderer, width, height));
   while (changed == 0)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (_evox_fullres_get_n_reads (fullres), ==, 1);
   g_assert_false (_evox_fullres_is_reading (fullres));
 
   /* The next frame: the file's plane 14, pixel for pixel as the whole volume draws it. */
-  second = evox_test_draw_into_framebuffer (renderer, width, height);
+  second = evox_test_draw_frame (renderer, width, height);
   differ = count_differing (second, want, n);
   g_test_message ("full-resolution frame: %" G_GSIZE_FORMAT " pixels differ", differ);
   g_assert_cmpuint (differ, ==, 0);
   /* Drawn again from the texture: no second read. */
-  g_free (evox_test_draw_into_framebuffer (renderer, width, height));
+  g_free (evox_test_draw_frame (renderer, width, height));
   g_assert_cmpuint (_evox_fullres_get_n_reads (fullres), ==, 1);
   g_assert_false (_evox_fullres_is_reading (fullres));
   evox_test_renderer_free (renderer);

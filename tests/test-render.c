@@ -3489,7 +3489,7 @@ test_quad_frames_scale_2 (void)
       guint sides[2] = { 0, 0 };
 
       evox_renderer_set_scale_factor (renderer, scale);
-      pixels = evox_test_draw_into_framebuffer (renderer, scale * width, scale * height);
+      pixels = evox_test_draw_frame (renderer, scale * width, scale * height);
       evox_renderer_get_pane_rect (scale * width, scale * height, EVOX_PANE_Z, rect);
       y = rect[1] + rect[3] / 2;
       for (int x = 0; x < 8 * scale; x++)

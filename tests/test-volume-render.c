@@ -93,42 +93,6 @@ render (EvoxRenderer *renderer,
   return pixels;
 }
 
-/* What the canvas shows: evox_renderer_draw into a framebuffer of width x height (colour and
- * depth, as a GtkGLArea has), read back as RGBA rows top to bottom. */
-static guint8 *
-draw_frame (EvoxRenderer *renderer,
-            int           width,
-            int           height)
-{
-  guint8 *pixels = g_malloc ((gsize) width * height * 4);
-  g_autofree guint8 *rows = g_malloc ((gsize) width * height * 4);
-  GLuint framebuffer, renderbuffers[2];
-
-  glGenFramebuffers (1, &framebuffer);
-  glGenRenderbuffers (2, renderbuffers);
-  glBindFramebuffer (GL_FRAMEBUFFER, framebuffer);
-  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[0]);
-  glRenderbufferStorage (GL_RENDERBUFFER, GL_RGBA8, width, height);
-  glBindRenderbuffer (GL_RENDERBUFFER, renderbuffers[1]);
-  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH24_STENCIL8, width, height);
-  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
-                             renderbuffers[0]);
-  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER,
-                             renderbuffers[1]);
-  g_assert_cmphex (glCheckFramebufferStatus (GL_FRAMEBUFFER), ==, GL_FRAMEBUFFER_COMPLETE);
-  evox_renderer_draw (renderer, width, height);
-  glPixelStorei (GL_PACK_ALIGNMENT, 1);
-  glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, rows);
-  g_assert_cmphex (glGetError (), ==, GL_NO_ERROR);
-  for (int y = 0; y < height; y++)
-    memcpy (pixels + (gsize) y * width * 4, rows + (gsize) (height - 1 - y) * width * 4,
-            (gsize) width * 4);
-  glBindFramebuffer (GL_FRAMEBUFFER, 0);
-  glDeleteRenderbuffers (2, renderbuffers);
-  glDeleteFramebuffers (1, &framebuffer);
-  return pixels;
-}
-
 /* The middle pixel of voxel column (x, y). */
 static const guint8 *
 voxel_pixel (const guint8 *pixels,
@@ -425,7 +389,7 @@ test_beer_lambert (void)
           on_black = render (renderer, size, size, FALSE, "volume-slab-black");
           /* While the user drags the canvas draws coarser rays; an export stays full quality. */
           evox_renderer_set_interactive (renderer, TRUE);
-          dragged = draw_frame (renderer, size, size);
+          dragged = evox_test_draw_frame (renderer, size, size);
           exported = render (renderer, size, size, FALSE, "volume-slab-exported");
           g_assert_cmpmem (exported, (gsize) size * size * 4, on_black, (gsize) size * size * 4);
           for (guint i = 0; i < 3; i++)
@@ -798,11 +762,11 @@ test_skipping (void)
 
             evox_renderer_set_interactive (renderer, TRUE);
             _evox_renderer_set_skipping (renderer, TRUE);
-            dragged = draw_frame (renderer, width, height);
+            dragged = evox_test_draw_frame (renderer, width, height);
             _evox_renderer_set_skipping (renderer, FALSE);
-            dragged_full = draw_frame (renderer, width, height);
+            dragged_full = evox_test_draw_frame (renderer, width, height);
             evox_renderer_set_interactive (renderer, FALSE);
-            still = draw_frame (renderer, width, height);
+            still = evox_test_draw_frame (renderer, width, height);
             g_assert_cmpmem (dragged, (gsize) width * height * 4, dragged_full,
                              (gsize) width * height * 4);
             g_assert_true (memcmp (dragged, still, (gsize) width * height * 4) != 0);

@@ -9,12 +9,22 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-profile.h"
 #include "evox-render-resources.h"
+
+/* A slot of the rays' atlas and the brick it holds: level, index (i, j, k) at that level. */
+typedef struct
+{
+  guint64 key;        /* 0: empty */
+  guint64 used;       /* the plan that last drew it */
+} RaySlot;
 
 struct _EvoxBricks
 {
   EvoxVolume *volume;
   guint       channel;
+  /* Labels or classes: levels take each block's most frequent value, not its mean. */
+  gboolean    categorical;
   guint       brick_size;
   guint       max_texture;
   gsize       budget;
@@ -29,10 +39,22 @@ struct _EvoxBricks
   gsize       tile_bytes;
   guint       n_uploads;
 
-  GLuint      ray_texture;
-  guint       ray_level;
+  /* The rays' bricks: an atlas of slots of ray_size^3 texels and a page table. */
+  guint       ray_size;
+  GLuint      atlas;
+  GLuint      pages;
+  gsize       atlas_slots[3];    /* slots along each axis of the atlas */
+  guint       n_slots;
+  RaySlot    *slots;             /* n_slots */
+  GHashTable *slot_of;           /* brick key -> slot index + 1 */
   gsize       ray_bytes;
-  gboolean    ray_failed;
+  gboolean    ray_failed;        /* the atlas did not go up even at one slot */
+  guint64     ray_frame;
+  int         ray_finest;        /* the levels of the last plan, -1 before one */
+  int         ray_coarsest;
+  guint       ray_bricks;
+  double      ray_pixels;        /* EVOX_BRICKS_RAY_PIXELS, or EVOX_RAY_PIXELS's */
+  EvoxBrickRays last_rays;       /* what the last plan drew (valid while pages != 0) */
 
   /* The levels the rays want, while a thread computes them. */
   GCancellable *cancellable;
@@ -49,6 +71,7 @@ typedef struct
   EvoxVolume  *volume;
   guint        channel;
   guint        level;
+  gboolean     categorical;
   EvoxVolume **levels;     /* level + 1 entries; [0] unused */
 } PyramidJob;
 
@@ -98,6 +121,7 @@ _evox_bricks_new (EvoxVolume *volume,
   self = g_new0 (EvoxBricks, 1);
   self->volume = g_object_ref (volume);
   self->channel = channel;
+  self->categorical = _evox_bricks_is_categorical (volume, channel);
   /* The brick and its border must fit a texture. */
   while (brick_size > 1 && brick_size + 2 > max_texture)
     brick_size /= 2;
@@ -115,6 +139,22 @@ _evox_bricks_new (EvoxVolume *volume,
   g_mutex_init (&self->lock);
   self->tiles = g_ptr_array_new_with_free_func (tile_free);
   self->prepared = g_ptr_array_new ();
+  /* Ray bricks a power of two (so a brick's texture coordinate is exact: see prepare_rays) of
+   * at most 64 texels: larger ones waste memory on bricks the view needs little of. */
+  self->ray_size = MIN (MAX (brick_size, 8u), 64u);
+  while (self->ray_size > 4 && self->ray_size > max_texture)
+    self->ray_size /= 2;
+  self->slot_of = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->ray_finest = self->ray_coarsest = -1;
+  /* Benchmarks: 0 takes level 0 wherever the atlas has room. */
+  self->ray_pixels = EVOX_BRICKS_RAY_PIXELS;
+  if (g_getenv ("EVOX_RAY_PIXELS") != NULL)
+    {
+      double pixels = g_ascii_strtod (g_getenv ("EVOX_RAY_PIXELS"), NULL);
+
+      if (isfinite (pixels) && pixels >= 0)
+        self->ray_pixels = pixels;
+    }
   return self;
 }
 
@@ -134,9 +174,15 @@ _evox_bricks_unrealize (EvoxBricks *self)
   g_ptr_array_set_size (self->prepared, 0);
   g_ptr_array_set_size (self->tiles, 0);
   self->tile_bytes = 0;
-  if (self->ray_texture != 0)
-    glDeleteTextures (1, &self->ray_texture);
-  self->ray_texture = 0;
+  if (self->atlas != 0)
+    glDeleteTextures (1, &self->atlas);
+  if (self->pages != 0)
+    glDeleteTextures (1, &self->pages);
+  self->atlas = self->pages = 0;
+  /* The table's keys live in the slots. */
+  g_hash_table_remove_all (self->slot_of);
+  g_clear_pointer (&self->slots, g_free);
+  self->n_slots = 0;
   self->ray_bytes = 0;
   self->ray_failed = FALSE;
 }
@@ -146,7 +192,8 @@ _evox_bricks_free (EvoxBricks *self)
 {
   if (self == NULL)
     return;
-  g_assert (self->ray_texture == 0);
+  g_assert (self->atlas == 0);
+  g_hash_table_unref (self->slot_of);
   /* A running thread finishes on its own references; its result is dropped. */
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
@@ -188,7 +235,18 @@ _evox_bricks_get_gpu_bytes (EvoxBricks *self)
 int
 _evox_bricks_get_ray_level (EvoxBricks *self)
 {
-  return self->ray_texture != 0 ? (int) self->ray_level : -1;
+  return self->ray_finest;
+}
+
+void
+_evox_bricks_get_ray_levels (EvoxBricks *self,
+                             int        *finest,
+                             int        *coarsest,
+                             guint      *n_bricks)
+{
+  *finest = self->ray_finest;
+  *coarsest = self->ray_coarsest;
+  *n_bricks = self->ray_bricks;
 }
 
 guint
@@ -236,26 +294,23 @@ _evox_bricks_get_n_uploads (EvoxBricks *self)
       }                                                                                      \
   } G_STMT_END
 
-EvoxVolume *
-_evox_bricks_downsample (EvoxVolume *volume,
-                         guint       channel)
+/* The next level's empty volume: ceil (dims / 2) voxels of the same type and values, each twice
+ * as wide; NULL (with a warning) when there is no memory for it. */
+static EvoxVolume *
+new_level (EvoxVolume *volume,
+           guint       channel,
+           gsize       dims[3],
+           gsize       odims[3])
 {
   g_autoptr(GError) error = NULL;
-  EvoxSampleType type;
   EvoxVolume *out;
-  gconstpointer data;
-  gpointer out_data;
-  gsize dims[3], odims[3];
   double spacing[3], origin[3];
-
-  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
-  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NULL);
 
   evox_volume_get_dims (volume, dims);
   for (guint a = 0; a < 3; a++)
     odims[a] = (dims[a] + 1) / 2;
-  type = evox_volume_get_sample_type (volume);
-  out = evox_volume_new (odims[0], odims[1], odims[2], 1, type, &error);
+  out = evox_volume_new (odims[0], odims[1], odims[2], 1, evox_volume_get_sample_type (volume),
+                         &error);
   if (out == NULL)
     {
       g_warning ("No memory for a level of the volume's pyramid: %s", error->message);
@@ -275,9 +330,16 @@ _evox_bricks_downsample (EvoxVolume *volume,
   evox_volume_set_channel_values (out, 0, evox_volume_get_channel_value_scale (volume, channel),
                                   evox_volume_get_channel_quantity (volume, channel),
                                   evox_volume_get_channel_unit (volume, channel));
+  return out;
+}
 
-  data = evox_volume_get_data (volume, channel);
-  out_data = evox_volume_get_data_mut (out, 0);
+static void
+fill_means (EvoxSampleType  type,
+            gconstpointer   data,
+            const gsize     dims[3],
+            gpointer        out_data,
+            const gsize     odims[3])
+{
 #pragma omp parallel for schedule(dynamic, 1)
   for (gsize z = 0; z < odims[2]; z++)
     {
@@ -323,11 +385,122 @@ _evox_bricks_downsample (EvoxVolume *volume,
           break;
         }
     }
+}
+
+#undef MEANS_INTEGER
+
+/* The most frequent of values[0..n) (finite ones only), ties to the smallest; NaN for none. */
+static double
+block_mode (double *values,
+            guint   n)
+{
+  double best = NAN;
+  guint best_count = 0, m = 0;
+
+  for (guint i = 0; i < n; i++)
+    if (isfinite (values[i]))
+      values[m++] = values[i];
+  /* Sorted (at most 8: insertion), each value's run counts it; a later run must be longer to
+   * win, so the smallest of equally frequent values stays. */
+  for (guint i = 1; i < m; i++)
+    for (guint j = i; j > 0 && values[j - 1] > values[j]; j--)
+      {
+        double t = values[j];
+
+        values[j] = values[j - 1];
+        values[j - 1] = t;
+      }
+  for (guint i = 0; i < m;)
+    {
+      guint j = i + 1;
+
+      while (j < m && values[j] == values[i])
+        j++;
+      if (j - i > best_count)
+        {
+          best = values[i];
+          best_count = j - i;
+        }
+      i = j;
+    }
+  return best;
+}
+
+static void
+fill_modes (EvoxSampleType  type,
+            gconstpointer   data,
+            const gsize     dims[3],
+            gpointer        out_data,
+            const gsize     odims[3])
+{
+#pragma omp parallel for schedule(dynamic, 1)
+  for (gsize z = 0; z < odims[2]; z++)
+    for (gsize y = 0; y < odims[1]; y++)
+      for (gsize x = 0; x < odims[0]; x++)
+        {
+          double values[8];
+          guint n = 0;
+          gsize at = (z * odims[1] + y) * odims[0] + x;
+          double mode;
+
+          for (gsize k = 2 * z; k < MIN (2 * z + 2, dims[2]); k++)
+            for (gsize j = 2 * y; j < MIN (2 * y + 2, dims[1]); j++)
+              for (gsize i = 2 * x; i < MIN (2 * x + 2, dims[0]); i++)
+                values[n++] = evox_sample_get (data, type, (k * dims[1] + j) * dims[0] + i);
+          mode = block_mode (values, n);
+          /* The mode is one of the block's own values: it converts back exactly. */
+          if (type == EVOX_SAMPLE_U8)
+            ((guint8 *) out_data)[at] = (guint8) mode;
+          else if (type == EVOX_SAMPLE_U16)
+            ((guint16 *) out_data)[at] = (guint16) mode;
+          else
+            ((float *) out_data)[at] = (float) mode;
+        }
+}
+
+/* The next level of `volume`'s channel: modes for labels and classes, means otherwise. */
+static EvoxVolume *
+downsample (gboolean    categorical,
+            EvoxVolume *volume,
+            guint       channel)
+{
+  EvoxVolume *out;
+  gsize dims[3], odims[3];
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NULL);
+
+  out = new_level (volume, channel, dims, odims);
+  if (out == NULL)
+    return NULL;
+  (categorical ? fill_modes : fill_means) (evox_volume_get_sample_type (volume),
+                                           evox_volume_get_data (volume, channel), dims,
+                                           evox_volume_get_data_mut (out, 0), odims);
   evox_volume_freeze (out);
   return out;
 }
 
-#undef MEANS_INTEGER
+EvoxVolume *
+_evox_bricks_downsample (EvoxVolume *volume,
+                         guint       channel)
+{
+  return downsample (FALSE, volume, channel);
+}
+
+EvoxVolume *
+_evox_bricks_downsample_mode (EvoxVolume *volume,
+                              guint       channel)
+{
+  return downsample (TRUE, volume, channel);
+}
+
+gboolean
+_evox_bricks_is_categorical (EvoxVolume *volume,
+                             guint       channel)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  return evox_profile_default_sampling (volume, channel) == EVOX_PROFILE_NEAREST;
+}
 
 /* The volume and channel that hold a level's voxels. */
 static EvoxVolume *
@@ -352,7 +525,7 @@ level_volume (EvoxBricks *self,
 
       if (finer == NULL)
         return NULL;
-      volume = _evox_bricks_downsample (finer, finer_channel);
+      volume = downsample (self->categorical, finer, finer_channel);
       g_mutex_lock (&self->lock);
       if (self->levels[level] == NULL)
         self->levels[level] = volume;
@@ -398,21 +571,11 @@ upload (GLuint        *texture,
                                                                                    : GL_R32F;
   GLenum pixel_type = type == EVOX_SAMPLE_U8 ? GL_UNSIGNED_BYTE
                       : type == EVOX_SAMPLE_U16 ? GL_UNSIGNED_SHORT : GL_FLOAT;
-  GLint alignment = 4;
   GLenum status;
 
   _evox_gl_drain_errors ();
-  glGenTextures (1, texture);
-  glActiveTexture (GL_TEXTURE0);
-  glBindTexture (GL_TEXTURE_3D, *texture);
-  _evox_gl_set_texture_parameters (GL_TEXTURE_3D);
-  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
-  glTexImage3D (GL_TEXTURE_3D, 0, internal_format, (GLsizei) size[0], (GLsizei) size[1],
-                (GLsizei) size[2], 0, GL_RED, pixel_type, pixels);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
-  status = glGetError ();
-  glBindTexture (GL_TEXTURE_3D, 0);
+  status = _evox_gl_upload_texture_3d (GL_TEXTURE0, texture, internal_format, size, GL_RED,
+                                       pixel_type, pixels);
   if (status != GL_NO_ERROR)
     {
       glDeleteTextures (1, texture);
@@ -627,8 +790,8 @@ compute_levels (GTask        *task,
 
   for (guint l = 1; l <= job->level && !g_cancellable_is_cancelled (cancellable); l++)
     {
-      job->levels[l] = _evox_bricks_downsample (l == 1 ? job->volume : job->levels[l - 1],
-                                                l == 1 ? job->channel : 0);
+      job->levels[l] = downsample (job->categorical, l == 1 ? job->volume : job->levels[l - 1],
+                                   l == 1 ? job->channel : 0);
       if (job->levels[l] == NULL)
         break;
     }
@@ -687,89 +850,463 @@ start_computing (EvoxBricks *self,
   job->volume = g_object_ref (self->volume);
   job->channel = self->channel;
   job->level = level;
+  job->categorical = self->categorical;
   job->levels = g_new0 (EvoxVolume *, level + 1);
   task = g_task_new (NULL, self->cancellable, levels_computed, self);
   g_task_set_task_data (task, job, pyramid_job_free);
   g_task_run_in_thread (task, compute_levels);
 }
 
-/* The level the rays take first (unless the GPU refuses it), n_levels for none. */
-static guint
-ray_level (EvoxBricks *self)
+
+/* The rays' bricks */
+
+/* A brick of the rays' plan: `level`, index j at that level (it owns the level's voxels
+ * [j P, (j + 1) P) along each axis, P = ray_size - 2, which are the level-0 pages [j 2^level,
+ * (j + 1) 2^level)); the largest projected size of a level-0 voxel in it (pixels) and the
+ * finest level one of its pages wants. */
+typedef struct
 {
-  gsize elem = sample_size (evox_volume_get_sample_type (self->volume));
+  guint  level;
+  gsize  j[3];
+  double pixels;
+  guint  want;
+} RayNode;
 
-  for (guint l = 0; l < self->n_levels; l++)
-    {
-      gsize dims[3];
-
-      level_dims (self, l, dims);
-      if (dims[0] <= self->max_texture && dims[1] <= self->max_texture &&
-          dims[2] <= self->max_texture && dims[0] * dims[1] * dims[2] * elem <= self->budget / 2)
-        return l;
-    }
-  return self->n_levels;
+static guint64
+ray_key (guint        level,
+         const gsize  j[3])
+{
+  /* Never 0 (the empty slot): the level is stored plus one. */
+  return ((guint64) (level + 1) << 57) | ((guint64) j[2] << 38) | ((guint64) j[1] << 19) |
+         (guint64) j[0];
 }
 
-GLuint
-_evox_bricks_get_ray_texture (EvoxBricks  *self,
-                              gboolean     wait,
-                              EvoxVolume **level_volume_out,
-                              guint       *channel_out)
+/* Pixels a level-0 voxel of each page spans on screen: the largest over the page's corners and
+ * centre of the distance one voxel step along each axis moves the projected point; 0 for pages
+ * wholly behind the camera. */
+static double *
+page_pixels (EvoxBricks   *self,
+             const gsize   n_pages[3],
+             const float   mvp[16],
+             const int     viewport[2],
+             const double  box_lo[3],
+             const double  box_hi[3])
 {
-  gsize elem = sample_size (evox_volume_get_sample_type (self->volume));
+  gsize dims[3], n = n_pages[0] * n_pages[1] * n_pages[2];
+  guint page = self->ray_size - 2;
+  double voxel[3], *pixels = g_new0 (double, n);
 
-  g_return_val_if_fail (self != NULL, 0);
-
-  if (self->ray_texture == 0 && !self->ray_failed && !wait)
-    {
-      guint first = ray_level (self);
-
-      if (first < self->n_levels && !level_ready (self, first))
+  evox_volume_get_dims (self->volume, dims);
+  for (guint a = 0; a < 3; a++)
+    voxel[a] = (box_hi[a] - box_lo[a]) / (double) dims[a];
+  for (gsize k = 0; k < n_pages[2]; k++)
+    for (gsize j = 0; j < n_pages[1]; j++)
+      for (gsize i = 0; i < n_pages[0]; i++)
         {
-          start_computing (self, first);
-          if (level_volume_out != NULL)
-            *level_volume_out = NULL;
-          return 0;
-        }
-    }
-  if (self->ray_texture == 0 && !self->ray_failed)
-    {
-      self->ray_failed = TRUE;
-      for (guint l = 0; l < self->n_levels && self->ray_texture == 0; l++)
-        {
-          gsize dims[3];
-          guint channel;
-          EvoxVolume *volume;
+          gsize index[3] = { i, j, k };
+          double best = 0.0;
 
-          level_dims (self, l, dims);
-          if (dims[0] > self->max_texture || dims[1] > self->max_texture ||
-              dims[2] > self->max_texture ||
-              dims[0] * dims[1] * dims[2] * elem > self->budget / 2)
-            continue;
-          volume = level_volume (self, l, &channel);
-          if (volume == NULL)
-            break;
-          /* Out of memory at this level: the next one is an eighth of it. */
-          if (upload (&self->ray_texture, evox_volume_get_sample_type (volume), dims,
-                      evox_volume_get_data (volume, channel)) == GL_NO_ERROR)
+          for (guint c = 0; c < 9; c++)
             {
-              self->ray_level = l;
-              self->ray_bytes = dims[0] * dims[1] * dims[2] * elem;
-              self->ray_failed = FALSE;
+              double point[3], clip[4], base[2] = { 0, 0 }, size = 0.0;
+
+              for (guint a = 0; a < 3; a++)
+                {
+                  double lo = (double) (index[a] * page), hi = MIN ((double) dims[a], lo + page);
+                  double at = c == 8 ? 0.5 * (lo + hi) : (c >> a) & 1 ? hi : lo;
+
+                  point[a] = box_lo[a] + at * voxel[a];
+                }
+              /* The point, then a voxel further along each axis. */
+              for (guint step = 0; step < 4; step++)
+                {
+                  double q[3] = { point[0], point[1], point[2] }, px[2];
+
+                  if (step > 0)
+                    q[step - 1] += voxel[step - 1];
+                  for (guint r = 0; r < 4; r++)
+                    clip[r] = mvp[r] * q[0] + mvp[4 + r] * q[1] + mvp[8 + r] * q[2] + mvp[12 + r];
+                  if (!(clip[3] > 1e-12))
+                    break;
+                  px[0] = 0.5 * clip[0] / clip[3] * viewport[0];
+                  px[1] = 0.5 * clip[1] / clip[3] * viewport[1];
+                  if (step == 0)
+                    {
+                      base[0] = px[0];
+                      base[1] = px[1];
+                    }
+                  else
+                    size = MAX (size, hypot (px[0] - base[0], px[1] - base[1]));
+                }
+              best = MAX (best, size);
+            }
+          pixels[(k * n_pages[1] + j) * n_pages[0] + i] = best;
+        }
+  return pixels;
+}
+
+/* The node's pixels and wanted level from its pages'. */
+static void
+ray_node_measure (RayNode       *node,
+                  const gsize    n_pages[3],
+                  const double  *pixels,
+                  const guint   *want)
+{
+  gsize span = (gsize) 1 << node->level, lo[3], hi[3];
+
+  node->pixels = 0.0;
+  node->want = G_MAXUINT;
+  for (guint a = 0; a < 3; a++)
+    {
+      lo[a] = node->j[a] * span;
+      hi[a] = MIN (lo[a] + span, n_pages[a]);
+    }
+  for (gsize k = lo[2]; k < hi[2]; k++)
+    for (gsize j = lo[1]; j < hi[1]; j++)
+      for (gsize i = lo[0]; i < hi[0]; i++)
+        {
+          gsize at = (k * n_pages[1] + j) * n_pages[0] + i;
+
+          node->pixels = MAX (node->pixels, pixels[at]);
+          node->want = MIN (node->want, want[at]);
+        }
+}
+
+/* The bricks the view needs: from one brick over the whole volume at the coarsest level that
+ * covers it in one, split (into the up to 8 bricks of the next finer level under it) the brick
+ * whose voxels look largest, while it is coarser than one of its pages wants and the split
+ * fits the atlas's slots. */
+static GArray *
+plan_rays (EvoxBricks   *self,
+           const gsize   n_pages[3],
+           const double *pixels,
+           guint         capacity)
+{
+  gsize n = n_pages[0] * n_pages[1] * n_pages[2], largest;
+  g_autofree guint *want = g_new (guint, n);
+  GArray *nodes = g_array_new (FALSE, FALSE, sizeof (RayNode));
+  RayNode root = { 0, { 0, 0, 0 }, 0.0, 0 };
+
+  largest = MAX (n_pages[0], MAX (n_pages[1], n_pages[2]));
+  while (((gsize) 1 << root.level) < largest)
+    root.level++;
+  g_assert (root.level < self->n_levels);
+  for (gsize i = 0; i < n; i++)
+    {
+      /* The finest level whose voxels span at least about a pixel (level l's are 2^l wide). */
+      double p = pixels[i];
+      guint level = 0;
+
+      while (level < root.level && p * (double) ((gsize) 1 << level) < self->ray_pixels)
+        level++;
+      want[i] = level;
+    }
+  ray_node_measure (&root, n_pages, pixels, want);
+  g_array_append_val (nodes, root);
+
+  for (;;)
+    {
+      RayNode *split = NULL;
+      guint at = 0, n_children = 0;
+      gsize child_lo[3], child_hi[3];
+
+      for (guint i = 0; i < nodes->len; i++)
+        {
+          RayNode *node = &g_array_index (nodes, RayNode, i);
+
+          if (node->level > node->want &&
+              (split == NULL || node->pixels * (double) ((gsize) 1 << node->level) >
+                                split->pixels * (double) ((gsize) 1 << split->level)))
+            {
+              split = node;
+              at = i;
             }
         }
-    }
-  if (level_volume_out != NULL)
-    {
-      guint channel = 0;
+      if (split == NULL)
+        break;
+      for (guint a = 0; a < 3; a++)
+        {
+          gsize pages_per = (gsize) 1 << (split->level - 1);
 
-      *level_volume_out = self->ray_texture != 0 ? level_volume (self, self->ray_level, &channel)
-                                                 : NULL;
-      if (channel_out != NULL)
-        *channel_out = channel;
+          child_lo[a] = 2 * split->j[a];
+          child_hi[a] = MIN (2 * split->j[a] + 2, (n_pages[a] + pages_per - 1) / pages_per);
+        }
+      n_children = (guint) ((child_hi[0] - child_lo[0]) * (child_hi[1] - child_lo[1]) *
+                            (child_hi[2] - child_lo[2]));
+      if (nodes->len - 1 + n_children > capacity)
+        break;
+      {
+        RayNode parent = *split;
+
+        g_array_remove_index_fast (nodes, at);
+        for (gsize k = child_lo[2]; k < child_hi[2]; k++)
+          for (gsize j = child_lo[1]; j < child_hi[1]; j++)
+            for (gsize i = child_lo[0]; i < child_hi[0]; i++)
+              {
+                RayNode child = { parent.level - 1, { i, j, k }, 0.0, 0 };
+
+                ray_node_measure (&child, n_pages, pixels, want);
+                g_array_append_val (nodes, child);
+              }
+      }
     }
-  return self->ray_texture;
+  return nodes;
+}
+
+/* Makes the atlas: as many slots as the budget's half, the texture size and the bricks of every
+ * level allow, fewer when the GPU refuses. */
+static gboolean
+make_atlas (EvoxBricks *self,
+            gsize       total_bricks)
+{
+  EvoxSampleType type = evox_volume_get_sample_type (self->volume);
+  gsize brick_bytes = (gsize) self->ray_size * self->ray_size * self->ray_size *
+                      sample_size (type);
+  gsize per_axis = MAX (self->max_texture / self->ray_size, 1u);
+  gsize capacity = MIN (self->budget / 2 / brick_bytes, per_axis * per_axis * per_axis);
+
+  capacity = MIN (capacity, total_bricks);
+  while (capacity >= 1)
+    {
+      gsize slots[3], size[3];
+
+      slots[0] = MIN (capacity, per_axis);
+      slots[1] = MIN (capacity / slots[0], per_axis);
+      slots[2] = MIN (capacity / (slots[0] * slots[1]), per_axis);
+      for (guint a = 0; a < 3; a++)
+        size[a] = slots[a] * self->ray_size;
+      if (upload (&self->atlas, type, size, NULL) == GL_NO_ERROR)
+        {
+          memcpy (self->atlas_slots, slots, sizeof slots);
+          self->n_slots = (guint) (slots[0] * slots[1] * slots[2]);
+          self->slots = g_new0 (RaySlot, self->n_slots);
+          self->ray_bytes = self->n_slots * brick_bytes;
+          return TRUE;
+        }
+      capacity /= 2;
+    }
+  return FALSE;
+}
+
+/* Copies brick j of `level` into slot `slot` of the atlas: the level's voxels from j P - 1 to
+ * (j + 1) P + 1 along each axis, clamped to the level (so a brick at the volume's face repeats
+ * its last voxel, as GL's clamped edges do). */
+static gboolean
+upload_ray_brick (EvoxBricks  *self,
+                  guint        level,
+                  const gsize  j[3],
+                  guint        slot)
+{
+  guint channel, R = self->ray_size, P = R - 2;
+  EvoxVolume *volume = level_volume (self, level, &channel);
+  EvoxSampleType type;
+  gsize elem, dims[3], at[3];
+  const guint8 *in;
+  g_autofree guint8 *pixels = NULL;
+  guint8 *out;
+  GLint alignment = 4;
+
+  if (volume == NULL)
+    return FALSE;
+  type = evox_volume_get_sample_type (volume);
+  elem = sample_size (type);
+  in = evox_volume_get_data (volume, channel);
+  evox_volume_get_dims (volume, dims);
+  pixels = g_try_malloc ((gsize) R * R * R * elem);
+  if (pixels == NULL)
+    return FALSE;
+  out = pixels;
+  for (guint z = 0; z < R; z++)
+    for (guint y = 0; y < R; y++)
+      {
+        gssize vz = CLAMP ((gssize) (j[2] * P) - 1 + (gssize) z, 0, (gssize) dims[2] - 1);
+        gssize vy = CLAMP ((gssize) (j[1] * P) - 1 + (gssize) y, 0, (gssize) dims[1] - 1);
+        const guint8 *row = in + ((gsize) vz * dims[1] + (gsize) vy) * dims[0] * elem;
+
+        for (guint x = 0; x < R; x++, out += elem)
+          {
+            gssize vx = CLAMP ((gssize) (j[0] * P) - 1 + (gssize) x, 0, (gssize) dims[0] - 1);
+
+            memcpy (out, row + (gsize) vx * elem, elem);
+          }
+      }
+  at[0] = slot % self->atlas_slots[0];
+  at[1] = slot / self->atlas_slots[0] % self->atlas_slots[1];
+  at[2] = slot / (self->atlas_slots[0] * self->atlas_slots[1]);
+  glActiveTexture (GL_TEXTURE0);
+  glBindTexture (GL_TEXTURE_3D, self->atlas);
+  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+  glTexSubImage3D (GL_TEXTURE_3D, 0, (GLint) (at[0] * R), (GLint) (at[1] * R),
+                   (GLint) (at[2] * R), (GLsizei) R, (GLsizei) R, (GLsizei) R, GL_RED,
+                   type == EVOX_SAMPLE_U8 ? GL_UNSIGNED_BYTE
+                   : type == EVOX_SAMPLE_U16 ? GL_UNSIGNED_SHORT : GL_FLOAT, pixels);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
+  glBindTexture (GL_TEXTURE_3D, 0);
+  self->n_uploads++;
+  return TRUE;
+}
+
+/* A slot for the plan's brick `key`: the one holding it, else an empty one, else the one drawn
+ * longest ago by an earlier plan. */
+static guint
+take_slot (EvoxBricks *self,
+           guint64     key,
+           gboolean   *fresh)
+{
+  gpointer found = g_hash_table_lookup (self->slot_of, &key);
+  guint best = G_MAXUINT;
+
+  *fresh = FALSE;
+  if (found != NULL)
+    {
+      self->slots[GPOINTER_TO_UINT (found) - 1].used = self->ray_frame;
+      return GPOINTER_TO_UINT (found) - 1;
+    }
+  for (guint i = 0; i < self->n_slots && best == G_MAXUINT; i++)
+    if (self->slots[i].key == 0)
+      best = i;
+  for (guint i = 0; i < self->n_slots && best == G_MAXUINT; i++)
+    if (self->slots[i].used < self->ray_frame &&
+        (best == G_MAXUINT || self->slots[i].used < self->slots[best].used))
+      best = i;
+  g_assert (best != G_MAXUINT);
+  if (self->slots[best].key != 0)
+    g_hash_table_remove (self->slot_of, &self->slots[best].key);
+  self->slots[best].key = key;
+  self->slots[best].used = self->ray_frame;
+  g_hash_table_insert (self->slot_of, &self->slots[best].key, GUINT_TO_POINTER (best + 1));
+  *fresh = TRUE;
+  return best;
+}
+
+gboolean
+_evox_bricks_prepare_rays (EvoxBricks    *self,
+                           const float    mvp[16],
+                           const int      viewport[2],
+                           const double   box_lo[3],
+                           const double   box_hi[3],
+                           gboolean       wait,
+                           EvoxBrickRays *rays)
+{
+  gsize dims[3], n_pages[3], total = 0;
+  guint P, coarsest = 0, finest = G_MAXUINT;
+  g_autofree double *pixels = NULL;
+  g_autofree guint16 *table = NULL;
+  g_autoptr(GArray) nodes = NULL;
+
+  g_return_val_if_fail (self != NULL && rays != NULL, FALSE);
+
+  memset (rays, 0, sizeof *rays);
+  if (self->ray_failed)
+    return FALSE;
+  P = self->ray_size - 2;
+  evox_volume_get_dims (self->volume, dims);
+  for (guint a = 0; a < 3; a++)
+    n_pages[a] = (dims[a] + P - 1) / P;
+  if (self->atlas == 0)
+    {
+      /* Every level's bricks: the most a plan can use. */
+      for (guint l = 0; l < self->n_levels; l++)
+        {
+          gsize ldims[3], count = 1;
+
+          level_dims (self, l, ldims);
+          for (guint a = 0; a < 3; a++)
+            count *= (ldims[a] + P - 1) / P;
+          total += count;
+        }
+      if (!make_atlas (self, total))
+        {
+          g_warning ("The GPU could not take one brick of %u voxels for the volume rendering",
+                     self->ray_size);
+          self->ray_failed = TRUE;
+          return FALSE;
+        }
+    }
+
+  pixels = page_pixels (self, n_pages, mvp, viewport, box_lo, box_hi);
+  nodes = plan_rays (self, n_pages, pixels, self->n_slots);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      RayNode *node = &g_array_index (nodes, RayNode, i);
+
+      coarsest = MAX (coarsest, node->level);
+      finest = MIN (finest, node->level);
+    }
+  /* A window's frame does not wait for the pyramid: its coarse levels are computed in a
+   * thread (the ready function says when) and the rays wait for them, the slices and the box
+   * are drawn meanwhile. */
+  if (!wait && !level_ready (self, coarsest))
+    {
+      start_computing (self, coarsest);
+      /* Meanwhile the last plan's bricks, all still in their slots, draw the view. */
+      if (self->pages == 0)
+        return FALSE;
+      *rays = self->last_rays;
+      return TRUE;
+    }
+
+  self->ray_frame++;
+  table = g_new (guint16, 4 * n_pages[0] * n_pages[1] * n_pages[2]);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      RayNode *node = &g_array_index (nodes, RayNode, i);
+      gsize span = (gsize) 1 << node->level;
+      gboolean fresh;
+      guint slot = take_slot (self, ray_key (node->level, node->j), &fresh);
+      guint16 entry[4];
+
+      if (fresh && !upload_ray_brick (self, node->level, node->j, slot))
+        {
+          /* The slot holds nothing valid: forget it, and the last plan, whose slots may be
+           * taken by now. */
+          g_hash_table_remove (self->slot_of, &self->slots[slot].key);
+          self->slots[slot].key = 0;
+          if (self->pages != 0)
+            glDeleteTextures (1, &self->pages);
+          self->pages = 0;
+          return FALSE;
+        }
+      entry[0] = (guint16) (slot % self->atlas_slots[0]);
+      entry[1] = (guint16) (slot / self->atlas_slots[0] % self->atlas_slots[1]);
+      entry[2] = (guint16) (slot / (self->atlas_slots[0] * self->atlas_slots[1]));
+      entry[3] = (guint16) node->level;
+      for (gsize k = node->j[2] * span; k < MIN ((node->j[2] + 1) * span, n_pages[2]); k++)
+        for (gsize j = node->j[1] * span; j < MIN ((node->j[1] + 1) * span, n_pages[1]); j++)
+          for (gsize i2 = node->j[0] * span; i2 < MIN ((node->j[0] + 1) * span, n_pages[0]);
+               i2++)
+            memcpy (table + 4 * ((k * n_pages[1] + j) * n_pages[0] + i2), entry, sizeof entry);
+    }
+  /* A few texels a page: made anew for each plan. */
+  if (self->pages != 0)
+    glDeleteTextures (1, &self->pages);
+  self->pages = 0;
+  _evox_gl_drain_errors ();
+  if (_evox_gl_upload_texture_3d (GL_TEXTURE0, &self->pages, GL_RGBA16UI, n_pages,
+                                  GL_RGBA_INTEGER, GL_UNSIGNED_SHORT, table) != GL_NO_ERROR)
+    return FALSE;
+
+  if (self->ray_finest != (int) finest || self->ray_coarsest != (int) coarsest ||
+      self->ray_bricks != nodes->len)
+    g_debug ("Rays through %u bricks of levels %u to %u (%u slots, %u uploads so far)",
+             nodes->len, finest, coarsest, self->n_slots, self->n_uploads);
+  self->ray_finest = (int) finest;
+  self->ray_coarsest = (int) coarsest;
+  self->ray_bricks = nodes->len;
+  rays->atlas = self->atlas;
+  rays->pages = self->pages;
+  for (guint a = 0; a < 3; a++)
+    {
+      rays->atlas_size[a] = self->atlas_slots[a] * self->ray_size;
+      rays->n_pages[a] = n_pages[a];
+    }
+  rays->brick = self->ray_size;
+  rays->page = P;
+  rays->finest = finest;
+  rays->coarsest = coarsest;
+  self->last_rays = *rays;
+  return TRUE;
 }
 
 /* A texture of size voxels of type from pixels, for other tiles drawn the bricks' way (the

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 /* Voxels a side of a brick when nothing forces another size (a power of two). */
 #define EVOX_BRICKS_DEFAULT_SIZE 256
-/* GPU memory the tiles and the ray caster's level may take when EVOX_GPU_BUDGET_MB is unset. */
+/* GPU memory the tiles and the ray caster's bricks may take when EVOX_GPU_BUDGET_MB is unset. */
 #define EVOX_BRICKS_DEFAULT_BUDGET_MB 1024
 
 /* One tile of a slice on the GPU: the cross-section of a square of bricks at one level of the
@@ -51,8 +51,8 @@ guint           _evox_bricks_get_brick_size   (EvoxBricks   *bricks);
  * with the border. */
 gsize           _evox_bricks_get_tile_size    (EvoxBricks   *bricks);
 guint           _evox_bricks_get_n_levels     (EvoxBricks   *bricks);
-/* Level 0 is the volume's channel; level l + 1 holds the 2 x 2 x 2 means of level l (computed
- * on first use, in threads). The volume stays the bricks' (borrowed). */
+/* Level 0 is the volume's channel; level l + 1 holds the 2 x 2 x 2 means of level l (modes for
+ * labels and classes; computed on first use, in threads). The volume stays the bricks' (borrowed). */
 EvoxVolume     *_evox_bricks_get_level        (EvoxBricks   *bricks,
                                                guint         level);
 
@@ -60,6 +60,17 @@ EvoxVolume     *_evox_bricks_get_level        (EvoxBricks   *bricks,
  * and the same sample type: a mean over the voxels of the block inside the volume, rounded half
  * up for integers; for floats over the finite ones (NaN when there is none). */
 EvoxVolume     *_evox_bricks_downsample       (EvoxVolume   *volume,
+                                               guint         channel);
+
+/* GL-free: the same for labels and classes: each voxel the most frequent finite value of its
+ * block (ties to the smallest; NaN for none), so a coarse level never holds a value its block
+ * does not. */
+EvoxVolume     *_evox_bricks_downsample_mode  (EvoxVolume   *volume,
+                                               guint         channel);
+/* Whether a channel holds labels or classes (an integer channel of at most
+ * EVOX_PROFILE_MAX_LABELS values, as evox_profile_default_sampling says): its pyramid takes
+ * modes. */
+gboolean        _evox_bricks_is_categorical   (EvoxVolume   *volume,
                                                guint         channel);
 
 /* The tiles of slice `index` (a level-0 index) of `axis` at the finest level whose tiles of the
@@ -76,17 +87,50 @@ EvoxBrickTile **_evox_bricks_prepare_slice    (EvoxBricks   *bricks,
 void            _evox_bricks_set_ready_func   (EvoxBricks   *bricks,
                                                GFunc         ready,
                                                gpointer      data);
-/* The finest level that fits in one texture and half the budget, for the ray caster: its texture
- * (uploaded on first use, 0 when none goes up), its volume (borrowed) and the channel of it the
- * texture holds. With wait FALSE, a level not computed yet is computed in a thread (the ready
- * function says when) and 0 comes back meanwhile, so a frame never waits for the pyramid; with
- * wait TRUE (exports, the command line, tests) it is computed now. */
-GLuint          _evox_bricks_get_ray_texture  (EvoxBricks   *bricks,
+/* What the rays of one view read: the bricks of the pyramid the view needs, each ray_size^3
+ * texels (its level's voxels [j P - 1, (j + 1) P + 1) along each axis, P = brick - 2: what it
+ * owns and one voxel of border) in a slot of one atlas texture, and a page table of one texel
+ * per P^3 voxels of level 0 (RGBA16UI: the slot's position in the atlas, in slots, and the
+ * level of the brick that covers the page). */
+typedef struct
+{
+  GLuint atlas;
+  GLuint pages;
+  gsize  atlas_size[3];      /* texels */
+  gsize  n_pages[3];
+  guint  brick;              /* texels a side of a brick (a power of two) */
+  guint  page;               /* voxels a brick owns a side, at its level */
+  guint  finest;             /* the levels the plan uses */
+  guint  coarsest;
+} EvoxBrickRays;
+
+/* Screen pixels a voxel of a brick's level should span at least (at most twice that). */
+#define EVOX_BRICKS_RAY_PIXELS 1.0
+
+/* Plans and uploads the bricks for the rays of a view (mvp: column-major projection x view;
+ * viewport: the pixels the rays are cast for; box: the volume's box in world units): each
+ * region at the finest level whose voxels span at least about EVOX_BRICKS_RAY_PIXELS on
+ * screen, coarser where the atlas (half the budget, the texture size) is short, regions whose
+ * voxels look smallest first. Bricks stay in the atlas between frames; a new plan uploads only
+ * the bricks it lacks, over the ones drawn longest ago. With wait FALSE, levels not computed
+ * yet are computed in a thread (the ready function says when) and meanwhile the last plan's
+ * bricks come back (FALSE before the first plan), so a frame never waits for the pyramid; with
+ * wait TRUE (exports, the command line, tests) they are computed now. FALSE too when the GPU
+ * takes no atlas. */
+gboolean        _evox_bricks_prepare_rays     (EvoxBricks   *bricks,
+                                               const float   mvp[16],
+                                               const int     viewport[2],
+                                               const double  box_lo[3],
+                                               const double  box_hi[3],
                                                gboolean      wait,
-                                               EvoxVolume  **level_volume,
-                                               guint        *channel);
-/* The level the ray texture holds, -1 while there is none. */
+                                               EvoxBrickRays *rays);
+/* The finest level the last plan used, -1 before one. */
 int             _evox_bricks_get_ray_level    (EvoxBricks   *bricks);
+/* For tests: the last plan's finest and coarsest level and its number of bricks. */
+void            _evox_bricks_get_ray_levels   (EvoxBricks   *bricks,
+                                               int          *finest,
+                                               int          *coarsest,
+                                               guint        *n_bricks);
 /* For tests: bytes of textures on the GPU now, and tiles uploaded so far. */
 GLenum          _evox_bricks_upload_texture   (GLuint        *texture,
                                                EvoxSampleType type,

@@ -105,6 +105,13 @@ _evox_renderer_get_ray_level (EvoxRenderer *self)
   return _evox_bricks_get_ray_level (self->res.bricks);
 }
 
+EvoxBricks *
+_evox_renderer_get_bricks (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  return self->res.bricks;
+}
+
 /* GL programs */
 
 /* defines (may be NULL) goes right after the #version line. */
@@ -621,6 +628,18 @@ upload_texture_3d (GLenum         unit,
   return status;
 }
 
+GLenum
+_evox_gl_upload_texture_3d (GLenum         unit,
+                            GLuint        *texture,
+                            GLint          internal_format,
+                            const gsize    dims[3],
+                            GLenum         format,
+                            GLenum         type,
+                            gconstpointer  pixels)
+{
+  return upload_texture_3d (unit, texture, internal_format, dims, format, type, pixels);
+}
+
 /* (Re)fills the nearest-sampled, edge-clamped 2D RGBA texture `*texture` on texture unit `unit`
  * (made on first use) from `pixels`, whose rows are aligned to `unpack_alignment` bytes. Leaves
  * unit 0 active and nothing bound. */
@@ -778,7 +797,8 @@ bricks_ready (gpointer data,
 }
 
 /* Draws the volume from bricks from now on: tiles of its slices at full resolution (or the
- * level the budget allows) and a level of the pyramid that fits one texture for the rays. */
+ * level the budget allows) and bricks of the pyramid at the levels each view needs for the
+ * rays. */
 static void
 start_bricks (EvoxRenderer *self,
               guint         max_size,
@@ -853,6 +873,12 @@ upload_volume (EvoxRenderer *self)
   start_fullres (self);
 
   max_size = max_texture_size (self);
+  /* For benchmarks: bricks where one texture would do, the GPU's own limits kept. */
+  if (env_limit ("EVOX_FORCE_BRICKS") != 0)
+    {
+      start_bricks (self, max_size, "forced (EVOX_FORCE_BRICKS)");
+      return;
+    }
   for (guint a = 0; a < 3; a++)
     if (self->dims[a] > (gsize) max_size)
       {

@@ -125,6 +125,15 @@ typedef struct
 void      _evox_gl_drain_errors                  (void);
 /* Nearest sampling, clamped at the edges, a single level. */
 void      _evox_gl_set_texture_parameters        (GLenum        target);
+/* A new nearest-sampled, edge-clamped 3D texture on `unit` from tightly packed `pixels`; the
+ * upload's GL error (the texture is kept either way). Leaves unit 0 active, nothing bound. */
+GLenum    _evox_gl_upload_texture_3d             (GLenum         unit,
+                                                  GLuint        *texture,
+                                                  GLint          internal_format,
+                                                  const gsize    dims[3],
+                                                  GLenum         format,
+                                                  GLenum         type,
+                                                  gconstpointer  pixels);
 /* The internal format of the depth buffer of the bound draw framebuffer `framebuffer` (its
  * name, 0 for the default one), 0 when it has none: what a pass's own target needs to take
  * the scene's depth by glBlitFramebuffer. */

@@ -45,12 +45,14 @@ void   _evox_renderer_set_brick_limits (EvoxRenderer        *self,
                                         guint                max_texture_size,
                                         guint                brick_size,
                                         gsize                budget);
-/* Whether the volume is drawn from bricks now (after a frame uploaded it), and the level of the
- * pyramid the Volume view's rays read (-1 when none). */
+/* Whether the volume is drawn from bricks now (after a frame uploaded it), and the finest level
+ * of the pyramid the Volume view's last rays read (-1 when none). */
 gboolean _evox_renderer_is_bricked     (EvoxRenderer        *self);
 int    _evox_renderer_get_ray_level    (EvoxRenderer        *self);
 /* The full-resolution planes of a volume held reduced (evox-fullres.h), NULL for others; after a
  * frame uploaded the volume. */
 struct _EvoxFullRes *_evox_renderer_get_fullres (EvoxRenderer *self);
+/* The bricks (NULL when the volume is not bricked). */
+struct _EvoxBricks *_evox_renderer_get_bricks (EvoxRenderer   *self);
 
 G_END_DECLS

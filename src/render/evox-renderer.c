@@ -33,8 +33,8 @@
  *   take (log10 of <= 0) are discarded: the background, or whatever lies behind, shows through.
  * - A volume larger than GL_MAX_3D_TEXTURE_SIZE along any axis, or one the driver has no memory
  *   for, is drawn from bricks (evox-bricks.h): its slices in tiles at full resolution (coarser
- *   only where the GPU budget cannot hold them), the Volume view's rays through the finest level
- *   of its pyramid that fits one texture. Particle highlight, clusters and the RGB composite are
+ *   only where the GPU budget cannot hold them), the Volume view's rays through bricks of its
+ *   pyramid at the level each region of the view needs (an atlas and a page table). Particle highlight, clusters and the RGB composite are
  *   not drawn on such a volume.
  * - Camera changes are forwarded as "changed" too, so a canvas needs one handler.
  * - Phases are a 2 x n RGBA32F table the fragment shader loops over (at most

@@ -29,6 +29,7 @@
 #define BRICKS_UNIT 12
 #define EMPTY_UNIT 13
 #define DEPTH_UNIT 14
+#define PAGES_UNIT 15
 /* Interactive frames cast a ray per LOW_RES x LOW_RES pixels and stretch the picture. */
 #define LOW_RES 2
 /* The opacity table goes up in rows of LUT_WIDTH texels (up to 65536 texels for u16). */
@@ -44,14 +45,16 @@ typedef struct
   GLint volume, value_scale, integer, colormap, transfer, a, b, m, valid;
   GLint lut, lut_lo, lut_scale, lut_n, phases, n_phases, cluster_colors, cluster_scale;
   GLint cluster_opacity, opacity_scale, iso_level, saturate, skip, bricks, empty, depth;
-  GLint depth_scale;
+  GLint depth_scale, pages, atlas_size, page, brick, grid_offset;
 } RayUniforms;
 
 struct _EvoxVolumePass
 {
-  GLuint      programs[N_MODES][N_SOURCES];
-  gboolean    failed[N_MODES][N_SOURCES];
-  RayUniforms uniforms[N_MODES][N_SOURCES];
+  /* [bricked]: rays that read the bricks' atlas through its page table (volume.frag's
+   * BRICKED), or the volume's one texture. */
+  GLuint      programs[N_MODES][N_SOURCES][2];
+  gboolean    failed[N_MODES][N_SOURCES][2];
+  RayUniforms uniforms[N_MODES][N_SOURCES][2];
   GLuint      empty_vao;
   GLuint      linear_sampler;
   GLuint      nearest_sampler;
@@ -64,6 +67,14 @@ struct _EvoxVolumePass
   gsize       brick_dims[3];
   GLuint      bricks_texture;
   gboolean    bricks_dirty;
+  /* Bricked: the grid is one per level from bricks_finest to bricks_coarsest, stacked along z
+   * (level l's from grid_offset[l]); the levels' own grids are kept while the volume is. */
+  gboolean    bricks_bricked;
+  guint       bricks_finest;
+  guint       bricks_coarsest;
+  int         grid_offset[EVOX_VOLUME_MAX_LEVELS];
+  float      *level_grids[EVOX_VOLUME_MAX_LEVELS];
+  gsize       level_grid_dims[EVOX_VOLUME_MAX_LEVELS][3];
 
   /* The opacity table as last uploaded. */
   float      *lut;
@@ -115,6 +126,8 @@ _evox_volume_pass_free (EvoxVolumePass *pass)
     return;
   g_clear_object (&pass->bricks_volume);
   g_free (pass->bricks);
+  for (guint l = 0; l < EVOX_VOLUME_MAX_LEVELS; l++)
+    g_free (pass->level_grids[l]);
   g_free (pass->lut);
   g_free (pass->empty);
   g_free (pass->empty_phases);
@@ -134,12 +147,13 @@ _evox_volume_pass_unrealize (EvoxVolumePass *pass)
 {
   for (guint m = 0; m < N_MODES; m++)
     for (guint s = 0; s < N_SOURCES; s++)
-      {
-        if (pass->programs[m][s] != 0)
-          glDeleteProgram (pass->programs[m][s]);
-        pass->programs[m][s] = 0;
-        pass->failed[m][s] = FALSE;
-      }
+      for (guint b = 0; b < 2; b++)
+        {
+          if (pass->programs[m][s][b] != 0)
+            glDeleteProgram (pass->programs[m][s][b]);
+          pass->programs[m][s][b] = 0;
+          pass->failed[m][s][b] = FALSE;
+        }
   if (pass->empty_vao != 0)
     glDeleteVertexArrays (1, &pass->empty_vao);
   if (pass->linear_sampler != 0)
@@ -298,28 +312,30 @@ _evox_volume_lut_domain (EvoxVolume *volume,
 static GLuint
 get_program (EvoxVolumePass *pass,
              EvoxRayMode     mode,
-             EvoxVolumeSource source)
+             EvoxVolumeSource source,
+             gboolean        bricked)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *defines = NULL;
-  RayUniforms *u = &pass->uniforms[mode][source];
+  RayUniforms *u = &pass->uniforms[mode][source][bricked];
   GLuint program;
 
-  if (pass->programs[mode][source] != 0 || pass->failed[mode][source])
-    return pass->programs[mode][source];
+  if (pass->programs[mode][source][bricked] != 0 || pass->failed[mode][source][bricked])
+    return pass->programs[mode][source][bricked];
 
-  defines = g_strdup_printf ("#define MODE %d\n#define SOURCE %d\n", (int) mode, (int) source);
+  defines = g_strdup_printf ("#define MODE %d\n#define SOURCE %d\n#define BRICKED %d\n",
+                             (int) mode, (int) source, (int) bricked);
   program = _evox_gl_link_program ("volume", "volume.vert", NULL, "volume.frag", defines,
                                    &error);
   if (program == 0)
     {
-      pass->failed[mode][source] = TRUE;
+      pass->failed[mode][source][bricked] = TRUE;
       if (!pass->warned)
         g_warning ("Volume rendering is not available: %s", error->message);
       pass->warned = TRUE;
       return 0;
     }
-  pass->programs[mode][source] = program;
+  pass->programs[mode][source][bricked] = program;
 
 #define RAY_UNIFORM(field, name) u->field = glGetUniformLocation (program, name)
   RAY_UNIFORM (ndc_to_texture, "u_ndc_to_texture");
@@ -357,6 +373,11 @@ get_program (EvoxVolumePass *pass,
   RAY_UNIFORM (empty, "u_empty");
   RAY_UNIFORM (depth, "u_depth");
   RAY_UNIFORM (depth_scale, "u_depth_scale");
+  RAY_UNIFORM (pages, "u_pages");
+  RAY_UNIFORM (atlas_size, "u_atlas_size");
+  RAY_UNIFORM (page, "u_page");
+  RAY_UNIFORM (brick, "u_brick");
+  RAY_UNIFORM (grid_offset, "u_grid_offset");
 #undef RAY_UNIFORM
   glUseProgram (program);
   glUniform1i (u->volume, 0);
@@ -367,6 +388,7 @@ get_program (EvoxVolumePass *pass,
   glUniform1i (u->bricks, BRICKS_UNIT);
   glUniform1i (u->empty, EMPTY_UNIT);
   glUniform1i (u->depth, DEPTH_UNIT);
+  glUniform1i (u->pages, PAGES_UNIT);
   glUseProgram (0);
   return program;
 }
@@ -411,26 +433,103 @@ upload_texture (GLenum         target,
 }
 
 static void
+upload_bricks (EvoxVolumePass *pass)
+{
+  upload_texture (GL_TEXTURE_3D, BRICKS_UNIT, &pass->bricks_texture, GL_RG32F, pass->brick_dims,
+                  GL_RG, GL_FLOAT, pass->bricks, FALSE);
+  pass->bricks_dirty = FALSE;
+}
+
+/* Forgets the levels' grids when the volume or channel changes. */
+static void
+set_bricks_volume (EvoxVolumePass *pass,
+                   EvoxVolume     *volume,
+                   guint           channel)
+{
+  if (pass->bricks_volume != volume || pass->bricks_channel != channel)
+    for (guint l = 0; l < EVOX_VOLUME_MAX_LEVELS; l++)
+      g_clear_pointer (&pass->level_grids[l], g_free);
+  g_set_object (&pass->bricks_volume, volume);
+  pass->bricks_channel = channel;
+  pass->empty_source = -1;
+}
+
+static void
 sync_bricks (EvoxVolumePass *pass,
              EvoxVolume     *volume,
              guint           channel)
 {
-  if (pass->bricks_volume == volume && pass->bricks_channel == channel && pass->bricks != NULL)
+  if (pass->bricks_volume == volume && pass->bricks_channel == channel && pass->bricks != NULL &&
+      !pass->bricks_bricked)
     {
       if (pass->bricks_dirty)
-        upload_texture (GL_TEXTURE_3D, BRICKS_UNIT, &pass->bricks_texture, GL_RG32F,
-                        pass->brick_dims, GL_RG, GL_FLOAT, pass->bricks, FALSE);
-      pass->bricks_dirty = FALSE;
+        upload_bricks (pass);
       return;
     }
-  g_set_object (&pass->bricks_volume, volume);
-  pass->bricks_channel = channel;
+  set_bricks_volume (pass, volume, channel);
+  pass->bricks_bricked = FALSE;
   g_free (pass->bricks);
   pass->bricks = _evox_volume_bricks_new (volume, channel, pass->brick_dims);
-  upload_texture (GL_TEXTURE_3D, BRICKS_UNIT, &pass->bricks_texture, GL_RG32F, pass->brick_dims,
-                  GL_RG, GL_FLOAT, pass->bricks, FALSE);
-  pass->bricks_dirty = FALSE;
-  pass->empty_source = -1;
+  upload_bricks (pass);
+}
+
+/* A bricked volume's min/max grids: level l's made from the level itself (so it bounds every
+ * trilinear sample the rays take from that level's bricks), those of the levels the view uses
+ * stacked along z over the finest one's x and y; cells a coarser level lacks hold nothing
+ * (+inf, -inf) and are never read. */
+static void
+sync_level_bricks (EvoxVolumePass      *pass,
+                   EvoxVolume          *volume,
+                   guint                channel,
+                   EvoxBricks          *bricks,
+                   const EvoxBrickRays *rays)
+{
+  gsize *first, layer, depth = 0;
+
+  if (pass->bricks_volume == volume && pass->bricks_channel == channel && pass->bricks != NULL &&
+      pass->bricks_bricked && pass->bricks_finest == rays->finest &&
+      pass->bricks_coarsest == rays->coarsest)
+    {
+      if (pass->bricks_dirty)
+        upload_bricks (pass);
+      return;
+    }
+  set_bricks_volume (pass, volume, channel);
+  pass->bricks_bricked = TRUE;
+  pass->bricks_finest = rays->finest;
+  pass->bricks_coarsest = rays->coarsest;
+  memset (pass->grid_offset, 0, sizeof pass->grid_offset);
+  for (guint l = rays->finest; l <= rays->coarsest; l++)
+    {
+      if (pass->level_grids[l] == NULL)
+        pass->level_grids[l] = _evox_volume_bricks_new (_evox_bricks_get_level (bricks, l),
+                                                        l == 0 ? channel : 0,
+                                                        pass->level_grid_dims[l]);
+      pass->grid_offset[l] = (int) depth;
+      depth += pass->level_grid_dims[l][2];
+    }
+  first = pass->level_grid_dims[rays->finest];
+  pass->brick_dims[0] = first[0];
+  pass->brick_dims[1] = first[1];
+  pass->brick_dims[2] = depth;
+  layer = first[0] * first[1];
+  g_free (pass->bricks);
+  pass->bricks = g_new (float, 2 * layer * depth);
+  for (gsize i = 0; i < layer * depth; i++)
+    {
+      pass->bricks[2 * i] = INFINITY;
+      pass->bricks[2 * i + 1] = -INFINITY;
+    }
+  for (guint l = rays->finest; l <= rays->coarsest; l++)
+    {
+      const gsize *d = pass->level_grid_dims[l];
+
+      for (gsize k = 0; k < d[2]; k++)
+        for (gsize j = 0; j < d[1]; j++)
+          memcpy (pass->bricks + 2 * (((gsize) pass->grid_offset[l] + k) * layer + j * first[0]),
+                  pass->level_grids[l] + 2 * (k * d[1] + j) * d[0], 2 * d[0] * sizeof (float));
+    }
+  upload_bricks (pass);
 }
 
 /* The opacity table of the style over the data's range; TRUE when it changed. */
@@ -886,13 +985,19 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   GLint caller_vao = 0, caller_draw = 0;
   int low_size[2] = { 0, 0 };
   gboolean low = FALSE, scissor = glIsEnabled (GL_SCISSOR_TEST);
+  const EvoxBrickRays *rays = textures->rays;
+  gboolean bricked = rays != NULL;
   const RayUniforms *u;
   GLuint program, resolve = 0;
+  double step;
 
-  program = get_program (pass, mode, source);
+  /* (Levels beyond the shader's table would take a volume of millions of voxels a side.) */
+  if (bricked && rays->coarsest >= EVOX_VOLUME_MAX_LEVELS)
+    return TRUE;
+  program = get_program (pass, mode, source, bricked);
   if (program == 0)
     return FALSE;
-  u = &pass->uniforms[mode][source];
+  u = &pass->uniforms[mode][source][bricked];
 
   for (guint i = 0; i < 16; i++)
     mvp_d[i] = mvp[i];
@@ -946,7 +1051,10 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
       b = evox_transfer_apply (transfer, scene->hi);
     }
 
-  sync_bricks (pass, scene->volume, scene->channel);
+  if (bricked)
+    sync_level_bricks (pass, scene->volume, scene->channel, textures->bricks, rays);
+  else
+    sync_bricks (pass, scene->volume, scene->channel);
   if (mode == EVOX_RAY_COMPOSITE && source == EVOX_VOLUME_SOURCE_COLORMAP)
     lut_changed = sync_lut (pass, scene->volume, scene->channel, style);
   skip = !pass->no_skipping && mode != EVOX_RAY_MEAN &&
@@ -984,8 +1092,11 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   glUniform3fv (u->extent, 1, extent_f);
   glUniform3fv (u->world_extent, 1, world_f);
   glUniform3fv (u->dims, 1, dims_f);
-  glUniform1f (u->step, (float) (unit * (scene->interactive ? EVOX_VOLUME_INTERACTIVE_STEP
-                                                            : EVOX_VOLUME_STEP)));
+  step = unit * (scene->interactive ? EVOX_VOLUME_INTERACTIVE_STEP : EVOX_VOLUME_STEP);
+  /* Bricks of level l or coarser everywhere: voxels 2^l wide, steps as many times longer. */
+  if (bricked)
+    step *= (double) (1u << rays->finest);
+  glUniform1f (u->step, (float) step);
   glUniform1f (u->unit, (float) unit);
   glUniform1f (u->value_scale, sample == EVOX_SAMPLE_U8 ? 255.0f
                                : sample == EVOX_SAMPLE_U16 ? 65535.0f : 1.0f);
@@ -1008,6 +1119,14 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   if (mode == EVOX_RAY_MIP || mode == EVOX_RAY_MINIP)
     glUniform1f (u->saturate, (float) saturation (scene, mode, source, transfer, a, b, m));
   glUniform1i (u->skip, skip);
+  if (bricked)
+    {
+      glUniform3f (u->atlas_size, (float) rays->atlas_size[0], (float) rays->atlas_size[1],
+                   (float) rays->atlas_size[2]);
+      glUniform1f (u->page, (float) rays->page);
+      glUniform1f (u->brick, (float) rays->brick);
+      glUniform1iv (u->grid_offset, EVOX_VOLUME_MAX_LEVELS, pass->grid_offset);
+    }
 
   if (pass->linear_sampler == 0)
     {
@@ -1044,6 +1163,8 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   glBindTexture (GL_TEXTURE_3D, pass->empty_texture);
   glActiveTexture (GL_TEXTURE0 + DEPTH_UNIT);
   glBindTexture (GL_TEXTURE_2D, pass->depth_texture);
+  glActiveTexture (GL_TEXTURE0 + PAGES_UNIT);
+  glBindTexture (GL_TEXTURE_3D, bricked ? rays->pages : 0);
   glActiveTexture (GL_TEXTURE0);
 
   glDisable (GL_DEPTH_TEST);
@@ -1083,7 +1204,7 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   glBlendFuncSeparate (GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
   glDepthMask (GL_TRUE);
   glBindSampler (0, 0);
-  for (guint unit_index = LUT_UNIT; unit_index <= DEPTH_UNIT; unit_index++)
+  for (guint unit_index = LUT_UNIT; unit_index <= PAGES_UNIT; unit_index++)
     {
       glActiveTexture (GL_TEXTURE0 + unit_index);
       glBindTexture (GL_TEXTURE_2D, 0);
@@ -1189,7 +1310,9 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
   EvoxVolumeScene scene;
   EvoxVolumeTextures textures = { self->res.volume_texture, self->res.colormap_texture,
                                   self->res.phase_texture, self->res.n_phase_rows,
-                                  self->res.cluster_color_texture, self->res.cluster_scale };
+                                  self->res.cluster_color_texture, self->res.cluster_scale,
+                                  NULL, NULL };
+  EvoxBrickRays rays;
   gboolean slices;
   guint planes[3], outlines[3], box, layers = 0, n_layer_vertices = 0;
   GLint framebuffer = 0;
@@ -1242,15 +1365,21 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
 
   if (self->res.bricks != NULL)
     {
-      /* A bricked volume's rays read the finest level of its pyramid that fits one texture
-       * (and half the bricks' budget): the same picture, coarser. */
-      EvoxVolume *level = NULL;
-      guint channel = 0;
+      /* A bricked volume's rays read the bricks of its pyramid this view needs, planned for
+       * the pixels they are cast for (half of them each way while the user drags). */
+      int pixels[2] = { frame->viewport[0], frame->viewport[1] };
 
-      textures.volume = _evox_bricks_get_ray_texture (self->res.bricks, self->res.wait_for_bricks,
-                                                      &level, &channel);
-      scene.volume = level;
-      scene.channel = channel;
+      if (scene.interactive)
+        for (guint a = 0; a < 2; a++)
+          pixels[a] = MAX (1, pixels[a] / 2);
+      if (_evox_bricks_prepare_rays (self->res.bricks, (const float *) frame->mvp, pixels,
+                                     scene.box_lo, scene.box_hi, self->res.wait_for_bricks,
+                                     &rays))
+        {
+          textures.volume = rays.atlas;
+          textures.bricks = self->res.bricks;
+          textures.rays = &rays;
+        }
       scene.clusters = NULL;
     }
   if (self->res.volume_on_gpu || (self->res.bricks != NULL && textures.volume != 0))

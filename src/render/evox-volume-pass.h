@@ -4,6 +4,7 @@
 
 #include <epoxy/gl.h>
 
+#include "evox-bricks.h"
 #include "evox-clusters.h"
 #include "evox-display.h"
 #include "evox-phase.h"
@@ -14,6 +15,8 @@ G_BEGIN_DECLS
 
 /* Voxels a side of the bricks of the min/max grid that empty-space skipping reads. */
 #define EVOX_VOLUME_BRICK 8
+/* Levels of a bricked volume's pyramid the rays may read (volumes up to 2^15 a side). */
+#define EVOX_VOLUME_MAX_LEVELS 16
 
 /* Samples a voxel (the smallest spacing) at full quality, and while the user drags (when
  * interactive frames also cast one ray per 2 x 2 pixels). */
@@ -47,6 +50,9 @@ typedef struct
   guint  n_phase_rows;
   GLuint cluster_colors;
   float  cluster_scale;              /* 255, 65535 or 1 for RG8, RG16, RG32F */
+  /* A bricked volume (volume is then 0): its pyramid and the bricks of this view. */
+  EvoxBricks          *bricks;
+  const EvoxBrickRays *rays;
 } EvoxVolumeTextures;
 
 typedef struct _EvoxVolumePass EvoxVolumePass;
