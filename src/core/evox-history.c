@@ -11,11 +11,13 @@
 /* Document properties a step records, with the name of a step that changes only that one. The
  * channel comes first: showing another channel resets the range and drops particles, so it must be
  * restored before them. */
-static const struct
+typedef struct
 {
   const char *property;
   const char *step;
-} display_properties[] = {
+} PropertyStep;
+
+static const PropertyStep display_properties[] = {
   { "channel", "Change Channel" },
   { "mapping", "Change Mapping" },
   { "colormap", "Change Colour Map" },
@@ -32,7 +34,21 @@ static const struct
   { "clip-surfaces", "Clip Surfaces" },
   { "smooth-surfaces", "Smooth Surfaces" },
   { "triangle-budget", "Change Triangle Budget" },
+  { "composite", "Show Composite" },
+  { "composite-phases", "Composite Phase Colours" },
 };
+
+/* The Volume view's style (EvoxVolumeStyle) properties; its curve and clip box are kept apart. */
+static const PropertyStep style_properties[] = {
+  { "mode", "Change Volume Mode" },
+  { "source", "Change Volume Colours" },
+  { "iso-level", "Change Iso Level" },
+  { "opacity-scale", "Change Volume Opacity" },
+  { "show-slices", "Show Slices in Volume" },
+  { "mark-layers", "Mark Measured Layers" },
+};
+
+static const char * const slot_names[3] = { "Red", "Green", "Blue" };
 
 typedef struct
 {
@@ -93,10 +109,21 @@ typedef struct
   gulong    handler;
 } Watch;
 
+/* One slot of the RGB composite. */
+typedef struct
+{
+  int     channel;
+  double  lo, hi;
+} SlotState;
+
 typedef struct
 {
   GValue        display[G_N_ELEMENTS (display_properties)];
   double        range[2];
+  SlotState     slots[3];
+  GValue        style[G_N_ELEMENTS (style_properties)];
+  GArray       *points;    /* double pairs (value, opacity) of the Volume view's curve */
+  double        clip[2][3];
   GArray       *phases;    /* PhaseState */
   int           selected_phase;
   EvoxLabels   *labels;
@@ -211,6 +238,14 @@ watched_value_clear (gpointer data)
 }
 
 static void
+values_clear (GValue *values,
+              guint   n)
+{
+  for (guint i = 0; i < n; i++)
+    watched_value_clear (&values[i]);
+}
+
+static void
 state_free (State *state)
 {
   if (state == NULL)
@@ -220,9 +255,9 @@ state_free (State *state)
   g_array_unref (state->overlays.labels);
   g_array_unref (state->rulers);
   g_array_unref (state->watched);
-  for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
-    if (G_IS_VALUE (&state->display[i]))
-      g_value_unset (&state->display[i]);
+  values_clear (state->display, G_N_ELEMENTS (display_properties));
+  values_clear (state->style, G_N_ELEMENTS (style_properties));
+  g_array_unref (state->points);
   g_array_unref (state->phases);
   g_array_unref (state->surfaces);
   g_array_unref (state->cluster_states);
@@ -293,6 +328,41 @@ watched_capture (GPtrArray *watches)
   return values;
 }
 
+static void
+properties_capture (GObject            *object,
+                    const PropertyStep *table,
+                    guint               n,
+                    GValue             *values)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object),
+                                                        table[i].property);
+
+      g_value_init (&values[i], pspec->value_type);
+      g_object_get_property (object, pspec->name, &values[i]);
+    }
+}
+
+static void
+style_capture (State           *state,
+               EvoxVolumeStyle *style)
+{
+  guint n = evox_volume_style_get_n_points (style);
+
+  properties_capture (G_OBJECT (style), style_properties, G_N_ELEMENTS (style_properties),
+                      state->style);
+  state->points = g_array_sized_new (FALSE, FALSE, sizeof (double), 2 * n);
+  g_array_set_size (state->points, 2 * n);
+  for (guint i = 0; i < n; i++)
+    {
+      double *point = &g_array_index (state->points, double, 2 * i);
+
+      evox_volume_style_get_point (style, i, &point[0], &point[1]);
+    }
+  evox_volume_style_get_clip (style, state->clip[0], state->clip[1]);
+}
+
 static State *
 state_capture (EvoxDocument *document,
                GPtrArray    *watches)
@@ -302,15 +372,13 @@ state_capture (EvoxDocument *document,
   EvoxSurfaceList *surfaces = evox_document_get_surfaces (document);
   EvoxClusters *clusters = evox_document_get_clusters (document);
 
-  for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
-    {
-      GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (document),
-                                                        display_properties[i].property);
-
-      g_value_init (&state->display[i], pspec->value_type);
-      g_object_get_property (G_OBJECT (document), pspec->name, &state->display[i]);
-    }
+  properties_capture (G_OBJECT (document), display_properties,
+                      G_N_ELEMENTS (display_properties), state->display);
   evox_document_get_range (document, &state->range[0], &state->range[1]);
+  for (guint s = 0; s < 3; s++)
+    evox_document_get_composite_slot (document, s, &state->slots[s].channel,
+                                      &state->slots[s].lo, &state->slots[s].hi);
+  style_capture (state, evox_document_get_volume_style (document));
 
   state->phases = g_array_new (FALSE, TRUE, sizeof (PhaseState));
   g_array_set_clear_func (state->phases, phase_state_clear);
@@ -497,6 +565,101 @@ rulers_diff (GArray  *a,
   return NULL;
 }
 
+/* The first of table's properties that differs, with the property as key, or NULL. */
+static const char *
+properties_diff (const PropertyStep *table,
+                 guint               n,
+                 const GValue       *a,
+                 const GValue       *b,
+                 char              **key)
+{
+  for (guint i = 0; i < n; i++)
+    if (!values_equal (&a[i], &b[i]))
+      {
+        *key = g_strdup (table[i].property);
+        return table[i].step;
+      }
+  return NULL;
+}
+
+static const char *
+slots_diff (SlotState  *a,
+            SlotState  *b,
+            char      **key)
+{
+  static const char * const channel[] = { "Change Composite Red Channel",
+                                          "Change Composite Green Channel",
+                                          "Change Composite Blue Channel" };
+  static const char * const range[] = { "Change Composite Red Range",
+                                        "Change Composite Green Range",
+                                        "Change Composite Blue Range" };
+
+  for (guint s = 0; s < 3; s++)
+    {
+      if (a[s].channel != b[s].channel)
+        return channel[s];
+      if (a[s].lo != b[s].lo || a[s].hi != b[s].hi)
+        {
+          *key = g_strdup_printf ("composite-range:%s", slot_names[s]);
+          return range[s];
+        }
+    }
+  return NULL;
+}
+
+/* Curves of as many points that differ in one point only, which may have moved past others (the
+ * curve stays sorted): a rotation of the stretch between the first and the last difference. */
+static gboolean
+one_point_moved (const double *a,
+                 const double *b,
+                 guint         n)
+{
+  guint first = 0, last = n;
+
+  while (first < n && a[2 * first] == b[2 * first] && a[2 * first + 1] == b[2 * first + 1])
+    first++;
+  if (first == n)
+    return FALSE;
+  while (a[2 * (last - 1)] == b[2 * (last - 1)] &&
+         a[2 * (last - 1) + 1] == b[2 * (last - 1) + 1])
+    last--;
+  if (last - first == 1)
+    return TRUE;
+  /* Moved up: a's first is b's last, the others one place down; or the other way round. */
+  return memcmp (a + 2 * (first + 1), b + 2 * first, 2 * (last - first - 1) * sizeof *a) == 0 ||
+         memcmp (a + 2 * first, b + 2 * (first + 1), 2 * (last - first - 1) * sizeof *a) == 0;
+}
+
+/* The Volume view's style: its properties, the curve's points, the clip box. */
+static const char *
+style_diff (State  *a,
+            State  *b,
+            char  **key)
+{
+  const char *name;
+
+  if ((name = properties_diff (style_properties, G_N_ELEMENTS (style_properties), a->style,
+                               b->style, key)) != NULL)
+    return name;
+  if (a->points->len != b->points->len)
+    return a->points->len < b->points->len ? "Add Opacity Point" : "Remove Opacity Point";
+  if (memcmp (a->points->data, b->points->data, a->points->len * sizeof (double)) != 0)
+    {
+      /* A reset or a box replaces the curve: a step of its own, never folded into a drag. */
+      if (!one_point_moved ((double *) a->points->data, (double *) b->points->data,
+                            a->points->len / 2))
+        return "Change Opacity Curve";
+      *key = g_strdup ("opacity-point");
+      return "Move Opacity Point";
+    }
+  if (memcmp (a->clip, b->clip, sizeof a->clip) != 0)
+    {
+      *key = g_strdup ("volume-clip");
+      return "Change Clip Box";
+    }
+  return NULL;
+}
+
 /* What differs between a and b, as a step name and a key that says which thing changed (the same
  * key on consecutive changes lets them fold into one step). NULL when nothing recorded differs. */
 static const char *
@@ -580,18 +743,20 @@ state_diff (State      *a,
         return "Show Clusters";
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
-    {
-      if (values_equal (&a->display[i], &b->display[i]))
-        continue;
-      *key = g_strdup (display_properties[i].property);
-      return display_properties[i].step;
-    }
+  /* The channel and the composite switch come first: what they bring along (a curve reset to
+   * the channel's range, default slots) is part of their step. */
+  if ((name = properties_diff (display_properties, G_N_ELEMENTS (display_properties), a->display,
+                               b->display, key)) != NULL)
+    return name;
   if (a->range[0] != b->range[0] || a->range[1] != b->range[1])
     {
       *key = g_strdup ("range");
       return "Change Display Range";
     }
+  if ((name = slots_diff (a->slots, b->slots, key)) != NULL)
+    return name;
+  if ((name = style_diff (a, b, key)) != NULL)
+    return name;
 
   if (a->surfaces->len < b->surfaces->len)
     return "Add Surface";
@@ -716,6 +881,53 @@ watched_apply (GArray    *values,
 }
 
 static void
+properties_apply (GObject            *object,
+                  const PropertyStep *table,
+                  guint               n,
+                  GValue             *values)
+{
+  for (guint i = 0; i < n; i++)
+    g_object_set_property (object, table[i].property, &values[i]);
+}
+
+/* Only the slots that differ: setting a slot again would make its range the user's, no longer
+ * following the channel's data. */
+static void
+slots_apply (SlotState    *slots,
+             EvoxDocument *document)
+{
+  for (guint s = 0; s < 3; s++)
+    {
+      SlotState now;
+
+      evox_document_get_composite_slot (document, s, &now.channel, &now.lo, &now.hi);
+      if (now.channel != slots[s].channel || now.lo != slots[s].lo || now.hi != slots[s].hi)
+        evox_document_set_composite_slot (document, s, slots[s].channel, slots[s].lo,
+                                          slots[s].hi);
+    }
+}
+
+/* After the channel: showing a channel resets the curve to its range. */
+static void
+style_apply (State           *state,
+             EvoxVolumeStyle *style)
+{
+  guint n = state->points->len / 2;
+  g_autofree double *values = g_new (double, MAX (n, 1));
+  g_autofree double *opacities = g_new (double, MAX (n, 1));
+
+  properties_apply (G_OBJECT (style), style_properties, G_N_ELEMENTS (style_properties),
+                    state->style);
+  for (guint i = 0; i < n; i++)
+    {
+      values[i] = g_array_index (state->points, double, 2 * i);
+      opacities[i] = g_array_index (state->points, double, 2 * i + 1);
+    }
+  evox_volume_style_set_points (style, values, opacities, n);
+  evox_volume_style_set_clip (style, state->clip[0], state->clip[1]);
+}
+
+static void
 state_apply (State        *state,
              EvoxDocument *document,
              GPtrArray    *watches)
@@ -733,10 +945,11 @@ state_apply (State        *state,
   _evox_document_restore_maps (document, state->maps, state->show_maps);
   volume = evox_document_get_volume (document);
 
-  for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
-    g_object_set_property (G_OBJECT (document), display_properties[i].property,
-                           &state->display[i]);
+  properties_apply (G_OBJECT (document), display_properties, G_N_ELEMENTS (display_properties),
+                    state->display);
   evox_document_set_range (document, state->range[0], state->range[1]);
+  slots_apply (state->slots, document);
+  style_apply (state, evox_document_get_volume_style (document));
 
   /* The same phase objects back, so their surfaces and everything following them stay. */
   for (guint i = 0; i < state->phases->len; i++)
@@ -1098,6 +1311,7 @@ evox_history_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (evox_document_get_surfaces (document), self);
       g_signal_handlers_disconnect_by_data (evox_document_get_overlays (document), self);
       g_signal_handlers_disconnect_by_data (evox_document_get_measurements (document), self);
+      g_signal_handlers_disconnect_by_data (evox_document_get_volume_style (document), self);
     }
   for (guint i = 0; i < self->watches->len; i++)
     {
@@ -1197,6 +1411,8 @@ evox_history_new (EvoxDocument *document)
   g_signal_connect_swapped (evox_document_get_overlays (document), "changed",
                             G_CALLBACK (schedule), self);
   g_signal_connect_swapped (evox_document_get_measurements (document), "changed",
+                            G_CALLBACK (schedule), self);
+  g_signal_connect_swapped (evox_document_get_volume_style (document), "changed",
                             G_CALLBACK (schedule), self);
   watch_clusters (self, evox_document_get_clusters (document));
   self->current = state_capture (document, self->watches);
