@@ -21,7 +21,43 @@ static const char * const doc_properties[] = {
   "channel", "colormap", "mapping", "view", "z-exaggeration", "stack-opacity", "show-phases",
   "hide-outside-phases", "particle-colors", "basis", "show-clusters", "cluster-opacity",
   "cluster-outlines", "clip-surfaces", "smooth-surfaces", "triangle-budget", "selected-phase",
+  "composite", "composite-phases",
 };
+
+/* The composite's slots and the Volume view's style, read through their getters. */
+static void
+capture_view (GString      *out,
+              EvoxDocument *document)
+{
+  EvoxVolumeStyle *style = evox_document_get_volume_style (document);
+  double lo[3], hi[3];
+
+  for (guint s = 0; s < 3; s++)
+    {
+      int channel;
+      double a, b;
+
+      evox_document_get_composite_slot (document, s, &channel, &a, &b);
+      g_string_append_printf (out, "slot %u %d %.17g %.17g\n", s, channel, a, b);
+    }
+  g_string_append_printf (out, "style mode %d source %d iso %.17g scale %.17g slices %d "
+                          "layers %d\n", evox_volume_style_get_mode (style),
+                          evox_volume_style_get_source (style),
+                          evox_volume_style_get_iso_level (style),
+                          evox_volume_style_get_opacity_scale (style),
+                          evox_volume_style_get_show_slices (style),
+                          evox_volume_style_get_mark_layers (style));
+  for (guint i = 0; i < evox_volume_style_get_n_points (style); i++)
+    {
+      double value, opacity;
+
+      evox_volume_style_get_point (style, i, &value, &opacity);
+      g_string_append_printf (out, "point %.17g %.17g\n", value, opacity);
+    }
+  evox_volume_style_get_clip (style, lo, hi);
+  g_string_append_printf (out, "clip %.17g %.17g %.17g %.17g %.17g %.17g\n", lo[0], lo[1],
+                          lo[2], hi[0], hi[1], hi[2]);
+}
 
 /* The overlays and rulers as a user sees them (the ruler objects too: undo must put the same ones
  * back, which the canvas's selection and the profile plots follow). */
@@ -123,6 +159,7 @@ capture (EvoxDocument *document)
                             evox_clusters_get_color (clusters, id),
                             evox_clusters_get_visible (clusters, id));
   capture_figure (out, document);
+  capture_view (out, document);
   return g_string_free (out, FALSE);
 }
 
@@ -745,6 +782,111 @@ test_cluster_phase (void)
 
 /* The memory cap: heavy results only the history keeps alive are counted (16^3 labels are 16 KiB,
  * 16^3 clusters 8 KiB), and the oldest steps go when they are over the cap. */
+static char *
+capture_plain (EvoxDocument *document,
+               gpointer      data)
+{
+  return capture (document);
+}
+
+/* The RGB composite and the Volume view's style: every edit a step of its own name, undone and
+ * redone to the captured state; a point's drag (past its neighbour) and a slot range's drag are
+ * one step each, with coalescing off so only the grouping folds them. */
+static void
+test_view_sequence (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = evox_volume_new (N, N, N, 3, EVOX_SAMPLE_U8, &error);
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  g_autoptr (EvoxHistory) history = NULL;
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  EvoxVolumeStyle *style = evox_document_get_volume_style (document);
+  const double lo[3] = { 0.1, 0, 0.25 }, hi[3] = { 0.9, 1, 0.5 };
+  int green;
+  guint point;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 3; c++)
+    {
+      guint8 *data = evox_volume_get_data_mut (volume, c);
+
+      for (gsize i = 0; i < (gsize) N * N * N; i++)
+        data[i] = (guint8) ((i * (c + 3)) % 251);
+    }
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "rgb", NULL);
+  history = evox_history_new (document);
+  _evox_history_set_coalesce_ms (history, 0);
+  g_ptr_array_add (states, capture (document));
+
+#define STEP(name) \
+  G_STMT_START { \
+    evox_history_flush (history); \
+    g_assert_cmpstr (evox_history_get_undo_name (history), ==, name); \
+    g_ptr_array_add (names, (gpointer) name); \
+    g_ptr_array_add (states, capture (document)); \
+    g_assert_cmpuint (evox_history_get_n_undo (history), ==, names->len); \
+  } G_STMT_END
+
+  /* Switched on with no slot used, the slots take defaults: one step with the switch. */
+  evox_document_set_composite (document, TRUE);
+  evox_document_get_composite_slot (document, 1, &green, NULL, NULL);
+  g_assert_cmpint (green, >=, 0);
+  STEP ("Show Composite");
+  evox_document_set_composite_slot (document, 0, 2, NAN, NAN);
+  STEP ("Change Composite Red Channel");
+  evox_history_begin_group (history, NULL);
+  for (int i = 1; i <= 4; i++)
+    {
+      evox_document_set_composite_slot (document, 1, green, 10, 50 + 10 * i);
+      evox_history_flush (history);
+    }
+  evox_history_end_group (history);
+  STEP ("Change Composite Green Range");
+  evox_document_set_composite_slot (document, 2, -1, 0, 0);
+  STEP ("Change Composite Blue Channel");
+  evox_document_set_composite_phases (document, TRUE);
+  STEP ("Composite Phase Colours");
+
+  evox_volume_style_set_points (style, (double[]) { 20, 120 }, (double[]) { 0.1, 0.4 }, 2);
+  STEP ("Change Opacity Curve");
+  point = evox_volume_style_add_point (style, 60, 0.3);
+  STEP ("Add Opacity Point");
+  /* A drag of the middle point past the last one, in four moves. */
+  evox_history_begin_group (history, NULL);
+  for (int i = 1; i <= 4; i++)
+    {
+      point = evox_volume_style_move_point (style, point, 60 + 30 * i, 0.3 + 0.1 * i);
+      evox_history_flush (history);
+    }
+  evox_history_end_group (history);
+  g_assert_cmpuint (point, ==, 2);
+  STEP ("Move Opacity Point");
+  evox_volume_style_remove_point (style, 0);
+  STEP ("Remove Opacity Point");
+  evox_volume_style_set_mode (style, EVOX_RAY_ISO);
+  STEP ("Change Volume Mode");
+  evox_volume_style_set_iso_level (style, 77);
+  STEP ("Change Iso Level");
+  evox_volume_style_set_opacity_scale (style, 0.5);
+  STEP ("Change Volume Opacity");
+  evox_volume_style_set_source (style, EVOX_VOLUME_SOURCE_PHASES);
+  STEP ("Change Volume Colours");
+  evox_volume_style_set_show_slices (style, TRUE);
+  STEP ("Show Slices in Volume");
+  evox_volume_style_set_mark_layers (style, FALSE);
+  STEP ("Mark Measured Layers");
+  evox_volume_style_set_clip (style, lo, hi);
+  STEP ("Change Clip Box");
+  /* Another channel resets the curve to its range: undone with the channel. */
+  evox_document_set_channel (document, 1);
+  STEP ("Change Channel");
+#undef STEP
+
+  undo_redo_all (history, document, names, states, capture_plain, NULL);
+}
+
 static void
 test_memory_cap (void)
 {
@@ -788,5 +930,6 @@ main (int   argc,
   g_test_add_func ("/Evox/History/mesh-cache", test_mesh_cache);
   g_test_add_func ("/Evox/History/cluster-phase", test_cluster_phase);
   g_test_add_func ("/Evox/History/memory-cap", test_memory_cap);
+  g_test_add_func ("/Evox/History/view-sequence", test_view_sequence);
   return g_test_run ();
 }
