@@ -9,12 +9,14 @@
 #include <gtk/gtk.h>
 #include <math.h>
 
+#include "evox-composite-box.h"
 #include "evox-histogram-view-private.h"
 #include "evox-registration-panel.h"
 #include "evox-test-registration.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
+#include "evox-volume-box.h"
 #include "evox-window.h"
 
 #define N 32
@@ -277,6 +279,146 @@ test_registration_figure (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static void
+undo (EvoxWindow *window)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+}
+
+static void
+redo (EvoxWindow *window)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+}
+
+static void
+assert_first_point (EvoxVolumeStyle *style,
+                    double           value,
+                    double           opacity)
+{
+  double v, o;
+
+  evox_volume_style_get_point (style, 0, &v, &o);
+  g_assert_cmpfloat (v, ==, value);
+  g_assert_cmpfloat (o, ==, opacity);
+}
+
+/* The RGB composite's switch and slots and the Volume view's style: each edit made through its
+ * widget (the opacity curve by a drag on the histogram that pauses longer than any coalescing)
+ * is one step the Edit menu names, and the widgets follow undo and redo. */
+static void
+test_composite_volume_style (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_ramp (dir, "ramp.tif");
+  EvoxWindow *window = evox_test_open_file (path);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxVolumeStyle *style = evox_document_get_volume_style (document);
+  EvoxHistogramView *view = EVOX_HISTOGRAM_VIEW (evox_window_get_histogram (window));
+  GtkWidget *composite = evox_test_find_descendant (GTK_WIDGET (window),
+                                                    EVOX_TYPE_COMPOSITE_BOX);
+  GtkWidget *volume_box = evox_test_find_descendant (GTK_WIDGET (window), EVOX_TYPE_VOLUME_BOX);
+  GtkSwitch *composite_switch = GTK_SWITCH (evox_test_find_descendant (composite,
+                                                                       GTK_TYPE_SWITCH));
+  GtkDropDown *red = GTK_DROP_DOWN (evox_test_find_descendant (composite, GTK_TYPE_DROP_DOWN));
+  GtkDropDown *mode = GTK_DROP_DOWN (evox_test_find_descendant (volume_box,
+                                                                GTK_TYPE_DROP_DOWN));
+  GtkCheckButton *slices = GTK_CHECK_BUTTON (evox_test_find_descendant (volume_box,
+                                                                        GTK_TYPE_CHECK_BUTTON));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) rgb = evox_volume_new (N, N, N, 3, EVOX_SAMPLE_U8, &error);
+  graphene_rect_t plot;
+  guint red_before;
+  double x, y;
+  int channel;
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < 3; c++)
+    {
+      guint8 *data = evox_volume_get_data_mut (rgb, c);
+
+      for (gsize i = 0; i < (gsize) N * N * N; i++)
+        data[i] = (guint8) (8 * (i % N) + 40 * c);
+    }
+  evox_volume_freeze (rgb);
+  evox_document_set_volume (document, rgb, "rgb", NULL);
+  assert_menu (window, "_Undo|_Redo");
+
+  gtk_switch_set_active (composite_switch, TRUE);
+  g_assert_true (evox_document_get_composite (document));
+  assert_menu (window, "_Undo Show Composite|_Redo");
+  red_before = gtk_drop_down_get_selected (red);
+  gtk_drop_down_set_selected (red, red_before == 3 ? 2 : 3);
+  evox_document_get_composite_slot (document, 0, &channel, NULL, NULL);
+  g_assert_cmpint (channel, ==, red_before == 3 ? 1 : 2);
+  assert_menu (window, "_Undo Change Composite Red Channel|_Redo");
+
+  evox_document_set_composite (document, FALSE);
+  assert_menu (window, "_Undo Show Composite|_Redo");
+  evox_document_set_view (document, EVOX_VIEW_VOLUME);
+  assert_menu (window, "_Undo Change View|_Redo");
+  evox_volume_style_set_points (style, (double[]) { 50, 200 }, (double[]) { 0.2, 0.6 }, 2);
+  assert_menu (window, "_Undo Change Opacity Curve|_Redo");
+
+  /* The first point's handle dragged right and up, in three moves with long pauses. */
+  evox_window_show_page (window, "phases");
+  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 5));
+  g_assert_true (_evox_histogram_view_get_curve_shown (view));
+  g_assert_true (_evox_histogram_view_get_plot (view, &plot));
+  x = evox_histogram_view_value_to_x (view, 50);
+  y = plot.origin.y + plot.size.height * (1 - 0.2);
+  g_assert_true (_evox_histogram_view_drag_begin (view, x, y));
+  for (int i = 1; i <= 3; i++)
+    {
+      _evox_histogram_view_drag_update (view, x + 10 * i, y - 10 * i);
+      evox_test_spin (1.2);
+    }
+  _evox_histogram_view_drag_end (view, x + 30, y - 30);
+  g_assert_cmpuint (evox_volume_style_get_n_points (style), ==, 2);
+  assert_menu (window, "_Undo Move Opacity Point|_Redo");
+
+  gtk_drop_down_set_selected (mode, EVOX_RAY_ISO);
+  g_assert_cmpint (evox_volume_style_get_mode (style), ==, EVOX_RAY_ISO);
+  assert_menu (window, "_Undo Change Volume Mode|_Redo");
+  gtk_check_button_set_active (slices, TRUE);
+  g_assert_true (evox_volume_style_get_show_slices (style));
+  assert_menu (window, "_Undo Show Slices in Volume|_Redo");
+
+  undo (window);
+  g_assert_false (gtk_check_button_get_active (slices));
+  undo (window);
+  g_assert_cmpuint (gtk_drop_down_get_selected (mode), ==, EVOX_RAY_COMPOSITE);
+  assert_menu (window, "_Undo Move Opacity Point|_Redo Change Volume Mode");
+  undo (window);
+  assert_first_point (style, 50, 0.2);
+  assert_menu (window, "_Undo Change Opacity Curve|_Redo Move Opacity Point");
+  redo (window);
+  evox_volume_style_get_point (style, 0, &x, &y);
+  g_assert_cmpfloat (x, >, 50);
+  g_assert_cmpfloat (y, >, 0.2);
+  undo (window);
+  for (int i = 0; i < 3; i++)
+    undo (window);
+  g_assert_true (evox_document_get_composite (document));
+  g_assert_true (gtk_switch_get_active (composite_switch));
+  assert_menu (window, "_Undo Change Composite Red Channel|_Redo Show Composite");
+  undo (window);
+  g_assert_cmpuint (gtk_drop_down_get_selected (red), ==, red_before);
+  undo (window);
+  g_assert_false (gtk_switch_get_active (composite_switch));
+  assert_menu (window, "_Undo|_Redo Show Composite");
+
+  for (int i = 0; i < 8; i++)
+    redo (window);
+  g_assert_cmpuint (gtk_drop_down_get_selected (mode), ==, EVOX_RAY_ISO);
+  g_assert_true (gtk_check_button_get_active (slices));
+  g_assert_false (gtk_switch_get_active (composite_switch));
+  assert_menu (window, "_Undo Show Slices in Volume|_Redo");
+
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -285,5 +427,6 @@ main (int   argc,
     return 0;
   g_test_add_func ("/Evox/UndoUI/undo-redo", test_undo_redo);
   g_test_add_func ("/Evox/UndoUI/registration-figure", test_registration_figure);
+  g_test_add_func ("/Evox/UndoUI/composite-volume-style", test_composite_volume_style);
   return g_test_run ();
 }
