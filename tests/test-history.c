@@ -21,7 +21,8 @@ static const char * const doc_properties[] = {
   "channel", "colormap", "mapping", "view", "z-exaggeration", "stack-opacity", "show-phases",
   "hide-outside-phases", "particle-colors", "basis", "show-clusters", "cluster-opacity",
   "cluster-outlines", "clip-surfaces", "smooth-surfaces", "triangle-budget", "selected-phase",
-  "composite", "composite-phases",
+  "composite", "composite-phases", "histogram-source", "histogram-log-counts",
+  "histogram-per-layer",
 };
 
 /* The composite's slots and the Volume view's style, read through their getters. */
@@ -879,6 +880,12 @@ test_view_sequence (void)
   STEP ("Mark Measured Layers");
   evox_volume_style_set_clip (style, lo, hi);
   STEP ("Change Clip Box");
+  evox_document_set_histogram_source (document, EVOX_HISTOGRAM_SLICE);
+  STEP ("Change Histogram Source");
+  evox_document_set_histogram_log_counts (document, TRUE);
+  STEP ("Log Counts");
+  evox_document_set_histogram_per_layer (document, TRUE);
+  STEP ("Histogram per Layer");
   /* Another channel resets the curve to its range: undone with the channel. */
   evox_document_set_channel (document, 1);
   STEP ("Change Channel");

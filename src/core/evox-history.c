@@ -34,6 +34,9 @@ static const PropertyStep display_properties[] = {
   { "clip-surfaces", "Clip Surfaces" },
   { "smooth-surfaces", "Smooth Surfaces" },
   { "triangle-budget", "Change Triangle Budget" },
+  { "histogram-source", "Change Histogram Source" },
+  { "histogram-log-counts", "Log Counts" },
+  { "histogram-per-layer", "Histogram per Layer" },
   { "composite", "Show Composite" },
   { "composite-phases", "Composite Phase Colours" },
 };
