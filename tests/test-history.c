@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-demo.h"
 #include "evox-history.h"
 #include "evox-test-registration.h"
 #include "evox-test-volume.h"
@@ -784,6 +785,24 @@ test_cluster_phase (void)
 /* The memory cap: heavy results only the history keeps alive are counted (16^3 labels are 16 KiB,
  * 16^3 clusters 8 KiB), and the oldest steps go when they are over the cap. */
 static char *
+capture_layers (EvoxDocument *document,
+                gpointer      data)
+{
+  EvoxVolume *volume = evox_document_get_volume (document);
+  GString *out = g_string_new (NULL);
+  g_autofree char *state = capture (document);
+  gsize dims[3];
+
+  evox_volume_get_dims (volume, dims);
+  g_string_append (out, state);
+  for (guint i = 0; i < dims[2]; i++)
+    g_string_append_c (out, evox_document_get_layer_visible (document, i) ? 'L' : 'l');
+  for (guint i = 0; i < evox_volume_get_n_scans (volume); i++)
+    g_string_append_c (out, evox_document_get_scan_visible (document, i) ? 'S' : 's');
+  return g_string_free (out, FALSE);
+}
+
+static char *
 capture_plain (EvoxDocument *document,
                gpointer      data)
 {
@@ -894,6 +913,44 @@ test_view_sequence (void)
   undo_redo_all (history, document, names, states, capture_plain, NULL);
 }
 
+/* Layers and measured scans of an SSRM stack hidden and shown: a step each. */
+static void
+test_layers (void)
+{
+  g_autoptr (EvoxVolume) volume = evox_demo_volume_new (43);
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  g_autoptr (EvoxHistory) history = NULL;
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  gsize dims[3];
+
+  evox_document_set_volume (document, volume, "ssrm", NULL);
+  evox_volume_get_dims (volume, dims);
+  g_assert_cmpuint (evox_volume_get_n_scans (volume), >=, 2);
+  history = evox_history_new (document);
+  g_ptr_array_add (states, capture_layers (document, NULL));
+
+#define STEP(name) \
+  G_STMT_START { \
+    evox_history_flush (history); \
+    g_assert_cmpstr (evox_history_get_undo_name (history), ==, name); \
+    g_ptr_array_add (names, (gpointer) name); \
+    g_ptr_array_add (states, capture_layers (document, NULL)); \
+  } G_STMT_END
+
+  evox_document_set_scan_visible (document, 1, FALSE);
+  STEP ("Hide Scan");
+  evox_document_set_layer_visible (document, (guint) dims[2] - 1, FALSE);
+  STEP ("Hide Layer");
+  evox_document_set_scan_visible (document, 1, TRUE);
+  STEP ("Show Scan");
+  evox_document_set_layer_visible (document, (guint) dims[2] - 1, TRUE);
+  STEP ("Show Layer");
+#undef STEP
+
+  undo_redo_all (history, document, names, states, capture_layers, NULL);
+}
+
 static void
 test_memory_cap (void)
 {
@@ -938,5 +995,6 @@ main (int   argc,
   g_test_add_func ("/Evox/History/cluster-phase", test_cluster_phase);
   g_test_add_func ("/Evox/History/memory-cap", test_memory_cap);
   g_test_add_func ("/Evox/History/view-sequence", test_view_sequence);
+  g_test_add_func ("/Evox/History/layers", test_layers);
   return g_test_run ();
 }

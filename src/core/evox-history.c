@@ -127,6 +127,8 @@ typedef struct
   GValue        style[G_N_ELEMENTS (style_properties)];
   GArray       *points;    /* double pairs (value, opacity) of the Volume view's curve */
   double        clip[2][3];
+  GArray       *hidden_layers;  /* gboolean per layer of the volume shown */
+  GArray       *hidden_scans;   /* gboolean per measured scan */
   GArray       *phases;    /* PhaseState */
   int           selected_phase;
   EvoxLabels   *labels;
@@ -261,6 +263,8 @@ state_free (State *state)
   values_clear (state->display, G_N_ELEMENTS (display_properties));
   values_clear (state->style, G_N_ELEMENTS (style_properties));
   g_array_unref (state->points);
+  g_array_unref (state->hidden_layers);
+  g_array_unref (state->hidden_scans);
   g_array_unref (state->phases);
   g_array_unref (state->surfaces);
   g_array_unref (state->cluster_states);
@@ -366,6 +370,23 @@ style_capture (State           *state,
   evox_volume_style_get_clip (style, state->clip[0], state->clip[1]);
 }
 
+/* Which layers and scans are hidden: a new volume shows them all. */
+static GArray *
+hidden_capture (EvoxDocument *document,
+                guint         n,
+                gboolean    (*get_visible) (EvoxDocument *, guint))
+{
+  GArray *hidden = g_array_sized_new (FALSE, FALSE, sizeof (gboolean), n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      gboolean value = !get_visible (document, i);
+
+      g_array_append_val (hidden, value);
+    }
+  return hidden;
+}
+
 static State *
 state_capture (EvoxDocument *document,
                GPtrArray    *watches)
@@ -382,6 +403,21 @@ state_capture (EvoxDocument *document,
     evox_document_get_composite_slot (document, s, &state->slots[s].channel,
                                       &state->slots[s].lo, &state->slots[s].hi);
   style_capture (state, evox_document_get_volume_style (document));
+  if (evox_document_get_volume (document) != NULL)
+    {
+      EvoxVolume *volume = evox_document_get_volume (document);
+      gsize dims[3];
+
+      evox_volume_get_dims (volume, dims);
+      state->hidden_layers = hidden_capture (document, dims[2], evox_document_get_layer_visible);
+      state->hidden_scans = hidden_capture (document, evox_volume_get_n_scans (volume),
+                                            evox_document_get_scan_visible);
+    }
+  else
+    {
+      state->hidden_layers = g_array_new (FALSE, FALSE, sizeof (gboolean));
+      state->hidden_scans = g_array_new (FALSE, FALSE, sizeof (gboolean));
+    }
 
   state->phases = g_array_new (FALSE, TRUE, sizeof (PhaseState));
   g_array_set_clear_func (state->phases, phase_state_clear);
@@ -663,6 +699,22 @@ style_diff (State  *a,
   return NULL;
 }
 
+/* A layer or scan shown or hidden; lists of other lengths belong to another volume, whose switch
+ * is the step. */
+static const char *
+hidden_diff (GArray     *a,
+             GArray     *b,
+             const char *show,
+             const char *hide)
+{
+  if (a->len != b->len)
+    return NULL;
+  for (guint i = 0; i < a->len; i++)
+    if (g_array_index (a, gboolean, i) != g_array_index (b, gboolean, i))
+      return g_array_index (b, gboolean, i) ? hide : show;
+  return NULL;
+}
+
 /* What differs between a and b, as a step name and a key that says which thing changed (the same
  * key on consecutive changes lets them fold into one step). NULL when nothing recorded differs. */
 static const char *
@@ -759,6 +811,9 @@ state_diff (State      *a,
   if ((name = slots_diff (a->slots, b->slots, key)) != NULL)
     return name;
   if ((name = style_diff (a, b, key)) != NULL)
+    return name;
+  if ((name = hidden_diff (a->hidden_layers, b->hidden_layers, "Show Layer", "Hide Layer")) ||
+      (name = hidden_diff (a->hidden_scans, b->hidden_scans, "Show Scan", "Hide Scan")))
     return name;
 
   if (a->surfaces->len < b->surfaces->len)
@@ -953,6 +1008,12 @@ state_apply (State        *state,
   evox_document_set_range (document, state->range[0], state->range[1]);
   slots_apply (state->slots, document);
   style_apply (state, evox_document_get_volume_style (document));
+  for (guint i = 0; i < state->hidden_layers->len; i++)
+    evox_document_set_layer_visible (document, i,
+                                     !g_array_index (state->hidden_layers, gboolean, i));
+  for (guint i = 0; i < state->hidden_scans->len; i++)
+    evox_document_set_scan_visible (document, i,
+                                    !g_array_index (state->hidden_scans, gboolean, i));
 
   /* The same phase objects back, so their surfaces and everything following them stay. */
   for (guint i = 0; i < state->phases->len; i++)
@@ -1417,6 +1478,7 @@ evox_history_new (EvoxDocument *document)
                             G_CALLBACK (schedule), self);
   g_signal_connect_swapped (evox_document_get_volume_style (document), "changed",
                             G_CALLBACK (schedule), self);
+  g_signal_connect_swapped (document, "layers-changed", G_CALLBACK (schedule), self);
   watch_clusters (self, evox_document_get_clusters (document));
   self->current = state_capture (document, self->watches);
   return self;
