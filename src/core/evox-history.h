@@ -32,7 +32,10 @@ G_BEGIN_DECLS
  * renamed, recoloured, opacity, visibility), clusters (new, merged, renamed, recoloured, shown),
  * the figure's overlays (each item shown or hidden and moved, font size, scale-bar length, free
  * labels added, edited, moved, removed), rulers (added, moved, removed: the same objects come
- * back) and the properties given to evox_history_watch_property (a panel's settings).
+ * back), the RGB composite (switch, phase colours, each slot's channel and range), the Volume
+ * view's style (its properties, the opacity curve's points, the clip box), the histogram's
+ * switches, layers and scans shown or hidden, and the properties given to
+ * evox_history_watch_property (a panel's settings).
  * Properties (notify on change): can-undo, can-redo (boolean), undo-name, redo-name (string,
  * NULL when there is no step). */
 #define EVOX_TYPE_HISTORY (evox_history_get_type ())
