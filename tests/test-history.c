@@ -784,6 +784,23 @@ test_cluster_phase (void)
 
 /* The memory cap: heavy results only the history keeps alive are counted (16^3 labels are 16 KiB,
  * 16^3 clusters 8 KiB), and the oldest steps go when they are over the cap. */
+/* Records what is pending as the step `name`, the next one, and the state after it. */
+static void
+record_step (EvoxHistory  *history,
+             EvoxDocument *document,
+             GPtrArray    *names,
+             GPtrArray    *states,
+             const char   *name,
+             char       *(*capture_func) (EvoxDocument *document,
+                                          gpointer      data))
+{
+  evox_history_flush (history);
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, name);
+  g_ptr_array_add (names, (gpointer) name);
+  g_ptr_array_add (states, capture_func (document, NULL));
+  g_assert_cmpuint (evox_history_get_n_undo (history), ==, names->len);
+}
+
 static char *
 capture_layers (EvoxDocument *document,
                 gpointer      data)
@@ -840,14 +857,7 @@ test_view_sequence (void)
   _evox_history_set_coalesce_ms (history, 0);
   g_ptr_array_add (states, capture (document));
 
-#define STEP(name) \
-  G_STMT_START { \
-    evox_history_flush (history); \
-    g_assert_cmpstr (evox_history_get_undo_name (history), ==, name); \
-    g_ptr_array_add (names, (gpointer) name); \
-    g_ptr_array_add (states, capture (document)); \
-    g_assert_cmpuint (evox_history_get_n_undo (history), ==, names->len); \
-  } G_STMT_END
+#define STEP(name) record_step (history, document, names, states, name, capture_plain)
 
   /* Switched on with no slot used, the slots take defaults: one step with the switch. */
   evox_document_set_composite (document, TRUE);
@@ -930,13 +940,7 @@ test_layers (void)
   history = evox_history_new (document);
   g_ptr_array_add (states, capture_layers (document, NULL));
 
-#define STEP(name) \
-  G_STMT_START { \
-    evox_history_flush (history); \
-    g_assert_cmpstr (evox_history_get_undo_name (history), ==, name); \
-    g_ptr_array_add (names, (gpointer) name); \
-    g_ptr_array_add (states, capture_layers (document, NULL)); \
-  } G_STMT_END
+#define STEP(name) record_step (history, document, names, states, name, capture_layers)
 
   evox_document_set_scan_visible (document, 1, FALSE);
   STEP ("Hide Scan");
