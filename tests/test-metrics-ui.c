@@ -514,7 +514,8 @@ test_fields (void)
   EvoxWindow *window;
   EvoxDocument *document;
   EvoxMetricsPanel *panel;
-  EvoxVolume *fields, *shown;
+  g_autoptr(EvoxVolume) fields = NULL;
+  EvoxVolume *shown;
   gsize n = (gsize) NX * NY * NZ;
 
   if (library_missing ())
@@ -534,7 +535,7 @@ test_fields (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
   g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
   g_assert_null (_evox_metrics_panel_get_error (panel));
-  fields = evox_metrics_get_fields (evox_metrics_panel_get_metrics (panel));
+  fields = evox_metrics_dup_fields (evox_metrics_panel_get_metrics (panel), NULL);
   g_assert_nonnull (fields);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.show-fields", NULL));
   g_assert_null (_evox_metrics_panel_get_error (panel));

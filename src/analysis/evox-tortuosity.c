@@ -524,36 +524,17 @@ system_solve (System                     *s,
   return TRUE;
 }
 
-/* The fields of a solved system; mask tells the phase's other voxels (flux 0) from the rest. */
-static gboolean
-make_fields (EvoxTortuosity *self,
-             const System   *s,
-             const guint8   *mask,
-             gboolean        keep_concentration,
-             gboolean        keep_flux,
-             GError        **error)
+/* The fields of a solved system into conc and flux (either NULL: not wanted); mask tells the
+ * phase's other voxels (flux 0) from the rest. */
+static void
+system_fields (const System *s,
+               const guint8 *mask,
+               float        *conc,
+               float        *flux)
 {
-  const gsize nx = s->dims[0], ny = s->dims[1], nz = s->dims[2];
-  const gsize plane = nx * ny, n_rows = ny * nz;
+  const gsize nx = s->dims[0], ny = s->dims[1];
+  const gsize plane = nx * ny, n_rows = ny * s->dims[2];
   const gsize last = s->dims[s->axis] - 1;
-  float *conc = NULL, *flux = NULL;
-
-  if (keep_concentration)
-    {
-      self->concentration = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_F32, error);
-      if (self->concentration == NULL)
-        return FALSE;
-      conc = evox_volume_get_data_mut (self->concentration, 0);
-      evox_volume_set_values (self->concentration, EVOX_SCALE_LINEAR, "concentration", "");
-    }
-  if (keep_flux)
-    {
-      self->flux = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_F32, error);
-      if (self->flux == NULL)
-        return FALSE;
-      flux = evox_volume_get_data_mut (self->flux, 0);
-      evox_volume_set_values (self->flux, EVOX_SCALE_LINEAR, "flux magnitude", "");
-    }
 
 #pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
@@ -602,11 +583,65 @@ make_fields (EvoxTortuosity *self,
           flux[g0 + x] = (float) sqrt (sum2);
         }
     }
+}
+
+/* An f32 volume of one channel for a field, or NULL with error. */
+static EvoxVolume *
+field_new (const gsize  dims[3],
+           const char  *quantity,
+           GError     **error)
+{
+  EvoxVolume *field = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_F32, error);
+
+  if (field != NULL)
+    evox_volume_set_values (field, EVOX_SCALE_LINEAR, quantity, "");
+  return field;
+}
+
+/* The fields of a solved system kept in self. */
+static gboolean
+make_fields (EvoxTortuosity *self,
+             const System   *s,
+             const guint8   *mask,
+             gboolean        keep_concentration,
+             gboolean        keep_flux,
+             GError        **error)
+{
+  if (keep_concentration &&
+      (self->concentration = field_new (s->dims, "concentration", error)) == NULL)
+    return FALSE;
+  if (keep_flux && (self->flux = field_new (s->dims, "flux magnitude", error)) == NULL)
+    return FALSE;
+  system_fields (s, mask,
+                 self->concentration != NULL ?
+                   evox_volume_get_data_mut (self->concentration, 0) : NULL,
+                 self->flux != NULL ? evox_volume_get_data_mut (self->flux, 0) : NULL);
   if (self->concentration != NULL)
     evox_volume_freeze (self->concentration);
   if (self->flux != NULL)
     evox_volume_freeze (self->flux);
   return TRUE;
+}
+
+/* The first phase alone as 0/1 (D2 = 0: the second phase conducts nothing). */
+static guint8 *
+first_phase_mask (const guint8  *mask,
+                  gsize          n_voxels,
+                  GError       **error)
+{
+  guint8 *m = _evox_alloc_large (MAX (n_voxels, 1));
+
+  if (m == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The mask of the first phase (%" G_GSIZE_FORMAT " voxels) does not fit "
+                   "in memory", n_voxels);
+      return NULL;
+    }
+#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
+  for (gsize g = 0; g < n_voxels; g++)
+    m[g] = mask[g] != 0 && mask[g] != EVOX_TORTUOSITY_SECOND_PHASE;
+  return m;
 }
 
 /* TauFactor's D_mean: the volume-fraction weighted mean of the diffusivities, the whole second
@@ -720,19 +755,9 @@ evox_tortuosity_compute_mask (const guint8               *mask,
 
   if (two && !weighted && n_second > 0)
     {
-      guint8 *m = first_only = _evox_alloc_large (n_voxels);
-
-      if (m == NULL)
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                       "The mask of the first phase (%" G_GSIZE_FORMAT " voxels) does not fit "
-                       "in memory", n_voxels);
-          return NULL;
-        }
-#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
-      for (gsize g = 0; g < n_voxels; g++)
-        m[g] = mask[g] != 0 && mask[g] != EVOX_TORTUOSITY_SECOND_PHASE;
-      conducting = m;
+      conducting = first_only = first_phase_mask (mask, n_voxels, error);
+      if (first_only == NULL)
+        return NULL;
     }
 
   self = g_object_new (EVOX_TYPE_TORTUOSITY, NULL);
@@ -860,6 +885,65 @@ evox_tortuosity_compute_mask (const guint8               *mask,
   if (!ok)
     return NULL;
   return g_steal_pointer (&self);
+}
+
+gboolean
+evox_tortuosity_flux_from_concentration (const float                *concentration,
+                                         const guint8               *mask,
+                                         const gsize                 dims[3],
+                                         const EvoxTortuosityParams *params,
+                                         float                      *flux,
+                                         GError                    **error)
+{
+  g_auto (EvoxLargeBuffer) first_only = NULL;
+  const guint8 *conducting = mask;
+  System s = { 0 };
+  gsize n_voxels;
+  gboolean weighted;
+
+  g_return_val_if_fail (concentration != NULL && mask != NULL && flux != NULL, FALSE);
+  g_return_val_if_fail (dims != NULL, FALSE);
+  g_return_val_if_fail (params != NULL && params->axis <= EVOX_FLOW_AXIS_Z, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  memcpy (s.dims, dims, sizeof s.dims);
+  s.axis = params->axis;
+  n_voxels = dims[0] * dims[1] * dims[2];
+  weighted = params->second_phase && params->second_diffusivity > 0.0;
+  if (params->second_phase && !weighted)
+    {
+      conducting = first_only = first_phase_mask (mask, n_voxels, error);
+      if (first_only == NULL)
+        return FALSE;
+    }
+  /* The unknowns are the voxels with a concentration, numbered as the solve numbered them. */
+  s.idx = _evox_alloc_large (MAX (n_voxels, 1) * sizeof (guint32));
+  if (s.idx == NULL)
+    goto too_large;
+#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
+  for (gsize g = 0; g < n_voxels; g++)
+    s.idx[g] = !isnan (concentration[g]);
+  s.n = number_unknowns (s.idx, s.dims);
+  s.x = _evox_alloc_large (MAX (s.n, 1) * sizeof (double));
+  if (weighted)
+    s.cls = _evox_alloc_large (MAX (s.n, 1));
+  if (s.x == NULL || (weighted && s.cls == NULL))
+    goto too_large;
+#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
+  for (gsize g = 0; g < n_voxels; g++)
+    if (s.idx[g] != NONE)
+      s.x[s.idx[g]] = concentration[g];
+  if (weighted)
+    system_init_classes (&s, mask, params->second_diffusivity);
+  system_fields (&s, conducting, NULL, flux);
+  system_clear (&s);
+  return TRUE;
+
+too_large:
+  system_clear (&s);
+  g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+               "The flux of %" G_GSIZE_FORMAT " voxels does not fit in memory", n_voxels);
+  return FALSE;
 }
 
 EvoxTortuosity *
