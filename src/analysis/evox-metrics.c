@@ -543,10 +543,8 @@ evox_metrics_dup_fields (EvoxMetrics  *table,
       params.axis = (EvoxFlowAxis) axis;
       params.second_phase = !isnan (d2);
       params.second_diffusivity = params.second_phase ? d2 : 0.0;
-      if (!evox_tortuosity_flux_from_concentration (conc, evox_volume_get_data (mask, 0), dims,
-                                                    &params, evox_volume_get_data_mut (fields, c),
-                                                    error))
-        return NULL;
+      evox_tortuosity_flux_from_concentration (conc, evox_volume_get_data (mask, 0), dims,
+                                               &params, evox_volume_get_data_mut (fields, c));
       evox_volume_set_channel_info (fields, c, flux_label, NAN);
       /* TauFactor's units: the diffusivity times the concentration drop, per voxel edge. */
       evox_volume_set_channel_values (fields, c, EVOX_SCALE_LINEAR, EVOX_FLUX_MAGNITUDE_QUANTITY,
