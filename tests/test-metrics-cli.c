@@ -377,6 +377,30 @@ test_fields (Fixture       *f,
           g_assert_cmpfloat (v[i], ==, z == 0 ? 2.0f : 3.0f);
       }
   }
+  /* A tortuosity axis the phase does not join (it once crashed): the same two channels, no
+   * concentration anywhere, flux 0 on the plates and NaN off them. */
+  {
+    g_auto (Run) run = metrics (f->plates, "--phase", "p=1:1", "--tortuosity", "z", "--fields",
+                                path, "--force", NULL);
+    g_autoptr (EvoxVolume) none = NULL;
+    const float *c, *flux;
+
+    g_assert_cmpint (run.status, ==, 0);
+    none = evox_tiff_read (path, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (evox_volume_get_n_channels (none), ==, 2);
+    g_assert_cmpstr (evox_volume_get_channel_label (none, 1), ==, "Flux magnitude (z)");
+    c = evox_volume_get_data (none, 0);
+    flux = evox_volume_get_data (none, 1);
+    for (gsize i = 0; i < 7 * 6 * 10; i++)
+      {
+        g_assert_true (isnan (c[i]));
+        if ((i / (7 * 6)) % 2 != 0)
+          g_assert_true (isnan (flux[i]));
+        else
+          g_assert_cmpfloat (flux[i], ==, 0.0f);
+      }
+  }
   g_assert_cmpuint (evox_test_count_entries (f->out_dir), ==, 1);
 }
 

@@ -501,6 +501,51 @@ test_thickness_map (void)
   evox_test_close_window (window);
 }
 
+/* A first tortuosity axis the pores do not join (y: the channels run along x) once crashed the
+ * window at Compute, the page keeping the fields: now the table says why and Show Fields gives
+ * no concentration anywhere and flux 0 in the pores. */
+static void
+test_fields_not_percolating (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (EvoxVolume) fields = NULL;
+  EvoxWindow *window;
+  EvoxMetricsPanel *panel;
+  const float *c, *flux;
+
+  if (library_missing ())
+    return;
+  window = open_window (volume);
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  evox_metrics_panel_set_metric (panel, "tortuosity-x", FALSE);
+  evox_metrics_panel_set_metric (panel, "tortuosity-y", TRUE);
+  evox_metrics_panel_set_metric (panel, "tortuosity-z", FALSE);
+  evox_metrics_panel_set_metric (panel, "percolation", TRUE);
+  evox_metrics_panel_set_metric (panel, "thickness", FALSE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  fields = evox_metrics_dup_fields (evox_metrics_panel_get_metrics (panel), NULL);
+  g_assert_nonnull (fields);
+  g_assert_cmpuint (evox_volume_get_n_channels (fields), ==, 3);
+  g_assert_cmpstr (evox_volume_get_channel_label (fields, 0), ==, "Concentration (y)");
+  c = evox_volume_get_data (fields, 0);
+  flux = evox_volume_get_data (fields, 1);
+  for (gsize i = 0; i < (gsize) NX * NY * NZ; i++)
+    {
+      gsize y = (i / NX) % NY, z = i / (NX * NY);
+
+      g_assert_true (isnan (c[i]));
+      if (y % 4 < 2 && z % 4 < 2)
+        g_assert_cmpfloat (flux[i], ==, 0.0f);
+      else
+        g_assert_true (isnan (flux[i]));
+    }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.show-fields", NULL));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  evox_test_close_window (window);
+}
+
 /* Show Fields: disabled before a table; then the fields along x (the one tortuosity axis
  * asked) become the document's maps, the flux magnitude shown, each channel voxel for voxel the
  * table's and as the straight channels give them: c = 1 - (x + 0.5) / 16 and flux 1 / 16 in the
@@ -514,7 +559,8 @@ test_fields (void)
   EvoxWindow *window;
   EvoxDocument *document;
   EvoxMetricsPanel *panel;
-  EvoxVolume *fields, *shown;
+  g_autoptr(EvoxVolume) fields = NULL;
+  EvoxVolume *shown;
   gsize n = (gsize) NX * NY * NZ;
 
   if (library_missing ())
@@ -534,7 +580,7 @@ test_fields (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
   g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
   g_assert_null (_evox_metrics_panel_get_error (panel));
-  fields = evox_metrics_get_fields (evox_metrics_panel_get_metrics (panel));
+  fields = evox_metrics_dup_fields (evox_metrics_panel_get_metrics (panel), NULL);
   g_assert_nonnull (fields);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.show-fields", NULL));
   g_assert_null (_evox_metrics_panel_get_error (panel));
@@ -818,6 +864,7 @@ main (int    argc,
   g_test_add_func ("/Evox/MetricsPage/cancel", test_cancel);
   g_test_add_func ("/Evox/MetricsPage/thickness-map", test_thickness_map);
   g_test_add_func ("/Evox/MetricsPage/fields", test_fields);
+  g_test_add_func ("/Evox/MetricsPage/fields-not-percolating", test_fields_not_percolating);
   g_test_add_func ("/Evox/MetricsPage/percolation-overlay", test_percolation_overlay);
   g_test_add_func ("/Evox/MetricsPage/percolation-session", test_percolation_session);
   g_test_add_func ("/Evox/MetricsPage/errors", test_errors);

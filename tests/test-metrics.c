@@ -259,6 +259,94 @@ assert_same_floats (const float *a,
       g_assert_cmpfloat (a[i], ==, b[i]);
 }
 
+/* Fields of a phase that does not join the faces along the first axis asked (the plates along
+ * z; the table once crashed building them): no concentration anywhere, flux 0 on the plates and
+ * NaN off them, and the classes by hand: 2 for the plate at z = 0 (the low face only), 3 for the
+ * others. */
+static void
+test_plates_fields (void)
+{
+  g_autoptr (EvoxVolume) volume = make_volume (7, 6, 10, plates, 0);
+  g_autoptr (EvoxMetrics) table = NULL;
+  g_autoptr (EvoxVolume) fields = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxMetricsRequest request;
+  const float *c, *f, *k;
+
+  request_init (&request);
+  request.tortuosity[2] = TRUE;
+  request.percolation = TRUE;
+  request.keep_fields = TRUE;
+  table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (isinf (value_of (table, "tortuosity_factor", "pore", "z")));
+  fields = evox_metrics_dup_fields (table, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fields);
+  g_assert_cmpuint (evox_volume_get_n_channels (fields), ==, 3);
+  g_assert_cmpstr (evox_volume_get_channel_label (fields, 1), ==, "Flux magnitude (z)");
+  c = evox_volume_get_data (fields, 0);
+  f = evox_volume_get_data (fields, 1);
+  k = evox_volume_get_data (fields, 2);
+  for (gsize z = 0; z < 10; z++)
+    for (gsize i = z * 42; i < (z + 1) * 42; i++)
+      {
+        g_assert_true (isnan (c[i]));
+        if (plates (0, 0, z))
+          {
+            g_assert_cmpfloat (f[i], ==, 0.0f);
+            g_assert_cmpfloat (k[i], ==, z == 0 ? 2.0f : 3.0f);
+          }
+        else
+          g_assert_true (isnan (f[i]) && isnan (k[i]));
+      }
+}
+
+/* The flux rebuilt from a kept concentration is the solve's own, bit for bit, on a random
+ * two-phase mask (1 the phase, 2 the second phase, 0 the rest), one phase, D2 = 0.3 and D2 = 0
+ * (the second phase then conducts nothing: flux NaN on it). The solve's own flux is checked
+ * against the analytic channel (test_channel_fields) and in test-tortuosity. */
+static void
+test_flux_from_concentration (void)
+{
+  const gsize dims[3] = { 11, 9, 8 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  g_autofree guint8 *mask = g_new (guint8, n);
+  g_autofree float *flux = g_new (float, n);
+  const double d2s[] = { NAN, 0.3, 0.0 };
+  guint64 state = 7;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double u = evox_test_uniform (&state);
+
+      mask[i] = u < 0.45 ? 1 : u < 0.75 ? EVOX_TORTUOSITY_SECOND_PHASE : 0;
+    }
+  for (guint t = 0; t < G_N_ELEMENTS (d2s); t++)
+    for (guint axis = 0; axis < 3; axis++)
+      {
+        g_autoptr (EvoxTortuosity) tau = NULL;
+        g_autoptr (GError) error = NULL;
+        EvoxTortuosityParams params;
+
+        evox_tortuosity_params_init (&params);
+        params.axis = (EvoxFlowAxis) axis;
+        params.tolerance = 1e-8;
+        params.second_phase = !isnan (d2s[t]);
+        params.second_diffusivity = params.second_phase ? d2s[t] : 0.0;
+        params.keep_concentration = params.keep_flux = TRUE;
+        tau = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
+        g_assert_no_error (error);
+        g_assert_true (evox_tortuosity_get_percolating (tau));
+        evox_tortuosity_flux_from_concentration (
+          evox_volume_get_data (evox_tortuosity_get_concentration (tau), 0), mask, dims,
+          &params, flux);
+        assert_same_floats (flux,
+                            evox_volume_get_data (evox_tortuosity_get_flux_magnitude (tau), 0),
+                            n);
+      }
+}
+
 /* The straight channel's fields along z against the analytic solution: the concentration drops
  * linearly from 1 on the face before layer 0 to 0 after layer 9 (half a voxel to each face), so
  * c = 1 - (z + 0.5) / 10 and every face carries the flux 1 / 10; the whole channel touches both
@@ -269,7 +357,7 @@ test_channel_fields (void)
   g_autoptr (EvoxVolume) volume = make_volume (8, 8, 10, channel, 0);
   g_autoptr (EvoxMetrics) table = NULL;
   g_autoptr (GError) error = NULL;
-  EvoxVolume *fields;
+  g_autoptr (EvoxVolume) fields = NULL;
   EvoxMetricsRequest request;
   const float *c, *f, *k;
 
@@ -279,13 +367,17 @@ test_channel_fields (void)
   request.tolerance = 1e-10;
   table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_null (evox_metrics_get_fields (table));
+  g_assert_false (evox_metrics_has_fields (table));
+  g_assert_null (evox_metrics_dup_fields (table, &error));
+  g_assert_no_error (error);
   g_clear_pointer (&table, evox_metrics_free);
 
   request.keep_fields = TRUE;
   table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
   g_assert_no_error (error);
-  fields = evox_metrics_get_fields (table);
+  g_assert_true (evox_metrics_has_fields (table));
+  fields = evox_metrics_dup_fields (table, &error);
+  g_assert_no_error (error);
   g_assert_nonnull (fields);
   g_assert_cmpuint (evox_volume_get_n_channels (fields), ==, 3);
   g_assert_cmpint (evox_volume_get_sample_type (fields), ==, EVOX_SAMPLE_F32);
@@ -333,9 +425,9 @@ test_random_fields (void)
   g_autoptr (GError) error = NULL;
   g_autofree guint8 *classes = g_new (guint8, n);
   g_autofree float *expected = g_new (float, n);
+  g_autoptr (EvoxVolume) fields = NULL;
   EvoxTortuosityParams params;
   EvoxMetricsRequest request;
-  EvoxVolume *fields;
   guint64 state = 18;
 
   for (gsize i = 0; i < G_N_ELEMENTS (random_mask); i++)
@@ -349,7 +441,8 @@ test_random_fields (void)
   request.keep_fields = TRUE;
   table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
   g_assert_no_error (error);
-  fields = evox_metrics_get_fields (table);
+  fields = evox_metrics_dup_fields (table, &error);
+  g_assert_no_error (error);
   g_assert_nonnull (fields);
   g_assert_cmpuint (evox_volume_get_n_channels (fields), ==, 3);
   g_assert_cmpstr (evox_volume_get_channel_label (fields, 0), ==, "Concentration (y)");
@@ -378,7 +471,9 @@ test_random_fields (void)
   request.tortuosity[1] = request.tortuosity[2] = FALSE;
   table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
   g_assert_no_error (error);
-  fields = evox_metrics_get_fields (table);
+  g_clear_object (&fields);
+  fields = evox_metrics_dup_fields (table, &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (evox_volume_get_n_channels (fields), ==, 1);
   g_assert_cmpstr (evox_volume_get_channel_label (fields, 0), ==,
                    "Percolation (z): 1 both faces, 2 one face, 3 isolated");
@@ -779,6 +874,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Metrics/random-against-library", test_random_against_library);
   g_test_add_func ("/Evox/Metrics/channel-fields", test_channel_fields);
   g_test_add_func ("/Evox/Metrics/random-fields", test_random_fields);
+  g_test_add_func ("/Evox/Metrics/plates-fields", test_plates_fields);
+  g_test_add_func ("/Evox/Metrics/flux-from-concentration", test_flux_from_concentration);
   g_test_add_func ("/Evox/Metrics/ball-surface", test_ball_surface);
   g_test_add_func ("/Evox/Metrics/slab-thickness", test_slab_thickness);
   g_test_add_func ("/Evox/Metrics/refusals", test_refusals);

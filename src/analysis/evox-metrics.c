@@ -130,8 +130,8 @@ add_tortuosity (EvoxMetrics                *table,
   params.tolerance = tolerance;
   params.second_phase = !isnan (d2);
   params.second_diffusivity = params.second_phase ? d2 : 0.0;
+  /* The flux is computed again from the concentration when the fields are asked for. */
   params.keep_concentration = kept != NULL;
-  params.keep_flux = kept != NULL;
   parts_begin (parts, WEIGHT_TORTUOSITY);
   result = evox_tortuosity_compute_mask (mask, dims, &params, parts->progress, cancellable, error);
   parts_end (parts);
@@ -479,41 +479,73 @@ add_thickness (EvoxMetrics   *table,
   return TRUE;
 }
 
-/* The fields along axis as one volume of volume's grid (see evox_metrics_get_fields): tau's
- * when not NULL, then the percolation classes when not NULL. */
+/* The solve's mask kept for the flux: a u8 volume of volume's grid. */
 static EvoxVolume *
-fields_new (EvoxVolume      *volume,
-            guint            axis,
-            EvoxTortuosity  *tau,
-            const guint8    *classes,
-            GError         **error)
+solve_mask_new (EvoxVolume    *volume,
+                const guint8  *mask,
+                GError       **error)
 {
-  g_autoptr (EvoxVolume) fields = NULL;
-  gsize dims[3], n;
-  guint c = 0;
+  g_autoptr (EvoxVolume) kept = NULL;
+  gsize dims[3];
 
   evox_volume_get_dims (volume, dims);
+  kept = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_U8, error);
+  if (kept == NULL)
+    return NULL;
+  evox_volume_copy_grid (kept, volume);
+  memcpy (evox_volume_get_data_mut (kept, 0), mask, dims[0] * dims[1] * dims[2]);
+  evox_volume_freeze (kept);
+  return g_steal_pointer (&kept);
+}
+
+EvoxVolume *
+evox_metrics_dup_fields (EvoxMetrics  *table,
+                         GError      **error)
+{
+  g_autoptr (EvoxVolume) fields = NULL;
+  EvoxVolume *concentration, *mask, *classes, *grid;
+  double d2;
+  gsize dims[3], n;
+  guint axis, c = 0;
+
+  g_return_val_if_fail (table != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_evox_metrics_get_fields (table, &axis, &concentration, &mask, &d2))
+    return NULL;
+  classes = evox_metrics_get_percolation (table);
+  grid = mask != NULL ? mask : classes;
+  evox_volume_get_dims (grid, dims);
   n = dims[0] * dims[1] * dims[2];
-  fields = evox_volume_new (dims[0], dims[1], dims[2], (tau != NULL ? 2 : 0) +
+  fields = evox_volume_new (dims[0], dims[1], dims[2], (mask != NULL ? 2 : 0) +
                             (classes != NULL ? 1 : 0), EVOX_SAMPLE_F32, error);
   if (fields == NULL)
     return NULL;
-  evox_volume_copy_grid (fields, volume);
-  if (tau != NULL)
+  evox_volume_copy_grid (fields, grid);
+  if (mask != NULL)
     {
-      g_autofree char *concentration = g_strdup_printf ("Concentration (%s)", axis_names[axis]);
-      g_autofree char *flux = g_strdup_printf ("Flux magnitude (%s)", axis_names[axis]);
+      g_autofree char *label = g_strdup_printf ("Concentration (%s)", axis_names[axis]);
+      g_autofree char *flux_label = g_strdup_printf ("Flux magnitude (%s)", axis_names[axis]);
+      float *conc = evox_volume_get_data_mut (fields, c);
+      EvoxTortuosityParams params;
 
-      memcpy (evox_volume_get_data_mut (fields, c),
-              evox_volume_get_data (evox_tortuosity_get_concentration (tau), 0),
-              n * sizeof (float));
-      evox_volume_set_channel_info (fields, c, concentration, NAN);
+      /* Without a concentration the phase does not join the faces: none anywhere, no flux. */
+      if (concentration != NULL)
+        memcpy (conc, evox_volume_get_data (concentration, 0), n * sizeof (float));
+      else
+        for (gsize i = 0; i < n; i++)
+          conc[i] = NAN;
+      evox_volume_set_channel_info (fields, c, label, NAN);
       evox_volume_set_channel_values (fields, c, EVOX_SCALE_LINEAR, "Concentration", "");
       c++;
-      memcpy (evox_volume_get_data_mut (fields, c),
-              evox_volume_get_data (evox_tortuosity_get_flux_magnitude (tau), 0),
-              n * sizeof (float));
-      evox_volume_set_channel_info (fields, c, flux, NAN);
+      /* Straight into its channel: nothing but the solve's numbering on top of the fields. */
+      evox_tortuosity_params_init (&params);
+      params.axis = (EvoxFlowAxis) axis;
+      params.second_phase = !isnan (d2);
+      params.second_diffusivity = params.second_phase ? d2 : 0.0;
+      evox_tortuosity_flux_from_concentration (conc, evox_volume_get_data (mask, 0), dims,
+                                               &params, evox_volume_get_data_mut (fields, c));
+      evox_volume_set_channel_info (fields, c, flux_label, NAN);
       /* TauFactor's units: the diffusivity times the concentration drop, per voxel edge. */
       evox_volume_set_channel_values (fields, c, EVOX_SCALE_LINEAR, EVOX_FLUX_MAGNITUDE_QUANTITY,
                                       "D dC / voxel");
@@ -523,11 +555,12 @@ fields_new (EvoxVolume      *volume,
     {
       g_autofree char *label = g_strdup_printf ("Percolation (%s): 1 both faces, 2 one face, "
                                                 "3 isolated", axis_names[axis]);
+      const guint8 *k = evox_volume_get_data (classes, axis);
       float *out = evox_volume_get_data_mut (fields, c);
 
       /* NaN outside the phase, as every map marks voxels without a value. */
       for (gsize i = 0; i < n; i++)
-        out[i] = classes[i] == EVOX_PERCOLATION_OUTSIDE ? NAN : (float) classes[i];
+        out[i] = k[i] == EVOX_PERCOLATION_OUTSIDE ? NAN : (float) k[i];
       evox_volume_set_channel_info (fields, c, label, NAN);
       evox_volume_set_channel_values (fields, c, EVOX_SCALE_LINEAR,
                                       EVOX_PERCOLATION_CLASS_QUANTITY, "");
@@ -550,7 +583,6 @@ evox_metrics_compute (EvoxVolume                *volume,
   g_autofree char *tau_name = NULL;
   gboolean any_tortuosity = FALSE;
   double d2 = NAN;
-  EvoxVolume *classes;
   const char *name;
   gsize dims[3];
   guint64 n_voxels = 0;
@@ -647,24 +679,28 @@ evox_metrics_compute (EvoxVolume                *volume,
                          request->keep_fields && axis == field_axis ? &kept : NULL, &parts,
                          cancellable, error))
       return NULL;
+  /* A phase that does not join the faces has no concentration (kept as none at all). */
+  if (kept != NULL)
+    {
+      EvoxVolume *concentration = evox_tortuosity_get_concentration (kept);
+      g_autoptr (EvoxVolume) solve_mask =
+        solve_mask_new (volume, two_phase != NULL ? two_phase : mask, error);
+
+      if (solve_mask == NULL)
+        return NULL;
+      if (concentration != NULL)
+        evox_volume_copy_grid (concentration, volume);
+      _evox_metrics_set_fields (table, field_axis, concentration, solve_mask, d2);
+    }
+  g_clear_object (&kept);
   g_clear_pointer (&two_phase, _evox_free_large);
   if (request->percolation &&
       !add_percolation (table, volume, mask, dims, name, connectivity, request->keep_fields,
                         &parts, cancellable, error))
     return NULL;
-  classes = evox_metrics_get_percolation (table);
-  if (kept != NULL || classes != NULL)
-    {
-      g_autoptr (EvoxVolume) fields =
-        fields_new (volume, field_axis, kept,
-                    classes != NULL ? evox_volume_get_data (classes, field_axis) : NULL, error);
-
-      if (fields == NULL)
-        return NULL;
-      _evox_metrics_set_fields (table, fields);
-      /* Copied into the fields: not kept through the surface and thickness passes. */
-      g_clear_object (&kept);
-    }
+  if (request->keep_fields && evox_metrics_get_percolation (table) != NULL &&
+      !evox_metrics_has_fields (table))
+    _evox_metrics_set_fields (table, field_axis, NULL, NULL, NAN);
   if (request->surface &&
       !add_surface (table, volume, name, mask, dims, &request->other, request->surface_methods,
                     &units, &parts, cancellable, error))

@@ -54,4 +54,15 @@ EvoxMetrics          *evox_metrics_compute    (EvoxVolume                *volume
                                                GCancellable              *cancellable,
                                                GError                   **error);
 
+/* The fields kept with keep_fields as one new f32 volume of the volume's grid, built now from
+ * what the table keeps (the concentration, the solve's mask and the percolation classes: the
+ * flux magnitude is computed again, evox_tortuosity_flux_from_concentration), or NULL without
+ * error when none were kept: along one axis A ("x", "y" or "z"), the channels
+ * "Concentration (A)" and "Flux magnitude (A)" (when tortuosity along A was asked and the phase
+ * joins A's faces) and "Percolation (A): 1 both faces, 2 one face, 3 isolated" (the
+ * EvoxPercolationClass of each voxel of the phase, NaN outside it, when percolation was asked),
+ * in that order. NULL with an error when it does not fit in memory. */
+EvoxVolume           *evox_metrics_dup_fields (EvoxMetrics               *table,
+                                               GError                   **error);
+
 G_END_DECLS

@@ -524,89 +524,171 @@ system_solve (System                     *s,
   return TRUE;
 }
 
-/* The fields of a solved system; mask tells the phase's other voxels (flux 0) from the rest. */
-static gboolean
-make_fields (EvoxTortuosity *self,
-             const System   *s,
-             const guint8   *mask,
-             gboolean        keep_concentration,
-             gboolean        keep_flux,
-             GError        **error)
+/* The flux magnitude from an f32 concentration (NaN off the connected voxels) and the mask and
+ * params the solve was given: the mean of the flux across the low and the high face along each
+ * axis, counted in the direction of growing index; faces without a connected neighbour carry
+ * nothing unless they are the fixed faces of the flow axis. 0 on the other conducting voxels,
+ * NaN elsewhere. Read from the floats both when solved and when rebuilt, so the two agree. */
+static void
+flux_from_floats (const float                *conc,
+                  const guint8               *mask,
+                  const gsize                 dims[3],
+                  const EvoxTortuosityParams *params,
+                  float                      *flux)
 {
-  const gsize nx = s->dims[0], ny = s->dims[1], nz = s->dims[2];
-  const gsize plane = nx * ny, n_rows = ny * nz;
-  const gsize last = s->dims[s->axis] - 1;
-  float *conc = NULL, *flux = NULL;
+  const gsize nx = dims[0], ny = dims[1];
+  const gsize plane = nx * ny, n_rows = ny * dims[2];
+  const int axis = params->axis;
+  const gsize last = dims[axis] - 1;
+  const gboolean two = params->second_phase;
+  const gboolean weighted = two && params->second_diffusivity > 0.0;
+  System classes = { 0 };
 
-  if (keep_concentration)
+  /* The conductances by class, as the solve had them (system_init_classes). */
+  classes.face[0] = classes.face[1] = classes.face[2] = 1.0;
+  classes.fixed[0] = classes.fixed[1] = 2.0;
+  if (weighted)
     {
-      self->concentration = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_F32, error);
-      if (self->concentration == NULL)
-        return FALSE;
-      conc = evox_volume_get_data_mut (self->concentration, 0);
-      evox_volume_set_values (self->concentration, EVOX_SCALE_LINEAR, "concentration", "");
-    }
-  if (keep_flux)
-    {
-      self->flux = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_F32, error);
-      if (self->flux == NULL)
-        return FALSE;
-      flux = evox_volume_get_data_mut (self->flux, 0);
-      evox_volume_set_values (self->flux, EVOX_SCALE_LINEAR, "flux magnitude", "");
+      double d2 = params->second_diffusivity;
+
+      classes.face[1] = 2.0 * d2 / (1.0 + d2);
+      classes.face[2] = d2;
+      classes.fixed[1] = 2.0 * d2;
     }
 
 #pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
     {
       const gsize y = row % ny, z = row / ny;
-      const guint32 *id = s->idx + row * nx;
-      gsize g0 = row * nx;
+      const gsize g0 = row * nx;
 
       for (gsize x = 0; x < nx; x++)
         {
-          guint32 i = id[x];
+          const gsize g = g0 + x;
           const gsize pos[3] = { x, y, z };
-          const gssize step[3] = { 1, (gssize) nx, (gssize) plane };
+          const gsize step[3] = { 1, nx, plane };
+          int ci = weighted && mask[g] == EVOX_TORTUOSITY_SECOND_PHASE;
           double sum2 = 0.0;
 
-          if (i == NONE)
+          if (isnan (conc[g]))
             {
-              if (conc != NULL)
-                conc[g0 + x] = NAN;
-              if (flux != NULL)
-                flux[g0 + x] = mask[g0 + x] ? 0.0f : NAN;
+              gboolean conducts = mask[g] != 0 &&
+                                  !(two && !weighted && mask[g] == EVOX_TORTUOSITY_SECOND_PHASE);
+
+              flux[g] = conducts ? 0.0f : NAN;
               continue;
             }
-          if (conc != NULL)
-            conc[g0 + x] = (float) s->x[i];
-          if (flux == NULL)
-            continue;
-          /* Mean of the flux across the low and the high face along each axis, counted in the
-           * direction of growing index; faces without a neighbour carry nothing unless they
-           * are the fixed faces of the flow axis. */
           for (int d = 0; d < 3; d++)
             {
               double lo = 0.0, hi = 0.0;
-              guint32 j;
 
-              if (pos[d] > 0 && (j = id[(gssize) x - step[d]]) != NONE)
-                lo = _evox_tortuosity_face (s, i, j) * (s->x[j] - s->x[i]);
-              else if (d == s->axis && pos[d] == 0)
-                lo = system_fixed (s, i) * (1.0 - s->x[i]);
-              if (pos[d] < s->dims[d] - 1 && (j = id[(gssize) x + step[d]]) != NONE)
-                hi = _evox_tortuosity_face (s, i, j) * (s->x[i] - s->x[j]);
-              else if (d == s->axis && pos[d] == last)
-                hi = system_fixed (s, i) * s->x[i];
+              if (pos[d] > 0 && !isnan (conc[g - step[d]]))
+                lo = classes.face[ci + (weighted &&
+                                        mask[g - step[d]] == EVOX_TORTUOSITY_SECOND_PHASE)] *
+                     ((double) conc[g - step[d]] - conc[g]);
+              else if (d == axis && pos[d] == 0)
+                lo = classes.fixed[ci] * (1.0 - conc[g]);
+              if (pos[d] < dims[d] - 1 && !isnan (conc[g + step[d]]))
+                hi = classes.face[ci + (weighted &&
+                                        mask[g + step[d]] == EVOX_TORTUOSITY_SECOND_PHASE)] *
+                     ((double) conc[g] - conc[g + step[d]]);
+              else if (d == axis && pos[d] == last)
+                hi = classes.fixed[ci] * conc[g];
               sum2 += 0.25 * (lo + hi) * (lo + hi);
             }
-          flux[g0 + x] = (float) sqrt (sum2);
+          flux[g] = (float) sqrt (sum2);
         }
+    }
+}
+
+/* The concentration of a solved system as floats, NaN off the unknowns. */
+static void
+system_concentration (const System *s,
+                      float        *conc)
+{
+  const gsize n_voxels = s->dims[0] * s->dims[1] * s->dims[2];
+
+#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
+  for (gsize g = 0; g < n_voxels; g++)
+    conc[g] = s->idx[g] == NONE ? NAN : (float) s->x[s->idx[g]];
+}
+
+/* An f32 volume of one channel for a field, or NULL with error. */
+static EvoxVolume *
+field_new (const gsize  dims[3],
+           const char  *quantity,
+           GError     **error)
+{
+  EvoxVolume *field = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_F32, error);
+
+  if (field != NULL)
+    evox_volume_set_values (field, EVOX_SCALE_LINEAR, quantity, "");
+  return field;
+}
+
+/* The fields of a solved system kept in self; mask and params as the solve had them. */
+static gboolean
+make_fields (EvoxTortuosity             *self,
+             const System               *s,
+             const guint8               *mask,
+             const EvoxTortuosityParams *params,
+             GError                    **error)
+{
+  g_auto (EvoxLargeBuffer) scratch = NULL;
+  float *conc;
+
+  if (!params->keep_concentration && !params->keep_flux)
+    return TRUE;
+  if (params->keep_concentration)
+    {
+      self->concentration = field_new (s->dims, "concentration", error);
+      if (self->concentration == NULL)
+        return FALSE;
+      conc = evox_volume_get_data_mut (self->concentration, 0);
+    }
+  else
+    {
+      conc = scratch = _evox_alloc_large (s->dims[0] * s->dims[1] * s->dims[2] * sizeof (float));
+      if (scratch == NULL)
+        {
+          g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                               "The concentration field does not fit in memory");
+          return FALSE;
+        }
+    }
+  system_concentration (s, conc);
+  if (params->keep_flux)
+    {
+      self->flux = field_new (s->dims, "flux magnitude", error);
+      if (self->flux == NULL)
+        return FALSE;
+      flux_from_floats (conc, mask, s->dims, params, evox_volume_get_data_mut (self->flux, 0));
+      evox_volume_freeze (self->flux);
     }
   if (self->concentration != NULL)
     evox_volume_freeze (self->concentration);
-  if (self->flux != NULL)
-    evox_volume_freeze (self->flux);
   return TRUE;
+}
+
+/* The first phase alone as 0/1 (D2 = 0: the second phase conducts nothing). */
+static guint8 *
+first_phase_mask (const guint8  *mask,
+                  gsize          n_voxels,
+                  GError       **error)
+{
+  guint8 *m = _evox_alloc_large (MAX (n_voxels, 1));
+
+  if (m == NULL)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "The mask of the first phase (%" G_GSIZE_FORMAT " voxels) does not fit "
+                   "in memory", n_voxels);
+      return NULL;
+    }
+#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
+  for (gsize g = 0; g < n_voxels; g++)
+    m[g] = mask[g] != 0 && mask[g] != EVOX_TORTUOSITY_SECOND_PHASE;
+  return m;
 }
 
 /* TauFactor's D_mean: the volume-fraction weighted mean of the diffusivities, the whole second
@@ -720,19 +802,9 @@ evox_tortuosity_compute_mask (const guint8               *mask,
 
   if (two && !weighted && n_second > 0)
     {
-      guint8 *m = first_only = _evox_alloc_large (n_voxels);
-
-      if (m == NULL)
-        {
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
-                       "The mask of the first phase (%" G_GSIZE_FORMAT " voxels) does not fit "
-                       "in memory", n_voxels);
-          return NULL;
-        }
-#pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
-      for (gsize g = 0; g < n_voxels; g++)
-        m[g] = mask[g] != 0 && mask[g] != EVOX_TORTUOSITY_SECOND_PHASE;
-      conducting = m;
+      conducting = first_only = first_phase_mask (mask, n_voxels, error);
+      if (first_only == NULL)
+        return NULL;
     }
 
   self = g_object_new (EVOX_TYPE_TORTUOSITY, NULL);
@@ -855,11 +927,24 @@ evox_tortuosity_compute_mask (const guint8               *mask,
   g_clear_pointer (&s.q, _evox_free_large);
   g_clear_pointer (&s.z, _evox_free_large);
   _evox_tortuosity_mg_clear (&s);
-  ok = make_fields (self, &s, conducting, params->keep_concentration, params->keep_flux, error);
+  ok = make_fields (self, &s, mask, params, error);
   system_clear (&s);
   if (!ok)
     return NULL;
   return g_steal_pointer (&self);
+}
+
+void
+evox_tortuosity_flux_from_concentration (const float                *concentration,
+                                         const guint8               *mask,
+                                         const gsize                 dims[3],
+                                         const EvoxTortuosityParams *params,
+                                         float                      *flux)
+{
+  g_return_if_fail (concentration != NULL && mask != NULL && flux != NULL && dims != NULL);
+  g_return_if_fail (params != NULL && params->axis <= EVOX_FLOW_AXIS_Z);
+
+  flux_from_floats (concentration, mask, dims, params, flux);
 }
 
 EvoxTortuosity *

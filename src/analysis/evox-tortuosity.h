@@ -165,4 +165,15 @@ double          evox_tortuosity_get_residual   (EvoxTortuosity *self);
 EvoxVolume     *evox_tortuosity_get_concentration (EvoxTortuosity *self);
 EvoxVolume     *evox_tortuosity_get_flux_magnitude (EvoxTortuosity *self);
 
+/* The flux magnitude of evox_tortuosity_get_flux_magnitude into flux (f32, the mask's dims),
+ * from a kept concentration field and the mask and params the solve was given (their axis,
+ * second_phase and second_diffusivity): the voxels with a concentration are the connected ones.
+ * The solve computes its own flux the same way, from the f32 concentration, so the two are the
+ * same bit for bit; what lets a caller keep one field instead of two. */
+void            evox_tortuosity_flux_from_concentration (const float                *concentration,
+                                                         const guint8               *mask,
+                                                         const gsize                 dims[3],
+                                                         const EvoxTortuosityParams *params,
+                                                         float                      *flux);
+
 G_END_DECLS

@@ -207,6 +207,7 @@ _evox_cli_metrics (int    argc,
   g_autofree char *thickness = NULL;
   g_autofree char *csv = NULL;
   g_autofree char *fields = NULL;
+  g_autoptr (EvoxVolume) field_volume = NULL;
   g_autofree char *channel_name = NULL;
   g_autofree char *text = NULL;
   g_autofree char *session = NULL;
@@ -396,9 +397,13 @@ _evox_cli_metrics (int    argc,
       goto fail;
     }
   fields_existed = fields != NULL && g_file_test (fields, G_FILE_TEST_EXISTS);
+  /* Built only now, from the little the table keeps (--tortuosity or --percolation kept some). */
+  if (fields != NULL)
+    field_volume = evox_metrics_dup_fields (table, &error);
   if (fields != NULL &&
-      !evox_tiff_write (evox_metrics_get_fields (table), -1, fields,
-                        EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0), &error))
+      (field_volume == NULL ||
+       !evox_tiff_write (field_volume, -1, fields,
+                         EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0), &error)))
     {
       if (thickness != NULL && !map_existed)
         g_unlink (thickness);

@@ -13,8 +13,13 @@ struct _EvoxMetrics
 {
   GArray     *rows;
   EvoxVolume *map;
-  EvoxVolume *fields;
   EvoxVolume *percolation;
+  /* The fields' sources (see _evox_metrics_set_fields). */
+  gboolean    has_fields;
+  guint       field_axis;
+  EvoxVolume *concentration;
+  EvoxVolume *solve_mask;
+  double      second_diffusivity;
 };
 
 static void
@@ -46,8 +51,9 @@ evox_metrics_free (EvoxMetrics *self)
     return;
   g_array_unref (self->rows);
   g_clear_object (&self->map);
-  g_clear_object (&self->fields);
   g_clear_object (&self->percolation);
+  g_clear_object (&self->concentration);
+  g_clear_object (&self->solve_mask);
   g_free (self);
 }
 
@@ -95,17 +101,41 @@ _evox_metrics_set_map (EvoxMetrics *self,
   g_set_object (&self->map, map);
 }
 
-EvoxVolume *
-evox_metrics_get_fields (EvoxMetrics *self)
+gboolean
+evox_metrics_has_fields (EvoxMetrics *self)
 {
-  return self->fields;
+  return self->has_fields && (self->solve_mask != NULL || self->percolation != NULL);
 }
 
 void
 _evox_metrics_set_fields (EvoxMetrics *self,
-                          EvoxVolume  *fields)
+                          guint        axis,
+                          EvoxVolume  *concentration,
+                          EvoxVolume  *mask,
+                          double       second_diffusivity)
 {
-  g_set_object (&self->fields, fields);
+  g_return_if_fail (axis < 3);
+  g_return_if_fail (concentration == NULL || mask != NULL);
+
+  self->has_fields = TRUE;
+  self->field_axis = axis;
+  g_set_object (&self->concentration, concentration);
+  g_set_object (&self->solve_mask, mask);
+  self->second_diffusivity = second_diffusivity;
+}
+
+gboolean
+_evox_metrics_get_fields (EvoxMetrics  *self,
+                          guint        *axis,
+                          EvoxVolume  **concentration,
+                          EvoxVolume  **mask,
+                          double       *second_diffusivity)
+{
+  *axis = self->field_axis;
+  *concentration = self->concentration;
+  *mask = self->solve_mask;
+  *second_diffusivity = self->second_diffusivity;
+  return evox_metrics_has_fields (self);
 }
 
 EvoxVolume *

@@ -43,21 +43,32 @@ EvoxVolume           *evox_metrics_get_map    (EvoxMetrics         *self);
 void                  _evox_metrics_set_map   (EvoxMetrics         *self,
                                                EvoxVolume          *map);
 
-/* The kept fields as one f32 volume, or NULL: along one axis A ("x", "y" or "z"), the channels
- * "Concentration (A)" and "Flux magnitude (A)" (evox_tortuosity_get_concentration and
- * evox_tortuosity_get_flux_magnitude, when tortuosity along A was asked) and
- * "Percolation (A): 1 both faces, 2 one face, 3 isolated" (the EvoxPercolationClass of each
- * voxel of the phase, NaN outside it, when percolation was asked), in that order. */
-EvoxVolume           *evox_metrics_get_fields (EvoxMetrics         *self);
+/* Whether fields were kept (evox_metrics_dup_fields in evox-metrics.h builds them): a
+ * concentration along one axis, or the percolation classes. */
+gboolean              evox_metrics_has_fields (EvoxMetrics         *self);
 /* The quantity of the percolation channel: maps of it open on the categorical "classes3" colour
  * map over 1..3. */
 #define EVOX_PERCOLATION_CLASS_QUANTITY "Percolation class"
 /* The quantity of the flux magnitude channel: maps of it open on inferno from 0 to the 99th
  * percentile, so the narrow necks that carry the most flux stand out of the pores around them. */
 #define EVOX_FLUX_MAGNITUDE_QUANTITY "Flux magnitude"
-/* For evox_metrics_compute (): keeps a reference to fields (replacing any before). */
+/* For evox_metrics_compute (): what the fields are built from, the least that serves: the axis
+ * A of the fields, and with a tortuosity solve along A its concentration (f32, NaN off the
+ * connected voxels), the mask the solve was given (u8, one channel) and the second phase's
+ * relative diffusivity (NaN: one phase); the flux magnitude is computed again from them when the
+ * fields are asked for. concentration NULL with a mask: the phase does not join A's faces (no
+ * concentration anywhere, no flux); both NULL: the percolation classes alone. */
 void                  _evox_metrics_set_fields (EvoxMetrics        *self,
-                                                EvoxVolume         *fields);
+                                                guint               axis,
+                                                EvoxVolume         *concentration,
+                                                EvoxVolume         *mask,
+                                                double              second_diffusivity);
+/* What _evox_metrics_set_fields kept (transfer none); FALSE when nothing was. */
+gboolean              _evox_metrics_get_fields (EvoxMetrics        *self,
+                                                guint              *axis,
+                                                EvoxVolume        **concentration,
+                                                EvoxVolume        **mask,
+                                                double             *second_diffusivity);
 
 /* The kept percolation classes along x, y and z (kept with the fields), or NULL: a u8 volume of
  * three channels "Percolation (x)", "Percolation (y)" and "Percolation (z)", each voxel's

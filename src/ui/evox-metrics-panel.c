@@ -105,7 +105,7 @@ update_actions (EvoxMetricsPanel *self)
                                  self->document != NULL &&
                                  evox_document_get_stack (self->document) != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "metrics.show-fields",
-                                 has_table && evox_metrics_get_fields (self->metrics) != NULL &&
+                                 has_table && evox_metrics_has_fields (self->metrics) &&
                                  self->document != NULL &&
                                  evox_document_get_stack (self->document) != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "metrics.show-percolation",
@@ -758,15 +758,20 @@ show_fields_action (GtkWidget  *widget,
                     GVariant   *parameter)
 {
   EvoxMetricsPanel *self = EVOX_METRICS_PANEL (widget);
-  EvoxVolume *fields = self->metrics != NULL ? evox_metrics_get_fields (self->metrics) : NULL;
+  g_autoptr(EvoxVolume) fields = NULL;
   g_autoptr(GError) error = NULL;
-  const char *show;
+  const char *show = NULL;
 
-  if (fields == NULL || self->document == NULL)
+  if (self->metrics == NULL || !evox_metrics_has_fields (self->metrics) ||
+      self->document == NULL)
     return;
   show_error (self, NULL);
-  show = evox_volume_get_channel_label (fields, evox_volume_get_n_channels (fields) > 1 ? 1 : 0);
-  if (!evox_document_add_maps (self->document, fields, show, &error))
+  /* Built when asked: the table keeps only the concentration, the mask and the classes. */
+  fields = evox_metrics_dup_fields (self->metrics, &error);
+  if (fields != NULL)
+    show = evox_volume_get_channel_label (fields,
+                                          evox_volume_get_n_channels (fields) > 1 ? 1 : 0);
+  if (fields == NULL || !evox_document_add_maps (self->document, fields, show, &error))
     {
       g_autofree char *message = g_strdup_printf (_("Could not show the fields: %s"),
                                                   error->message);
