@@ -314,6 +314,34 @@ test_cli (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A voxel size the session states over a file that gives none (Image Properties, or
+ * --voxel-size of a subcommand's --session) is the one `evox methods` reports. */
+static void
+test_cli_voxel_size (void)
+{
+  static const char text[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"file\", \"path\": \"bare.tif\" } ],\n"
+    "  \"voxel-size-nm\": [ 500, 500, 1000 ] }\n";
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "bare.tif", NULL);
+  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (GError) error = NULL;
+
+  volume = evox_volume_new (NX, NY, NZ, 1, EVOX_SAMPLE_U8, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_tiff_write (volume, 0, tiff, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  {
+    g_auto (EvoxTestRun) run = run_evox (path, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    assert_contains (run.out, "voxel size 500 x 500 x 1000 nm.");
+    g_assert_null (strstr (run.out, "not known"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* A record with a line that is not ASCII, so the PNG needs iTXt. */
 static const char record[] = "software: Evox test\ninput: /data/\xc3\xa9lectrode.tif\n"
                              "operation: evox render <a & b>";
@@ -566,6 +594,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/paragraph", test_paragraph);
   g_test_add_func ("/Evox/Methods/join-argv", test_join_argv);
   g_test_add_func ("/Evox/Methods/cli", test_cli);
+  g_test_add_func ("/Evox/Methods/cli-voxel-size", test_cli_voxel_size);
   g_test_add_func ("/Evox/Methods/image-metadata", test_image_metadata);
   g_test_add_func ("/Evox/Methods/mesh-metadata", test_mesh_metadata);
   g_test_add_func ("/Evox/Methods/cli-exports", test_cli_exports);
