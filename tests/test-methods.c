@@ -314,6 +314,65 @@ test_cli (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The clustering's run parameters, as evox cluster --session and the window record them
+ * (run.*, strings), each named in the paragraph. */
+static void
+test_clustering_run (void)
+{
+  static const char local[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"clusters\": { \"k\": 5, \"info\": { \"features\": \"local 5^3 of channel 1\",\n"
+    "    \"scale\": \"minmax\", \"pca\": \"2\", \"seed\": \"9\", \"restarts\": \"2\",\n"
+    "    \"inertia\": \"12.5\", \"run.features\": \"local\", \"run.channels\": \"\",\n"
+    "    \"run.channel\": \"1\", \"run.window\": \"5\", \"run.mask-channel\": \"1\",\n"
+    "    \"run.mask-lo\": \"20\", \"run.mask-hi\": \"41\", \"run.scale\": \"minmax\",\n"
+    "    \"run.pca\": \"2\", \"run.seed\": \"9\", \"run.restarts\": \"2\",\n"
+    "    \"run.max-iter\": \"50\", \"run.tol\": \"0.001\", \"run.init-sample\": \"500\" },\n"
+    "    \"clusters\": [] } }\n";
+  static const char channels[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"clusters\": { \"k\": 3, \"info\": { \"scale\": \"zscore\", \"pca\": \"none\",\n"
+    "    \"run.features\": \"channels\", \"run.channels\": \"0,2\",\n"
+    "    \"run.mask-channel\": \"-1\", \"run.mask-lo\": \"-inf\", \"run.mask-hi\": \"inf\" },\n"
+    "    \"clusters\": [] } }\n";
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, local, -1, &error));
+  session = evox_session_load (path, &error);
+  g_assert_no_error (error);
+  text = evox_methods_format (session, NULL);
+  g_test_message ("%s", text);
+  assert_contains (text, "k = 5");
+  assert_contains (text, "the value, the local mean, the local standard deviation and the "
+                   "gradient magnitude of channel 1 in a 5 x 5 x 5 window");
+  assert_contains (text, "whose value in channel 1 lies in [20, 41]");
+  assert_contains (text, "scaled to [0, 1] by its minimum and maximum");
+  assert_contains (text, "reduced to 2 principal components (PCA)");
+  assert_contains (text, "k-means++ among at most 500 voxels");
+  assert_contains (text, "(random seed 9)");
+  assert_contains (text, "2 restarts");
+  assert_contains (text, "after 50 iterations at most");
+  assert_contains (text, "below 0.001 times the mean feature variance");
+  assert_contains (text, "final inertia 12.5");
+  g_assert_null (strstr (text, "local 5^3"));
+  g_clear_pointer (&text, g_free);
+  g_clear_object (&session);
+
+  g_assert_true (g_file_set_contents (path, channels, -1, &error));
+  session = evox_session_load (path, &error);
+  g_assert_no_error (error);
+  text = evox_methods_format (session, NULL);
+  g_test_message ("%s", text);
+  assert_contains (text, "on the values of channels 0,2 per voxel");
+  assert_contains (text, "standardised to zero mean and unit variance (z-score), without PCA");
+  g_assert_null (strstr (text, "whose value in channel"));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* A voxel size the session states over a file that gives none (Image Properties, or
  * --voxel-size of a subcommand's --session) is the one `evox methods` reports. */
 static void
@@ -595,6 +654,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/join-argv", test_join_argv);
   g_test_add_func ("/Evox/Methods/cli", test_cli);
   g_test_add_func ("/Evox/Methods/cli-voxel-size", test_cli_voxel_size);
+  g_test_add_func ("/Evox/Methods/clustering-run", test_clustering_run);
   g_test_add_func ("/Evox/Methods/image-metadata", test_image_metadata);
   g_test_add_func ("/Evox/Methods/mesh-metadata", test_mesh_metadata);
   g_test_add_func ("/Evox/Methods/cli-exports", test_cli_exports);

@@ -681,6 +681,67 @@ append_surfaces (GString     *text,
   g_string_append (text, ".\n\n");
 }
 
+/* The features as the clustering's run parameters (run.*) name them, so a reader knows what
+ * each voxel's vector held; FALSE when the session has no run parameters (saved before they
+ * were recorded, or written by hand). */
+static gboolean
+append_cluster_features (GString    *text,
+                         JsonObject *info)
+{
+  const char *kind = evox_json_get_string (info, "run.features");
+  const char *channel = evox_json_get_string (info, "run.channel");
+  const char *window = evox_json_get_string (info, "run.window");
+  const char *channels = evox_json_get_string (info, "run.channels");
+
+  if (g_strcmp0 (kind, "local") == 0 && channel != NULL && window != NULL)
+    g_string_append_printf (text, " on four features per voxel: the value, the local mean, the "
+                            "local standard deviation and the gradient magnitude of channel %s "
+                            "in a %s x %s x %s window", channel, window, window, window);
+  else if (g_strcmp0 (kind, "channels") == 0 && channels != NULL && channels[0] != '\0')
+    g_string_append_printf (text, " on the values of channels %s per voxel", channels);
+  else if (g_strcmp0 (kind, "channels") == 0 && channels != NULL)
+    g_string_append (text, " on the values of every channel per voxel");
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static void
+append_cluster_mask (GString    *text,
+                     JsonObject *info)
+{
+  const char *channel = evox_json_get_string (info, "run.mask-channel");
+  const char *lo = evox_json_get_string (info, "run.mask-lo");
+  const char *hi = evox_json_get_string (info, "run.mask-hi");
+
+  if (channel != NULL && channel[0] != '-' && lo != NULL && hi != NULL)
+    g_string_append_printf (text, ", of the voxels whose value in channel %s lies in [%s, %s]",
+                            channel, lo, hi);
+  g_string_append (text, " (a voxel with a feature that is not finite was left out)");
+}
+
+static void
+append_cluster_scaling (GString    *text,
+                        const char *scale,
+                        const char *pca)
+{
+  if (g_strcmp0 (scale, "zscore") == 0)
+    g_string_append (text, "; each feature was standardised to zero mean and unit variance "
+                     "(z-score)");
+  else if (g_strcmp0 (scale, "minmax") == 0)
+    g_string_append (text, "; each feature was scaled to [0, 1] by its minimum and maximum");
+  else if (g_strcmp0 (scale, "none") == 0)
+    g_string_append (text, "; the features were not scaled");
+  else if (scale != NULL)
+    g_string_append_printf (text, ", scaled by %s", scale);
+  if (g_strcmp0 (pca, "none") == 0 || g_strcmp0 (pca, "0") == 0)
+    g_string_append (text, ", without PCA");
+  else if (pca != NULL && g_ascii_isdigit (pca[0]))
+    g_string_append_printf (text, ", then reduced to %s principal components (PCA)", pca);
+  else if (pca != NULL)
+    g_string_append_printf (text, ", PCA %s", pca);
+}
+
 static void
 append_clusters (GString     *text,
                  EvoxSession *session)
@@ -688,31 +749,39 @@ append_clusters (GString     *text,
   JsonObject *clusters = evox_json_get_object (evox_session_get_root (session), "clusters");
   JsonObject *info = evox_json_get_object (clusters, "info");
   const char *features = evox_json_get_string (info, "features");
-  const char *scale = evox_json_get_string (info, "scale");
-  const char *pca = evox_json_get_string (info, "pca");
   const char *seed = evox_json_get_string (info, "seed");
   const char *restarts = evox_json_get_string (info, "restarts");
   const char *inertia = evox_json_get_string (info, "inertia");
+  const char *sample = evox_json_get_string (info, "run.init-sample");
+  const char *max_iter = evox_json_get_string (info, "run.max-iter");
+  const char *tol = evox_json_get_string (info, "run.tol");
   double k;
 
   if (clusters == NULL)
     return;
-  g_string_append (text, "Clustering. Voxels were clustered by k-means (k-means++ "
-                   "initialisation)");
+  g_string_append (text, "Clustering. Voxels were clustered by k-means");
   if (evox_json_get_number (clusters, "k", &k))
     g_string_append_printf (text, " with k = %d", (int) k);
-  if (features != NULL)
+  if (append_cluster_features (text, info))
+    append_cluster_mask (text, info);
+  else if (features != NULL)
     g_string_append_printf (text, " on the features %s", features);
-  if (scale != NULL)
-    g_string_append_printf (text, ", scaled by %s", scale);
-  if (pca != NULL)
-    g_string_append_printf (text, ", PCA %s", pca);
+  append_cluster_scaling (text, evox_json_get_string (info, "scale"),
+                          evox_json_get_string (info, "pca"));
+  g_string_append (text, ". The initial centres were chosen by greedy k-means++");
+  if (sample != NULL && g_strcmp0 (sample, "0") != 0)
+    g_string_append_printf (text, " among at most %s voxels drawn at random", sample);
   if (seed != NULL)
-    g_string_append_printf (text, ", random seed %s", seed);
+    g_string_append_printf (text, " (random seed %s)", seed);
   if (restarts != NULL)
-    g_string_append_printf (text, ", %s restarts (the lowest inertia kept)", restarts);
+    g_string_append_printf (text, "; %s restarts were run and the one of lowest inertia kept",
+                            restarts);
+  if (max_iter != NULL && tol != NULL)
+    g_string_append_printf (text, "; each run stopped after %s iterations at most, when no "
+                            "label changed, or once the centres' total squared shift fell below "
+                            "%s times the mean feature variance (scikit-learn's tol)", max_iter, tol);
   if (inertia != NULL)
-    g_string_append_printf (text, "; final inertia %s", inertia);
+    g_string_append_printf (text, "; final inertia %s (in the scaled feature space)", inertia);
   g_string_append (text, ".\n\n");
 }
 
