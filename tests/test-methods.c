@@ -373,6 +373,29 @@ test_clustering_run (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A figure record (evox render --session): the format and the options as typed. */
+static void
+test_figure (void)
+{
+  static const char figure[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"figure\": { \"version\": 1, \"format\": \"svg\",\n"
+    "    \"options\": [ \"--view\", \"z\", \"--label\", \"a b@0.1,0.2\", \"--scale-bar\" ] } }\n";
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, figure, -1, &error));
+  session = evox_session_load (path, &error);
+  g_assert_no_error (error);
+  text = evox_methods_format (session, NULL);
+  assert_contains (text, "Figure. The figure (SVG) was drawn by evox render with the options "
+                   "--view z --label 'a b@0.1,0.2' --scale-bar.\n");
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* A voxel size the session states over a file that gives none (Image Properties, or
  * --voxel-size of a subcommand's --session) is the one `evox methods` reports. */
 static void
@@ -655,6 +678,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/cli", test_cli);
   g_test_add_func ("/Evox/Methods/cli-voxel-size", test_cli_voxel_size);
   g_test_add_func ("/Evox/Methods/clustering-run", test_clustering_run);
+  g_test_add_func ("/Evox/Methods/figure", test_figure);
   g_test_add_func ("/Evox/Methods/image-metadata", test_image_metadata);
   g_test_add_func ("/Evox/Methods/mesh-metadata", test_mesh_metadata);
   g_test_add_func ("/Evox/Methods/cli-exports", test_cli_exports);

@@ -465,7 +465,7 @@ append_phase_ranges (GString   *text,
 
       if (i > 0)
         g_string_append (text, " and ");
-      g_string_append_printf (text, "“%s”", name != NULL ? name : "?");
+      g_string_append_printf (text, "\"%s\"", name != NULL ? name : "?");
       if (get_range (phase, range))
         {
           g_string_append (text, " [");
@@ -785,6 +785,43 @@ append_clusters (GString     *text,
   g_string_append (text, ".\n\n");
 }
 
+/* A figure record (evox render --session): the options drawn with, as typed, so the figure can
+ * be made again by hand as well as by evox apply. */
+static void
+append_figure (GString     *text,
+               EvoxSession *session)
+{
+  JsonObject *record = evox_json_get_object (evox_session_get_root (session), "figure");
+  JsonArray *options = evox_json_get_array (record, "options");
+  const char *format = evox_json_get_string (record, "format");
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *joined = NULL;
+
+  if (record == NULL)
+    return;
+  for (guint i = 0; options != NULL && i < json_array_get_length (options); i++)
+    {
+      JsonNode *node = json_array_get_element (options, i);
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        g_ptr_array_add (args, (char *) json_node_get_string (node));
+    }
+  g_string_append (text, "Figure. The figure");
+  if (format != NULL)
+    {
+      g_autofree char *upper = g_ascii_strup (format, -1);
+
+      g_string_append_printf (text, " (%s)", upper);
+    }
+  g_string_append (text, " was drawn by evox render");
+  if (args->len > 0)
+    {
+      joined = evox_provenance_join_argv ((int) args->len, (char **) args->pdata);
+      g_string_append_printf (text, " with the options %s", joined);
+    }
+  g_string_append (text, ".\n\n");
+}
+
 char *
 evox_methods_format (EvoxSession *session,
                      EvoxVolume  *volume)
@@ -807,6 +844,7 @@ evox_methods_format (EvoxSession *session,
   append_surfaces (text, session);
   append_clusters (text, session);
   append_metrics (text, session);
+  append_figure (text, session);
   by = evox_json_get_string (evox_session_get_root (session), "evox-version");
   g_string_append_printf (text, "Software. The analysis was made with Evox %s",
                           by != NULL ? by : PACKAGE_VERSION);
