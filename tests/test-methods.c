@@ -5,10 +5,12 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <png.h>
 #include <string.h>
 #include <tiffio.h>
 
+#include "evox-demo.h"
 #include "evox-image.h"
 #include "evox-mesh-writer.h"
 #include "evox-methods.h"
@@ -396,6 +398,85 @@ test_figure (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Fraction of the finite values in [lo, hi]: over the measured scans, or every voxel. */
+static double
+count_fraction (EvoxVolume *volume,
+                gboolean    scans,
+                double      lo,
+                double      hi)
+{
+  gsize dims[3];
+  guint64 in = 0, finite = 0;
+
+  evox_volume_get_dims (volume, dims);
+  if (scans)
+    for (guint s = 0; s < evox_volume_get_n_scans (volume); s++)
+      {
+        const float *v = evox_volume_get_scan (volume, s)->values;
+
+        for (gsize i = 0; i < dims[0] * dims[1]; i++)
+          {
+            finite += isfinite (v[i]);
+            in += v[i] >= lo && v[i] <= hi;
+          }
+      }
+  else
+    {
+      const float *v = evox_volume_get_data (volume, 0);
+
+      for (gsize i = 0; i < dims[0] * dims[1] * dims[2]; i++)
+        {
+          finite += isfinite (v[i]);
+          in += v[i] >= lo && v[i] <= hi;
+        }
+    }
+  return (double) in / (double) finite;
+}
+
+/* An SSRM stack's fractions are those of the basis the session's fractions export counts (the
+ * measured scans unless it says volume), counted exactly as the CSV is: the paragraph must not
+ * quote the interpolated volume's fraction beside a CSV of the scans'. */
+static void
+test_ssrm_basis (void)
+{
+  static const char *const bases[] = { "", ", \"display\": { \"basis\": \"volume\" }" };
+  g_autoptr (EvoxVolume) demo = evox_demo_volume_new (10);
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
+  double scans = count_fraction (demo, TRUE, -4, -2.5);
+  double voxels = count_fraction (demo, FALSE, -4, -2.5);
+
+  /* The two differ in the quoted digits, so quoting the wrong one fails. */
+  g_assert_cmpfloat (fabs (scans - voxels), >, 0.001);
+  for (guint b = 0; b < G_N_ELEMENTS (bases); b++)
+    {
+      g_autofree char *json = g_strdup_printf ("{ \"evox-session\": 1, \"inputs\": [ { \"kind\": "
+                                               "\"demo-ssrm\" } ], \"phases\": [ { \"name\": "
+                                               "\"si\", \"range\": [ -4, -2.5 ] } ]%s }\n",
+                                               bases[b]);
+      g_autofree char *fraction = g_strdup_printf ("\"si\" [-4, -2.5], volume fraction %.2f %%",
+                                                   100 * (b == 0 ? scans : voxels));
+      g_autofree char *text = NULL;
+      g_autoptr (EvoxSession) session = NULL;
+      g_autoptr (EvoxVolume) volume = NULL;
+      g_autoptr (GError) error = NULL;
+
+      g_assert_true (g_file_set_contents (path, json, -1, &error));
+      session = evox_session_load (path, &error);
+      g_assert_no_error (error);
+      volume = evox_session_load_input (session, NULL, NULL, &error);
+      g_assert_no_error (error);
+      text = evox_methods_format (session, volume);
+      g_test_message ("%s", text);
+      assert_contains (text, fraction);
+      g_autofree char *of = g_strdup_printf ("with fractions of the %u measured scans",
+                                             evox_volume_get_n_scans (demo));
+
+      assert_contains (text, b == 0 ? of : "with fractions of the interpolated volume");
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* A voxel size the session states over a file that gives none (Image Properties, or
  * --voxel-size of a subcommand's --session) is the one `evox methods` reports. */
 static void
@@ -679,6 +760,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/cli-voxel-size", test_cli_voxel_size);
   g_test_add_func ("/Evox/Methods/clustering-run", test_clustering_run);
   g_test_add_func ("/Evox/Methods/figure", test_figure);
+  g_test_add_func ("/Evox/Methods/ssrm-basis", test_ssrm_basis);
   g_test_add_func ("/Evox/Methods/image-metadata", test_image_metadata);
   g_test_add_func ("/Evox/Methods/mesh-metadata", test_mesh_metadata);
   g_test_add_func ("/Evox/Methods/cli-exports", test_cli_exports);

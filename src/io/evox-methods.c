@@ -9,8 +9,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-csv.h"
 #include "evox-histogram.h"
 #include "evox-json.h"
+#include "evox-phase.h"
 #include "evox-types.h"
 
 /* The session is read leniently, as evox_session_apply reads it: a missing key or one of the
@@ -545,7 +547,8 @@ static void
 append_sensitivity (GString           *text,
                     EvoxFineHistogram *histogram,
                     double             lo,
-                    double             hi)
+                    double             hi,
+                    double             exact)
 {
   double w = evox_fine_histogram_get_bin_width (histogram);
   double n = (double) evox_fine_histogram_get_n_finite (histogram);
@@ -559,12 +562,46 @@ append_sensitivity (GString           *text,
     moved[i] = edges[i][0] <= edges[i][1] ?
       (double) evox_fine_histogram_range_count (histogram, edges[i][0], edges[i][1]) / n : 0;
   g_string_append_printf (text, ", volume fraction %.2f %%; moving the lower threshold by -1/+1 "
-                          "bin (", 100 * f);
+                          "bin (", 100 * (isnan (exact) ? f : exact));
   append_number (text, w);
   g_string_append_printf (text, ") changes it by %+.2f/%+.2f percentage points, the upper "
                           "threshold by %+.2f/%+.2f",
                           100 * (moved[0] - f), 100 * (moved[1] - f),
                           100 * (moved[2] - f), 100 * (moved[3] - f));
+}
+
+/* The fractions exactly as the fractions CSV counts them (each phase over the range it owns, on
+ * the basis), so the paragraph quotes the exported numbers; rows[i] is phase i's row, -1 for a
+ * phase without a usable range. NULL when they cannot be counted (the fine histogram's then). */
+static EvoxFractionTable *
+fraction_table (JsonArray  *phases,
+                EvoxVolume *volume,
+                guint       channel,
+                EvoxBasis   basis,
+                int        *rows)
+{
+  g_autoptr (EvoxPhaseList) list = evox_phase_list_new ();
+  int n_rows = 0;
+
+  for (guint i = 0; i < json_array_get_length (phases); i++)
+    {
+      JsonNode *node = json_array_get_element (phases, i);
+      JsonObject *phase = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *name = evox_json_get_string (phase, "name");
+      double range[2];
+
+      rows[i] = -1;
+      if (get_range (phase, range) && isfinite (range[0]) && isfinite (range[1]) &&
+          range[0] <= range[1])
+        {
+          g_autoptr (EvoxPhase) made = evox_phase_new (name != NULL ? name : "?", range[0],
+                                                       range[1], "#000000");
+
+          evox_phase_list_append (list, made);
+          rows[i] = n_rows++;
+        }
+    }
+  return evox_fraction_table_new (volume, channel, basis, list, NULL, NULL);
 }
 
 static void
@@ -574,20 +611,38 @@ append_phases (GString     *text,
 {
   JsonObject *root = evox_session_get_root (session);
   JsonArray *phases = evox_json_get_array (root, "phases");
+  JsonObject *display = evox_json_get_object (root, "display");
   EvoxFineHistogram *histogram = NULL;
+  g_autoptr (EvoxFractionTable) table = NULL;
+  g_autofree int *rows = NULL;
+  g_autofree char *of = NULL;
+  EvoxBasis basis = EVOX_BASIS_MEASURED;
   double channel = 0;
   guint n = phases != NULL ? json_array_get_length (phases) : 0;
 
   if (n == 0)
     return;
-  evox_json_get_number (evox_json_get_object (root, "display"), "channel", &channel);
+  rows = g_new (int, n);
+  evox_json_get_number (display, "channel", &channel);
+  /* The fractions are counted on the basis the session's fractions export counts on (the
+   * measured scans of an SSRM stack unless the session says volume), so the paragraph and the
+   * CSV give the same numbers. */
+  evox_basis_from_string (evox_json_get_string (display, "basis"), &basis);
   if (volume != NULL && channel >= 0 && channel < evox_volume_get_n_channels (volume))
-    histogram = evox_volume_get_fine_histogram (volume, (guint) channel);
+    {
+      basis = evox_basis_resolve (volume, (guint) channel, basis);
+      histogram = evox_basis_get_histogram (volume, (guint) channel, basis);
+      of = evox_basis_dup_label (volume, (guint) channel, basis);
+      table = fraction_table (phases, volume, (guint) channel, basis, rows);
+    }
 
   g_string_append_printf (text, "Phases. %u phase%s %s defined by thresholds on the stored "
                           "values (a voxel of value v belongs to a phase when lo <= v <= hi; "
-                          "where phases overlap the first listed owns the voxel): ",
+                          "where phases overlap the first listed owns the voxel)",
                           n, n == 1 ? "" : "s", n == 1 ? "was" : "were");
+  if (of != NULL && histogram != NULL)
+    g_string_append_printf (text, ", with fractions %s", of);
+  g_string_append (text, ": ");
   for (guint i = 0; i < n; i++)
     {
       JsonNode *node = json_array_get_element (phases, i);
@@ -606,7 +661,9 @@ append_phases (GString     *text,
           append_number (text, range[1]);
           g_string_append (text, "]");
           if (histogram != NULL)
-            append_sensitivity (text, histogram, range[0], range[1]);
+            append_sensitivity (text, histogram, range[0], range[1],
+                                table != NULL && rows[i] >= 0
+                                  ? evox_fraction_table_get_fraction (table, rows[i], -1) : NAN);
         }
     }
   g_string_append (text, ".\n\n");
