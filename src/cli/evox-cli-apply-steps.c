@@ -543,6 +543,7 @@ _evox_cli_steps_run (EvoxSession *session,
                      gboolean     force,
                      GPtrArray   *columns,
                      GPtrArray   *values,
+                     GCancellable *cancellable,
                      GError     **error)
 {
   JsonObject *root = evox_session_get_root (session);
@@ -561,7 +562,7 @@ _evox_cli_steps_run (EvoxSession *session,
       g_autofree char *own_session = g_build_filename (folder, name, NULL);
       g_autofree char *out = NULL, *err = NULL, *reason = NULL, *log = NULL;
       g_autofree char *log_name = g_strconcat (steps[s].key, ".txt", NULL);
-      int wait_status = 0;
+      g_autoptr (GSubprocess) process = NULL;
 
       if (record == NULL)
         continue;
@@ -575,10 +576,19 @@ _evox_cli_steps_run (EvoxSession *session,
       if (force)
         add_arg (args, "--force", NULL);
       g_ptr_array_add (args, NULL);
-      if (!g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                         &err, &wait_status, error))
+      process = g_subprocess_newv ((const char * const *) args->pdata,
+                                   G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                   G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+      if (process == NULL)
         return FALSE;
-      if (!g_spawn_check_wait_status (wait_status, NULL))
+      if (!g_subprocess_communicate_utf8 (process, NULL, cancellable, &out, &err, error))
+        {
+          /* Interrupted: the subcommand goes before the caller removes what it wrote. */
+          g_subprocess_force_exit (process);
+          g_subprocess_wait (process, NULL, NULL);
+          return FALSE;
+        }
+      if (!g_spawn_check_wait_status (g_subprocess_get_status (process), NULL))
         {
           reason = last_line (err, steps[s].command);
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "evox %s: %s",
