@@ -316,6 +316,25 @@ test_cli (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The paragraph of a session written by hand (no volume: what the session alone says). */
+static char *
+methods_of_json (const char *json)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  char *text;
+
+  g_assert_true (g_file_set_contents (path, json, -1, &error));
+  session = evox_session_load (path, &error);
+  g_assert_no_error (error);
+  text = evox_methods_format (session, NULL);
+  g_test_message ("%s", text);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+  return text;
+}
+
 /* The clustering's run parameters, as evox cluster --session and the window record them
  * (run.*, strings), each named in the paragraph. */
 static void
@@ -337,17 +356,8 @@ test_clustering_run (void)
     "    \"run.features\": \"channels\", \"run.channels\": \"0,2\",\n"
     "    \"run.mask-channel\": \"-1\", \"run.mask-lo\": \"-inf\", \"run.mask-hi\": \"inf\" },\n"
     "    \"clusters\": [] } }\n";
-  g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
-  g_autofree char *text = NULL;
-  g_autoptr (EvoxSession) session = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autofree char *text = methods_of_json (local);
 
-  g_assert_true (g_file_set_contents (path, local, -1, &error));
-  session = evox_session_load (path, &error);
-  g_assert_no_error (error);
-  text = evox_methods_format (session, NULL);
-  g_test_message ("%s", text);
   assert_contains (text, "k = 5");
   assert_contains (text, "the value, the local mean, the local standard deviation and the "
                    "gradient magnitude of channel 1 in a 5 x 5 x 5 window");
@@ -362,17 +372,11 @@ test_clustering_run (void)
   assert_contains (text, "final inertia 12.5");
   g_assert_null (strstr (text, "local 5^3"));
   g_clear_pointer (&text, g_free);
-  g_clear_object (&session);
 
-  g_assert_true (g_file_set_contents (path, channels, -1, &error));
-  session = evox_session_load (path, &error);
-  g_assert_no_error (error);
-  text = evox_methods_format (session, NULL);
-  g_test_message ("%s", text);
+  text = methods_of_json (channels);
   assert_contains (text, "on the values of channels 0,2 per voxel");
   assert_contains (text, "standardised to zero mean and unit variance (z-score), without PCA");
   g_assert_null (strstr (text, "whose value in channel"));
-  evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A figure record (evox render --session): the format and the options as typed. */
@@ -383,19 +387,10 @@ test_figure (void)
     "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
     "  \"figure\": { \"version\": 1, \"format\": \"svg\",\n"
     "    \"options\": [ \"--view\", \"z\", \"--label\", \"a b@0.1,0.2\", \"--scale-bar\" ] } }\n";
-  g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
-  g_autofree char *text = NULL;
-  g_autoptr (EvoxSession) session = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autofree char *text = methods_of_json (figure);
 
-  g_assert_true (g_file_set_contents (path, figure, -1, &error));
-  session = evox_session_load (path, &error);
-  g_assert_no_error (error);
-  text = evox_methods_format (session, NULL);
   assert_contains (text, "Figure. The figure (SVG) was drawn by evox render with the options "
                    "--view z --label 'a b@0.1,0.2' --scale-bar.\n");
-  evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* Fraction of the finite values in [lo, hi]: over the measured scans, or every voxel. */

@@ -836,7 +836,8 @@ append_clusters (GString     *text,
   if (max_iter != NULL && tol != NULL)
     g_string_append_printf (text, "; each run stopped after %s iterations at most, when no "
                             "label changed, or once the centres' total squared shift fell below "
-                            "%s times the mean feature variance (scikit-learn's tol)", max_iter, tol);
+                            "%s times the mean feature variance (scikit-learn's tol)",
+                            max_iter, tol);
   if (inertia != NULL)
     g_string_append_printf (text, "; final inertia %s (in the scaled feature space)", inertia);
   g_string_append (text, ".\n\n");
