@@ -526,6 +526,16 @@ add_metrics_columns (const char *path,
   return TRUE;
 }
 
+/* NUL-terminated, "" for no bytes (g_strndup gives NULL for an empty GBytes' NULL data). */
+static char *
+bytes_to_text (GBytes *bytes)
+{
+  gsize size = 0;
+  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
+
+  return size > 0 ? g_strndup (data, size) : g_strdup ("");
+}
+
 static char *
 own_executable (GError **error)
 {
@@ -563,6 +573,7 @@ _evox_cli_steps_run (EvoxSession *session,
       g_autofree char *out = NULL, *err = NULL, *reason = NULL, *log = NULL;
       g_autofree char *log_name = g_strconcat (steps[s].key, ".txt", NULL);
       g_autoptr (GSubprocess) process = NULL;
+      g_autoptr (GBytes) out_bytes = NULL, err_bytes = NULL;
 
       if (record == NULL)
         continue;
@@ -581,13 +592,16 @@ _evox_cli_steps_run (EvoxSession *session,
                                    G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
       if (process == NULL)
         return FALSE;
-      if (!g_subprocess_communicate_utf8 (process, NULL, cancellable, &out, &err, error))
+      /* Bytes, not _utf8: a file name the subcommand prints need not be UTF-8. */
+      if (!g_subprocess_communicate (process, NULL, cancellable, &out_bytes, &err_bytes, error))
         {
           /* Interrupted: the subcommand goes before the caller removes what it wrote. */
           g_subprocess_force_exit (process);
           g_subprocess_wait (process, NULL, NULL);
           return FALSE;
         }
+      out = bytes_to_text (out_bytes);
+      err = bytes_to_text (err_bytes);
       if (!g_spawn_check_wait_status (g_subprocess_get_status (process), NULL))
         {
           reason = last_line (err, steps[s].command);
