@@ -379,6 +379,36 @@ test_clustering_run (void)
   g_assert_null (strstr (text, "whose value in channel"));
 }
 
+/* A level surface is where the values cross the level, not half way between voxel centres as
+ * a phase's mask is: each kind is described as it is made. */
+static void
+test_level_surfaces (void)
+{
+  static const char both[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"display\": { \"smooth-surfaces\": true, \"triangle-budget\": 0 },\n"
+    "  \"surfaces\": [ { \"kind\": \"phase\", \"phase\": 0, \"name\": \"Si\" },\n"
+    "                { \"kind\": \"level\", \"level\": 42.5, \"name\": \"Iso\" } ] }\n";
+  static const char level[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"display\": { \"smooth-surfaces\": false, \"triangle-budget\": 0 },\n"
+    "  \"surfaces\": [ { \"kind\": \"level\", \"level\": -3, \"name\": \"Level -3\" } ] }\n";
+  g_autofree char *text = methods_of_json (both);
+
+  assert_contains (text, "(\"Si\", \"Iso\" at level 42.5) were extracted");
+  assert_contains (text, "phases and particles as their masks smoothed by a Gaussian");
+  assert_contains (text, "; levels where the values, interpolated linearly between voxel "
+                   "centres, cross the level, the values first smoothed by a Gaussian");
+  g_clear_pointer (&text, g_free);
+
+  text = methods_of_json (level);
+  assert_contains (text, "(\"Level -3\" at level -3) was extracted");
+  assert_contains (text, ": levels where the values");
+  g_assert_null (strstr (text, "half way"));
+  g_assert_null (strstr (text, "Gaussian"));
+  g_assert_null (strstr (text, "mask"));
+}
+
 /* A figure record (evox render --session): the format and the options as typed. */
 static void
 test_figure (void)
@@ -755,6 +785,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/cli-voxel-size", test_cli_voxel_size);
   g_test_add_func ("/Evox/Methods/clustering-run", test_clustering_run);
   g_test_add_func ("/Evox/Methods/figure", test_figure);
+  g_test_add_func ("/Evox/Methods/level-surfaces", test_level_surfaces);
   g_test_add_func ("/Evox/Methods/ssrm-basis", test_ssrm_basis);
   g_test_add_func ("/Evox/Methods/image-metadata", test_image_metadata);
   g_test_add_func ("/Evox/Methods/mesh-metadata", test_mesh_metadata);

@@ -707,11 +707,14 @@ append_surfaces (GString     *text,
   JsonObject *display = evox_json_get_object (root, "display");
   JsonArray *surfaces = evox_json_get_array (root, "surfaces");
   guint n = surfaces != NULL ? json_array_get_length (surfaces) : 0;
+  guint levels = 0;
+  gboolean smooth;
   double budget = 2000000;
 
   if (n == 0)
     return;
   evox_json_get_number (display, "triangle-budget", &budget);
+  smooth = evox_json_get_boolean (display, "smooth-surfaces", TRUE);
   g_string_append_printf (text, "Surfaces. %u surface%s (", n, n == 1 ? "" : "s");
   for (guint i = 0; i < n; i++)
     {
@@ -720,13 +723,34 @@ append_surfaces (GString     *text,
       const char *name = evox_json_get_string (surface, "name");
 
       g_string_append_printf (text, "%s\"%s\"", i > 0 ? ", " : "", name != NULL ? name : "?");
+      if (g_strcmp0 (evox_json_get_string (surface, "kind"), "level") == 0)
+        {
+          append_member (text, surface, "level", " at level ", "");
+          levels++;
+        }
     }
   g_string_append_printf (text, ") %s extracted with flying edges (Schroeder, Maynard and "
-                          "Geveci 2015) half way between inside and outside voxel centres",
-                          n == 1 ? "was" : "were");
-  if (evox_json_get_boolean (display, "smooth-surfaces", TRUE))
-    g_string_append (text, ", the mask first smoothed by a Gaussian of one voxel and contoured "
-                     "at the level that keeps its voxel count");
+                          "Geveci 2015)", n == 1 ? "was" : "were");
+  /* A phase or particle is contoured as its mask, a level where the values cross it: the
+   * two need different sentences (evox-isosurface.h). */
+  if (levels < n)
+    {
+      g_string_append (text, levels > 0 ? "; phases and particles" : ": phases and particles");
+      if (smooth)
+        g_string_append (text, " as their masks smoothed by a Gaussian of one voxel (sigma), "
+                         "each contoured at the level that keeps its voxel count");
+      else
+        g_string_append (text, " as their masks, half way between inside and outside voxel "
+                         "centres");
+    }
+  if (levels > 0)
+    {
+      g_string_append (text, levels < n ? "; levels" : ": levels");
+      g_string_append (text, " where the values, interpolated linearly between voxel centres, "
+                       "cross the level");
+      if (smooth)
+        g_string_append (text, ", the values first smoothed by a Gaussian of one voxel (sigma)");
+    }
   if (budget > 0)
     g_string_append_printf (text, "; surfaces over the triangle budget of %" G_GUINT64_FORMAT
                             " triangles were contoured on a coarser grid (coarsened by "
