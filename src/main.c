@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <signal.h>
 
 #include "evox-application.h"
 #include "evox-cli.h"
@@ -18,6 +19,10 @@ main (int    argc,
   int status;
 
   evox_application_mark_start (g_get_monotonic_time ());
+  /* A file-size limit (ulimit -f) would kill us mid-write with SIGXFSZ, leaving a temporary and
+   * no message; ignored, the write fails with EFBIG and takes the path every failed write takes:
+   * one line naming the file, the temporary removed, nothing already open lost. */
+  signal (SIGXFSZ, SIG_IGN);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -67,8 +67,9 @@ EvoxTestRun evox_test_run_evox_va (char                **envp,
                                    const char           *command,
                                    const char           *first,
                                    va_list               ap);
-/* A setup for evox_test_spawn: files the child writes are limited to 100 kB, and a write past
- * that fails with EFBIG instead of a signal ending the child. */
+/* A setup for evox_test_spawn: files the child writes are limited to 100 kB (ulimit -f). SIGXFSZ
+ * keeps its default, so the child must ignore it itself for a write past the limit to fail with
+ * EFBIG instead of the signal ending it. */
 void        evox_test_limit_file_size (gpointer user_data);
 /* A setup for evox_test_spawn: a SIGINT pending in the child, as a terminal's Ctrl-C, which evox
  * takes when its handler unblocks it (a signal sent after a delay would race a fast run). */

@@ -297,6 +297,34 @@ test_failing_sample (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Ctrl-C: status 130, one line saying so, no summary (it would name samples that never ran)
+ * and no sample folder that is not whole; here the signal is there from the start, so none. */
+static void
+test_interrupted (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *sample = write_sample (dir);
+  g_autofree char *session = g_build_filename (dir, "s.evox", NULL);
+  g_autofree char *outdir = g_build_filename (dir, "out", NULL);
+  g_auto (GStrv) copies = NULL;
+
+  {
+    g_auto (Run) run = evox ("segment", sample, "--phase", "Pore=0:90", "--count",
+                             "--session", session, NULL);
+    assert_ok (&run);
+  }
+  copies = copy_sample (sample, dir, 2);
+  {
+    const char *argv[] = { g_getenv ("EVOX"), "apply", session, copies[0], copies[1],
+                           "--outdir", outdir, "--jobs", "2", NULL };
+    g_auto (Run) run = evox_test_spawn (argv, NULL, evox_test_press_ctrl_c);
+
+    evox_test_assert_refused (&run, 130, "interrupted");
+  }
+  g_assert_cmpuint (evox_test_count_entries (outdir), ==, 0);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* A session with phases, particles, a surface and clusters, put together from the sessions
  * of three commands: --jobs 2 writes exactly what --jobs 1 does, and each file is the direct
  * command's. */
@@ -796,6 +824,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/ApplyCli/segment", test_segment);
   g_test_add_func ("/Evox/ApplyCli/failing-sample", test_failing_sample);
+  g_test_add_func ("/Evox/ApplyCli/interrupted", test_interrupted);
   g_test_add_func ("/Evox/ApplyCli/jobs", test_jobs);
   g_test_add_func ("/Evox/ApplyCli/force", test_force);
   g_test_add_func ("/Evox/ApplyCli/same-name", test_same_name);

@@ -5,10 +5,12 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <png.h>
 #include <string.h>
 #include <tiffio.h>
 
+#include "evox-demo.h"
 #include "evox-image.h"
 #include "evox-mesh-writer.h"
 #include "evox-methods.h"
@@ -314,6 +316,220 @@ test_cli (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The paragraph of a session written by hand (no volume: what the session alone says). */
+static char *
+methods_of_json (const char *json)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  char *text;
+
+  g_assert_true (g_file_set_contents (path, json, -1, &error));
+  session = evox_session_load (path, &error);
+  g_assert_no_error (error);
+  text = evox_methods_format (session, NULL);
+  g_test_message ("%s", text);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+  return text;
+}
+
+/* The clustering's run parameters, as evox cluster --session and the window record them
+ * (run.*, strings), each named in the paragraph. */
+static void
+test_clustering_run (void)
+{
+  static const char local[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"clusters\": { \"k\": 5, \"info\": { \"features\": \"local 5^3 of channel 1\",\n"
+    "    \"scale\": \"minmax\", \"pca\": \"2\", \"seed\": \"9\", \"restarts\": \"2\",\n"
+    "    \"inertia\": \"12.5\", \"run.features\": \"local\", \"run.channels\": \"\",\n"
+    "    \"run.channel\": \"1\", \"run.window\": \"5\", \"run.mask-channel\": \"1\",\n"
+    "    \"run.mask-lo\": \"20\", \"run.mask-hi\": \"41\", \"run.scale\": \"minmax\",\n"
+    "    \"run.pca\": \"2\", \"run.seed\": \"9\", \"run.restarts\": \"2\",\n"
+    "    \"run.max-iter\": \"50\", \"run.tol\": \"0.001\", \"run.init-sample\": \"500\" },\n"
+    "    \"clusters\": [] } }\n";
+  static const char channels[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"clusters\": { \"k\": 3, \"info\": { \"scale\": \"zscore\", \"pca\": \"none\",\n"
+    "    \"run.features\": \"channels\", \"run.channels\": \"0,2\",\n"
+    "    \"run.mask-channel\": \"-1\", \"run.mask-lo\": \"-inf\", \"run.mask-hi\": \"inf\" },\n"
+    "    \"clusters\": [] } }\n";
+  g_autofree char *text = methods_of_json (local);
+
+  assert_contains (text, "k = 5");
+  assert_contains (text, "the value, the local mean, the local standard deviation and the "
+                   "gradient magnitude of channel 1 in a 5 x 5 x 5 window");
+  assert_contains (text, "whose value in channel 1 lies in [20, 41]");
+  assert_contains (text, "scaled to [0, 1] by its minimum and maximum");
+  assert_contains (text, "reduced to 2 principal components (PCA)");
+  assert_contains (text, "k-means++ among at most 500 voxels");
+  assert_contains (text, "(random seed 9)");
+  assert_contains (text, "2 restarts");
+  assert_contains (text, "after 50 iterations at most");
+  assert_contains (text, "below 0.001 times the mean feature variance");
+  assert_contains (text, "final inertia 12.5");
+  g_assert_null (strstr (text, "local 5^3"));
+  g_clear_pointer (&text, g_free);
+
+  text = methods_of_json (channels);
+  assert_contains (text, "on the values of channels 0,2 per voxel");
+  assert_contains (text, "standardised to zero mean and unit variance (z-score), without PCA");
+  g_assert_null (strstr (text, "whose value in channel"));
+}
+
+/* A level surface is where the values cross the level, not half way between voxel centres as
+ * a phase's mask is: each kind is described as it is made. */
+static void
+test_level_surfaces (void)
+{
+  static const char both[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"display\": { \"smooth-surfaces\": true, \"triangle-budget\": 0 },\n"
+    "  \"surfaces\": [ { \"kind\": \"phase\", \"phase\": 0, \"name\": \"Si\" },\n"
+    "                { \"kind\": \"level\", \"level\": 42.5, \"name\": \"Iso\" } ] }\n";
+  static const char level[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"display\": { \"smooth-surfaces\": false, \"triangle-budget\": 0 },\n"
+    "  \"surfaces\": [ { \"kind\": \"level\", \"level\": -3, \"name\": \"Level -3\" } ] }\n";
+  g_autofree char *text = methods_of_json (both);
+
+  assert_contains (text, "(\"Si\", \"Iso\" at level 42.5) were extracted");
+  assert_contains (text, "phases and particles as their masks smoothed by a Gaussian");
+  assert_contains (text, "; levels where the values, interpolated linearly between voxel "
+                   "centres, cross the level, the values first smoothed by a Gaussian");
+  g_clear_pointer (&text, g_free);
+
+  text = methods_of_json (level);
+  assert_contains (text, "(\"Level -3\" at level -3) was extracted");
+  assert_contains (text, ": levels where the values");
+  g_assert_null (strstr (text, "half way"));
+  g_assert_null (strstr (text, "Gaussian"));
+  g_assert_null (strstr (text, "mask"));
+}
+
+/* A figure record (evox render --session): the format and the options as typed. */
+static void
+test_figure (void)
+{
+  static const char figure[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"figure\": { \"version\": 1, \"format\": \"svg\",\n"
+    "    \"options\": [ \"--view\", \"z\", \"--label\", \"a b@0.1,0.2\", \"--scale-bar\" ] } }\n";
+  g_autofree char *text = methods_of_json (figure);
+
+  assert_contains (text, "Figure. The figure (SVG) was drawn by evox render with the options "
+                   "--view z --label 'a b@0.1,0.2' --scale-bar.\n");
+}
+
+/* Fraction of the finite values in [lo, hi]: over the measured scans, or every voxel. */
+static double
+count_fraction (EvoxVolume *volume,
+                gboolean    scans,
+                double      lo,
+                double      hi)
+{
+  gsize dims[3];
+  guint64 in = 0, finite = 0;
+
+  evox_volume_get_dims (volume, dims);
+  if (scans)
+    for (guint s = 0; s < evox_volume_get_n_scans (volume); s++)
+      {
+        const float *v = evox_volume_get_scan (volume, s)->values;
+
+        for (gsize i = 0; i < dims[0] * dims[1]; i++)
+          {
+            finite += isfinite (v[i]);
+            in += v[i] >= lo && v[i] <= hi;
+          }
+      }
+  else
+    {
+      const float *v = evox_volume_get_data (volume, 0);
+
+      for (gsize i = 0; i < dims[0] * dims[1] * dims[2]; i++)
+        {
+          finite += isfinite (v[i]);
+          in += v[i] >= lo && v[i] <= hi;
+        }
+    }
+  return (double) in / (double) finite;
+}
+
+/* An SSRM stack's fractions are those of the basis the session's fractions export counts (the
+ * measured scans unless it says volume), counted exactly as the CSV is: the paragraph must not
+ * quote the interpolated volume's fraction beside a CSV of the scans'. */
+static void
+test_ssrm_basis (void)
+{
+  static const char *const bases[] = { "", ", \"display\": { \"basis\": \"volume\" }" };
+  g_autoptr (EvoxVolume) demo = evox_demo_volume_new (10);
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
+  double scans = count_fraction (demo, TRUE, -4, -2.5);
+  double voxels = count_fraction (demo, FALSE, -4, -2.5);
+
+  /* The two differ in the quoted digits, so quoting the wrong one fails. */
+  g_assert_cmpfloat (fabs (scans - voxels), >, 0.001);
+  for (guint b = 0; b < G_N_ELEMENTS (bases); b++)
+    {
+      g_autofree char *json = g_strdup_printf ("{ \"evox-session\": 1, \"inputs\": [ { \"kind\": "
+                                               "\"demo-ssrm\" } ], \"phases\": [ { \"name\": "
+                                               "\"si\", \"range\": [ -4, -2.5 ] } ]%s }\n",
+                                               bases[b]);
+      g_autofree char *fraction = g_strdup_printf ("\"si\" [-4, -2.5], volume fraction %.2f %%",
+                                                   100 * (b == 0 ? scans : voxels));
+      g_autofree char *text = NULL;
+      g_autoptr (EvoxSession) session = NULL;
+      g_autoptr (EvoxVolume) volume = NULL;
+      g_autoptr (GError) error = NULL;
+
+      g_assert_true (g_file_set_contents (path, json, -1, &error));
+      session = evox_session_load (path, &error);
+      g_assert_no_error (error);
+      volume = evox_session_load_input (session, NULL, NULL, &error);
+      g_assert_no_error (error);
+      text = evox_methods_format (session, volume);
+      g_test_message ("%s", text);
+      assert_contains (text, fraction);
+      g_autofree char *of = g_strdup_printf ("with fractions of the %u measured scans",
+                                             evox_volume_get_n_scans (demo));
+
+      assert_contains (text, b == 0 ? of : "with fractions of the interpolated volume");
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A voxel size the session states over a file that gives none (Image Properties, or
+ * --voxel-size of a subcommand's --session) is the one `evox methods` reports. */
+static void
+test_cli_voxel_size (void)
+{
+  static const char text[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"file\", \"path\": \"bare.tif\" } ],\n"
+    "  \"voxel-size-nm\": [ 500, 500, 1000 ] }\n";
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "bare.tif", NULL);
+  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (GError) error = NULL;
+
+  volume = evox_volume_new (NX, NY, NZ, 1, EVOX_SAMPLE_U8, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_tiff_write (volume, 0, tiff, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  {
+    g_auto (EvoxTestRun) run = run_evox (path, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    assert_contains (run.out, "voxel size 500 x 500 x 1000 nm.");
+    g_assert_null (strstr (run.out, "not known"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* A record with a line that is not ASCII, so the PNG needs iTXt. */
 static const char record[] = "software: Evox test\ninput: /data/\xc3\xa9lectrode.tif\n"
                              "operation: evox render <a & b>";
@@ -566,6 +782,11 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/paragraph", test_paragraph);
   g_test_add_func ("/Evox/Methods/join-argv", test_join_argv);
   g_test_add_func ("/Evox/Methods/cli", test_cli);
+  g_test_add_func ("/Evox/Methods/cli-voxel-size", test_cli_voxel_size);
+  g_test_add_func ("/Evox/Methods/clustering-run", test_clustering_run);
+  g_test_add_func ("/Evox/Methods/figure", test_figure);
+  g_test_add_func ("/Evox/Methods/level-surfaces", test_level_surfaces);
+  g_test_add_func ("/Evox/Methods/ssrm-basis", test_ssrm_basis);
   g_test_add_func ("/Evox/Methods/image-metadata", test_image_metadata);
   g_test_add_func ("/Evox/Methods/mesh-metadata", test_mesh_metadata);
   g_test_add_func ("/Evox/Methods/cli-exports", test_cli_exports);

@@ -257,14 +257,14 @@ test_metrics (void)
     assert_ok (&run);
     methods = g_strdup (run.out);
   }
-  g_assert_nonnull (strstr (methods, "Electrode metrics. The phase “p” [1, 1] (stored values of "
+  g_assert_nonnull (strstr (methods, "Electrode metrics. The phase \"p\" [1, 1] (stored values of "
                                      "channel 0)"));
   g_assert_nonnull (strstr (methods, "tortuosity factor (TauFactor's tau = porosity / (D_eff / "
                                      "D)) along x, z by steady-state diffusion, solved by "
                                      "conjugate gradients preconditioned with a multigrid "
                                      "V-cycle to a relative residual of 1e-08"));
   g_assert_nonnull (strstr (methods, "with 18-connectivity"));
-  g_assert_nonnull (strstr (methods, "interface with “q” [2, 2] (Crofton estimate, 13 "
+  g_assert_nonnull (strstr (methods, "interface with \"q\" [2, 2] (Crofton estimate, 13 "
                                      "directions; and the area of the smoothed phase "
                                      "surfaces)"));
   g_assert_nonnull (strstr (methods, "local thickness"));
@@ -312,7 +312,7 @@ test_metrics_two_phase (void)
     g_auto (Run) run = evox ("methods", session, NULL);
 
     assert_ok (&run);
-    g_assert_nonnull (strstr (run.out, "with the second phase “q” [2, 2] conducting with a "
+    g_assert_nonnull (strstr (run.out, "with the second phase \"q\" [2, 2] conducting with a "
                                        "relative diffusivity of 0.25"));
   }
   evox_test_tmpdir_free (g_steal_pointer (&dir));

@@ -526,6 +526,16 @@ add_metrics_columns (const char *path,
   return TRUE;
 }
 
+/* NUL-terminated, "" for no bytes (g_strndup gives NULL for an empty GBytes' NULL data). */
+static char *
+bytes_to_text (GBytes *bytes)
+{
+  gsize size = 0;
+  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
+
+  return size > 0 ? g_strndup (data, size) : g_strdup ("");
+}
+
 static char *
 own_executable (GError **error)
 {
@@ -543,6 +553,7 @@ _evox_cli_steps_run (EvoxSession *session,
                      gboolean     force,
                      GPtrArray   *columns,
                      GPtrArray   *values,
+                     GCancellable *cancellable,
                      GError     **error)
 {
   JsonObject *root = evox_session_get_root (session);
@@ -561,7 +572,8 @@ _evox_cli_steps_run (EvoxSession *session,
       g_autofree char *own_session = g_build_filename (folder, name, NULL);
       g_autofree char *out = NULL, *err = NULL, *reason = NULL, *log = NULL;
       g_autofree char *log_name = g_strconcat (steps[s].key, ".txt", NULL);
-      int wait_status = 0;
+      g_autoptr (GSubprocess) process = NULL;
+      g_autoptr (GBytes) out_bytes = NULL, err_bytes = NULL;
 
       if (record == NULL)
         continue;
@@ -575,10 +587,22 @@ _evox_cli_steps_run (EvoxSession *session,
       if (force)
         add_arg (args, "--force", NULL);
       g_ptr_array_add (args, NULL);
-      if (!g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
-                         &err, &wait_status, error))
+      process = g_subprocess_newv ((const char * const *) args->pdata,
+                                   G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                   G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+      if (process == NULL)
         return FALSE;
-      if (!g_spawn_check_wait_status (wait_status, NULL))
+      /* Bytes, not _utf8: a file name the subcommand prints need not be UTF-8. */
+      if (!g_subprocess_communicate (process, NULL, cancellable, &out_bytes, &err_bytes, error))
+        {
+          /* Interrupted: the subcommand goes before the caller removes what it wrote. */
+          g_subprocess_force_exit (process);
+          g_subprocess_wait (process, NULL, NULL);
+          return FALSE;
+        }
+      out = bytes_to_text (out_bytes);
+      err = bytes_to_text (err_bytes);
+      if (!g_spawn_check_wait_status (g_subprocess_get_status (process), NULL))
         {
           reason = last_line (err, steps[s].command);
           g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "evox %s: %s",

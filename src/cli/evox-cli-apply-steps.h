@@ -19,13 +19,15 @@ void      _evox_cli_steps_add_outputs (JsonObject *root,
  * session's reading options and voxel size, its outputs into folder under fixed names, its
  * own session as KEY.evox and its standard output (when any) as KEY.txt. Appends the
  * summary's columns and values (the numbers of each record's "result", the rows of
- * metrics.csv). Fails with the subcommand's message. */
+ * metrics.csv). Fails with the subcommand's message; cancelled, the running subcommand is
+ * killed and waited for, and it fails with G_IO_ERROR_CANCELLED. */
 gboolean  _evox_cli_steps_run         (EvoxSession *session,
                                        const char  *file,
                                        const char  *folder,
                                        gboolean     force,
                                        GPtrArray   *columns,
                                        GPtrArray   *values,
+                                       GCancellable *cancellable,
                                        GError     **error);
 
 G_END_DECLS

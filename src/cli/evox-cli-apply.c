@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "evox-cli-apply-steps.h"
+#include "evox-cli-maps.h"
 #include "evox-cli-private.h"
 #include "evox-clustering.h"
 #include "evox-csv.h"
@@ -26,8 +27,9 @@
 /* What every sample shares: read-only while the pool runs. */
 typedef struct
 {
-  const char *session_path;
-  gboolean    force;
+  const char   *session_path;
+  gboolean      force;
+  GCancellable *cancellable;  /* Ctrl-C (SIGINT) or SIGTERM */
 } Shared;
 
 /* One FILE: where its outputs go and, once run, what came out. */
@@ -237,6 +239,8 @@ run_sample (Sample  *sample,
   g_autoptr (EvoxSession) session = NULL;
   g_autoptr (GHashTable) before = list_folder (sample->folder);
 
+  if (g_cancellable_set_error_if_cancelled (sample->shared->cancellable, error))
+    return FALSE;
   session = evox_session_load (sample->shared->session_path, error);
   if (session == NULL)
     return FALSE;
@@ -255,7 +259,8 @@ run_sample (Sample  *sample,
       return FALSE;
     }
   if (!_evox_cli_steps_run (session, sample->file, sample->folder, sample->shared->force,
-                            sample->columns, sample->values, error))
+                            sample->columns, sample->values, sample->shared->cancellable, error) ||
+      g_cancellable_set_error_if_cancelled (sample->shared->cancellable, error))
     {
       /* A sample's folder is whole or absent: what this run added goes. */
       remove_added (sample->folder, before);
@@ -575,6 +580,7 @@ _evox_cli_apply (int    argc,
   g_autofree char *outdir = NULL;
   g_autofree char *summary_path = NULL;
   g_autofree char *summary = NULL;
+  g_autoptr (GCancellable) cancellable = NULL;
   Shared shared = { 0 };
   gboolean force = FALSE;
   int jobs = 1;
@@ -607,6 +613,10 @@ _evox_cli_apply (int    argc,
   if (jobs < 1 || jobs > 256)
     return _evox_cli_usage_error (context, _("--jobs must be from 1 to 256, not %d"), jobs);
 
+  /* Before any thread starts, so every thread (and subcommand) has SIGINT and SIGTERM blocked
+   * and only the signal thread takes them. */
+  cancellable = _evox_cli_cancel_on_signal ();
+  shared.cancellable = cancellable;
   session = evox_session_load (argv[1], &error);
   if (session == NULL)
     return _evox_cli_input_error (error);
@@ -674,6 +684,18 @@ _evox_cli_apply (int    argc,
       g_thread_pool_free (pool, FALSE, TRUE);
     }
 
+  /* Interrupted: the samples that finished keep their folders, whole; the others left none,
+   * and no summary is written (it would name samples that never ran). */
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      guint done = 0;
+
+      for (guint i = 0; i < samples->len; i++)
+        done += ((Sample *) samples->pdata[i])->ok;
+      return _evox_cli_error (EVOX_EXIT_CANCELLED, _("interrupted: %u of %u samples done and "
+                                                     "kept, no %s written"), done, samples->len,
+                              summary_path);
+    }
   for (guint i = 0; i < samples->len; i++)
     {
       Sample *sample = samples->pdata[i];

@@ -10,8 +10,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-csv.h"
 #include "evox-histogram.h"
 #include "evox-json.h"
+#include "evox-phase.h"
 #include "evox-types.h"
 
 /* The session is read leniently, as evox_session_apply reads it: a missing key or one of the
@@ -474,7 +476,7 @@ append_phase_ranges (GString   *text,
 
       if (i > 0)
         g_string_append (text, " and ");
-      g_string_append_printf (text, "“%s”", name != NULL ? name : "?");
+      g_string_append_printf (text, "\"%s\"", name != NULL ? name : "?");
       if (get_range (phase, range))
         {
           g_string_append (text, " [");
@@ -554,7 +556,8 @@ static void
 append_sensitivity (GString           *text,
                     EvoxFineHistogram *histogram,
                     double             lo,
-                    double             hi)
+                    double             hi,
+                    double             exact)
 {
   double w = evox_fine_histogram_get_bin_width (histogram);
   double n = (double) evox_fine_histogram_get_n_finite (histogram);
@@ -568,12 +571,46 @@ append_sensitivity (GString           *text,
     moved[i] = edges[i][0] <= edges[i][1] ?
       (double) evox_fine_histogram_range_count (histogram, edges[i][0], edges[i][1]) / n : 0;
   g_string_append_printf (text, ", volume fraction %.2f %%; moving the lower threshold by -1/+1 "
-                          "bin (", 100 * f);
+                          "bin (", 100 * (isnan (exact) ? f : exact));
   append_number (text, w);
   g_string_append_printf (text, ") changes it by %+.2f/%+.2f percentage points, the upper "
                           "threshold by %+.2f/%+.2f",
                           100 * (moved[0] - f), 100 * (moved[1] - f),
                           100 * (moved[2] - f), 100 * (moved[3] - f));
+}
+
+/* The fractions exactly as the fractions CSV counts them (each phase over the range it owns, on
+ * the basis), so the paragraph quotes the exported numbers; rows[i] is phase i's row, -1 for a
+ * phase without a usable range. NULL when they cannot be counted (the fine histogram's then). */
+static EvoxFractionTable *
+fraction_table (JsonArray  *phases,
+                EvoxVolume *volume,
+                guint       channel,
+                EvoxBasis   basis,
+                int        *rows)
+{
+  g_autoptr (EvoxPhaseList) list = evox_phase_list_new ();
+  int n_rows = 0;
+
+  for (guint i = 0; i < json_array_get_length (phases); i++)
+    {
+      JsonNode *node = json_array_get_element (phases, i);
+      JsonObject *phase = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *name = evox_json_get_string (phase, "name");
+      double range[2];
+
+      rows[i] = -1;
+      if (get_range (phase, range) && isfinite (range[0]) && isfinite (range[1]) &&
+          range[0] <= range[1])
+        {
+          g_autoptr (EvoxPhase) made = evox_phase_new (name != NULL ? name : "?", range[0],
+                                                       range[1], "#000000");
+
+          evox_phase_list_append (list, made);
+          rows[i] = n_rows++;
+        }
+    }
+  return evox_fraction_table_new (volume, channel, basis, list, NULL, NULL);
 }
 
 static void
@@ -583,20 +620,38 @@ append_phases (GString     *text,
 {
   JsonObject *root = evox_session_get_root (session);
   JsonArray *phases = evox_json_get_array (root, "phases");
+  JsonObject *display = evox_json_get_object (root, "display");
   EvoxFineHistogram *histogram = NULL;
+  g_autoptr (EvoxFractionTable) table = NULL;
+  g_autofree int *rows = NULL;
+  g_autofree char *of = NULL;
+  EvoxBasis basis = EVOX_BASIS_MEASURED;
   double channel = 0;
   guint n = phases != NULL ? json_array_get_length (phases) : 0;
 
   if (n == 0)
     return;
-  evox_json_get_number (evox_json_get_object (root, "display"), "channel", &channel);
+  rows = g_new (int, n);
+  evox_json_get_number (display, "channel", &channel);
+  /* The fractions are counted on the basis the session's fractions export counts on (the
+   * measured scans of an SSRM stack unless the session says volume), so the paragraph and the
+   * CSV give the same numbers. */
+  evox_basis_from_string (evox_json_get_string (display, "basis"), &basis);
   if (volume != NULL && channel >= 0 && channel < evox_volume_get_n_channels (volume))
-    histogram = evox_volume_get_fine_histogram (volume, (guint) channel);
+    {
+      basis = evox_basis_resolve (volume, (guint) channel, basis);
+      histogram = evox_basis_get_histogram (volume, (guint) channel, basis);
+      of = evox_basis_dup_label (volume, (guint) channel, basis);
+      table = fraction_table (phases, volume, (guint) channel, basis, rows);
+    }
 
   g_string_append_printf (text, "Phases. %u phase%s %s defined by thresholds on the stored "
                           "values (a voxel of value v belongs to a phase when lo <= v <= hi; "
-                          "where phases overlap the first listed owns the voxel): ",
+                          "where phases overlap the first listed owns the voxel)",
                           n, n == 1 ? "" : "s", n == 1 ? "was" : "were");
+  if (of != NULL && histogram != NULL)
+    g_string_append_printf (text, ", with fractions %s", of);
+  g_string_append (text, ": ");
   for (guint i = 0; i < n; i++)
     {
       JsonNode *node = json_array_get_element (phases, i);
@@ -615,7 +670,9 @@ append_phases (GString     *text,
           append_number (text, range[1]);
           g_string_append (text, "]");
           if (histogram != NULL)
-            append_sensitivity (text, histogram, range[0], range[1]);
+            append_sensitivity (text, histogram, range[0], range[1],
+                                table != NULL && rows[i] >= 0
+                                  ? evox_fraction_table_get_fraction (table, rows[i], -1) : NAN);
         }
     }
   g_string_append (text, ".\n\n");
@@ -659,11 +716,14 @@ append_surfaces (GString     *text,
   JsonObject *display = evox_json_get_object (root, "display");
   JsonArray *surfaces = evox_json_get_array (root, "surfaces");
   guint n = surfaces != NULL ? json_array_get_length (surfaces) : 0;
+  guint levels = 0;
+  gboolean smooth;
   double budget = 2000000;
 
   if (n == 0)
     return;
   evox_json_get_number (display, "triangle-budget", &budget);
+  smooth = evox_json_get_boolean (display, "smooth-surfaces", TRUE);
   g_string_append_printf (text, "Surfaces. %u surface%s (", n, n == 1 ? "" : "s");
   for (guint i = 0; i < n; i++)
     {
@@ -672,13 +732,34 @@ append_surfaces (GString     *text,
       const char *name = evox_json_get_string (surface, "name");
 
       g_string_append_printf (text, "%s\"%s\"", i > 0 ? ", " : "", name != NULL ? name : "?");
+      if (g_strcmp0 (evox_json_get_string (surface, "kind"), "level") == 0)
+        {
+          append_member (text, surface, "level", " at level ", "");
+          levels++;
+        }
     }
   g_string_append_printf (text, ") %s extracted with flying edges (Schroeder, Maynard and "
-                          "Geveci 2015) half way between inside and outside voxel centres",
-                          n == 1 ? "was" : "were");
-  if (evox_json_get_boolean (display, "smooth-surfaces", TRUE))
-    g_string_append (text, ", the mask first smoothed by a Gaussian of one voxel and contoured "
-                     "at the level that keeps its voxel count");
+                          "Geveci 2015)", n == 1 ? "was" : "were");
+  /* A phase or particle is contoured as its mask, a level where the values cross it: the
+   * two need different sentences (evox-isosurface.h). */
+  if (levels < n)
+    {
+      g_string_append (text, levels > 0 ? "; phases and particles" : ": phases and particles");
+      if (smooth)
+        g_string_append (text, " as their masks smoothed by a Gaussian of one voxel (sigma), "
+                         "each contoured at the level that keeps its voxel count");
+      else
+        g_string_append (text, " as their masks, half way between inside and outside voxel "
+                         "centres");
+    }
+  if (levels > 0)
+    {
+      g_string_append (text, levels < n ? "; levels" : ": levels");
+      g_string_append (text, " where the values, interpolated linearly between voxel centres, "
+                       "cross the level");
+      if (smooth)
+        g_string_append (text, ", the values first smoothed by a Gaussian of one voxel (sigma)");
+    }
   if (budget > 0)
     g_string_append_printf (text, "; surfaces over the triangle budget of %" G_GUINT64_FORMAT
                             " triangles were contoured on a coarser grid (coarsened by "
@@ -690,6 +771,67 @@ append_surfaces (GString     *text,
   g_string_append (text, ".\n\n");
 }
 
+/* The features as the clustering's run parameters (run.*) name them, so a reader knows what
+ * each voxel's vector held; FALSE when the session has no run parameters (saved before they
+ * were recorded, or written by hand). */
+static gboolean
+append_cluster_features (GString    *text,
+                         JsonObject *info)
+{
+  const char *kind = evox_json_get_string (info, "run.features");
+  const char *channel = evox_json_get_string (info, "run.channel");
+  const char *window = evox_json_get_string (info, "run.window");
+  const char *channels = evox_json_get_string (info, "run.channels");
+
+  if (g_strcmp0 (kind, "local") == 0 && channel != NULL && window != NULL)
+    g_string_append_printf (text, " on four features per voxel: the value, the local mean, the "
+                            "local standard deviation and the gradient magnitude of channel %s "
+                            "in a %s x %s x %s window", channel, window, window, window);
+  else if (g_strcmp0 (kind, "channels") == 0 && channels != NULL && channels[0] != '\0')
+    g_string_append_printf (text, " on the values of channels %s per voxel", channels);
+  else if (g_strcmp0 (kind, "channels") == 0 && channels != NULL)
+    g_string_append (text, " on the values of every channel per voxel");
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static void
+append_cluster_mask (GString    *text,
+                     JsonObject *info)
+{
+  const char *channel = evox_json_get_string (info, "run.mask-channel");
+  const char *lo = evox_json_get_string (info, "run.mask-lo");
+  const char *hi = evox_json_get_string (info, "run.mask-hi");
+
+  if (channel != NULL && channel[0] != '-' && lo != NULL && hi != NULL)
+    g_string_append_printf (text, ", of the voxels whose value in channel %s lies in [%s, %s]",
+                            channel, lo, hi);
+  g_string_append (text, " (a voxel with a feature that is not finite was left out)");
+}
+
+static void
+append_cluster_scaling (GString    *text,
+                        const char *scale,
+                        const char *pca)
+{
+  if (g_strcmp0 (scale, "zscore") == 0)
+    g_string_append (text, "; each feature was standardised to zero mean and unit variance "
+                     "(z-score)");
+  else if (g_strcmp0 (scale, "minmax") == 0)
+    g_string_append (text, "; each feature was scaled to [0, 1] by its minimum and maximum");
+  else if (g_strcmp0 (scale, "none") == 0)
+    g_string_append (text, "; the features were not scaled");
+  else if (scale != NULL)
+    g_string_append_printf (text, ", scaled by %s", scale);
+  if (g_strcmp0 (pca, "none") == 0 || g_strcmp0 (pca, "0") == 0)
+    g_string_append (text, ", without PCA");
+  else if (pca != NULL && g_ascii_isdigit (pca[0]))
+    g_string_append_printf (text, ", then reduced to %s principal components (PCA)", pca);
+  else if (pca != NULL)
+    g_string_append_printf (text, ", PCA %s", pca);
+}
+
 static void
 append_clusters (GString     *text,
                  EvoxSession *session)
@@ -697,31 +839,77 @@ append_clusters (GString     *text,
   JsonObject *clusters = evox_json_get_object (evox_session_get_root (session), "clusters");
   JsonObject *info = evox_json_get_object (clusters, "info");
   const char *features = evox_json_get_string (info, "features");
-  const char *scale = evox_json_get_string (info, "scale");
-  const char *pca = evox_json_get_string (info, "pca");
   const char *seed = evox_json_get_string (info, "seed");
   const char *restarts = evox_json_get_string (info, "restarts");
   const char *inertia = evox_json_get_string (info, "inertia");
+  const char *sample = evox_json_get_string (info, "run.init-sample");
+  const char *max_iter = evox_json_get_string (info, "run.max-iter");
+  const char *tol = evox_json_get_string (info, "run.tol");
   double k;
 
   if (clusters == NULL)
     return;
-  g_string_append (text, "Clustering. Voxels were clustered by k-means (k-means++ "
-                   "initialisation)");
+  g_string_append (text, "Clustering. Voxels were clustered by k-means");
   if (evox_json_get_number (clusters, "k", &k))
     g_string_append_printf (text, " with k = %d", (int) k);
-  if (features != NULL)
+  if (append_cluster_features (text, info))
+    append_cluster_mask (text, info);
+  else if (features != NULL)
     g_string_append_printf (text, " on the features %s", features);
-  if (scale != NULL)
-    g_string_append_printf (text, ", scaled by %s", scale);
-  if (pca != NULL)
-    g_string_append_printf (text, ", PCA %s", pca);
+  append_cluster_scaling (text, evox_json_get_string (info, "scale"),
+                          evox_json_get_string (info, "pca"));
+  g_string_append (text, ". The initial centres were chosen by greedy k-means++");
+  if (sample != NULL && g_strcmp0 (sample, "0") != 0)
+    g_string_append_printf (text, " among at most %s voxels drawn at random", sample);
   if (seed != NULL)
-    g_string_append_printf (text, ", random seed %s", seed);
+    g_string_append_printf (text, " (random seed %s)", seed);
   if (restarts != NULL)
-    g_string_append_printf (text, ", %s restarts (the lowest inertia kept)", restarts);
+    g_string_append_printf (text, "; %s restarts were run and the one of lowest inertia kept",
+                            restarts);
+  if (max_iter != NULL && tol != NULL)
+    g_string_append_printf (text, "; each run stopped after %s iterations at most, when no "
+                            "label changed, or once the centres' total squared shift fell below "
+                            "%s times the mean feature variance (scikit-learn's tol)",
+                            max_iter, tol);
   if (inertia != NULL)
-    g_string_append_printf (text, "; final inertia %s", inertia);
+    g_string_append_printf (text, "; final inertia %s (in the scaled feature space)", inertia);
+  g_string_append (text, ".\n\n");
+}
+
+/* A figure record (evox render --session): the options drawn with, as typed, so the figure can
+ * be made again by hand as well as by evox apply. */
+static void
+append_figure (GString     *text,
+               EvoxSession *session)
+{
+  JsonObject *record = evox_json_get_object (evox_session_get_root (session), "figure");
+  JsonArray *options = evox_json_get_array (record, "options");
+  const char *format = evox_json_get_string (record, "format");
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *joined = NULL;
+
+  if (record == NULL)
+    return;
+  for (guint i = 0; options != NULL && i < json_array_get_length (options); i++)
+    {
+      JsonNode *node = json_array_get_element (options, i);
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        g_ptr_array_add (args, (char *) json_node_get_string (node));
+    }
+  g_string_append (text, "Figure. The figure");
+  if (format != NULL)
+    {
+      g_autofree char *upper = g_ascii_strup (format, -1);
+
+      g_string_append_printf (text, " (%s)", upper);
+    }
+  g_string_append (text, " was drawn by evox render");
+  if (args->len > 0)
+    {
+      joined = evox_provenance_join_argv ((int) args->len, (char **) args->pdata);
+      g_string_append_printf (text, " with the options %s", joined);
+    }
   g_string_append (text, ".\n\n");
 }
 
@@ -747,6 +935,7 @@ evox_methods_format (EvoxSession *session,
   append_surfaces (text, session);
   append_clusters (text, session);
   append_metrics (text, session);
+  append_figure (text, session);
   by = evox_json_get_string (evox_session_get_root (session), "evox-version");
   g_string_append_printf (text, "Software. The analysis was made with Evox %s",
                           by != NULL ? by : PACKAGE_VERSION);

@@ -1244,6 +1244,9 @@ evox_session_get_load_options (EvoxSession      *self,
     (*ssrm)->scale = EVOX_SCALE_LINEAR;
 }
 
+static void apply_voxel_size (JsonObject *root,
+                              EvoxVolume *volume);
+
 EvoxVolume *
 evox_session_load_input (EvoxSession   *self,
                          EvoxProgress  *progress,
@@ -1263,7 +1266,9 @@ evox_session_load_input (EvoxSession   *self,
 
       if (!get_number (first_input (self), "dz-nm", &dz) || !(dz > 0) || dz > 1e6)
         dz = EVOX_SSRM_DEFAULT_DZ_NM;
-      return evox_demo_volume_new (dz);
+      volume = evox_demo_volume_new (dz);
+      apply_voxel_size (self->root, volume);
+      return g_steal_pointer (&volume);
     }
   if (!evox_session_check_input (self, NULL, error))
     return NULL;
@@ -1273,6 +1278,9 @@ evox_session_load_input (EvoxSession   *self,
   volume = evox_volume_load_with (self->input, &options, progress, cancellable, error);
   if (volume == NULL)
     return NULL;
+  /* The voxel size is part of reading the input as the session did (Image Properties or
+   * --voxel-size may have set one the file does not state): `evox methods` reports it. */
+  apply_voxel_size (self->root, volume);
   if (!evox_volume_build_histograms (volume, NULL, cancellable, error))
     return NULL;
   return g_steal_pointer (&volume);

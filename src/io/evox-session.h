@@ -64,7 +64,7 @@ void         evox_session_get_load_options (EvoxSession      *self,
                                             EvoxSsrmOptions **ssrm,
                                             guint            *bin);
 /* Reads the input as the window does (evox_volume_load_with and the fine histograms; the
- * demo made again). */
+ * demo made again), with the session's voxel size stated. */
 EvoxVolume  *evox_session_load_input       (EvoxSession    *self,
                                             EvoxProgress   *progress,
                                             GCancellable   *cancellable,
