@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-csv.h"
+#include "evox-methods.h"
 #include "evox-output.h"
 #include "evox-units.h"
 
@@ -405,6 +406,22 @@ evox_csv_write_text (const char  *path,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   return _evox_output_write (path, overwrite, write_text_fd, &job, error);
+}
+
+gboolean
+evox_csv_write_text_with_provenance (const char  *path,
+                                     const char  *text,
+                                     const char  *provenance,
+                                     gboolean     overwrite,
+                                     GError     **error)
+{
+  g_autofree char *comment = evox_provenance_comment (provenance);
+  g_autofree char *joined = NULL;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  joined = g_strconcat (comment, text, NULL);
+  return evox_csv_write_text (path, joined, strlen (joined), overwrite, error);
 }
 
 gboolean

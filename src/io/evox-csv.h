@@ -98,6 +98,14 @@ gboolean           evox_csv_write_text         (const char               *path,
                                                 gboolean                  overwrite,
                                                 GError                  **error);
 
+/* text behind provenance (the record of evox-methods.h, may be NULL: text alone) as "# "
+ * comment lines, through the same path. */
+gboolean           evox_csv_write_text_with_provenance (const char       *path,
+                                                        const char       *text,
+                                                        const char       *provenance,
+                                                        gboolean          overwrite,
+                                                        GError          **error);
+
 /* One CSV field: quoted (with doubled quotes) when it holds a comma, a quote or a line end. */
 void               evox_csv_append_field       (GString                  *line,
                                                 const char               *text);
