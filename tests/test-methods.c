@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <hdf5.h>
 #include <math.h>
 #include <png.h>
 #include <string.h>
@@ -774,6 +775,89 @@ test_cli_exports (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The root's text attribute, read with libhdf5 alone (fixed-length text, as Evox writes). */
+static char *
+read_hdf5_attribute (const char *path,
+                     const char *name)
+{
+  hid_t file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t attribute, type;
+  char *text = NULL;
+
+  g_assert_cmpint (file, >=, 0);
+  if (H5Aexists (file, name) > 0)
+    {
+      attribute = H5Aopen (file, name, H5P_DEFAULT);
+      type = H5Aget_type (attribute);
+      g_assert_false (H5Tis_variable_str (type));
+      text = g_malloc0 (H5Tget_size (type) + 1);
+      g_assert_cmpint (H5Aread (attribute, type, text), >=, 0);
+      H5Tclose (type);
+      H5Aclose (attribute);
+    }
+  H5Fclose (file);
+  return text;
+}
+
+/* evox convert --provenance: the record (input, its SHA-256, the command) in the TIFF's
+ * description and as the HDF5 root attribute evox_provenance; without it neither. */
+static void
+test_convert_provenance (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *out_tif = g_build_filename (dir, "out.tif", NULL);
+  g_autofree char *plain_tif = g_build_filename (dir, "plain.tif", NULL);
+  g_autofree char *out_h5 = g_build_filename (dir, "out.h5", NULL);
+  g_autofree char *plain_h5 = g_build_filename (dir, "plain.h5", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *sha = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 values[NX * NY * NZ];
+  gsize length;
+
+  write_volume (tiff, values);
+  g_assert_true (g_file_get_contents (tiff, &contents, &length, &error));
+  sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  {
+    g_auto (EvoxTestRun) a = run_command ("convert", tiff, out_tif, "--deflate", "--provenance",
+                                          NULL);
+    g_auto (EvoxTestRun) b = run_command ("convert", tiff, plain_tif, NULL);
+    g_auto (EvoxTestRun) c = run_command ("convert", "--provenance", tiff, "-o", out_h5, NULL);
+    g_auto (EvoxTestRun) d = run_command ("convert", tiff, plain_h5, NULL);
+
+    g_assert_cmpint (a.status, ==, 0);
+    g_assert_cmpint (b.status, ==, 0);
+    g_assert_cmpint (c.status, ==, 0);
+    g_assert_cmpint (d.status, ==, 0);
+  }
+  {
+    g_autofree char *record = g_strdup_printf ("software: Evox %s\ninput: %s\ninput-sha256: %s\n"
+                                               "operation: evox convert %s %s --deflate "
+                                               "--provenance", PACKAGE_VERSION, tiff, sha, tiff,
+                                               out_tif);
+    g_autofree char *escaped = g_uri_escape_string (record, NULL, TRUE);
+    g_autofree char *line = g_strdup_printf ("\nevox_provenance=%s\n", escaped);
+    g_autofree char *description = read_tiff_description (out_tif);
+    g_autofree char *plain = read_tiff_description (plain_tif);
+
+    g_assert_nonnull (strstr (description, line));
+    g_assert_null (strstr (plain, "evox_provenance"));
+  }
+  {
+    g_autofree char *expected = g_strdup_printf ("software: Evox %s\ninput: %s\n"
+                                                 "input-sha256: %s\noperation: evox convert "
+                                                 "--provenance %s -o %s", PACKAGE_VERSION, tiff,
+                                                 sha, tiff, out_h5);
+    g_autofree char *attribute = read_hdf5_attribute (out_h5, "evox_provenance");
+    g_autofree char *plain = read_hdf5_attribute (plain_h5, "evox_provenance");
+
+    g_assert_cmpstr (attribute, ==, expected);
+    g_assert_null (plain);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -790,5 +874,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/image-metadata", test_image_metadata);
   g_test_add_func ("/Evox/Methods/mesh-metadata", test_mesh_metadata);
   g_test_add_func ("/Evox/Methods/cli-exports", test_cli_exports);
+  g_test_add_func ("/Evox/Methods/convert-provenance", test_convert_provenance);
   return g_test_run ();
 }
