@@ -858,6 +858,95 @@ test_convert_provenance (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The "# " lines evox_provenance_comment makes, spelled out for a command on tiff. */
+static char *
+expected_comment (const char *tiff,
+                  const char *command)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *sha = NULL;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (tiff, &contents, &length, NULL));
+  sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  return g_strdup_printf ("# software: Evox %s\n# input: %s\n# input-sha256: %s\n"
+                          "# operation: evox %s\n", PACKAGE_VERSION, tiff, sha, command);
+}
+
+/* spectrum and cluster --provenance: each CSV is the plain one behind the record's lines; the
+ * cluster label TIFF has the record in its description; without the option nothing changes. */
+static void
+test_spectrum_cluster_provenance (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "in.tif", NULL);
+  const char *names[] = { "s.csv", "c.csv", "w.csv", "l.tif" };
+  char *marked[G_N_ELEMENTS (names)], *plain[G_N_ELEMENTS (names)];
+  guint8 values[NX * NY * NZ];
+
+  write_volume (tiff, values);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      marked[i] = g_build_filename (dir, names[i], NULL);
+      plain[i] = g_strconcat (marked[i], ".plain", i == 3 ? ".tif" : ".csv", NULL);
+    }
+  {
+    g_auto (EvoxTestRun) a = run_command ("spectrum", tiff, "--at", "1,2", "-o", marked[0],
+                                          "--provenance", NULL);
+    g_auto (EvoxTestRun) b = run_command ("spectrum", tiff, "--at", "1,2", "-o", plain[0], NULL);
+    g_auto (EvoxTestRun) c = run_command ("cluster", tiff, "--k", "2", "--seed", "5", "--sweep",
+                                          marked[2], "--centers", marked[1], "--labels",
+                                          marked[3], "--provenance", NULL);
+    g_auto (EvoxTestRun) d = run_command ("cluster", tiff, "--k", "2", "--seed", "5", "--sweep",
+                                          plain[2], "--centers", plain[1], "--labels", plain[3],
+                                          NULL);
+
+    g_assert_cmpint (a.status, ==, 0);
+    g_assert_cmpint (b.status, ==, 0);
+    g_assert_cmpint (c.status, ==, 0);
+    g_assert_cmpint (d.status, ==, 0);
+  }
+  {
+    g_autofree char *spectrum = g_strdup_printf ("spectrum %s --at 1,2 -o %s --provenance",
+                                                 tiff, marked[0]);
+    g_autofree char *cluster = g_strdup_printf ("cluster %s --k 2 --seed 5 --sweep %s --centers "
+                                                "%s --labels %s --provenance", tiff, marked[2],
+                                                marked[1], marked[3]);
+    g_autofree char *escaped = NULL;
+    g_autofree char *description = read_tiff_description (marked[3]);
+    g_autofree char *plain_description = read_tiff_description (plain[3]);
+
+    for (guint i = 0; i < 3; i++)
+      {
+        g_autofree char *head = expected_comment (tiff, i == 0 ? spectrum : cluster);
+        g_autofree char *a = read_text (marked[i]);
+        g_autofree char *b = read_text (plain[i]);
+
+        g_assert_true (g_str_has_prefix (a, head));
+        g_assert_cmpstr (a + strlen (head), ==, b);
+        g_assert_false (g_str_has_prefix (b, "#"));
+      }
+    {
+      g_autofree char *head = expected_comment (tiff, cluster);
+      g_auto (GStrv) lines = g_strsplit (head, "\n", -1);
+      g_autoptr (GString) record = g_string_new (NULL);
+
+      /* the same record, "# " taken off, percent-escaped in its key */
+      for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+        g_string_append_printf (record, "%s%s", i > 0 ? "\n" : "", lines[i] + 2);
+      escaped = g_uri_escape_string (record->str, NULL, TRUE);
+    }
+    g_assert_nonnull (strstr (description, escaped));
+    g_assert_null (strstr (plain_description, "evox_provenance"));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_free (marked[i]);
+      g_free (plain[i]);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -875,5 +964,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/mesh-metadata", test_mesh_metadata);
   g_test_add_func ("/Evox/Methods/cli-exports", test_cli_exports);
   g_test_add_func ("/Evox/Methods/convert-provenance", test_convert_provenance);
+  g_test_add_func ("/Evox/Methods/spectrum-cluster-provenance", test_spectrum_cluster_provenance);
   return g_test_run ();
 }

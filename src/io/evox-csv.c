@@ -425,6 +425,22 @@ evox_csv_write_text_with_provenance (const char  *path,
 }
 
 gboolean
+evox_csv_add_provenance (const char  *path,
+                         const char  *provenance,
+                         GError     **error)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (provenance == NULL)
+    return TRUE;
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return FALSE;
+  return evox_csv_write_text_with_provenance (path, text, provenance, TRUE, error);
+}
+
+gboolean
 evox_csv_write_fraction_table (const char              *path,
                                const EvoxFractionTable *table,
                                gboolean                 overwrite,
