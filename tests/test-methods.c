@@ -858,19 +858,33 @@ test_convert_provenance (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* The "# " lines evox_provenance_comment makes, spelled out for a command on tiff. */
+/* The record of a command on input, as evox_provenance_record spells it. */
 static char *
-expected_comment (const char *tiff,
-                  const char *command)
+expected_record (const char *input,
+                 const char *command)
 {
   g_autofree char *contents = NULL;
   g_autofree char *sha = NULL;
   gsize length;
 
-  g_assert_true (g_file_get_contents (tiff, &contents, &length, NULL));
+  g_assert_true (g_file_get_contents (input, &contents, &length, NULL));
   sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
-  return g_strdup_printf ("# software: Evox %s\n# input: %s\n# input-sha256: %s\n"
-                          "# operation: evox %s\n", PACKAGE_VERSION, tiff, sha, command);
+  return g_strdup_printf ("software: Evox %s\ninput: %s\ninput-sha256: %s\noperation: evox %s",
+                          PACKAGE_VERSION, input, sha, command);
+}
+
+/* The record as the "# " lines of a CSV. */
+static char *
+expected_comment (const char *input,
+                  const char *command)
+{
+  g_autofree char *record = expected_record (input, command);
+  g_auto (GStrv) lines = g_strsplit (record, "\n", -1);
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_string_append_printf (text, "# %s\n", lines[i]);
+  return g_strdup (text->str);
 }
 
 /* spectrum and cluster --provenance: each CSV is the plain one behind the record's lines; the
@@ -927,14 +941,9 @@ test_spectrum_cluster_provenance (void)
         g_assert_false (g_str_has_prefix (b, "#"));
       }
     {
-      g_autofree char *head = expected_comment (tiff, cluster);
-      g_auto (GStrv) lines = g_strsplit (head, "\n", -1);
-      g_autoptr (GString) record = g_string_new (NULL);
+      g_autofree char *record = expected_record (tiff, cluster);
 
-      /* the same record, "# " taken off, percent-escaped in its key */
-      for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
-        g_string_append_printf (record, "%s%s", i > 0 ? "\n" : "", lines[i] + 2);
-      escaped = g_uri_escape_string (record->str, NULL, TRUE);
+      escaped = g_uri_escape_string (record, NULL, TRUE);
     }
     g_assert_nonnull (strstr (description, escaped));
     g_assert_null (strstr (plain_description, "evox_provenance"));
@@ -943,6 +952,60 @@ test_spectrum_cluster_provenance (void)
     {
       g_free (marked[i]);
       g_free (plain[i]);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* xanes and elements --provenance: the record as the HDF5 root attribute, and in the
+ * description of every TIFF a PREFIX.tif output makes (maps and the normalised energy stack). */
+static void
+test_maps_provenance (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *stack = g_build_filename (dir, "stack.h5", NULL);
+  g_autofree char *h5 = g_build_filename (dir, "x.h5", NULL);
+  g_autofree char *plain_h5 = g_build_filename (dir, "plain.h5", NULL);
+  g_autofree char *xt = g_build_filename (dir, "xt.tif", NULL);
+  g_autofree char *el = g_build_filename (dir, "el.tif", NULL);
+  const char *tiffs[] = { "xt_e0.tif", "xt_norm.tif", "el_Ni.tif", "el_Mn.tif" };
+
+  {
+    g_auto (EvoxTestRun) a = run_command ("convert", "--demo-xanes", stack, NULL);
+
+    g_assert_cmpint (a.status, ==, 0);
+  }
+  {
+    g_auto (EvoxTestRun) a = run_command ("xanes", stack, "-o", h5, "--provenance", NULL);
+    g_auto (EvoxTestRun) b = run_command ("xanes", stack, "-o", plain_h5, NULL);
+    g_auto (EvoxTestRun) c = run_command ("xanes", stack, "-o", xt, "--provenance", NULL);
+    g_auto (EvoxTestRun) d = run_command ("elements", stack, "-o", el, "--provenance", NULL);
+
+    g_assert_cmpint (a.status, ==, 0);
+    g_assert_cmpint (b.status, ==, 0);
+    g_assert_cmpint (c.status, ==, 0);
+    g_assert_cmpint (d.status, ==, 0);
+  }
+  {
+    g_autofree char *command = g_strdup_printf ("xanes %s -o %s --provenance", stack, h5);
+    g_autofree char *expected = expected_record (stack, command);
+    g_autofree char *attribute = read_hdf5_attribute (h5, "evox_provenance");
+    g_autofree char *plain = read_hdf5_attribute (plain_h5, "evox_provenance");
+
+    g_assert_cmpstr (attribute, ==, expected);
+    g_assert_null (plain);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (tiffs); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, tiffs[i], NULL);
+      g_autofree char *command = g_strdup_printf ("%s %s -o %s --provenance",
+                                                  i < 2 ? "xanes" : "elements", stack,
+                                                  i < 2 ? xt : el);
+      g_autofree char *record = expected_record (stack, command);
+      g_autofree char *escaped = g_uri_escape_string (record, NULL, TRUE);
+      g_autofree char *line = g_strdup_printf ("\nevox_provenance=%s\n", escaped);
+      g_autofree char *description = read_tiff_description (path);
+
+      g_assert_nonnull (strstr (description, line));
     }
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
@@ -965,5 +1028,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/cli-exports", test_cli_exports);
   g_test_add_func ("/Evox/Methods/convert-provenance", test_convert_provenance);
   g_test_add_func ("/Evox/Methods/spectrum-cluster-provenance", test_spectrum_cluster_provenance);
+  g_test_add_func ("/Evox/Methods/maps-provenance", test_maps_provenance);
   return g_test_run ();
 }

@@ -3378,6 +3378,7 @@ _evox_tiff_write_pages (EvoxVolume          *pages,
                         EvoxVolume          *channels,
                         const char          *path,
                         EvoxTiffWriteFlags   flags,
+                        const char          *provenance,
                         GError             **error)
 {
   g_auto(TiffWriter) writer = { NULL };
@@ -3399,6 +3400,7 @@ _evox_tiff_write_pages (EvoxVolume          *pages,
   append_channel_values (s, "evox_page_values", channels, 0, (guint) dims[2]);
   g_free (writer.description);
   writer.description = g_string_free (s, FALSE);
+  writer.provenance = provenance;
   return write_stack (&writer, path, flags, error);
 }
 
