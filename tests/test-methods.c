@@ -956,8 +956,9 @@ test_spectrum_cluster_provenance (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* xanes and elements --provenance: the record as the HDF5 root attribute, and in the
- * description of every TIFF a PREFIX.tif output makes (maps and the normalised energy stack). */
+/* xanes, elements and register --provenance: the record as the HDF5 root attribute, in the
+ * description of every TIFF a PREFIX.tif output makes (maps and the normalised energy stack),
+ * and as the "# " lines of register's report. */
 static void
 test_maps_provenance (void)
 {
@@ -967,6 +968,8 @@ test_maps_provenance (void)
   g_autofree char *plain_h5 = g_build_filename (dir, "plain.h5", NULL);
   g_autofree char *xt = g_build_filename (dir, "xt.tif", NULL);
   g_autofree char *el = g_build_filename (dir, "el.tif", NULL);
+  g_autofree char *registered = g_build_filename (dir, "r.h5", NULL);
+  g_autofree char *report = g_build_filename (dir, "r.csv", NULL);
   const char *tiffs[] = { "xt_e0.tif", "xt_norm.tif", "el_Ni.tif", "el_Mn.tif" };
 
   {
@@ -979,11 +982,29 @@ test_maps_provenance (void)
     g_auto (EvoxTestRun) b = run_command ("xanes", stack, "-o", plain_h5, NULL);
     g_auto (EvoxTestRun) c = run_command ("xanes", stack, "-o", xt, "--provenance", NULL);
     g_auto (EvoxTestRun) d = run_command ("elements", stack, "-o", el, "--provenance", NULL);
+    /* binned 4 x 4: the full stack takes seconds to register */
+    g_auto (EvoxTestRun) e = run_command ("register", stack, "--bin", "4", "-o", registered,
+                                          "--report", report, "--provenance", NULL);
 
     g_assert_cmpint (a.status, ==, 0);
     g_assert_cmpint (b.status, ==, 0);
     g_assert_cmpint (c.status, ==, 0);
     g_assert_cmpint (d.status, ==, 0);
+    g_assert_cmpint (e.status, ==, 0);
+  }
+  {
+    /* register: the report behind the record's lines, the volume with the attribute */
+    g_autofree char *command = g_strdup_printf ("register %s --bin 4 -o %s --report %s "
+                                                "--provenance",
+                                                stack, registered, report);
+    g_autofree char *head = expected_comment (stack, command);
+    g_autofree char *record = expected_record (stack, command);
+    g_autofree char *text = read_text (report);
+    g_autofree char *attribute = read_hdf5_attribute (registered, "evox_provenance");
+
+    g_assert_true (g_str_has_prefix (text, head));
+    g_assert_true (g_str_has_prefix (text + strlen (head), "energy_ev,"));
+    g_assert_cmpstr (attribute, ==, record);
   }
   {
     g_autofree char *command = g_strdup_printf ("xanes %s -o %s --provenance", stack, h5);

@@ -280,6 +280,17 @@ evox_energy_tiff_write_folder (EvoxVolume  *volume,
                                gboolean     force,
                                GError     **error)
 {
+  return evox_energy_tiff_write_folder_with_provenance (volume, folder, stem, force, NULL, error);
+}
+
+gboolean
+evox_energy_tiff_write_folder_with_provenance (EvoxVolume  *volume,
+                                               const char  *folder,
+                                               const char  *stem,
+                                               gboolean     force,
+                                               const char  *provenance,
+                                               GError     **error)
+{
   g_autoptr(GPtrArray) paths = NULL;
   g_auto(FolderWrite) write = { NULL };
   guint n;
@@ -321,8 +332,9 @@ evox_energy_tiff_write_folder (EvoxVolume  *volume,
       if (tmp == NULL)
         return FALSE;
       g_ptr_array_add (write.temporaries, tmp);
-      if (!evox_tiff_write (volume, (int) c, tmp,
-                            EVOX_TIFF_WRITE_F32 | EVOX_TIFF_WRITE_OVERWRITE, error))
+      if (!evox_tiff_write_with_provenance (volume, (int) c, tmp,
+                                            EVOX_TIFF_WRITE_F32 | EVOX_TIFF_WRITE_OVERWRITE,
+                                            provenance, error))
         {
           rename_in_message (error, tmp, paths->pdata[c]);
           return FALSE;

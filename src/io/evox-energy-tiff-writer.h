@@ -49,5 +49,12 @@ gboolean   evox_energy_tiff_write_folder  (EvoxVolume  *volume,
                                            const char  *stem,
                                            gboolean     force,
                                            GError     **error);
+/* The same with provenance (may be NULL) as evox_provenance= in each file's description. */
+gboolean   evox_energy_tiff_write_folder_with_provenance (EvoxVolume  *volume,
+                                                          const char  *folder,
+                                                          const char  *stem,
+                                                          gboolean     force,
+                                                          const char  *provenance,
+                                                          GError     **error);
 
 G_END_DECLS
