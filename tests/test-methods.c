@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
-#include <hdf5.h>
 #include <math.h>
 #include <png.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "evox-mesh-writer.h"
 #include "evox-methods.h"
 #include "evox-session.h"
+#include "evox-test-hdf5.h"
 #include "evox-test-png.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
@@ -775,30 +775,6 @@ test_cli_exports (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* The root's text attribute, read with libhdf5 alone (fixed-length text, as Evox writes). */
-static char *
-read_hdf5_attribute (const char *path,
-                     const char *name)
-{
-  hid_t file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  hid_t attribute, type;
-  char *text = NULL;
-
-  g_assert_cmpint (file, >=, 0);
-  if (H5Aexists (file, name) > 0)
-    {
-      attribute = H5Aopen (file, name, H5P_DEFAULT);
-      type = H5Aget_type (attribute);
-      g_assert_false (H5Tis_variable_str (type));
-      text = g_malloc0 (H5Tget_size (type) + 1);
-      g_assert_cmpint (H5Aread (attribute, type, text), >=, 0);
-      H5Tclose (type);
-      H5Aclose (attribute);
-    }
-  H5Fclose (file);
-  return text;
-}
-
 /* evox convert --provenance: the record (input, its SHA-256, the command) in the TIFF's
  * description and as the HDF5 root attribute evox_provenance; without it neither. */
 static void
@@ -849,8 +825,8 @@ test_convert_provenance (void)
                                                  "input-sha256: %s\noperation: evox convert "
                                                  "--provenance %s -o %s", PACKAGE_VERSION, tiff,
                                                  sha, tiff, out_h5);
-    g_autofree char *attribute = read_hdf5_attribute (out_h5, "evox_provenance");
-    g_autofree char *plain = read_hdf5_attribute (plain_h5, "evox_provenance");
+    g_autofree char *attribute = evox_test_h5_get_root_text (out_h5, "evox_provenance");
+    g_autofree char *plain = evox_test_h5_get_root_text (plain_h5, "evox_provenance");
 
     g_assert_cmpstr (attribute, ==, expected);
     g_assert_null (plain);
@@ -1000,7 +976,7 @@ test_maps_provenance (void)
     g_autofree char *head = expected_comment (stack, command);
     g_autofree char *record = expected_record (stack, command);
     g_autofree char *text = read_text (report);
-    g_autofree char *attribute = read_hdf5_attribute (registered, "evox_provenance");
+    g_autofree char *attribute = evox_test_h5_get_root_text (registered, "evox_provenance");
 
     g_assert_true (g_str_has_prefix (text, head));
     g_assert_true (g_str_has_prefix (text + strlen (head), "energy_ev,"));
@@ -1009,8 +985,8 @@ test_maps_provenance (void)
   {
     g_autofree char *command = g_strdup_printf ("xanes %s -o %s --provenance", stack, h5);
     g_autofree char *expected = expected_record (stack, command);
-    g_autofree char *attribute = read_hdf5_attribute (h5, "evox_provenance");
-    g_autofree char *plain = read_hdf5_attribute (plain_h5, "evox_provenance");
+    g_autofree char *attribute = evox_test_h5_get_root_text (h5, "evox_provenance");
+    g_autofree char *plain = evox_test_h5_get_root_text (plain_h5, "evox_provenance");
 
     g_assert_cmpstr (attribute, ==, expected);
     g_assert_null (plain);
