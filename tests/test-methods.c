@@ -8,7 +8,6 @@
 #include <math.h>
 #include <png.h>
 #include <string.h>
-#include <tiffio.h>
 
 #include "evox-demo.h"
 #include "evox-image.h"
@@ -17,6 +16,7 @@
 #include "evox-session.h"
 #include "evox-test-hdf5.h"
 #include "evox-test-png.h"
+#include "evox-test-tiff.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-types.h"
@@ -560,20 +560,6 @@ read_png_description (const char *path)
   return found;
 }
 
-static char *
-read_tiff_description (const char *path)
-{
-  TIFF *tif = TIFFOpen (path, "r");
-  const char *description = NULL;
-  char *found = NULL;
-
-  g_assert_nonnull (tif);
-  if (TIFFGetField (tif, TIFFTAG_IMAGEDESCRIPTION, &description) && description != NULL)
-    found = g_strdup (description);
-  TIFFClose (tif);
-  return found;
-}
-
 static void
 test_image_metadata (void)
 {
@@ -593,8 +579,8 @@ test_image_metadata (void)
   {
     g_autofree char *a = read_png_description (png);
     g_autofree char *b = read_png_description (plain_png);
-    g_autofree char *c = read_tiff_description (tif);
-    g_autofree char *d = read_tiff_description (plain_tif);
+    g_autofree char *c = evox_test_tiff_description (tif);
+    g_autofree char *d = evox_test_tiff_description (plain_tif);
 
     g_assert_cmpstr (a, ==, record);
     g_assert_null (b);
@@ -720,8 +706,8 @@ test_cli_exports (void)
   g_assert_true (g_str_has_prefix (c + strlen (expected), "phase,id,voxels,"));
   {
     /* The phase mask: the record percent-escaped in its own key of the ImageJ description. */
-    g_autofree char *description = read_tiff_description (mask);
-    g_autofree char *plain_description = read_tiff_description (plain_mask);
+    g_autofree char *description = evox_test_tiff_description (mask);
+    g_autofree char *plain_description = evox_test_tiff_description (plain_mask);
     g_autofree char *record_text = g_strdup_printf ("software: Evox %s\ninput: %s\n"
                                                     "input-sha256: %s\noperation: evox segment "
                                                     "%s --phase A=20:41 --fractions %s "
@@ -775,65 +761,6 @@ test_cli_exports (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* evox convert --provenance: the record (input, its SHA-256, the command) in the TIFF's
- * description and as the HDF5 root attribute evox_provenance; without it neither. */
-static void
-test_convert_provenance (void)
-{
-  g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *tiff = g_build_filename (dir, "in.tif", NULL);
-  g_autofree char *out_tif = g_build_filename (dir, "out.tif", NULL);
-  g_autofree char *plain_tif = g_build_filename (dir, "plain.tif", NULL);
-  g_autofree char *out_h5 = g_build_filename (dir, "out.h5", NULL);
-  g_autofree char *plain_h5 = g_build_filename (dir, "plain.h5", NULL);
-  g_autofree char *contents = NULL;
-  g_autofree char *sha = NULL;
-  g_autoptr (GError) error = NULL;
-  guint8 values[NX * NY * NZ];
-  gsize length;
-
-  write_volume (tiff, values);
-  g_assert_true (g_file_get_contents (tiff, &contents, &length, &error));
-  sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
-  {
-    g_auto (EvoxTestRun) a = run_command ("convert", tiff, out_tif, "--deflate", "--provenance",
-                                          NULL);
-    g_auto (EvoxTestRun) b = run_command ("convert", tiff, plain_tif, NULL);
-    g_auto (EvoxTestRun) c = run_command ("convert", "--provenance", tiff, "-o", out_h5, NULL);
-    g_auto (EvoxTestRun) d = run_command ("convert", tiff, plain_h5, NULL);
-
-    g_assert_cmpint (a.status, ==, 0);
-    g_assert_cmpint (b.status, ==, 0);
-    g_assert_cmpint (c.status, ==, 0);
-    g_assert_cmpint (d.status, ==, 0);
-  }
-  {
-    g_autofree char *record = g_strdup_printf ("software: Evox %s\ninput: %s\ninput-sha256: %s\n"
-                                               "operation: evox convert %s %s --deflate "
-                                               "--provenance", PACKAGE_VERSION, tiff, sha, tiff,
-                                               out_tif);
-    g_autofree char *escaped = g_uri_escape_string (record, NULL, TRUE);
-    g_autofree char *line = g_strdup_printf ("\nevox_provenance=%s\n", escaped);
-    g_autofree char *description = read_tiff_description (out_tif);
-    g_autofree char *plain = read_tiff_description (plain_tif);
-
-    g_assert_nonnull (strstr (description, line));
-    g_assert_null (strstr (plain, "evox_provenance"));
-  }
-  {
-    g_autofree char *expected = g_strdup_printf ("software: Evox %s\ninput: %s\n"
-                                                 "input-sha256: %s\noperation: evox convert "
-                                                 "--provenance %s -o %s", PACKAGE_VERSION, tiff,
-                                                 sha, tiff, out_h5);
-    g_autofree char *attribute = evox_test_h5_get_root_text (out_h5, "evox_provenance");
-    g_autofree char *plain = evox_test_h5_get_root_text (plain_h5, "evox_provenance");
-
-    g_assert_cmpstr (attribute, ==, expected);
-    g_assert_null (plain);
-  }
-  evox_test_tmpdir_free (g_steal_pointer (&dir));
-}
-
 /* The record of a command on input, as evox_provenance_record spells it. */
 static char *
 expected_record (const char *input,
@@ -861,6 +788,56 @@ expected_comment (const char *input,
   for (guint i = 0; lines[i] != NULL; i++)
     g_string_append_printf (text, "# %s\n", lines[i]);
   return g_strdup (text->str);
+}
+
+/* evox convert --provenance: the record (input, its SHA-256, the command) in the TIFF's
+ * description and as the HDF5 root attribute evox_provenance; without it neither. */
+static void
+test_convert_provenance (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *out_tif = g_build_filename (dir, "out.tif", NULL);
+  g_autofree char *plain_tif = g_build_filename (dir, "plain.tif", NULL);
+  g_autofree char *out_h5 = g_build_filename (dir, "out.h5", NULL);
+  g_autofree char *plain_h5 = g_build_filename (dir, "plain.h5", NULL);
+  guint8 values[NX * NY * NZ];
+
+  write_volume (tiff, values);
+  {
+    g_auto (EvoxTestRun) a = run_command ("convert", tiff, out_tif, "--deflate", "--provenance",
+                                          NULL);
+    g_auto (EvoxTestRun) b = run_command ("convert", tiff, plain_tif, NULL);
+    g_auto (EvoxTestRun) c = run_command ("convert", "--provenance", tiff, "-o", out_h5, NULL);
+    g_auto (EvoxTestRun) d = run_command ("convert", tiff, plain_h5, NULL);
+
+    g_assert_cmpint (a.status, ==, 0);
+    g_assert_cmpint (b.status, ==, 0);
+    g_assert_cmpint (c.status, ==, 0);
+    g_assert_cmpint (d.status, ==, 0);
+  }
+  {
+    g_autofree char *command = g_strdup_printf ("convert %s %s --deflate --provenance", tiff,
+                                                out_tif);
+    g_autofree char *record = expected_record (tiff, command);
+    g_autofree char *escaped = g_uri_escape_string (record, NULL, TRUE);
+    g_autofree char *line = g_strdup_printf ("\nevox_provenance=%s\n", escaped);
+    g_autofree char *description = evox_test_tiff_description (out_tif);
+    g_autofree char *plain = evox_test_tiff_description (plain_tif);
+
+    g_assert_nonnull (strstr (description, line));
+    g_assert_null (strstr (plain, "evox_provenance"));
+  }
+  {
+    g_autofree char *command = g_strdup_printf ("convert --provenance %s -o %s", tiff, out_h5);
+    g_autofree char *expected = expected_record (tiff, command);
+    g_autofree char *attribute = evox_test_h5_get_root_text (out_h5, "evox_provenance");
+    g_autofree char *plain = evox_test_h5_get_root_text (plain_h5, "evox_provenance");
+
+    g_assert_cmpstr (attribute, ==, expected);
+    g_assert_null (plain);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* spectrum and cluster --provenance: each CSV is the plain one behind the record's lines; the
@@ -903,8 +880,8 @@ test_spectrum_cluster_provenance (void)
                                                 "%s --labels %s --provenance", tiff, marked[2],
                                                 marked[1], marked[3]);
     g_autofree char *escaped = NULL;
-    g_autofree char *description = read_tiff_description (marked[3]);
-    g_autofree char *plain_description = read_tiff_description (plain[3]);
+    g_autofree char *description = evox_test_tiff_description (marked[3]);
+    g_autofree char *plain_description = evox_test_tiff_description (plain[3]);
 
     for (guint i = 0; i < 3; i++)
       {
@@ -1000,7 +977,7 @@ test_maps_provenance (void)
       g_autofree char *record = expected_record (stack, command);
       g_autofree char *escaped = g_uri_escape_string (record, NULL, TRUE);
       g_autofree char *line = g_strdup_printf ("\nevox_provenance=%s\n", escaped);
-      g_autofree char *description = read_tiff_description (path);
+      g_autofree char *description = evox_test_tiff_description (path);
 
       g_assert_nonnull (strstr (description, line));
     }

@@ -10,7 +10,6 @@
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
-#include <tiffio.h>
 
 #include "evox-canvas.h"
 #include "evox-csv.h"
@@ -19,6 +18,7 @@
 #include "evox-particle-panel.h"
 #include "evox-phase-panel.h"
 #include "evox-test-ui.h"
+#include "evox-test-tiff.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-window.h"
@@ -259,20 +259,6 @@ has_labels (gpointer data)
   return evox_document_get_labels (data) != NULL;
 }
 
-static char *
-read_description (const char *path)
-{
-  TIFF *tif = TIFFOpen (path, "r");
-  const char *description = NULL;
-  char *found;
-
-  g_assert_nonnull (tif);
-  g_assert_true (TIFFGetField (tif, TIFFTAG_IMAGEDESCRIPTION, &description));
-  found = g_strdup (description);
-  TIFFClose (tif);
-  return found;
-}
-
 /* Particles of a phase: hovering one in the canvas selects it; the data exports write files,
  * and refuse to replace one unless asked. */
 static void
@@ -351,7 +337,7 @@ test_particles_and_exports (void)
             g_assert_null (strstr (text, "#"));
             continue;
           }
-        description = read_description (out);
+        description = evox_test_tiff_description (out);
         g_assert_nonnull (strstr (description, key));
         op = g_uri_escape_string (operations[kind], NULL, TRUE);
         g_assert_nonnull (strstr (description, op));
