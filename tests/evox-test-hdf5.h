@@ -45,3 +45,28 @@ evox_test_h5_put (hid_t          file,
   H5Sclose (space);
   H5Pclose (lcpl);
 }
+
+/* The text attribute name of the file's root (fixed-length text, as Evox writes), or NULL when
+ * there is none. */
+static inline char *
+evox_test_h5_get_root_text (const char *path,
+                            const char *name)
+{
+  hid_t file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t attribute, type;
+  char *text = NULL;
+
+  g_assert_cmpint (file, >=, 0);
+  if (H5Aexists (file, name) > 0)
+    {
+      attribute = H5Aopen (file, name, H5P_DEFAULT);
+      type = H5Aget_type (attribute);
+      g_assert_false (H5Tis_variable_str (type));
+      text = g_malloc0 (H5Tget_size (type) + 1);
+      g_assert_cmpint (H5Aread (attribute, type, text), >=, 0);
+      H5Tclose (type);
+      H5Aclose (attribute);
+    }
+  H5Fclose (file);
+  return text;
+}

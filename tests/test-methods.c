@@ -8,14 +8,15 @@
 #include <math.h>
 #include <png.h>
 #include <string.h>
-#include <tiffio.h>
 
 #include "evox-demo.h"
 #include "evox-image.h"
 #include "evox-mesh-writer.h"
 #include "evox-methods.h"
 #include "evox-session.h"
+#include "evox-test-hdf5.h"
 #include "evox-test-png.h"
+#include "evox-test-tiff.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-types.h"
@@ -559,20 +560,6 @@ read_png_description (const char *path)
   return found;
 }
 
-static char *
-read_tiff_description (const char *path)
-{
-  TIFF *tif = TIFFOpen (path, "r");
-  const char *description = NULL;
-  char *found = NULL;
-
-  g_assert_nonnull (tif);
-  if (TIFFGetField (tif, TIFFTAG_IMAGEDESCRIPTION, &description) && description != NULL)
-    found = g_strdup (description);
-  TIFFClose (tif);
-  return found;
-}
-
 static void
 test_image_metadata (void)
 {
@@ -592,8 +579,8 @@ test_image_metadata (void)
   {
     g_autofree char *a = read_png_description (png);
     g_autofree char *b = read_png_description (plain_png);
-    g_autofree char *c = read_tiff_description (tif);
-    g_autofree char *d = read_tiff_description (plain_tif);
+    g_autofree char *c = evox_test_tiff_description (tif);
+    g_autofree char *d = evox_test_tiff_description (plain_tif);
 
     g_assert_cmpstr (a, ==, record);
     g_assert_null (b);
@@ -719,8 +706,8 @@ test_cli_exports (void)
   g_assert_true (g_str_has_prefix (c + strlen (expected), "phase,id,voxels,"));
   {
     /* The phase mask: the record percent-escaped in its own key of the ImageJ description. */
-    g_autofree char *description = read_tiff_description (mask);
-    g_autofree char *plain_description = read_tiff_description (plain_mask);
+    g_autofree char *description = evox_test_tiff_description (mask);
+    g_autofree char *plain_description = evox_test_tiff_description (plain_mask);
     g_autofree char *record_text = g_strdup_printf ("software: Evox %s\ninput: %s\n"
                                                     "input-sha256: %s\noperation: evox segment "
                                                     "%s --phase A=20:41 --fractions %s "
@@ -774,6 +761,229 @@ test_cli_exports (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The record of a command on input, as evox_provenance_record spells it. */
+static char *
+expected_record (const char *input,
+                 const char *command)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *sha = NULL;
+  gsize length;
+
+  g_assert_true (g_file_get_contents (input, &contents, &length, NULL));
+  sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  return g_strdup_printf ("software: Evox %s\ninput: %s\ninput-sha256: %s\noperation: evox %s",
+                          PACKAGE_VERSION, input, sha, command);
+}
+
+/* The record as the "# " lines of a CSV. */
+static char *
+expected_comment (const char *input,
+                  const char *command)
+{
+  g_autofree char *record = expected_record (input, command);
+  g_auto (GStrv) lines = g_strsplit (record, "\n", -1);
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_string_append_printf (text, "# %s\n", lines[i]);
+  return g_strdup (text->str);
+}
+
+/* evox convert --provenance: the record (input, its SHA-256, the command) in the TIFF's
+ * description and as the HDF5 root attribute evox_provenance; without it neither. */
+static void
+test_convert_provenance (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *out_tif = g_build_filename (dir, "out.tif", NULL);
+  g_autofree char *plain_tif = g_build_filename (dir, "plain.tif", NULL);
+  g_autofree char *out_h5 = g_build_filename (dir, "out.h5", NULL);
+  g_autofree char *plain_h5 = g_build_filename (dir, "plain.h5", NULL);
+  guint8 values[NX * NY * NZ];
+
+  write_volume (tiff, values);
+  {
+    g_auto (EvoxTestRun) a = run_command ("convert", tiff, out_tif, "--deflate", "--provenance",
+                                          NULL);
+    g_auto (EvoxTestRun) b = run_command ("convert", tiff, plain_tif, NULL);
+    g_auto (EvoxTestRun) c = run_command ("convert", "--provenance", tiff, "-o", out_h5, NULL);
+    g_auto (EvoxTestRun) d = run_command ("convert", tiff, plain_h5, NULL);
+
+    g_assert_cmpint (a.status, ==, 0);
+    g_assert_cmpint (b.status, ==, 0);
+    g_assert_cmpint (c.status, ==, 0);
+    g_assert_cmpint (d.status, ==, 0);
+  }
+  {
+    g_autofree char *command = g_strdup_printf ("convert %s %s --deflate --provenance", tiff,
+                                                out_tif);
+    g_autofree char *record = expected_record (tiff, command);
+    g_autofree char *escaped = g_uri_escape_string (record, NULL, TRUE);
+    g_autofree char *line = g_strdup_printf ("\nevox_provenance=%s\n", escaped);
+    g_autofree char *description = evox_test_tiff_description (out_tif);
+    g_autofree char *plain = evox_test_tiff_description (plain_tif);
+
+    g_assert_nonnull (strstr (description, line));
+    g_assert_null (strstr (plain, "evox_provenance"));
+  }
+  {
+    g_autofree char *command = g_strdup_printf ("convert --provenance %s -o %s", tiff, out_h5);
+    g_autofree char *expected = expected_record (tiff, command);
+    g_autofree char *attribute = evox_test_h5_get_root_text (out_h5, "evox_provenance");
+    g_autofree char *plain = evox_test_h5_get_root_text (plain_h5, "evox_provenance");
+
+    g_assert_cmpstr (attribute, ==, expected);
+    g_assert_null (plain);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* spectrum and cluster --provenance: each CSV is the plain one behind the record's lines; the
+ * cluster label TIFF has the record in its description; without the option nothing changes. */
+static void
+test_spectrum_cluster_provenance (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "in.tif", NULL);
+  const char *names[] = { "s.csv", "c.csv", "w.csv", "l.tif" };
+  char *marked[G_N_ELEMENTS (names)], *plain[G_N_ELEMENTS (names)];
+  guint8 values[NX * NY * NZ];
+
+  write_volume (tiff, values);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      marked[i] = g_build_filename (dir, names[i], NULL);
+      plain[i] = g_strconcat (marked[i], ".plain", i == 3 ? ".tif" : ".csv", NULL);
+    }
+  {
+    g_auto (EvoxTestRun) a = run_command ("spectrum", tiff, "--at", "1,2", "-o", marked[0],
+                                          "--provenance", NULL);
+    g_auto (EvoxTestRun) b = run_command ("spectrum", tiff, "--at", "1,2", "-o", plain[0], NULL);
+    g_auto (EvoxTestRun) c = run_command ("cluster", tiff, "--k", "2", "--seed", "5", "--sweep",
+                                          marked[2], "--centers", marked[1], "--labels",
+                                          marked[3], "--provenance", NULL);
+    g_auto (EvoxTestRun) d = run_command ("cluster", tiff, "--k", "2", "--seed", "5", "--sweep",
+                                          plain[2], "--centers", plain[1], "--labels", plain[3],
+                                          NULL);
+
+    g_assert_cmpint (a.status, ==, 0);
+    g_assert_cmpint (b.status, ==, 0);
+    g_assert_cmpint (c.status, ==, 0);
+    g_assert_cmpint (d.status, ==, 0);
+  }
+  {
+    g_autofree char *spectrum = g_strdup_printf ("spectrum %s --at 1,2 -o %s --provenance",
+                                                 tiff, marked[0]);
+    g_autofree char *cluster = g_strdup_printf ("cluster %s --k 2 --seed 5 --sweep %s --centers "
+                                                "%s --labels %s --provenance", tiff, marked[2],
+                                                marked[1], marked[3]);
+    g_autofree char *escaped = NULL;
+    g_autofree char *description = evox_test_tiff_description (marked[3]);
+    g_autofree char *plain_description = evox_test_tiff_description (plain[3]);
+
+    for (guint i = 0; i < 3; i++)
+      {
+        g_autofree char *head = expected_comment (tiff, i == 0 ? spectrum : cluster);
+        g_autofree char *a = read_text (marked[i]);
+        g_autofree char *b = read_text (plain[i]);
+
+        g_assert_true (g_str_has_prefix (a, head));
+        g_assert_cmpstr (a + strlen (head), ==, b);
+        g_assert_false (g_str_has_prefix (b, "#"));
+      }
+    {
+      g_autofree char *record = expected_record (tiff, cluster);
+
+      escaped = g_uri_escape_string (record, NULL, TRUE);
+    }
+    g_assert_nonnull (strstr (description, escaped));
+    g_assert_null (strstr (plain_description, "evox_provenance"));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_free (marked[i]);
+      g_free (plain[i]);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* xanes, elements and register --provenance: the record as the HDF5 root attribute, in the
+ * description of every TIFF a PREFIX.tif output makes (maps and the normalised energy stack),
+ * and as the "# " lines of register's report. */
+static void
+test_maps_provenance (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *stack = g_build_filename (dir, "stack.h5", NULL);
+  g_autofree char *h5 = g_build_filename (dir, "x.h5", NULL);
+  g_autofree char *plain_h5 = g_build_filename (dir, "plain.h5", NULL);
+  g_autofree char *xt = g_build_filename (dir, "xt.tif", NULL);
+  g_autofree char *el = g_build_filename (dir, "el.tif", NULL);
+  g_autofree char *registered = g_build_filename (dir, "r.h5", NULL);
+  g_autofree char *report = g_build_filename (dir, "r.csv", NULL);
+  const char *tiffs[] = { "xt_e0.tif", "xt_norm.tif", "el_Ni.tif", "el_Mn.tif" };
+
+  {
+    g_auto (EvoxTestRun) a = run_command ("convert", "--demo-xanes", stack, NULL);
+
+    g_assert_cmpint (a.status, ==, 0);
+  }
+  {
+    g_auto (EvoxTestRun) a = run_command ("xanes", stack, "-o", h5, "--provenance", NULL);
+    g_auto (EvoxTestRun) b = run_command ("xanes", stack, "-o", plain_h5, NULL);
+    g_auto (EvoxTestRun) c = run_command ("xanes", stack, "-o", xt, "--provenance", NULL);
+    g_auto (EvoxTestRun) d = run_command ("elements", stack, "-o", el, "--provenance", NULL);
+    /* binned 4 x 4: the full stack takes seconds to register */
+    g_auto (EvoxTestRun) e = run_command ("register", stack, "--bin", "4", "-o", registered,
+                                          "--report", report, "--provenance", NULL);
+
+    g_assert_cmpint (a.status, ==, 0);
+    g_assert_cmpint (b.status, ==, 0);
+    g_assert_cmpint (c.status, ==, 0);
+    g_assert_cmpint (d.status, ==, 0);
+    g_assert_cmpint (e.status, ==, 0);
+  }
+  {
+    /* register: the report behind the record's lines, the volume with the attribute */
+    g_autofree char *command = g_strdup_printf ("register %s --bin 4 -o %s --report %s "
+                                                "--provenance",
+                                                stack, registered, report);
+    g_autofree char *head = expected_comment (stack, command);
+    g_autofree char *record = expected_record (stack, command);
+    g_autofree char *text = read_text (report);
+    g_autofree char *attribute = evox_test_h5_get_root_text (registered, "evox_provenance");
+
+    g_assert_true (g_str_has_prefix (text, head));
+    g_assert_true (g_str_has_prefix (text + strlen (head), "energy_ev,"));
+    g_assert_cmpstr (attribute, ==, record);
+  }
+  {
+    g_autofree char *command = g_strdup_printf ("xanes %s -o %s --provenance", stack, h5);
+    g_autofree char *expected = expected_record (stack, command);
+    g_autofree char *attribute = evox_test_h5_get_root_text (h5, "evox_provenance");
+    g_autofree char *plain = evox_test_h5_get_root_text (plain_h5, "evox_provenance");
+
+    g_assert_cmpstr (attribute, ==, expected);
+    g_assert_null (plain);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (tiffs); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, tiffs[i], NULL);
+      g_autofree char *command = g_strdup_printf ("%s %s -o %s --provenance",
+                                                  i < 2 ? "xanes" : "elements", stack,
+                                                  i < 2 ? xt : el);
+      g_autofree char *record = expected_record (stack, command);
+      g_autofree char *escaped = g_uri_escape_string (record, NULL, TRUE);
+      g_autofree char *line = g_strdup_printf ("\nevox_provenance=%s\n", escaped);
+      g_autofree char *description = evox_test_tiff_description (path);
+
+      g_assert_nonnull (strstr (description, line));
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -790,5 +1000,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/image-metadata", test_image_metadata);
   g_test_add_func ("/Evox/Methods/mesh-metadata", test_mesh_metadata);
   g_test_add_func ("/Evox/Methods/cli-exports", test_cli_exports);
+  g_test_add_func ("/Evox/Methods/convert-provenance", test_convert_provenance);
+  g_test_add_func ("/Evox/Methods/spectrum-cluster-provenance", test_spectrum_cluster_provenance);
+  g_test_add_func ("/Evox/Methods/maps-provenance", test_maps_provenance);
   return g_test_run ();
 }

@@ -18,6 +18,7 @@
 #include "evox-particle-panel.h"
 #include "evox-phase-panel.h"
 #include "evox-test-ui.h"
+#include "evox-test-tiff.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-window.h"
@@ -308,6 +309,77 @@ test_particles_and_exports (void)
       g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
       g_clear_error (&error);
     }
+  /* The TIFF volumes carry the record (the file and how it was made); the CSVs stay plain
+   * while Include Provenance in CSV is off, the default. */
+  {
+    g_autofree char *record_start = g_strdup_printf ("software: Evox %s\ninput: %s\n"
+                                                     "input-sha256: ", PACKAGE_VERSION, path);
+    g_autofree char *escaped = g_uri_escape_string (record_start, NULL, TRUE);
+    g_autofree char *key = g_strdup_printf ("\nevox_provenance=%s", escaped);
+    const char *operations[] = {
+      NULL,
+      "operation: Export Phase Mask in the window (channel 0; phases Middle=100:140)",
+      NULL,
+      "operation: Export Particle Labels in the window (phase Middle=100:140, 26-connectivity, "
+      "minimum size 0)",
+    };
+
+    for (guint kind = 0; kind < G_N_ELEMENTS (names); kind++)
+      {
+        g_autofree char *out = g_build_filename (dir, names[kind], NULL);
+        g_autofree char *text = NULL;
+        g_autofree char *description = NULL;
+        g_autofree char *op = NULL;
+
+        if (operations[kind] == NULL)
+          {
+            g_assert_true (g_file_get_contents (out, &text, NULL, NULL));
+            g_assert_null (strstr (text, "#"));
+            continue;
+          }
+        description = evox_test_tiff_description (out);
+        g_assert_nonnull (strstr (description, key));
+        op = g_uri_escape_string (operations[kind], NULL, TRUE);
+        g_assert_nonnull (strstr (description, op));
+      }
+  }
+  /* With the setting on, the CSVs start with the record as "# " lines, then the same table. */
+  {
+    g_autoptr (GVariant) off = g_action_group_get_action_state (G_ACTION_GROUP (window),
+                                                                "csv-provenance");
+    g_autoptr (GVariant) on = NULL;
+
+    g_assert_false (g_variant_get_boolean (off));
+    g_action_group_activate_action (G_ACTION_GROUP (window), "csv-provenance", NULL);
+    on = g_action_group_get_action_state (G_ACTION_GROUP (window), "csv-provenance");
+    g_assert_true (g_variant_get_boolean (on));
+  }
+  for (guint kind = 0; kind < G_N_ELEMENTS (names); kind += 2)
+    {
+      g_autofree char *plain = g_build_filename (dir, names[kind], NULL);
+      g_autofree char *out = g_strconcat (plain, ".marked.csv", NULL);
+      g_autofree char *plain_text = NULL;
+      g_autofree char *text = NULL;
+      g_autofree char *head = NULL;
+      g_autofree char *contents = NULL;
+      gsize length;
+      g_autofree char *sha = NULL;
+      const char *operation = kind == 0
+        ? "Export Phase Fractions in the window (channel 0; phases Middle=100:140)"
+        : "Export Particles in the window (phase Middle=100:140, 26-connectivity, minimum size 0)";
+
+      g_assert_true (evox_window_export_data (window, kind, out, FALSE, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_file_get_contents (plain, &plain_text, NULL, NULL));
+      g_assert_true (g_file_get_contents (out, &text, NULL, NULL));
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+      head = g_strdup_printf ("# software: Evox %s\n# input: %s\n# input-sha256: %s\n"
+                              "# operation: %s\n", PACKAGE_VERSION, path, sha, operation);
+      g_assert_true (g_str_has_prefix (text, head));
+      g_assert_cmpstr (text + strlen (head), ==, plain_text);
+    }
+
   /* The mask holds 1 exactly where the phase is. */
   {
     g_autofree char *out = g_build_filename (dir, "m.tif", NULL);

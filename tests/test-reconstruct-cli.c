@@ -382,6 +382,43 @@ test_hdf5_options (Fixture       *f,
   g_assert_cmpfloat_with_epsilon (spacing[0], 2 * PIXEL_NM, 1e-4);
 }
 
+/* --provenance: the HDF5 volume's root attribute evox_provenance and the report's first lines
+ * hold the record (the input, its SHA-256, the command); the report's own lines follow. */
+static void
+test_provenance (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *out = g_build_filename (f->out_dir, "rec.h5", NULL);
+  g_autofree char *qc = g_build_filename (f->out_dir, "qc.csv", NULL);
+  g_auto(Run) run = rec (f->good, "-o", out, "--report", qc, "--align", "none", "--center",
+                         "11.35", "--algorithm", "sirt:5", "--bin", "2", "--no-fsc",
+                         "--provenance", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *record = NULL;
+  g_autofree char *attribute = NULL;
+  g_autofree char *report = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) head = g_string_new (NULL);
+  gsize length;
+
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_file_get_contents (f->good, &contents, &length, NULL));
+  sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+  record = g_strdup_printf ("software: Evox %s\ninput: %s\ninput-sha256: %s\noperation: evox "
+                            "reconstruct %s -o %s --report %s --align none --center 11.35 "
+                            "--algorithm sirt:5 --bin 2 --no-fsc --provenance", PACKAGE_VERSION,
+                            f->good, sha, f->good, out, qc);
+  attribute = evox_test_h5_get_root_text (out, "evox_provenance");
+  g_assert_cmpstr (attribute, ==, record);
+  lines = g_strsplit (record, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_string_append_printf (head, "# %s\n", lines[i]);
+  g_assert_true (g_file_get_contents (qc, &report, NULL, NULL));
+  g_assert_true (g_str_has_prefix (report, head->str));
+  g_assert_cmpuint (strlen (report), >, head->len);
+}
+
 /* The first half of the file at path, as name in dir. */
 static char *
 truncated_copy (const char *path,
@@ -804,6 +841,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/hdf5-options", Fixture, NULL, fixture_set_up,
               test_hdf5_options, fixture_tear_down);
+  g_test_add ("/Evox/ReconstructCli/provenance", Fixture, NULL, fixture_set_up,
+              test_provenance, fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/refusals", Fixture, NULL, fixture_set_up, test_refusals,
               fixture_tear_down);
   g_test_add ("/Evox/ReconstructCli/interrupt", Fixture, NULL, fixture_set_up, test_interrupt,

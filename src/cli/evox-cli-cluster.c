@@ -14,7 +14,9 @@
 #include "evox-cli-private.h"
 #include "evox-cluster-csv.h"
 #include "evox-clustering.h"
+#include "evox-csv.h"
 #include "evox-feature-file.h"
+#include "evox-methods.h"
 #include "evox-tiff.h"
 #include "evox-units.h"
 
@@ -64,7 +66,9 @@ typedef struct
   char     *stats;
   char     *stats_channel;
   char     *session;
+  char     *command;     /* the arguments as typed, for --provenance */
   gboolean  force;
+  gboolean  provenance;
 } Options;
 
 static void
@@ -72,7 +76,7 @@ options_clear (Options *o)
 {
   char **fields[] = { &o->features, &o->coords, &o->channel, &o->channels, &o->window, &o->mask, &o->scale,
                       &o->pca, &o->k, &o->seed, &o->restarts, &o->labels, &o->centers,
-                      &o->sweep, &o->stats, &o->stats_channel, &o->session };
+                      &o->sweep, &o->stats, &o->stats_channel, &o->session, &o->command };
 
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     g_clear_pointer (fields[i], g_free);
@@ -306,6 +310,7 @@ static gboolean
 write_labels (const char    *path,
               EvoxClusters  *clusters,
               EvoxVolume    *like,
+              const char    *provenance,
               gboolean       force,
               GError       **error)
 {
@@ -332,8 +337,9 @@ write_labels (const char    *path,
   evox_volume_set_channel_info (volume, 0, "cluster", NAN);
   evox_volume_set_values (volume, EVOX_SCALE_LINEAR, "cluster", NULL);
   evox_volume_freeze (volume);
-  return evox_tiff_write (volume, 0, path,
-                          force ? EVOX_TIFF_WRITE_OVERWRITE : EVOX_TIFF_WRITE_NONE, error);
+  return evox_tiff_write_with_provenance (volume, 0, path,
+                                          force ? EVOX_TIFF_WRITE_OVERWRITE
+                                                : EVOX_TIFF_WRITE_NONE, provenance, error);
 }
 
 /* The one centres format (evox-cluster-csv.h): cluster, name, voxels, fraction, the features. */
@@ -754,6 +760,11 @@ write_outputs (const Options              *o,
 {
   g_autoptr(GArray) writes = g_array_new (FALSE, FALSE, sizeof (Write));
   g_autoptr(GError) error = NULL;
+  /* --provenance: a label volume's record names the volume it labels, the tables the first
+   * input (or the feature file); the command in each names them all. */
+  g_autofree char *provenance = o->provenance
+    ? _evox_cli_provenance (request->n_inputs > 0 ? request->inputs[0] : NULL, o->command)
+    : NULL;
 
   if (o->centers != NULL)
     add_write (writes, WRITE_CENTERS, 0, o->centers);
@@ -772,22 +783,32 @@ write_outputs (const Options              *o,
       switch (write->kind)
         {
         case WRITE_CENTERS:
-          ok = write_centers (write->path, result, o->force, &error);
+          ok = write_centers (write->path, result, o->force, &error) &&
+               evox_csv_add_provenance (write->path, provenance, &error);
           break;
         case WRITE_SWEEP:
-          ok = evox_cluster_csv_write_sweep (write->path, result->sweep, o->force, &error);
+          ok = evox_cluster_csv_write_sweep (write->path, result->sweep, o->force, &error) &&
+               evox_csv_add_provenance (write->path, provenance, &error);
           break;
         case WRITE_STATS:
           {
             GArray *rows = stats->pdata[write->volume];
 
             ok = evox_cluster_csv_write_stats (write->path, (const EvoxDomainStats *) rows->data,
-                                               rows->len, o->force, &error);
+                                               rows->len, o->force, &error) &&
+                 evox_csv_add_provenance (write->path, provenance, &error);
           }
           break;
         case WRITE_LABELS:
-          ok = write_labels (write->path, result->clusters[write->volume],
-                             volumes->pdata[write->volume], o->force, &error);
+          {
+            g_autofree char *record = o->provenance
+              ? _evox_cli_provenance (write->volume < request->n_inputs
+                                      ? request->inputs[write->volume] : NULL, o->command)
+              : NULL;
+
+            ok = write_labels (write->path, result->clusters[write->volume],
+                               volumes->pdata[write->volume], record, o->force, &error);
+          }
           break;
         default:
           g_assert_not_reached ();
@@ -866,10 +887,14 @@ _evox_cli_cluster (int    argc,
     { "session", 0, 0, G_OPTION_ARG_FILENAME, &o.session,
       N_("Also save what was done as a session (input, reading options, the clustering's "
          "parameters) for the window and evox apply; one IN volume"), "OUT.evox" },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &o.provenance,
+      N_("Begin the CSV files with '# ' lines: Evox's version, the input and its SHA-256, this "
+         "command; the label TIFFs get them as evox_provenance= in their description"), NULL },
     { NULL }
   };
 
   _evox_cli_input_init (&input);
+  o.command = evox_provenance_join_argv (argc, argv);
   g_option_context_add_main_entries (context, entries, NULL);
   {
     /* The reading options of every command, but --scale here is the features' scaling, so an

@@ -10,6 +10,7 @@
 
 #include "evox-cli-private.h"
 #include "evox-hdf5.h"
+#include "evox-methods.h"
 #include "evox-tiff.h"
 
 static gboolean
@@ -48,6 +49,9 @@ _evox_cli_convert (int    argc,
   g_autoptr(EvoxVolume) volume = NULL;
   g_autofree char *channel_name = NULL;
   g_autofree char *output = NULL;
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
+  gboolean with_provenance = FALSE;
   gboolean f32 = FALSE, force = FALSE, deflate = FALSE, bigtiff = FALSE;
   EvoxTiffWriteFlags flags = EVOX_TIFF_WRITE_NONE;
   const char *in, *out;
@@ -62,6 +66,10 @@ _evox_cli_convert (int    argc,
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace OUT if it exists", NULL },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write OUT (instead of the last argument)",
       "OUT" },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &with_provenance,
+      "Put Evox's version, the input and its SHA-256 and this command in OUT: as "
+      "evox_provenance= in the TIFF description, as the root attribute evox_provenance in HDF5",
+      NULL },
     { NULL }
   };
 
@@ -102,9 +110,11 @@ _evox_cli_convert (int    argc,
   if (channel_name != NULL && (channel = _evox_cli_find_channel (volume, channel_name, &status)) < 0)
     return status;
 
+  if (with_provenance)
+    provenance = _evox_cli_provenance (input.demo ? NULL : in, command);
   if (hdf5)
     {
-      if (!evox_hdf5_write (volume, out, force, NULL, NULL, &error))
+      if (!evox_hdf5_write_with_provenance (volume, out, force, provenance, NULL, NULL, &error))
         return _evox_cli_input_error (error);
       return EVOX_EXIT_OK;
     }
@@ -116,7 +126,7 @@ _evox_cli_convert (int    argc,
     flags |= EVOX_TIFF_WRITE_DEFLATE;
   if (bigtiff)
     flags |= EVOX_TIFF_WRITE_BIGTIFF;
-  if (!evox_tiff_write (volume, channel, out, flags, &error))
+  if (!evox_tiff_write_with_provenance (volume, channel, out, flags, provenance, &error))
     return _evox_cli_input_error (error);
   return EVOX_EXIT_OK;
 }

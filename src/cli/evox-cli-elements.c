@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "evox-cli-maps.h"
+#include "evox-methods.h"
 
 typedef struct
 {
@@ -23,6 +24,7 @@ typedef struct
   char     *session;
   gboolean  do_register;
   gboolean  force;
+  gboolean  provenance;
 } Options;
 
 static void
@@ -375,6 +377,8 @@ _evox_cli_elements (int    argc,
   g_autoptr(GCancellable) cancellable = _evox_cli_cancel_on_signal ();
   g_auto(EvoxCliInput) input;
   g_auto(Options) o = { NULL };
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
   g_auto(EvoxCliMapsOutput) output = { 0 };
   g_auto(EvoxCliMapsValues) values = { NULL };
   g_auto(EvoxElementsParams) params;
@@ -414,6 +418,7 @@ _evox_cli_elements (int    argc,
       "Also save what was done as a session (input, reading options, elements, pairs, method, "
       "the energies used), which 'evox apply' runs again", "OUT.evox" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &o.force, "Replace output files that exist", NULL },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &o.provenance, EVOX_CLI_MAPS_PROVENANCE_HELP, NULL },
     { NULL }
   };
 
@@ -483,7 +488,10 @@ _evox_cli_elements (int    argc,
                                       elements_record_new (&o, &params, output.kind), o.session,
                                       o.force, &status))
     return status;
-  if (!evox_maps_write_full (maps, output.path, o.force, cancellable, &error))
+  if (o.provenance)
+    provenance = _evox_cli_provenance (input.demo ? NULL : argv[1], command);
+  if (!evox_maps_write_with_provenance (maps, output.path, o.force, provenance, cancellable,
+                                        &error))
     {
       if (o.session != NULL)
         g_unlink (o.session);

@@ -13,6 +13,11 @@ G_BEGIN_DECLS
 /* Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it). */
 #define EVOX_EXIT_CANCELLED 130
 
+/* The help of xanes' and elements' --provenance. */
+#define EVOX_CLI_MAPS_PROVENANCE_HELP \
+  "Put Evox's version, the input and its SHA-256 and this command in the outputs: the HDF5 " \
+  "root's attribute evox_provenance, evox_provenance= in each TIFF's description"
+
 typedef enum
 {
   EVOX_CLI_MAPS_HDF5,  /* OUT.h5: every channel in one Data Exchange file */

@@ -126,6 +126,11 @@ gpointer     _evox_cli_run_with_progress (EvoxCliWorkFunc   work,
 
 const char  *_evox_cli_suggest_command (const char *name);
 
+/* The record of evox-methods.h for an output of the command line: input (may be NULL) and
+ * "evox COMMAND", command being evox_provenance_join_argv of the arguments before parsing. */
+char        *_evox_cli_provenance     (const char     *input,
+                                       const char     *command);
+
 int          _evox_cli_info           (int argc, char **argv);
 int          _evox_cli_histogram      (int argc, char **argv);
 int          _evox_cli_convert        (int argc, char **argv);

@@ -14,8 +14,10 @@
 
 #include "evox-cli-maps.h"
 #include "evox-cli-private.h"
+#include "evox-csv.h"
 #include "evox-energy-tiff-writer.h"
 #include "evox-hdf5.h"
+#include "evox-methods.h"
 #include "evox-output.h"
 #include "evox-spectral-reader.h"
 #include "evox-tiff.h"
@@ -37,6 +39,7 @@ typedef struct
   char     *session;
   gboolean  no_fsc;
   gboolean  force;
+  gboolean  provenance;
 } Options;
 
 static void
@@ -214,16 +217,20 @@ static gboolean
 write_volume (EvoxVolume    *volume,
               const char    *path,
               gboolean       hdf5,
+              const char    *provenance,
               gboolean       force,
               GCancellable  *cancellable,
               GError       **error)
 {
   if (hdf5)
-    return evox_hdf5_write (volume, path, force, NULL, cancellable, error);
+    return evox_hdf5_write_with_provenance (volume, path, force, provenance, NULL, cancellable,
+                                            error);
   if (evox_volume_get_n_channels (volume) > 1)
-    return evox_energy_tiff_write_stack (volume, path, force, error);
-  return evox_tiff_write (volume, 0, path,
-                          EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0), error);
+    return evox_energy_tiff_write_stack_with_provenance (volume, path, force, provenance, error);
+  return evox_tiff_write_with_provenance (volume, 0, path,
+                                          EVOX_TIFF_WRITE_F32 |
+                                          (force ? EVOX_TIFF_WRITE_OVERWRITE : 0),
+                                          provenance, error);
 }
 
 /* The report first, under a temporary name (small, and it fails early on a bad path); it takes
@@ -233,6 +240,7 @@ write_outputs (Options              *o,
                EvoxVolume           *volume,
                const EvoxTomoReport *report,
                gboolean              hdf5,
+               const char           *provenance,
                GCancellable         *cancellable,
                int                  *status)
 {
@@ -242,7 +250,8 @@ write_outputs (Options              *o,
   if (o->report != NULL)
     {
       report_tmp = _evox_output_new_temporary (o->report, &error);
-      if (report_tmp == NULL || !evox_tomo_report_write_csv (report, report_tmp, TRUE, &error))
+      if (report_tmp == NULL || !evox_tomo_report_write_csv (report, report_tmp, TRUE, &error) ||
+          !evox_csv_add_provenance (report_tmp, provenance, &error))
         {
           g_autoptr(GString) message = g_string_new (error->message);
 
@@ -255,7 +264,7 @@ write_outputs (Options              *o,
           return FALSE;
         }
     }
-  if (!write_volume (volume, o->output, hdf5, o->force, cancellable, &error))
+  if (!write_volume (volume, o->output, hdf5, provenance, o->force, cancellable, &error))
     {
       if (report_tmp != NULL)
         g_unlink (report_tmp);
@@ -407,6 +416,8 @@ _evox_cli_reconstruct (int    argc,
   g_autoptr(GPtrArray) set = NULL;
   g_autoptr(EvoxVolume) volume = NULL;
   g_autoptr(EvoxTomoReport) report = NULL;
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
   EvoxTomoOptions options;
   EvoxTiltReadOptions read_options;
   const char *input;
@@ -444,6 +455,10 @@ _evox_cli_reconstruct (int    argc,
          "binning, the centre and resolution reached), which 'evox apply' runs again"),
       "OUT.evox" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &o.force, N_("Replace output files that exist"), NULL },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &o.provenance,
+      N_("Record Evox's version, IN and its SHA-256 and this command: in the volume's TIFF "
+         "description or HDF5 attribute evox_provenance, and as '# ' lines above the report"),
+      NULL },
     { NULL }
   };
 
@@ -516,7 +531,9 @@ _evox_cli_reconstruct (int    argc,
                                       reconstruction_record_new (&o, bin, hdf5, report),
                                       o.session, o.force, &status))
     return status;
-  if (!write_outputs (&o, volume, report, hdf5, cancellable, &status))
+  if (o.provenance)
+    provenance = _evox_cli_provenance (input, command);
+  if (!write_outputs (&o, volume, report, hdf5, provenance, cancellable, &status))
     {
       if (o.session != NULL)
         g_unlink (o.session);

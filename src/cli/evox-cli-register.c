@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "evox-cli-private.h"
+#include "evox-csv.h"
 #include "evox-energy-tiff-writer.h"
 #include "evox-hdf5.h"
 #include "evox-loader.h"
+#include "evox-methods.h"
 #include "evox-output.h"
 #include "evox-register.h"
 #include "evox-registration-csv.h"
@@ -42,6 +44,7 @@ typedef struct
   char     *bin;
   char     *session;
   gboolean  force;
+  gboolean  provenance;
 } Options;
 
 static void
@@ -599,15 +602,18 @@ static gboolean
 write_volume (Request     *request,
               const char  *out,
               EvoxVolume  *registered,
+              const char  *provenance,
               gboolean     force,
               GError     **error)
 {
   switch (request->kind)
     {
     case OUTPUT_HDF5:
-      return evox_hdf5_write (registered, out, force, NULL, NULL, error);
+      return evox_hdf5_write_with_provenance (registered, out, force, provenance, NULL, NULL,
+                                              error);
     case OUTPUT_TIFF_STACK:
-      return evox_energy_tiff_write_stack (registered, out, force, error);
+      return evox_energy_tiff_write_stack_with_provenance (registered, out, force, provenance,
+                                                           error);
     case OUTPUT_TIFF_FOLDER:
     default:
       if (request->make_folder && g_mkdir (request->folder, 0777) != 0)
@@ -619,8 +625,9 @@ write_volume (Request     *request,
                        g_strerror (saved_errno));
           return FALSE;
         }
-      if (!evox_energy_tiff_write_folder (registered, request->folder, request->stem, force,
-                                          error))
+      if (!evox_energy_tiff_write_folder_with_provenance (registered, request->folder,
+                                                          request->stem, force, provenance,
+                                                          error))
         {
           if (request->make_folder)
             g_rmdir (request->folder);
@@ -637,6 +644,7 @@ static gboolean
 write_outputs (Request          *request,
                Options          *o,
                EvoxRegistration *registration,
+               const char       *provenance,
                int              *status)
 {
   g_autoptr(GError) error = NULL;
@@ -647,7 +655,8 @@ write_outputs (Request          *request,
     {
       report_tmp = _evox_output_new_temporary (o->report, &error);
       if (report_tmp == NULL ||
-          !evox_registration_csv_write (registration, report_tmp, TRUE, &error))
+          !evox_registration_csv_write (registration, report_tmp, TRUE, &error) ||
+          !evox_csv_add_provenance (report_tmp, provenance, &error))
         {
           g_autoptr(GString) message = g_string_new (error->message);
 
@@ -661,7 +670,7 @@ write_outputs (Request          *request,
           return FALSE;
         }
     }
-  if (!write_volume (request, o->output, registered, o->force, &error))
+  if (!write_volume (request, o->output, registered, provenance, o->force, &error))
     {
       if (report_tmp != NULL)
         g_unlink (report_tmp);
@@ -741,6 +750,8 @@ _evox_cli_register (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) volume = NULL;
   g_autoptr(EvoxRegistration) registration = NULL;
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
   gsize dims[3];
   int status;
   const GOptionEntry entries[] = {
@@ -764,6 +775,10 @@ _evox_cli_register (int    argc,
       N_("Also save what was done as a session (input, reading options, reference, scale, "
          "exclusions, the quality reached), which 'evox apply' runs again"), "OUT.evox" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &o.force, N_("Replace output files that exist"), NULL },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &o.provenance,
+      N_("Put Evox's version, the first input and its SHA-256 and this command in the outputs: "
+         "'# ' lines before the report's header, the HDF5 root's attribute evox_provenance, "
+         "evox_provenance= in each TIFF's description"), NULL },
     { NULL }
   };
 
@@ -813,7 +828,9 @@ _evox_cli_register (int    argc,
                                       registration_record_new (&request, &o, registration),
                                       o.session, o.force, &status))
     return status;
-  if (!write_outputs (&request, &o, registration, &status))
+  if (o.provenance)
+    provenance = _evox_cli_provenance (request.inputs[0], command);
+  if (!write_outputs (&request, &o, registration, provenance, &status))
     {
       if (o.session != NULL)
         g_unlink (o.session);

@@ -279,10 +279,7 @@ write_outputs (const EvoxCliOutput     *outputs,
           g_autofree char *csv = g_str_equal (option, "--fractions")
             ? evox_csv_format_fractions (table)
             : evox_csv_format_particles ((EvoxLabels * const *) labels->pdata, labels->len);
-          g_autofree char *comment = evox_provenance_comment (provenance);
-          g_autofree char *text = g_strconcat (comment, csv, NULL);
-
-          ok = evox_csv_write_text (path, text, strlen (text), force, &error);
+          ok = evox_csv_write_text_with_provenance (path, csv, provenance, force, &error);
         }
       else if (g_str_equal (option, "--fractions"))
         ok = evox_csv_write_fraction_table (path, table, force, &error);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 
 #include "evox-cli-private.h"
+#include "evox-csv.h"
+#include "evox-methods.h"
 #include "evox-spectrum.h"
 #include "evox-spectrum-csv.h"
 
@@ -107,7 +109,9 @@ _evox_cli_spectrum (int    argc,
   g_autoptr(EvoxPhaseList) phases = NULL;
   g_autofree char *at = NULL, *box = NULL, *channel_name = NULL, *output = NULL;
   g_auto(GStrv) phase_specs = NULL;
-  gboolean force = FALSE;
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
+  gboolean force = FALSE, with_provenance = FALSE;
   gsize voxel[3], lo[3], hi[3];
   int status, channel = 0, n_modes;
   const GOptionEntry entries[] = {
@@ -123,6 +127,9 @@ _evox_cli_spectrum (int    argc,
       "index (default the first channel)", "E" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "The CSV file to write", "OUT.csv" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace OUT if it exists", NULL },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &with_provenance,
+      "Begin OUT with '# ' lines: Evox's version, the input and its SHA-256, this command",
+      NULL },
     { NULL }
   };
 
@@ -209,7 +216,10 @@ _evox_cli_spectrum (int    argc,
     return _evox_cli_error (_evox_cli_error_status (error), "%s: %s",
                             _evox_cli_input_name (&input, argv[1]), error->message);
 
-  if (!evox_spectrum_csv_write (&spectrum, 1, output, force, &error))
+  if (with_provenance)
+    provenance = _evox_cli_provenance (input.demo ? NULL : argv[1], command);
+  if (!evox_spectrum_csv_write (&spectrum, 1, output, force, &error) ||
+      !evox_csv_add_provenance (output, provenance, &error))
     return _evox_cli_input_error (error);
   printf ("%s: %u channel%s, %" G_GUINT64_FORMAT " voxel%s\n", spectrum->label,
           spectrum->n_points, spectrum->n_points == 1 ? "" : "s",

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "evox-cli-maps.h"
+#include "evox-methods.h"
 #include "evox-xanes.h"
 
 /* The maps evox_xanes_maps returns, in its channel order. */
@@ -31,6 +32,7 @@ typedef struct
   gboolean do_register;
   gboolean no_norm;
   gboolean force;
+  gboolean provenance;
 } Options;
 
 static void
@@ -370,6 +372,8 @@ _evox_cli_xanes (int    argc,
   g_autoptr(GCancellable) cancellable = _evox_cli_cancel_on_signal ();
   g_auto(EvoxCliInput) input;
   g_auto(Options) o = { NULL };
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
   g_auto(EvoxCliMapsOutput) output = { 0 };
   g_autoptr(GOptionContext) context = g_option_context_new ("IN -o OUT.h5|PREFIX.tif");
   g_autoptr(GError) error = NULL;
@@ -413,6 +417,7 @@ _evox_cli_xanes (int    argc,
       "Also save what was done as a session (input, reading options, edge, ranges, degree, "
       "mask, what E0 and ranges were used), which 'evox apply' runs again", "OUT.evox" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &o.force, "Replace output files that exist", NULL },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &o.provenance, EVOX_CLI_MAPS_PROVENANCE_HELP, NULL },
     { NULL }
   };
 
@@ -473,7 +478,10 @@ _evox_cli_xanes (int    argc,
                                                         &sum),
                                       o.session, o.force, &status))
     return status;
-  if (!evox_maps_write_full (maps, output.path, o.force, cancellable, &error))
+  if (o.provenance)
+    provenance = _evox_cli_provenance (input.demo ? NULL : argv[1], command);
+  if (!evox_maps_write_with_provenance (maps, output.path, o.force, provenance, cancellable,
+                                        &error))
     {
       if (o.session != NULL)
         g_unlink (o.session);

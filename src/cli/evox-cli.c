@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "evox-cli-private.h"
+#include "evox-methods.h"
 #include "evox-demo.h"
 #include "evox-units.h"
 #include "evox-xanes-phantom.h"
@@ -568,6 +569,15 @@ _evox_cli_error (int         status,
   g_strdelimit (message, "\n\r", ' ');
   fprintf (stderr, "evox: %s\n", message);
   return status;
+}
+
+char *
+_evox_cli_provenance (const char *input,
+                      const char *command)
+{
+  g_autofree char *operation = g_strconcat ("evox ", command, NULL);
+
+  return evox_provenance_record (input, operation);
 }
 
 gboolean

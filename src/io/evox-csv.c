@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-csv.h"
+#include "evox-methods.h"
 #include "evox-output.h"
 #include "evox-units.h"
 
@@ -405,6 +406,38 @@ evox_csv_write_text (const char  *path,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   return _evox_output_write (path, overwrite, write_text_fd, &job, error);
+}
+
+gboolean
+evox_csv_write_text_with_provenance (const char  *path,
+                                     const char  *text,
+                                     const char  *provenance,
+                                     gboolean     overwrite,
+                                     GError     **error)
+{
+  g_autofree char *comment = evox_provenance_comment (provenance);
+  g_autofree char *joined = NULL;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  joined = g_strconcat (comment, text, NULL);
+  return evox_csv_write_text (path, joined, strlen (joined), overwrite, error);
+}
+
+gboolean
+evox_csv_add_provenance (const char  *path,
+                         const char  *provenance,
+                         GError     **error)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (provenance == NULL)
+    return TRUE;
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return FALSE;
+  return evox_csv_write_text_with_provenance (path, text, provenance, TRUE, error);
 }
 
 gboolean

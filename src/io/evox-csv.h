@@ -98,6 +98,21 @@ gboolean           evox_csv_write_text         (const char               *path,
                                                 gboolean                  overwrite,
                                                 GError                  **error);
 
+/* text behind provenance (the record of evox-methods.h, may be NULL: text alone) as "# "
+ * comment lines, through the same path. */
+gboolean           evox_csv_write_text_with_provenance (const char       *path,
+                                                        const char       *text,
+                                                        const char       *provenance,
+                                                        gboolean          overwrite,
+                                                        GError          **error);
+
+/* The CSV file at path, written by a writer that knows nothing of provenance, rewritten with
+ * provenance's comment lines first (through the same path: replaced whole or not at all); TRUE
+ * and nothing done for NULL provenance. */
+gboolean           evox_csv_add_provenance     (const char               *path,
+                                                const char               *provenance,
+                                                GError                  **error);
+
 /* One CSV field: quoted (with doubled quotes) when it holds a comma, a quote or a line end. */
 void               evox_csv_append_field       (GString                  *line,
                                                 const char               *text);

@@ -155,6 +155,16 @@ evox_energy_tiff_write_stack (EvoxVolume  *volume,
                               gboolean     force,
                               GError     **error)
 {
+  return evox_energy_tiff_write_stack_with_provenance (volume, path, force, NULL, error);
+}
+
+gboolean
+evox_energy_tiff_write_stack_with_provenance (EvoxVolume  *volume,
+                                              const char  *path,
+                                              gboolean     force,
+                                              const char  *provenance,
+                                              GError     **error)
+{
   g_autofree char *energies_path = NULL;
   g_autoptr(GString) text = NULL;
   g_autoptr(EvoxVolume) pages = NULL;
@@ -199,7 +209,7 @@ evox_energy_tiff_write_stack (EvoxVolume  *volume,
       /* A volume per energy is no page per energy: the hyperstack carries the energies in its
        * description, and an energies file beside it would pair its lines with the wrong pages
        * (an old one is removed for that reason). */
-      if (!evox_tiff_write (volume, -1, path, flags, error))
+      if (!evox_tiff_write_with_provenance (volume, -1, path, flags, provenance, error))
         return FALSE;
       g_unlink (energies_path);
       return TRUE;
@@ -226,7 +236,7 @@ evox_energy_tiff_write_stack (EvoxVolume  *volume,
       return FALSE;
     }
   /* Each page keeps its channel's label and meaning: the energies file holds energies only. */
-  if (!_evox_tiff_write_pages (pages, volume, path, flags, error))
+  if (!_evox_tiff_write_pages (pages, volume, path, flags, provenance, error))
     {
       g_unlink (energies_tmp);
       return FALSE;
@@ -270,6 +280,17 @@ evox_energy_tiff_write_folder (EvoxVolume  *volume,
                                gboolean     force,
                                GError     **error)
 {
+  return evox_energy_tiff_write_folder_with_provenance (volume, folder, stem, force, NULL, error);
+}
+
+gboolean
+evox_energy_tiff_write_folder_with_provenance (EvoxVolume  *volume,
+                                               const char  *folder,
+                                               const char  *stem,
+                                               gboolean     force,
+                                               const char  *provenance,
+                                               GError     **error)
+{
   g_autoptr(GPtrArray) paths = NULL;
   g_auto(FolderWrite) write = { NULL };
   guint n;
@@ -311,8 +332,9 @@ evox_energy_tiff_write_folder (EvoxVolume  *volume,
       if (tmp == NULL)
         return FALSE;
       g_ptr_array_add (write.temporaries, tmp);
-      if (!evox_tiff_write (volume, (int) c, tmp,
-                            EVOX_TIFF_WRITE_F32 | EVOX_TIFF_WRITE_OVERWRITE, error))
+      if (!evox_tiff_write_with_provenance (volume, (int) c, tmp,
+                                            EVOX_TIFF_WRITE_F32 | EVOX_TIFF_WRITE_OVERWRITE,
+                                            provenance, error))
         {
           rename_in_message (error, tmp, paths->pdata[c]);
           return FALSE;

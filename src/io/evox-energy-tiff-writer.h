@@ -32,6 +32,13 @@ gboolean   evox_energy_tiff_write_stack   (EvoxVolume  *volume,
                                            const char  *path,
                                            gboolean     force,
                                            GError     **error);
+/* The same with provenance (may be NULL), the record of evox-methods.h, as evox_provenance= in
+ * the stack's description (not in the energies file). */
+gboolean   evox_energy_tiff_write_stack_with_provenance (EvoxVolume  *volume,
+                                                         const char  *path,
+                                                         gboolean     force,
+                                                         const char  *provenance,
+                                                         GError     **error);
 
 /* A single-channel f32 TIFF per channel, named as evox_energy_tiff_folder_paths says, in an
  * existing folder. All or nothing: every file is written under a hidden temporary name first and
@@ -42,5 +49,12 @@ gboolean   evox_energy_tiff_write_folder  (EvoxVolume  *volume,
                                            const char  *stem,
                                            gboolean     force,
                                            GError     **error);
+/* The same with provenance (may be NULL) as evox_provenance= in each file's description. */
+gboolean   evox_energy_tiff_write_folder_with_provenance (EvoxVolume  *volume,
+                                                          const char  *folder,
+                                                          const char  *stem,
+                                                          gboolean     force,
+                                                          const char  *provenance,
+                                                          GError     **error);
 
 G_END_DECLS

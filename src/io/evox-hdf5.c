@@ -1911,6 +1911,7 @@ static gboolean
 write_file (EvoxVolume    *volume,
             const char    *tmp_path,
             const char    *path,
+            const char    *provenance,
             EvoxProgress  *progress,
             GCancellable  *cancellable,
             GError       **error)
@@ -1993,7 +1994,8 @@ write_file (EvoxVolume    *volume,
   if (exchange < 0 || space < 0 || dcpl < 0 || H5Pset_chunk (dcpl, rank, chunk) < 0 ||
       (data = H5Dcreate2 (exchange, "data", file_type, space, H5P_DEFAULT, dcpl,
                           H5P_DEFAULT)) < 0 ||
-      !write_description (file, exchange, data, volume, axes))
+      !write_description (file, exchange, data, volume, axes) ||
+      (provenance != NULL && !write_text_attribute (file, "evox_provenance", provenance)))
     {
       set_hdf5_write_error (error, path);
       return FALSE;
@@ -2054,6 +2056,7 @@ write_file (EvoxVolume    *volume,
 typedef struct
 {
   EvoxVolume   *volume;
+  const char   *provenance;
   EvoxProgress *progress;
   GCancellable *cancellable;
 } WriteJob;
@@ -2073,7 +2076,8 @@ write_temporary (const char  *tmp_path,
                                        evox_sample_type_size (evox_volume_get_sample_type (volume)),
                                  error))
     return FALSE;
-  return write_file (job->volume, tmp_path, path, job->progress, job->cancellable, error);
+  return write_file (job->volume, tmp_path, path, job->provenance, job->progress,
+                     job->cancellable, error);
 }
 
 gboolean
@@ -2084,8 +2088,21 @@ evox_hdf5_write (EvoxVolume    *volume,
                  GCancellable  *cancellable,
                  GError       **error)
 {
+  return evox_hdf5_write_with_provenance (volume, path, force, NULL, progress, cancellable,
+                                          error);
+}
+
+gboolean
+evox_hdf5_write_with_provenance (EvoxVolume    *volume,
+                                 const char    *path,
+                                 gboolean       force,
+                                 const char    *provenance,
+                                 EvoxProgress  *progress,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&hdf5_lock);
-  WriteJob job = { volume, progress, cancellable };
+  WriteJob job = { volume, provenance, progress, cancellable };
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);

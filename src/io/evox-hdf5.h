@@ -71,5 +71,14 @@ gboolean      evox_hdf5_write          (EvoxVolume          *volume,
                                         EvoxProgress        *progress,
                                         GCancellable        *cancellable,
                                         GError             **error);
+/* The same with provenance (may be NULL), the record of evox-methods.h, as the root's text
+ * attribute evox_provenance. */
+gboolean      evox_hdf5_write_with_provenance (EvoxVolume     *volume,
+                                               const char     *path,
+                                               gboolean        force,
+                                               const char     *provenance,
+                                               EvoxProgress   *progress,
+                                               GCancellable   *cancellable,
+                                               GError        **error);
 
 G_END_DECLS

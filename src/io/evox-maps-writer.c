@@ -175,6 +175,7 @@ static gboolean
 write_tiffs (EvoxVolume    *maps,
              const char    *path,
              const char    *staged,
+             const char    *provenance,
              GCancellable  *cancellable,
              GError       **error)
 {
@@ -192,7 +193,8 @@ write_tiffs (EvoxVolume    *maps,
         return FALSE;
       name = g_path_get_basename (paths->pdata[next++]);
       temp = g_build_filename (staged, name, NULL);
-      if (!evox_tiff_write (maps, (int) c, temp, EVOX_TIFF_WRITE_F32, error))
+      if (!evox_tiff_write_with_provenance (maps, (int) c, temp, EVOX_TIFF_WRITE_F32,
+                                            provenance, error))
         return FALSE;
     }
   if (next < paths->len)
@@ -201,7 +203,8 @@ write_tiffs (EvoxVolume    *maps,
       g_autofree char *temp = g_build_filename (staged, name, NULL);
       g_autoptr(EvoxVolume) stack = energy_channels (maps, error);
 
-      if (stack == NULL || !evox_energy_tiff_write_stack (stack, temp, TRUE, error))
+      if (stack == NULL ||
+          !evox_energy_tiff_write_stack_with_provenance (stack, temp, TRUE, provenance, error))
         return FALSE;
     }
   return TRUE;
@@ -291,6 +294,17 @@ evox_maps_write_full (EvoxVolume    *maps,
                       GCancellable  *cancellable,
                       GError       **error)
 {
+  return evox_maps_write_with_provenance (maps, path, overwrite, NULL, cancellable, error);
+}
+
+gboolean
+evox_maps_write_with_provenance (EvoxVolume    *maps,
+                                 const char    *path,
+                                 gboolean       overwrite,
+                                 const char    *provenance,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
   gboolean hdf5, ok;
   g_autofree char *folder = NULL;
   g_autofree char *tmpl = NULL;
@@ -332,10 +346,11 @@ evox_maps_write_full (EvoxVolume    *maps,
       g_autofree char *base = g_path_get_basename (path);
       g_autofree char *temp = g_build_filename (stage.folder, base, NULL);
 
-      ok = evox_hdf5_write (maps, temp, TRUE, NULL, cancellable, error);
+      ok = evox_hdf5_write_with_provenance (maps, temp, TRUE, provenance, NULL, cancellable,
+                                            error);
     }
   else
-    ok = write_tiffs (maps, path, stage.folder, cancellable, error);
+    ok = write_tiffs (maps, path, stage.folder, provenance, cancellable, error);
   if (!ok || g_cancellable_set_error_if_cancelled (cancellable, error))
     {
       unstage_message (error, stage.folder, folder);

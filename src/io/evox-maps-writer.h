@@ -32,6 +32,14 @@ gboolean   evox_maps_write_full     (EvoxVolume    *maps,
                                      gboolean       overwrite,
                                      GCancellable  *cancellable,
                                      GError       **error);
+/* The same with provenance (may be NULL), the record of evox-methods.h: the HDF5 root's
+ * attribute evox_provenance, evox_provenance= in each TIFF's description. */
+gboolean   evox_maps_write_with_provenance (EvoxVolume    *maps,
+                                            const char    *path,
+                                            gboolean       overwrite,
+                                            const char    *provenance,
+                                            GCancellable  *cancellable,
+                                            GError       **error);
 /* The TIFF a .tif path gets for a channel labelled label: PREFIX_<label>.tif (see above). */
 char      *evox_maps_tiff_path      (const char    *path,
                                      const char    *label);

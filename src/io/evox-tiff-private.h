@@ -30,6 +30,7 @@ gboolean _evox_tiff_write_pages (EvoxVolume          *pages,
                                  EvoxVolume          *channels,
                                  const char          *path,
                                  EvoxTiffWriteFlags   flags,
+                                 const char          *provenance,
                                  GError             **error);
 
 /* What description (a TIFF's ImageDescription, NULL for none) records about its n_pages pages,

@@ -3350,6 +3350,17 @@ evox_tiff_write (EvoxVolume          *volume,
                  EvoxTiffWriteFlags   flags,
                  GError             **error)
 {
+  return evox_tiff_write_with_provenance (volume, channel, path, flags, NULL, error);
+}
+
+gboolean
+evox_tiff_write_with_provenance (EvoxVolume          *volume,
+                                 int                  channel,
+                                 const char          *path,
+                                 EvoxTiffWriteFlags   flags,
+                                 const char          *provenance,
+                                 GError             **error)
+{
   g_auto(TiffWriter) writer = { NULL };
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
@@ -3358,6 +3369,7 @@ evox_tiff_write (EvoxVolume          *volume,
 
   if (!prepare_writer (&writer, volume, channel, path, flags, error))
     return FALSE;
+  writer.provenance = provenance;
   return write_stack (&writer, path, flags, error);
 }
 
@@ -3366,6 +3378,7 @@ _evox_tiff_write_pages (EvoxVolume          *pages,
                         EvoxVolume          *channels,
                         const char          *path,
                         EvoxTiffWriteFlags   flags,
+                        const char          *provenance,
                         GError             **error)
 {
   g_auto(TiffWriter) writer = { NULL };
@@ -3387,6 +3400,7 @@ _evox_tiff_write_pages (EvoxVolume          *pages,
   append_channel_values (s, "evox_page_values", channels, 0, (guint) dims[2]);
   g_free (writer.description);
   writer.description = g_string_free (s, FALSE);
+  writer.provenance = provenance;
   return write_stack (&writer, path, flags, error);
 }
 

@@ -43,6 +43,13 @@ gboolean    evox_tiff_write      (EvoxVolume          *volume,
                                   const char          *path,
                                   EvoxTiffWriteFlags   flags,
                                   GError             **error);
+/* The same with provenance (may be NULL) in the description, as for the phase mask below. */
+gboolean    evox_tiff_write_with_provenance (EvoxVolume          *volume,
+                                             int                  channel,
+                                             const char          *path,
+                                             EvoxTiffWriteFlags   flags,
+                                             const char          *provenance,
+                                             GError             **error);
 
 /* Phase mask (u8: 1-based index of the first phase in list order holding the voxel, 0 for
  * none) and label volume (u16 or u32, ids unique across several EvoxLabels), both with the

@@ -351,6 +351,72 @@ evox_window_export_surface (EvoxWindow  *self,
   return write_mesh (mesh, self->document, rgba, path, overwrite, error);
 }
 
+/* The record of a window export: the document's file and what made the output. */
+static char *
+window_record (EvoxDocument *document,
+               const char   *operation)
+{
+  return evox_provenance_record (evox_document_get_path (document), operation);
+}
+
+static char *
+phases_operation (const char    *what,
+                  EvoxPhaseList *phases,
+                  guint          channel)
+{
+  GString *text = g_string_new (what);
+
+  g_string_append_printf (text, " in the window (channel %u; phases", channel);
+  for (guint i = 0; i < evox_phase_list_get_n_phases (phases); i++)
+    {
+      EvoxPhase *phase = evox_phase_list_get_phase (phases, i);
+
+      g_string_append_printf (text, " %s=%.9g:%.9g", evox_phase_get_name (phase),
+                              evox_phase_get_lo (phase), evox_phase_get_hi (phase));
+    }
+  g_string_append_c (text, ')');
+  return g_string_free (text, FALSE);
+}
+
+static char *
+labels_operation (const char *what,
+                  EvoxLabels *labels)
+{
+  double range[2];
+
+  evox_labels_get_range (labels, &range[0], &range[1]);
+  return g_strdup_printf ("%s in the window (phase %s=%.9g:%.9g, %d-connectivity, minimum size "
+                          "%" G_GUINT64_FORMAT ")", what, evox_labels_get_phase_name (labels),
+                          range[0], range[1], (int) evox_labels_get_connectivity (labels),
+                          evox_labels_get_min_size (labels));
+}
+
+/* The window's CSV exports carry the record as comment lines only when the user asked
+ * (win.csv-provenance), so that plain CSVs stay plain for the programs that read them. */
+static gboolean
+csv_provenance (EvoxWindow *self)
+{
+  g_autoptr (GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (self),
+                                                                "csv-provenance");
+
+  return state != NULL && g_variant_get_boolean (state);
+}
+
+static gboolean
+write_csv (EvoxWindow  *self,
+           const char  *path,
+           const char  *text,
+           const char  *operation,
+           gboolean     overwrite,
+           GError     **error)
+{
+  g_autofree char *provenance = NULL;
+
+  if (csv_provenance (self))
+    provenance = window_record (self->document, operation);
+  return evox_csv_write_text_with_provenance (path, text, provenance, overwrite, error);
+}
+
 gboolean
 evox_window_export_data (EvoxWindow      *self,
                          EvoxExportKind   kind,
@@ -381,11 +447,30 @@ evox_window_export_data (EvoxWindow      *self,
           return FALSE;
         }
       if (kind == EVOX_EXPORT_FRACTIONS)
-        return evox_csv_write_fractions (path, volume, evox_document_get_channel (doc),
-                                         evox_document_get_basis (doc), phases,
-                                         overwrite, NULL, error);
-      return evox_tiff_write_mask (path, volume, evox_document_get_channel (doc), phases,
-                                   overwrite ? EVOX_TIFF_WRITE_OVERWRITE : 0, error);
+        {
+          g_autoptr (EvoxFractionTable) table =
+            evox_fraction_table_new (volume, evox_document_get_channel (doc),
+                                     evox_document_get_basis (doc), phases, NULL, error);
+          g_autofree char *text = NULL;
+          g_autofree char *operation = NULL;
+
+          if (table == NULL)
+            return FALSE;
+          text = evox_csv_format_fractions (table);
+          operation = phases_operation ("Export Phase Fractions", phases,
+                                        evox_document_get_channel (doc));
+          return write_csv (self, path, text, operation, overwrite, error);
+        }
+      {
+        g_autofree char *operation = phases_operation ("Export Phase Mask", phases,
+                                                       evox_document_get_channel (doc));
+        g_autofree char *provenance = window_record (doc, operation);
+
+        return evox_tiff_write_mask_with_provenance (path, volume,
+                                                     evox_document_get_channel (doc), phases,
+                                                     overwrite ? EVOX_TIFF_WRITE_OVERWRITE : 0,
+                                                     provenance, error);
+      }
     case EVOX_EXPORT_PARTICLES:
     case EVOX_EXPORT_LABELS:
       if (labels == NULL)
@@ -395,9 +480,20 @@ evox_window_export_data (EvoxWindow      *self,
           return FALSE;
         }
       if (kind == EVOX_EXPORT_PARTICLES)
-        return evox_csv_write_particles (path, &labels, 1, overwrite, error);
-      return evox_tiff_write_labels (path, &labels, 1, 0,
-                                     overwrite ? EVOX_TIFF_WRITE_OVERWRITE : 0, error);
+        {
+          g_autofree char *text = evox_csv_format_particles (&labels, 1);
+          g_autofree char *operation = labels_operation ("Export Particles", labels);
+
+          return write_csv (self, path, text, operation, overwrite, error);
+        }
+      {
+        g_autofree char *operation = labels_operation ("Export Particle Labels", labels);
+        g_autofree char *provenance = window_record (doc, operation);
+
+        return evox_tiff_write_labels_with_provenance (path, &labels, 1, 0,
+                                                       overwrite ? EVOX_TIFF_WRITE_OVERWRITE : 0,
+                                                       provenance, error);
+      }
     case EVOX_EXPORT_SURFACES:
       {
         EvoxSurfaceList *list = evox_document_get_surfaces (doc);
@@ -704,6 +800,16 @@ dismiss_voxel_size_action (GtkWidget  *widget,
                            GVariant   *parameter)
 {
   evox_window_show_voxel_banner (EVOX_WINDOW (widget), FALSE);
+}
+
+void
+_evox_window_add_export_actions (EvoxWindow *self)
+{
+  const GActionEntry entries[] = {
+    { "csv-provenance", NULL, NULL, "false", NULL, { 0 } },
+  };
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
 }
 
 void

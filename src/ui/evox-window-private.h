@@ -91,6 +91,7 @@ void _evox_window_setup_history   (EvoxWindow     *self);
 void _evox_window_update_recent   (EvoxWindow     *self);
 void _evox_window_update_exports  (EvoxWindow     *self);
 void _evox_window_add_overlay_actions (EvoxWindow *self);
+void _evox_window_add_export_actions (EvoxWindow *self);
 void _evox_window_place_hover_label  (EvoxWindow *self);
 void _evox_window_start_load      (EvoxWindow            *self,
                                    const char            *path,

@@ -1273,6 +1273,7 @@ evox_window_init (EvoxWindow *self)
   evox_composite_legend_set_document (EVOX_COMPOSITE_LEGEND (self->composite_legend),
                                       self->document);
   _evox_window_add_overlay_actions (self);
+  _evox_window_add_export_actions (self);
   g_object_bind_property (self->canvas, "measure-tool", self->measure_panel, "measure-tool",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->canvas, "region-tool", self->measure_panel, "region-tool",
