@@ -848,6 +848,8 @@ test_elements_maps (void)
   b = evox_window_get_document (second);
   g_assert_true (evox_document_get_show_maps (b));
   assert_same_maps (a, b);
+  evox_window_show_page (second, "xanes");
+  evox_test_screenshot (GTK_WIDGET (second), "session-elements-maps");
   evox_test_close_window (second);
 
   /* The fit with a matrix replaces the elements' channels in place; the stack shown. */
