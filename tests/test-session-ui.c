@@ -794,6 +794,15 @@ panel_idle (gpointer panel)
   return !evox_xanes_panel_is_busy (panel);
 }
 
+/* The XANES page's Compute Elements with what its fields say, waited for. */
+static void
+compute_elements (GtkWidget *panel)
+{
+  g_assert_true (gtk_widget_activate_action (panel, "xanes.compute-elements", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
+  g_assert_null (evox_xanes_panel_get_error (EVOX_XANES_PANEL (panel)));
+}
+
 /* Elemental maps made on the XANES page (pairs found from the energies), then XANES maps beside
  * them, a Ni map shown with a range: opening the session computes both again from their records,
  * so every map is the same voxel for voxel, in the same channel order, with the same map shown
@@ -828,9 +837,7 @@ test_elements_maps (void)
   first = evox_test_open_file (tiff);
   a = evox_window_get_document (first);
   panel = evox_window_get_xanes_panel (first);
-  g_assert_true (gtk_widget_activate_action (panel, "xanes.compute-elements", NULL));
-  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
-  g_assert_null (evox_xanes_panel_get_error (EVOX_XANES_PANEL (panel)));
+  compute_elements (panel);
   g_assert_nonnull (evox_document_get_maps (a));
   evox_xanes_params_init (&params);
   maps = evox_xanes_maps (evox_document_get_stack (a), &params, NULL, NULL, &error);
@@ -857,9 +864,7 @@ test_elements_maps (void)
                                                                    "xanes-method")), 1);
   gtk_editable_set_text (GTK_EDITABLE (evox_test_find_named (GTK_WIDGET (first),
                                                              "xanes-matrix")), "O");
-  g_assert_true (gtk_widget_activate_action (panel, "xanes.compute-elements", NULL));
-  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
-  g_assert_null (evox_xanes_panel_get_error (EVOX_XANES_PANEL (panel)));
+  compute_elements (panel);
   g_assert_cmpstr (evox_volume_get_metadata (evox_document_get_maps (a), "elements_method"), ==,
                    "fit");
   evox_document_set_show_maps (a, FALSE);
