@@ -817,6 +817,8 @@ test_elements_maps (void)
   g_autofree char *fit_session = g_build_filename (dir, "fit.evox", NULL);
   g_autoptr (GFile) session_file = g_file_new_for_path (session);
   g_autoptr (GFile) fit_file = g_file_new_for_path (fit_session);
+  g_autofree char *broken_session = g_build_filename (dir, "broken.evox", NULL);
+  g_autoptr (GFile) broken_file = g_file_new_for_path (broken_session);
   g_autoptr (EvoxVolume) stack = NULL;
   g_autoptr (EvoxVolume) maps = NULL;
   g_autoptr (GError) error = NULL;
@@ -858,6 +860,29 @@ test_elements_maps (void)
   evox_window_show_page (second, "xanes");
   evox_test_screenshot (GTK_WIDGET (second), "session-elements-maps");
   evox_test_close_window (second);
+
+  /* A record that does not read (an unknown element, pairs of the wrong type, no method string)
+   * opens without the elemental maps: the XANES maps alone. */
+  {
+    g_autoptr (EvoxSession) broken = evox_session_load (session, &error);
+    JsonObject *record;
+    JsonArray *pairs = json_array_new ();
+
+    g_assert_no_error (error);
+    record = json_object_get_object_member (evox_session_get_root (broken), "elements-maps");
+    json_object_set_string_member (record, "element", "Xx,Mn_K");
+    json_array_add_int_element (pairs, 3);
+    json_array_add_object_element (pairs, json_object_new ());
+    json_object_set_array_member (record, "pairs", pairs);
+    json_object_set_int_member (record, "method", 5);
+    g_assert_true (evox_session_save (broken, broken_session, FALSE, &error));
+    g_assert_no_error (error);
+    second = open_in_new_window (broken_file, mapped);
+    b = evox_window_get_document (second);
+    g_assert_cmpint (evox_volume_find_channel (evox_document_get_maps (b), "Mn"), <, 0);
+    g_assert_cmpint (evox_volume_find_channel (evox_document_get_maps (b), "edge_energy"), ==, 0);
+    evox_test_close_window (second);
+  }
 
   /* The fit with a matrix replaces the elements' channels in place; the stack shown. */
   gtk_drop_down_set_selected (GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (first),
