@@ -865,7 +865,7 @@ capture_elements_maps (JsonObject   *root,
   const char *edges = maps != NULL ? evox_volume_get_metadata (maps, "elements_edges") : NULL;
   g_auto (GStrv) names = NULL;
   JsonObject *record;
-  JsonArray *pairs, *channels = NULL;
+  JsonArray *pairs, *channels;
 
   if (method == NULL || edges == NULL || *edges == '\0')
     return;
