@@ -401,6 +401,8 @@ test_phantom_2d (void)
   g_assert_cmpstr (evox_volume_get_metadata (fit, "elements_fit_energies"), ==,
                    "6534,6558,7704,7728,8178,8570");
   g_assert_null (evox_volume_get_metadata (fit, "elements_fit_edge_tails"));
+  /* the edges as evox_edge_parse reads them back (a session computes the maps again from them) */
+  g_assert_cmpstr (evox_volume_get_metadata (fit, "elements_edges"), ==, "Mn_K,Co_K,Ni_K");
   const char *labels[] = { "Mn", "Co", "Ni", "matrix", "residual" };
   for (guint c = 0; c < 5; c++)
     g_assert_cmpstr (evox_volume_get_channel_label (fit, c), ==, labels[c]);

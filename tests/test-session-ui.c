@@ -20,6 +20,7 @@
 #include "evox-test-registration.h"
 #include "evox-types.h"
 #include "evox-watershed.h"
+#include "evox-xanes-panel.h"
 #include "evox-xanes-phantom.h"
 #include "evox-xanes.h"
 #include "evox-window-private.h"
@@ -696,6 +697,32 @@ mapped_and_labelled (gpointer data)
   return evox_document_get_maps (evox_window_get_document (data)) != NULL && restored (data);
 }
 
+/* Both windows hold the same maps voxel for voxel, in the same channel order, and show the same
+ * channel at the same range. */
+static void
+assert_same_maps (EvoxDocument *a,
+                  EvoxDocument *b)
+{
+  EvoxVolume *ma = evox_document_get_maps (a);
+  EvoxVolume *mb = evox_document_get_maps (b);
+  double lo[2], hi[2];
+
+  g_assert_nonnull (mb);
+  g_assert_cmpuint (evox_volume_get_n_channels (mb), ==, evox_volume_get_n_channels (ma));
+  for (guint c = 0; c < evox_volume_get_n_channels (ma); c++)
+    {
+      g_assert_cmpstr (evox_volume_get_channel_label (ma, c), ==,
+                       evox_volume_get_channel_label (mb, c));
+      g_assert_cmpmem (evox_volume_get_data (ma, c), evox_volume_get_n_voxels (ma) * 4,
+                       evox_volume_get_data (mb, c), evox_volume_get_n_voxels (mb) * 4);
+    }
+  g_assert_cmpuint (evox_document_get_channel (b), ==, evox_document_get_channel (a));
+  evox_document_get_range (a, &lo[0], &hi[0]);
+  evox_document_get_range (b, &lo[1], &hi[1]);
+  g_assert_cmpfloat (lo[0], ==, lo[1]);
+  g_assert_cmpfloat (hi[0], ==, hi[1]);
+}
+
 /* XANES maps shown with a phase on the edge-energy map and its particles: opening the session
  * computes the maps again from the numbers they recorded, so every map is the same voxel for
  * voxel, shown at the same map with the same range, and both CSV exports are the same. */
@@ -715,8 +742,6 @@ test_xanes_maps (void)
   EvoxXanesParams params;
   EvoxWindow *first, *second;
   EvoxDocument *a, *b;
-  EvoxVolume *ma, *mb;
-  double lo[2], hi[2];
 
   evox_xanes_phantom_params_init (&phantom);
   phantom.nx = phantom.ny = 48;
@@ -744,27 +769,136 @@ test_xanes_maps (void)
 
   second = open_in_new_window (session_file, mapped_and_labelled);
   b = evox_window_get_document (second);
-  ma = evox_document_get_maps (a);
-  mb = evox_document_get_maps (b);
   g_assert_true (evox_document_get_show_maps (b));
-  g_assert_true (evox_document_get_volume (b) == mb);
-  g_assert_cmpuint (evox_volume_get_n_channels (mb), ==, evox_volume_get_n_channels (ma));
-  for (guint c = 0; c < evox_volume_get_n_channels (ma); c++)
-    {
-      g_assert_cmpstr (evox_volume_get_channel_label (ma, c), ==,
-                       evox_volume_get_channel_label (mb, c));
-      g_assert_cmpmem (evox_volume_get_data (ma, c), evox_volume_get_n_voxels (ma) * 4,
-                       evox_volume_get_data (mb, c), evox_volume_get_n_voxels (mb) * 4);
-    }
-  g_assert_cmpuint (evox_document_get_channel (b), ==, evox_document_get_channel (a));
-  evox_document_get_range (a, &lo[0], &hi[0]);
-  evox_document_get_range (b, &lo[1], &hi[1]);
-  g_assert_cmpfloat (lo[0], ==, lo[1]);
-  g_assert_cmpfloat (hi[0], ==, hi[1]);
+  g_assert_true (evox_document_get_volume (b) == evox_document_get_maps (b));
+  assert_same_maps (a, b);
   g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (b)), ==, 1);
   g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (b)), ==,
                     evox_labels_get_n_particles (labels));
   assert_same_exports (first, second, dir);
+
+  evox_test_close_window (second);
+  evox_test_close_window (first);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static gboolean
+mapped (gpointer data)
+{
+  return evox_document_get_maps (evox_window_get_document (data)) != NULL;
+}
+
+static gboolean
+panel_idle (gpointer panel)
+{
+  return !evox_xanes_panel_is_busy (panel);
+}
+
+/* The XANES page's Compute Elements with what its fields say, waited for. */
+static void
+compute_elements (GtkWidget *panel)
+{
+  g_assert_true (gtk_widget_activate_action (panel, "xanes.compute-elements", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
+  g_assert_null (evox_xanes_panel_get_error (EVOX_XANES_PANEL (panel)));
+}
+
+/* Elemental maps made on the XANES page (pairs found from the energies), then XANES maps beside
+ * them, a Ni map shown with a range: opening the session computes both again from their records,
+ * so every map is the same voxel for voxel, in the same channel order, with the same map shown
+ * at the same range. Then the fit with an oxygen matrix, shown on the stack side: the same
+ * again. */
+static void
+test_elements_maps (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "elements.tif", NULL);
+  g_autofree char *session = g_build_filename (dir, "elements.evox", NULL);
+  g_autofree char *fit_session = g_build_filename (dir, "fit.evox", NULL);
+  g_autoptr (GFile) session_file = g_file_new_for_path (session);
+  g_autoptr (GFile) fit_file = g_file_new_for_path (fit_session);
+  g_autofree char *broken_session = g_build_filename (dir, "broken.evox", NULL);
+  g_autoptr (GFile) broken_file = g_file_new_for_path (broken_session);
+  g_autoptr (EvoxVolume) stack = NULL;
+  g_autoptr (EvoxVolume) maps = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxXanesPhantomParams phantom;
+  EvoxXanesParams params;
+  EvoxWindow *first, *second;
+  EvoxDocument *a, *b;
+  GtkWidget *panel;
+  int ni;
+
+  evox_xanes_phantom_params_init (&phantom);
+  phantom.nx = phantom.ny = 24;
+  phantom.n_ni = 24;
+  stack = evox_xanes_phantom_new (&phantom, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_tiff_write (stack, -1, tiff, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  first = evox_test_open_file (tiff);
+  a = evox_window_get_document (first);
+  panel = evox_window_get_xanes_panel (first);
+  compute_elements (panel);
+  g_assert_nonnull (evox_document_get_maps (a));
+  evox_xanes_params_init (&params);
+  maps = evox_xanes_maps (evox_document_get_stack (a), &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_add_maps (a, maps, "edge_energy", &error));
+  g_assert_no_error (error);
+  ni = evox_volume_find_channel (evox_document_get_maps (a), "Ni");
+  g_assert_cmpint (ni, ==, 2);
+  evox_document_set_channel (a, (guint) ni);
+  evox_document_set_range (a, 1, 40);
+  g_assert_true (evox_window_save_session (first, session, FALSE, &error));
+  g_assert_no_error (error);
+
+  second = open_in_new_window (session_file, mapped);
+  b = evox_window_get_document (second);
+  g_assert_true (evox_document_get_show_maps (b));
+  assert_same_maps (a, b);
+  evox_window_show_page (second, "xanes");
+  evox_test_screenshot (GTK_WIDGET (second), "session-elements-maps");
+  evox_test_close_window (second);
+
+  /* A record that does not read (an unknown element, pairs of the wrong type, no method string)
+   * opens without the elemental maps: the XANES maps alone. */
+  {
+    g_autoptr (EvoxSession) broken = evox_session_load (session, &error);
+    JsonObject *record;
+    JsonArray *pairs = json_array_new ();
+
+    g_assert_no_error (error);
+    record = json_object_get_object_member (evox_session_get_root (broken), "elements-maps");
+    json_object_set_string_member (record, "element", "Xx,Mn_K");
+    json_array_add_int_element (pairs, 3);
+    json_array_add_object_element (pairs, json_object_new ());
+    json_object_set_array_member (record, "pairs", pairs);
+    json_object_set_int_member (record, "method", 5);
+    g_assert_true (evox_session_save (broken, broken_session, FALSE, &error));
+    g_assert_no_error (error);
+    second = open_in_new_window (broken_file, mapped);
+    b = evox_window_get_document (second);
+    g_assert_cmpint (evox_volume_find_channel (evox_document_get_maps (b), "Mn"), <, 0);
+    g_assert_cmpint (evox_volume_find_channel (evox_document_get_maps (b), "edge_energy"), ==, 0);
+    evox_test_close_window (second);
+  }
+
+  /* The fit with a matrix replaces the elements' channels in place; the stack shown. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (first),
+                                                                   "xanes-method")), 1);
+  gtk_editable_set_text (GTK_EDITABLE (evox_test_find_named (GTK_WIDGET (first),
+                                                             "xanes-matrix")), "O");
+  compute_elements (panel);
+  g_assert_cmpstr (evox_volume_get_metadata (evox_document_get_maps (a), "elements_method"), ==,
+                   "fit");
+  evox_document_set_show_maps (a, FALSE);
+  g_assert_true (evox_window_save_session (first, fit_session, FALSE, &error));
+  g_assert_no_error (error);
+  second = open_in_new_window (fit_file, mapped);
+  b = evox_window_get_document (second);
+  g_assert_false (evox_document_get_show_maps (b));
+  assert_same_maps (a, b);
 
   evox_test_close_window (second);
   evox_test_close_window (first);
@@ -781,5 +915,6 @@ main (int   argc,
   g_test_add_func ("/Evox/SessionUI/merged-split", test_merged_split);
   g_test_add_func ("/Evox/SessionUI/registration", test_registration);
   g_test_add_func ("/Evox/SessionUI/xanes-maps", test_xanes_maps);
+  g_test_add_func ("/Evox/SessionUI/elements-maps", test_elements_maps);
   return g_test_run ();
 }

@@ -1169,6 +1169,118 @@ test_xanes_maps_record (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A 10 x 8 x 6 f32 maps volume with the given channel labels, channel c filled with base + c. */
+static EvoxVolume *
+labelled_maps (const char * const *labels,
+               guint               n,
+               float               base)
+{
+  EvoxVolume *maps = evox_volume_new (10, 8, 6, n, EVOX_SAMPLE_F32, NULL);
+
+  for (guint c = 0; c < n; c++)
+    {
+      float *data = evox_volume_get_data_mut (maps, c);
+
+      evox_volume_set_channel_info (maps, c, labels[c], NAN);
+      for (gsize i = 0; i < 10 * 8 * 6; i++)
+        data[i] = base + (float) c;
+    }
+  return maps;
+}
+
+/* Elemental maps with the metadata evox_elements_maps writes: the session records the edges, the
+ * pairs of the pair method (none for the fit, whose stale pair keys are left out), the matrix,
+ * the channel order and whether they were shown; apply merges the XANES and elemental maps given
+ * back in that order (a fit's matrix and residual after the XANES maps). */
+static void
+test_elements_maps_record (void)
+{
+  static const char * const pair_labels[] = { "Mn", "Ni" };
+  static const char * const xanes_labels[] = { "edge_energy" };
+  static const char * const fit_labels[] = { "Mn", "Ni", "residual" };
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "small.tif", NULL);
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxDocument) restored_document = new_document ();
+  g_autoptr (EvoxVolume) pair = labelled_maps (pair_labels, 2, 1);
+  g_autoptr (EvoxVolume) xanes = labelled_maps (xanes_labels, 1, 10);
+  g_autoptr (EvoxVolume) fit = labelled_maps (fit_labels, 3, 20);
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *restored;
+  JsonObject *record;
+  JsonArray *array;
+
+  write_small (tiff);
+  open_into (document, tiff);
+  evox_volume_set_metadata (pair, "elements_method", "pair");
+  evox_volume_set_metadata (pair, "elements_edges", "Mn_K,Ni_K");
+  evox_volume_set_metadata (pair, "elements_pair_Mn", "6534:6558");
+  evox_volume_set_metadata (pair, "elements_pair_Ni", "8178:8570");
+  evox_volume_freeze (pair);
+  g_assert_true (evox_document_add_maps (document, pair, NULL, &error));
+  g_assert_no_error (error);
+  session = evox_session_capture (document, NULL, &error);
+  g_assert_no_error (error);
+  record = json_object_get_object_member (evox_session_get_root (session), "elements-maps");
+  g_assert_nonnull (record);
+  g_assert_cmpstr (json_object_get_string_member (record, "element"), ==, "Mn_K,Ni_K");
+  g_assert_cmpstr (json_object_get_string_member (record, "method"), ==, "pair");
+  array = json_object_get_array_member (record, "pairs");
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (array, 0), ==, "Mn=6534:6558");
+  g_assert_cmpstr (json_array_get_string_element (array, 1), ==, "Ni=8178:8570");
+  g_assert_true (json_object_get_null_member (record, "matrix"));
+  g_assert_true (json_object_get_null_member (record, "values"));
+  g_assert_false (json_object_get_boolean_member (record, "register"));
+  g_assert_true (json_object_get_boolean_member (record, "shown"));
+
+  /* XANES maps, then the fit with a matrix: its new channel goes after them. */
+  evox_volume_freeze (xanes);
+  g_assert_true (evox_document_add_maps (document, xanes, NULL, &error));
+  evox_volume_set_metadata (fit, "elements_method", "fit");
+  evox_volume_set_metadata (fit, "elements_edges", "Mn_K,Ni_K");
+  evox_volume_set_metadata (fit, "elements_matrix", "O");
+  evox_volume_freeze (fit);
+  g_assert_true (evox_document_add_maps (document, fit, NULL, &error));
+  g_assert_no_error (error);
+  evox_document_set_show_maps (document, FALSE);
+  g_clear_object (&session);
+  session = evox_session_capture (document, NULL, &error);
+  g_assert_no_error (error);
+  record = json_object_get_object_member (evox_session_get_root (session), "elements-maps");
+  g_assert_cmpstr (json_object_get_string_member (record, "method"), ==, "fit");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (record, "pairs")), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (record, "matrix"), ==, "O");
+  g_assert_false (json_object_get_boolean_member (record, "shown"));
+  array = json_object_get_array_member (record, "channels");
+  g_assert_cmpuint (json_array_get_length (array), ==, 4);
+  g_assert_cmpstr (json_array_get_string_element (array, 2), ==, "edge_energy");
+  g_assert_cmpstr (json_array_get_string_element (array, 3), ==, "residual");
+
+  volume = evox_session_load_input (session, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_session_set_maps (session, xanes);
+  evox_session_set_elements_maps (session, fit);
+  g_assert_true (evox_session_apply (session, restored_document, volume, &error));
+  g_assert_no_error (error);
+  g_assert_false (evox_document_get_show_maps (restored_document));
+  restored = evox_document_get_maps (restored_document);
+  g_assert_cmpuint (evox_volume_get_n_channels (restored), ==, 4);
+  for (guint c = 0; c < 4; c++)
+    {
+      const char *label = json_array_get_string_element (array, c);
+      EvoxVolume *from = c == 2 ? xanes : fit;
+
+      g_assert_cmpstr (evox_volume_get_channel_label (restored, c), ==, label);
+      g_assert_cmpmem (evox_volume_get_data (restored, c), 10 * 8 * 6 * 4,
+                       evox_volume_get_data (from, evox_volume_find_channel (from, label)),
+                       10 * 8 * 6 * 4);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1188,5 +1300,6 @@ main (int   argc,
   g_test_add_func ("/Evox/Session/ssrm-options", test_ssrm_options);
   g_test_add_func ("/Evox/Session/edited-values", test_edited_values);
   g_test_add_func ("/Evox/Session/xanes-maps-record", test_xanes_maps_record);
+  g_test_add_func ("/Evox/Session/elements-maps-record", test_elements_maps_record);
   return g_test_run ();
 }

@@ -1058,6 +1058,16 @@ evox_elements_maps (EvoxVolume               *stack,
       maps[i] = evox_volume_get_data_mut (out, i);
     }
   evox_volume_set_metadata (out, "elements_method", fit ? "fit" : "pair");
+  {
+    /* The edges as evox_edge_parse reads them back ("Mn_K,Ni_L3"): a session computes the maps
+     * again from them, and the maps' channels name only the elements, not the shells. */
+    g_autoptr(GString) edges = g_string_new (NULL);
+
+    for (guint i = 0; i < ne; i++)
+      g_string_append_printf (edges, "%s%s_%s", i > 0 ? "," : "",
+                              evox_element_symbol (p.edges[i].z), shell_names[p.edges[i].shell]);
+    evox_volume_set_metadata (out, "elements_edges", edges->str);
+  }
   if (fit)
     {
       g_autoptr(GString) used = g_string_new (NULL);

@@ -25,6 +25,7 @@ struct _EvoxSession
   EvoxLabels *labels;  /* the particles evox_session_prepare () labelled */
   EvoxRegistration *registration;  /* the window's run of the "registration" record */
   EvoxVolume *maps;  /* the window's run of the "xanes-maps" record */
+  EvoxVolume *elements;  /* and of the "elements-maps" record */
 };
 
 G_DEFINE_FINAL_TYPE (EvoxSession, evox_session, G_TYPE_OBJECT)
@@ -68,6 +69,7 @@ evox_session_finalize (GObject *object)
   g_clear_object (&self->labels);
   g_clear_object (&self->registration);
   g_clear_object (&self->maps);
+  g_clear_object (&self->elements);
   G_OBJECT_CLASS (evox_session_parent_class)->finalize (object);
 }
 
@@ -816,8 +818,7 @@ capture_registration (JsonObject   *root,
 }
 
 /* What the XANES maps were computed with, from their metadata (evox_xanes_maps writes it): the
- * window computes them again from these numbers on opening. Other maps (elemental) are not
- * recorded. */
+ * window computes them again from these numbers on opening. */
 static void
 capture_xanes_maps (JsonObject   *root,
                     EvoxDocument *document)
@@ -848,6 +849,60 @@ capture_xanes_maps (JsonObject   *root,
   json_object_set_boolean_member (record, "norm", norm);
   json_object_set_boolean_member (record, "shown", evox_document_get_show_maps (document));
   json_object_set_object_member (root, "xanes-maps", record);
+}
+
+/* The settings of the last elemental maps, from their metadata (evox_elements_maps writes it), with
+ * the keys of `evox elements --session`'s "elements" record that mean the same: "element" (the
+ * edges, "Mn_K,Ni_K"), "pairs" (the pairs used, "Ni=8178:8570"; none for the fit), "method",
+ * "matrix", "values" (null: the window reads them from the file) and "register" (computed on the
+ * registered stack). "channels" keeps the maps' channel order when XANES maps are there too. */
+static void
+capture_elements_maps (JsonObject   *root,
+                       EvoxDocument *document)
+{
+  EvoxVolume *maps = evox_document_get_maps (document);
+  const char *method = maps != NULL ? evox_volume_get_metadata (maps, "elements_method") : NULL;
+  const char *edges = maps != NULL ? evox_volume_get_metadata (maps, "elements_edges") : NULL;
+  g_auto (GStrv) names = NULL;
+  JsonObject *record;
+  JsonArray *pairs, *channels;
+
+  if (method == NULL || edges == NULL || *edges == '\0')
+    return;
+  record = json_object_new ();
+  pairs = json_array_new ();
+  channels = json_array_new ();
+  json_object_set_int_member (record, "version", 1);
+  json_object_set_string_member (record, "element", edges);
+  names = g_strsplit (edges, ",", -1);
+  for (guint i = 0; g_str_equal (method, "pair") && names[i] != NULL; i++)
+    {
+      g_autofree char *symbol = g_strndup (names[i], strcspn (names[i], "_"));
+      g_autofree char *key = g_strconcat ("elements_pair_", symbol, NULL);
+      const char *pair = evox_volume_get_metadata (maps, key);
+      g_autofree char *text = pair != NULL ? g_strdup_printf ("%s=%s", symbol, pair) : NULL;
+
+      if (text != NULL)
+        json_array_add_string_element (pairs, text);
+    }
+  json_object_set_array_member (record, "pairs", pairs);
+  json_object_set_string_member (record, "method", method);
+  if (g_str_equal (method, "fit") && evox_volume_get_metadata (maps, "elements_matrix") != NULL)
+    json_object_set_string_member (record, "matrix",
+                                   evox_volume_get_metadata (maps, "elements_matrix"));
+  else
+    json_object_set_null_member (record, "matrix");
+  json_object_set_null_member (record, "values");
+  json_object_set_boolean_member (record, "register",
+                                  evox_document_get_registration (document) != NULL &&
+                                  evox_document_get_registration_view (document) !=
+                                  EVOX_REGISTRATION_VIEW_RAW);
+  json_object_set_boolean_member (record, "shown", evox_document_get_show_maps (document));
+  for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
+    json_array_add_string_element (channels, evox_volume_get_channel_label (maps, c) != NULL ?
+                                   evox_volume_get_channel_label (maps, c) : "");
+  json_object_set_array_member (record, "channels", channels);
+  json_object_set_object_member (root, "elements-maps", record);
 }
 
 EvoxSession *
@@ -889,7 +944,7 @@ evox_session_capture (EvoxDocument  *document,
   capture_composite (self->root, document);
   capture_registration (self->root, document, previous);
   capture_xanes_maps (self->root, document);
-  /* The maps are recorded, not computed again yet: a restored session shows the stack. */
+  capture_elements_maps (self->root, document);
   json_object_set_boolean_member (self->root, "registered",
                                   evox_document_get_registration (document) != NULL);
   json_object_set_boolean_member (self->root, "maps", evox_document_get_maps (document) != NULL);
@@ -1676,6 +1731,15 @@ evox_session_set_maps (EvoxSession *self,
 }
 
 void
+evox_session_set_elements_maps (EvoxSession *self,
+                                EvoxVolume  *maps)
+{
+  g_return_if_fail (EVOX_IS_SESSION (self));
+  g_return_if_fail (maps == NULL || EVOX_IS_VOLUME (maps));
+  g_set_object (&self->elements, maps);
+}
+
+void
 evox_session_set_registration (EvoxSession      *self,
                                EvoxRegistration *registration)
 {
@@ -1722,6 +1786,74 @@ evox_session_prepare (EvoxSession   *self,
   return TRUE;
 }
 
+/* The XANES and elemental maps computed again as one volume with the channels in the recorded
+ * order (a fit's matrix and residual after the XANES maps when it ran after them); NULL when the
+ * record names a channel neither has (maps of an earlier run, not computed again). */
+static EvoxVolume *
+ordered_maps (JsonArray  *labels,
+              EvoxVolume *xanes,
+              EvoxVolume *elements)
+{
+  g_autoptr (EvoxVolume) out = NULL;
+  EvoxVolume *from[2] = { xanes, elements };
+  gsize dims[3];
+  guint n = labels != NULL ? json_array_get_length (labels) : 0;
+
+  if (n == 0 || n != evox_volume_get_n_channels (xanes) + evox_volume_get_n_channels (elements))
+    return NULL;
+  evox_volume_get_dims (elements, dims);
+  out = evox_volume_new (dims[0], dims[1], dims[2], n, EVOX_SAMPLE_F32, NULL);
+  if (out == NULL)
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (labels, i);
+      const char *label = JSON_NODE_HOLDS_VALUE (node) &&
+                          json_node_get_value_type (node) == G_TYPE_STRING
+                          ? json_node_get_string (node) : NULL;
+      EvoxVolume *source = NULL;
+      int c = -1;
+
+      for (guint m = 0; label != NULL && c < 0 && m < G_N_ELEMENTS (from); m++)
+        if ((c = evox_volume_find_channel (from[m], label)) >= 0)
+          source = from[m];
+      if (c < 0)
+        return NULL;
+      memcpy (evox_volume_get_data_mut (out, i), evox_volume_get_data (source, (guint) c),
+              evox_volume_get_n_voxels (out) * sizeof (float));
+      evox_volume_set_channel_info (out, i, label, evox_volume_get_channel_energy (source, c));
+      evox_volume_set_channel_values (out, i, evox_volume_get_channel_value_scale (source, c),
+                                      evox_volume_get_channel_quantity (source, c),
+                                      evox_volume_get_channel_unit (source, c));
+    }
+  evox_volume_copy_grid (out, elements);
+  for (guint m = 0; m < G_N_ELEMENTS (from); m++)
+    {
+      g_auto (GStrv) keys = evox_volume_dup_metadata_keys (from[m]);
+
+      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+        evox_volume_set_metadata (out, keys[k], evox_volume_get_metadata (from[m], keys[k]));
+    }
+  evox_volume_freeze (out);
+  return g_steal_pointer (&out);
+}
+
+/* Maps the window computed again from the record `key`, merged into the document's maps; shown
+ * as the record says. */
+static void
+add_maps_again (EvoxSession  *self,
+                EvoxDocument *document,
+                EvoxVolume   *maps,
+                const char   *key)
+{
+  gboolean shown = FALSE;
+
+  if (maps == NULL || !evox_document_add_maps (document, maps, NULL, NULL))
+    return;
+  if (!get_boolean (get_object (self->root, key), "shown", &shown) || !shown)
+    evox_document_set_show_maps (document, FALSE);
+}
+
 gboolean
 evox_session_apply (EvoxSession   *self,
                     EvoxDocument  *document,
@@ -1729,6 +1861,7 @@ evox_session_apply (EvoxSession   *self,
                     GError       **error)
 {
   g_autofree char *title = NULL;
+  g_autoptr (EvoxVolume) both = NULL;
 
   g_return_val_if_fail (EVOX_IS_SESSION (self), FALSE);
   g_return_val_if_fail (EVOX_IS_DOCUMENT (document), FALSE);
@@ -1751,15 +1884,16 @@ evox_session_apply (EvoxSession   *self,
       if (g_strcmp0 (get_string (record, "view"), "raw") == 0)
         evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_RAW);
     }
-  /* The maps too, shown when they were, so that the display and phases go to their side. */
-  if (self->maps != NULL && evox_document_add_maps (document, self->maps, NULL, NULL))
+  /* The maps too, in the channel order they had, shown when they were, so that the display and
+   * phases go to their side. */
+  if (self->maps != NULL && self->elements != NULL &&
+      (both = ordered_maps (get_array (get_object (self->root, "elements-maps"), "channels"),
+                            self->maps, self->elements)) != NULL)
+    add_maps_again (self, document, both, "elements-maps");
+  else
     {
-      JsonObject *record = get_object (self->root, "xanes-maps");
-      JsonNode *shown = record != NULL ? json_object_get_member (record, "shown") : NULL;
-
-      if (shown == NULL || !JSON_NODE_HOLDS_VALUE (shown) ||
-          json_node_get_value_type (shown) != G_TYPE_BOOLEAN || !json_node_get_boolean (shown))
-        evox_document_set_show_maps (document, FALSE);
+      add_maps_again (self, document, self->maps, "xanes-maps");
+      add_maps_again (self, document, self->elements, "elements-maps");
     }
   apply_display (self->root, document);
   apply_phases (self->root, document);

@@ -95,6 +95,12 @@ void         evox_session_set_registration (EvoxSession      *self,
  * shows: apply adds them after the registration, shown when they were. */
 void         evox_session_set_maps         (EvoxSession      *self,
                                             EvoxVolume       *maps);
+/* The elemental maps the window computed again from the "elements-maps" record (element: the
+ * edges as "Mn_K,Ni_K"; pairs: "Ni=8178:8570" each, for the pair method; method; matrix; values,
+ * null; register; shown; channels: the labels of all the maps in order) on the same stack: apply
+ * merges them with the XANES maps in the recorded channel order. */
+void         evox_session_set_elements_maps (EvoxSession     *self,
+                                             EvoxVolume      *maps);
 /* The labels prepare made (NULL when the session has no particles or none were prepared), and
  * labels to use instead (the window's watershed splits of them: io does not link analysis). The
  * apply of the same volume shows them. */

@@ -12,6 +12,7 @@
 #include "evox-clustering.h"
 #include "evox-percolation.h"
 #include "evox-csv.h"
+#include "evox-elements.h"
 #include "evox-methods.h"
 #include "evox-register.h"
 #include "evox-registration-panel.h"
@@ -329,6 +330,98 @@ map_again (EvoxSession   *session,
   return TRUE;
 }
 
+/* The "elements-maps" record as the parameters of a run: the edges, the pairs used (the pair
+ * method) and the matrix (the fit). FALSE when the record does not read as one. */
+static gboolean
+elements_params (JsonObject         *record,
+                 EvoxElementsParams *params,
+                 GError            **error)
+{
+  JsonNode *node = json_object_get_member (record, "element");
+  JsonNode *pairs = json_object_get_member (record, "pairs");
+  JsonNode *method = json_object_get_member (record, "method");
+  JsonNode *matrix = json_object_get_member (record, "matrix");
+  g_auto (GStrv) names = NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING ||
+      method == NULL || !JSON_NODE_HOLDS_VALUE (method) ||
+      json_node_get_value_type (method) != G_TYPE_STRING)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                           "the record has no elements or no method");
+      return FALSE;
+    }
+  params->method = g_str_equal (json_node_get_string (method), "fit") ? EVOX_ELEMENTS_FIT
+                                                                      : EVOX_ELEMENTS_PAIR;
+  names = g_strsplit (json_node_get_string (node), ",", -1);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      if (params->n_elements == EVOX_ELEMENTS_MAX)
+        {
+          g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "too many elements");
+          return FALSE;
+        }
+      if (!evox_edge_parse (names[i], &params->edges[params->n_elements++], error))
+        return FALSE;
+    }
+  for (guint i = 0; pairs != NULL && JSON_NODE_HOLDS_ARRAY (pairs) &&
+                    i < json_array_get_length (json_node_get_array (pairs)); i++)
+    {
+      JsonNode *pair = json_array_get_element (json_node_get_array (pairs), i);
+      const char *text = JSON_NODE_HOLDS_VALUE (pair) &&
+                         json_node_get_value_type (pair) == G_TYPE_STRING
+                         ? json_node_get_string (pair) : NULL;
+      g_auto (GStrv) sides = text != NULL ? g_strsplit_set (text, "=:", -1) : NULL;
+      EvoxEdge edge;
+      char *end[2];
+      double below, above;
+
+      if (sides == NULL || g_strv_length (sides) != 3 || !evox_edge_parse (sides[0], &edge, NULL))
+        continue;
+      below = g_ascii_strtod (sides[1], &end[0]);
+      above = g_ascii_strtod (sides[2], &end[1]);
+      if (*end[0] != '\0' || *end[1] != '\0')
+        continue;
+      for (guint e = 0; e < params->n_elements; e++)
+        if (params->edges[e].z == edge.z)
+          {
+            params->below[e] = below;
+            params->above[e] = above;
+          }
+    }
+  if (params->method == EVOX_ELEMENTS_FIT && matrix != NULL && JSON_NODE_HOLDS_VALUE (matrix) &&
+      json_node_get_value_type (matrix) == G_TYPE_STRING)
+    params->matrix = g_strdup (json_node_get_string (matrix));
+  return TRUE;
+}
+
+/* The session's elemental maps computed again on the stack shown with the recorded edges, the
+ * pairs they used and the matrix (the same settings on the same stack give the same maps). A
+ * record that does not fit the stack is left in the session; opening goes on without them. */
+static gboolean
+elements_again (EvoxSession   *session,
+                EvoxVolume    *stack,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  JsonNode *node = json_object_get_member (evox_session_get_root (session), "elements-maps");
+  EvoxElementsParams params;
+  g_autoptr (EvoxVolume) maps = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return TRUE;
+  evox_elements_params_init (&params);
+  if (elements_params (json_node_get_object (node), &params, &local))
+    maps = evox_elements_maps (stack, &params, NULL, cancellable, &local);
+  evox_elements_params_clear (&params);
+  if (maps == NULL)
+    return go_on_without (&local, "elemental maps", error);
+  evox_session_set_elements_maps (session, maps);
+  return TRUE;
+}
+
 /* The particles prepared from the phase's range, split by the watershed as they were when the
  * session was saved (the same h in turn gives the same labels). Before apply, so that particle
  * surfaces and the selection find the split ids. */
@@ -379,6 +472,7 @@ restore_work (GTask        *task,
     g_task_return_error (task, error);
   else if (!register_again (data->session, volume, cancellable, &shown, &error) ||
            !map_again (data->session, shown, cancellable, &error) ||
+           !elements_again (data->session, shown, cancellable, &error) ||
            !evox_session_prepare (data->session, shown, cancellable, &error) ||
            !split_particles (data->session, cancellable, &error))
     {
