@@ -410,6 +410,43 @@ test_level_surfaces (void)
   g_assert_null (strstr (text, "mask"));
 }
 
+/* The maps the window records itself (xanes-maps, elements-maps) are described from their
+ * numbers. */
+static void
+test_window_maps (void)
+{
+  static const char maps[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"xanes-maps\": { \"version\": 1, \"e0\": 8342.5, \"edge\": 8333, \"pre1\": -150,\n"
+    "    \"pre2\": -30, \"norm1\": 40, \"norm2\": 300, \"nnorm\": 2, \"mask_k\": 5,\n"
+    "    \"norm\": true, \"shown\": true },\n"
+    "  \"elements-maps\": { \"version\": 1, \"element\": \"Mn_K,Ni_K\",\n"
+    "    \"pairs\": [ \"Mn=6500:6600\", \"Ni=8178:8570\" ], \"method\": \"pair\",\n"
+    "    \"matrix\": null, \"values\": null, \"register\": true, \"shown\": false } }\n";
+  static const char fit[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"elements-maps\": { \"version\": 1, \"element\": \"Co_K\", \"pairs\": [],\n"
+    "    \"method\": \"fit\", \"matrix\": \"O\", \"register\": false } }\n";
+  g_autofree char *text = methods_of_json (maps);
+
+  assert_contains (text, "XANES maps. Each voxel's spectrum was normalised as Larch's pre_edge "
+                   "does, with one E0 for the whole stack of 8342.5 eV (edge 8333 eV), the "
+                   "pre-edge line fitted from E0-150 to E0-30 eV, the post-edge polynomial of "
+                   "degree 2 fitted from E0+40 to E0+300 eV; a voxel is kept when its edge step "
+                   "exceeds 5 times its noise.");
+  assert_contains (text, "Elemental maps. They were computed on the registered stack. Areal "
+                   "densities were computed per voxel from the jump in optical density across "
+                   "each edge, divided by the jump in mass attenuation (xraylib), for the edges "
+                   "Mn_K,Ni_K (energies below:above each edge in eV: Mn=6500:6600, "
+                   "Ni=8178:8570).");
+  g_clear_pointer (&text, g_free);
+  text = methods_of_json (fit);
+  assert_contains (text, "fitted per voxel by least squares to the mass attenuation "
+                   "coefficients (xraylib) of the edges Co_K and a matrix term of O.");
+  g_assert_null (strstr (text, "XANES maps."));
+  g_assert_null (strstr (text, "registered stack"));
+}
+
 /* A figure record (evox render --session): the format and the options as typed. */
 static void
 test_figure (void)
@@ -995,6 +1032,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/cli-voxel-size", test_cli_voxel_size);
   g_test_add_func ("/Evox/Methods/clustering-run", test_clustering_run);
   g_test_add_func ("/Evox/Methods/figure", test_figure);
+  g_test_add_func ("/Evox/Methods/window-maps", test_window_maps);
   g_test_add_func ("/Evox/Methods/level-surfaces", test_level_surfaces);
   g_test_add_func ("/Evox/Methods/ssrm-basis", test_ssrm_basis);
   g_test_add_func ("/Evox/Methods/image-metadata", test_image_metadata);

@@ -407,6 +407,91 @@ append_elements (GString     *text,
   g_string_append (text, ".\n\n");
 }
 
+/* E0 plus or minus a relative energy, "E0-150" or "E0+40". */
+static void
+append_relative_ev (GString    *text,
+                    JsonObject *record,
+                    const char *key)
+{
+  double value;
+
+  if (!evox_json_get_number (record, key, &value))
+    return;
+  g_string_append (text, value < 0 ? "E0" : "E0+");
+  append_number (text, value);
+}
+
+/* The maps the window made and records itself ("xanes-maps", "elements-maps"; its keys are the
+ * maps' metadata, see evox-session.c), computed again when the session is opened. */
+static void
+append_window_maps (GString     *text,
+                    EvoxSession *session)
+{
+  JsonObject *root = evox_session_get_root (session);
+  JsonObject *xanes = evox_json_get_object (root, "xanes-maps");
+  JsonObject *elements = evox_json_get_object (root, "elements-maps");
+
+  if (xanes != NULL)
+    {
+      g_string_append (text, "XANES maps. Each voxel's spectrum was normalised as Larch's "
+                       "pre_edge does, with one E0 for the whole stack");
+      append_member (text, xanes, "e0", " of ", " eV");
+      append_member (text, xanes, "edge", " (edge ", " eV)");
+      if (json_object_has_member (xanes, "pre1") && json_object_has_member (xanes, "pre2"))
+        {
+          g_string_append (text, ", the pre-edge line fitted from ");
+          append_relative_ev (text, xanes, "pre1");
+          g_string_append (text, " to ");
+          append_relative_ev (text, xanes, "pre2");
+          g_string_append (text, " eV");
+        }
+      if (json_object_has_member (xanes, "norm1") && json_object_has_member (xanes, "norm2"))
+        {
+          g_string_append (text, ", the post-edge polynomial");
+          append_member (text, xanes, "nnorm", " of degree ", "");
+          g_string_append (text, " fitted from ");
+          append_relative_ev (text, xanes, "norm1");
+          g_string_append (text, " to ");
+          append_relative_ev (text, xanes, "norm2");
+          g_string_append (text, " eV");
+        }
+      append_member (text, xanes, "mask_k", "; a voxel is kept when its edge step exceeds ",
+                     " times its noise");
+      g_string_append (text, ".\n\n");
+    }
+  if (elements != NULL)
+    {
+      const char *edges = evox_json_get_string (elements, "element");
+      const char *matrix = evox_json_get_string (elements, "matrix");
+      JsonArray *pairs = evox_json_get_array (elements, "pairs");
+      gboolean fit = g_strcmp0 (evox_json_get_string (elements, "method"), "fit") == 0;
+
+      g_string_append (text, "Elemental maps. ");
+      if (evox_json_get_boolean (elements, "register", FALSE))
+        g_string_append (text, "They were computed on the registered stack. ");
+      g_string_append (text, fit ? "Areal densities were fitted per voxel by least squares to "
+                                   "the mass attenuation coefficients (xraylib) of the edges "
+                                 : "Areal densities were computed per voxel from the jump in "
+                                   "optical density across each edge, divided by the jump in "
+                                   "mass attenuation (xraylib), for the edges ");
+      g_string_append (text, edges != NULL ? edges : "?");
+      if (!fit && pairs != NULL && json_array_get_length (pairs) > 0)
+        {
+          g_string_append (text, " (energies below:above each edge in eV: ");
+          for (guint i = 0; i < json_array_get_length (pairs); i++)
+            {
+              const char *pair = json_array_get_string_element (pairs, i);
+
+              g_string_append_printf (text, "%s%s", i > 0 ? ", " : "", pair != NULL ? pair : "?");
+            }
+          g_string_append (text, ")");
+        }
+      if (fit && matrix != NULL)
+        g_string_append_printf (text, " and a matrix term of %s", matrix);
+      g_string_append (text, ".\n\n");
+    }
+}
+
 static void
 append_reconstruction_record (GString     *text,
                               EvoxSession *session)
@@ -930,6 +1015,7 @@ evox_methods_format (EvoxSession *session,
   append_registration (text, session);
   append_xanes (text, session);
   append_elements (text, session);
+  append_window_maps (text, session);
   append_phases (text, session, volume);
   append_particles (text, session);
   append_surfaces (text, session);
