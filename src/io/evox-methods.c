@@ -547,6 +547,18 @@ append_reconstruction_record (GString     *text,
   g_string_append (text, ".\n\n");
 }
 
+/* " [LO, HI]". */
+static void
+append_range (GString      *text,
+              const double  range[2])
+{
+  g_string_append (text, " [");
+  append_number (text, range[0]);
+  g_string_append (text, ", ");
+  append_number (text, range[1]);
+  g_string_append (text, "]");
+}
+
 /* "NAME [LO, HI]" of each recorded {name, range}. */
 static void
 append_phase_ranges (GString   *text,
@@ -563,13 +575,7 @@ append_phase_ranges (GString   *text,
         g_string_append (text, " and ");
       g_string_append_printf (text, "\"%s\"", name != NULL ? name : "?");
       if (get_range (phase, range))
-        {
-          g_string_append (text, " [");
-          append_number (text, range[0]);
-          g_string_append (text, ", ");
-          append_number (text, range[1]);
-          g_string_append (text, "]");
-        }
+        append_range (text, range);
     }
 }
 
@@ -749,11 +755,7 @@ append_phases (GString     *text,
       g_string_append_printf (text, "\"%s\"", name != NULL ? name : "(unnamed)");
       if (get_range (phase, range))
         {
-          g_string_append (text, " [");
-          append_number (text, range[0]);
-          g_string_append (text, ", ");
-          append_number (text, range[1]);
-          g_string_append (text, "]");
+          append_range (text, range);
           if (histogram != NULL)
             append_sensitivity (text, histogram, range[0], range[1],
                                 table != NULL && rows[i] >= 0
