@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-session.h"
+#include "evox-json.h"
 
 #include <errno.h>
 #include <math.h>
@@ -85,63 +86,8 @@ evox_session_init (EvoxSession *self)
   self->root = json_object_new ();
 }
 
-/* Reading JSON leniently: a missing key or one of the wrong type gives the default. */
-
-static JsonObject *
-get_object (JsonObject *object,
-            const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-get_array (JsonObject *object,
-           const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static gboolean
-node_get_number (JsonNode *node,
-                 double   *value)
-{
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_DOUBLE)
-    *value = json_node_get_double (node);
-  else if (type == G_TYPE_INT64)
-    *value = (double) json_node_get_int (node);
-  else
-    return FALSE;
-  return TRUE;
-}
-
-static gboolean
-get_number (JsonObject *object,
-            const char *key,
-            double     *value)
-{
-  return object != NULL && node_get_number (json_object_get_member (object, key), value);
-}
-
-static const char *
-get_string (JsonObject *object,
-            const char *key)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, key) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
+/* Reading JSON leniently (evox-json.h): a missing key or one of the wrong type gives the
+ * default. */
 
 static gboolean
 get_boolean (JsonObject *object,
@@ -164,12 +110,12 @@ get_numbers (JsonObject *object,
              double     *values,
              guint       n)
 {
-  JsonArray *array = get_array (object, key);
+  JsonArray *array = evox_json_get_array (object, key);
 
   if (array == NULL || json_array_get_length (array) != n)
     return FALSE;
   for (guint i = 0; i < n; i++)
-    if (!node_get_number (json_array_get_element (array, i), &values[i]))
+    if (!evox_json_node_number (json_array_get_element (array, i), &values[i]))
       return FALSE;
   return TRUE;
 }
@@ -249,18 +195,18 @@ property_from_json (GObject    *object,
   type = G_TYPE_FUNDAMENTAL (pspec->value_type);
   if (type == G_TYPE_BOOLEAN && get_boolean (from, name, &flag))
     g_value_set_boolean (&value, flag);
-  else if (type == G_TYPE_INT && get_number (from, name, &number) && number == (int) number)
+  else if (type == G_TYPE_INT && evox_json_get_number (from, name, &number) && number == (int) number)
     g_value_set_int (&value, (int) number);
-  else if (type == G_TYPE_UINT && get_number (from, name, &number) && number >= 0 &&
+  else if (type == G_TYPE_UINT && evox_json_get_number (from, name, &number) && number >= 0 &&
            number <= G_MAXUINT && number == (guint) number)
     g_value_set_uint (&value, (guint) number);
-  else if (type == G_TYPE_UINT64 && get_number (from, name, &number) && number >= 0)
+  else if (type == G_TYPE_UINT64 && evox_json_get_number (from, name, &number) && number >= 0)
     g_value_set_uint64 (&value, (guint64) json_object_get_int_member (from, name));
-  else if (type == G_TYPE_DOUBLE && get_number (from, name, &number))
+  else if (type == G_TYPE_DOUBLE && evox_json_get_number (from, name, &number))
     g_value_set_double (&value, number);
-  else if (type == G_TYPE_STRING && (text = get_string (from, name)) != NULL)
+  else if (type == G_TYPE_STRING && (text = evox_json_get_string (from, name)) != NULL)
     g_value_set_string (&value, text);
-  else if (type == G_TYPE_ENUM && (text = get_string (from, name)) != NULL)
+  else if (type == G_TYPE_ENUM && (text = evox_json_get_string (from, name)) != NULL)
     {
       g_autoptr (GEnumClass) klass = g_type_class_ref (pspec->value_type);
       GEnumValue *v = g_enum_get_value_by_nick (klass, text);
@@ -958,7 +904,7 @@ evox_session_capture (EvoxDocument  *document,
 static JsonObject *
 first_input (EvoxSession *self)
 {
-  JsonArray *inputs = get_array (self->root, "inputs");
+  JsonArray *inputs = evox_json_get_array (self->root, "inputs");
   JsonNode *node;
 
   if (inputs == NULL || json_array_get_length (inputs) == 0)
@@ -1080,8 +1026,8 @@ static char *
 resolve_input (JsonObject *input,
                const char *session_path)
 {
-  const char *path = get_string (input, "path");
-  const char *absolute = get_string (input, "absolute-path");
+  const char *path = evox_json_get_string (input, "path");
+  const char *absolute = evox_json_get_string (input, "absolute-path");
   g_autofree char *folder = g_path_get_dirname (session_path);
   g_autofree char *first = NULL;
 
@@ -1133,7 +1079,7 @@ evox_session_load (const char  *path,
     }
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
-      !get_number (json_node_get_object (root), "evox-session", &version))
+      !evox_json_get_number (json_node_get_object (root), "evox-session", &version))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                    ("“%s” is not an Evox session (no “evox-session” version)"), name);
@@ -1141,7 +1087,7 @@ evox_session_load (const char  *path,
     }
   if (version > EVOX_SESSION_FORMAT_VERSION)
     {
-      const char *by = get_string (json_node_get_object (root), "evox-version");
+      const char *by = evox_json_get_string (json_node_get_object (root), "evox-version");
 
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED,
                    ("“%s” is a session of format %g, saved by Evox %s; this Evox (%s) reads "
@@ -1154,10 +1100,10 @@ evox_session_load (const char  *path,
   self->root = json_object_ref (json_node_get_object (root));
   self->path = g_canonicalize_filename (path, NULL);
   input = first_input (self);
-  kind = get_string (input, "kind");
+  kind = evox_json_get_string (input, "kind");
   if (input == NULL || kind == NULL ||
       (g_strcmp0 (kind, "demo-ssrm") != 0 &&
-       get_string (input, "path") == NULL && get_string (input, "absolute-path") == NULL))
+       evox_json_get_string (input, "path") == NULL && evox_json_get_string (input, "absolute-path") == NULL))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
                    ("“%s” names no input to read"), name);
@@ -1193,14 +1139,14 @@ gboolean
 evox_session_get_input_is_demo (EvoxSession *self)
 {
   g_return_val_if_fail (EVOX_IS_SESSION (self), FALSE);
-  return g_strcmp0 (get_string (first_input (self), "kind"), "demo-ssrm") == 0;
+  return g_strcmp0 (evox_json_get_string (first_input (self), "kind"), "demo-ssrm") == 0;
 }
 
 gboolean
 evox_session_get_input_is_folder (EvoxSession *self)
 {
   g_return_val_if_fail (EVOX_IS_SESSION (self), FALSE);
-  return g_strcmp0 (get_string (first_input (self), "kind"), "folder") == 0;
+  return g_strcmp0 (evox_json_get_string (first_input (self), "kind"), "folder") == 0;
 }
 
 void
@@ -1246,9 +1192,9 @@ evox_session_check_input (EvoxSession  *self,
   hash = evox_session_hash_path (self->input, &size, error);
   if (hash == NULL)
     return FALSE;
-  recorded = get_string (input, "sha256");
+  recorded = evox_json_get_string (input, "sha256");
   if ((recorded != NULL && g_ascii_strcasecmp (recorded, hash) != 0) ||
-      (get_number (input, "size", &recorded_size) && recorded_size != (double) size))
+      (evox_json_get_number (input, "size", &recorded_size) && recorded_size != (double) size))
     {
       if (warning != NULL)
         *warning = g_strdup_printf (("“%s” changed since session “%s” was saved (its content "
@@ -1269,10 +1215,10 @@ evox_session_get_load_options (EvoxSession      *self,
 
   g_return_if_fail (EVOX_IS_SESSION (self));
 
-  reading = get_object (first_input (self), "reading");
-  table = get_object (reading, "ssrm");
+  reading = evox_json_get_object (first_input (self), "reading");
+  table = evox_json_get_object (reading, "ssrm");
   if (bin != NULL)
-    *bin = get_number (reading, "bin", &number) && number >= 1 && number <= 64 ?
+    *bin = evox_json_get_number (reading, "bin", &number) && number >= 1 && number <= 64 ?
            (guint) number : 1;
   if (ssrm == NULL)
     return;
@@ -1280,13 +1226,13 @@ evox_session_get_load_options (EvoxSession      *self,
   if (table == NULL)
     return;
   *ssrm = evox_ssrm_options_new ();
-  if (get_number (table, "dz-nm", &number) && number > 0 && isfinite (number))
+  if (evox_json_get_number (table, "dz-nm", &number) && number > 0 && isfinite (number))
     (*ssrm)->dz_nm = number;
-  if (get_number (table, "pixel-size-nm", &number) && number >= 0 && isfinite (number))
+  if (evox_json_get_number (table, "pixel-size-nm", &number) && number >= 0 && isfinite (number))
     (*ssrm)->pixel_size_nm = number;
-  (*ssrm)->x_column = g_strdup (get_string (table, "x-column"));
-  (*ssrm)->y_column = g_strdup (get_string (table, "y-column"));
-  values = get_array (table, "values");
+  (*ssrm)->x_column = g_strdup (evox_json_get_string (table, "x-column"));
+  (*ssrm)->y_column = g_strdup (evox_json_get_string (table, "y-column"));
+  values = evox_json_get_array (table, "values");
   for (guint i = 0; values != NULL && i < json_array_get_length (values); i++)
     {
       JsonNode *node = json_array_get_element (values, i);
@@ -1294,7 +1240,7 @@ evox_session_get_load_options (EvoxSession      *self,
       if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
         g_ptr_array_add ((*ssrm)->values, g_strdup (json_node_get_string (node)));
     }
-  text = get_string (table, "scale");
+  text = evox_json_get_string (table, "scale");
   if (g_strcmp0 (text, "linear") == 0)
     (*ssrm)->scale = EVOX_SCALE_LINEAR;
 }
@@ -1319,7 +1265,7 @@ evox_session_load_input (EvoxSession   *self,
     {
       double dz = EVOX_SSRM_DEFAULT_DZ_NM;
 
-      if (!get_number (first_input (self), "dz-nm", &dz) || !(dz > 0) || dz > 1e6)
+      if (!evox_json_get_number (first_input (self), "dz-nm", &dz) || !(dz > 0) || dz > 1e6)
         dz = EVOX_SSRM_DEFAULT_DZ_NM;
       volume = evox_demo_volume_new (dz);
       apply_voxel_size (self->root, volume);
@@ -1347,8 +1293,8 @@ static void
 apply_display (JsonObject   *root,
                EvoxDocument *document)
 {
-  JsonObject *display = get_object (root, "display");
-  JsonArray *hidden = get_array (display, "hidden-layers");
+  JsonObject *display = evox_json_get_object (root, "display");
+  JsonArray *hidden = evox_json_get_array (display, "hidden-layers");
   double range[2];
   gsize dims[3];
 
@@ -1361,7 +1307,7 @@ apply_display (JsonObject   *root,
     {
       double layer;
 
-      if (node_get_number (json_array_get_element (hidden, i), &layer) && layer >= 0 &&
+      if (evox_json_node_number (json_array_get_element (hidden, i), &layer) && layer >= 0 &&
           layer < dims[2])
         evox_document_set_layer_visible (document, (guint) layer, FALSE);
     }
@@ -1371,7 +1317,7 @@ static void
 apply_phases (JsonObject   *root,
               EvoxDocument *document)
 {
-  JsonArray *array = get_array (root, "phases");
+  JsonArray *array = evox_json_get_array (root, "phases");
   g_autoptr (EvoxPhaseList) list = evox_phase_list_new ();
   double selected;
 
@@ -1388,17 +1334,17 @@ apply_phases (JsonObject   *root,
       if (entry == NULL || !get_numbers (entry, "range", range, 2) || !isfinite (range[0]) ||
           !isfinite (range[1]) || range[0] > range[1])
         continue;
-      name = get_string (entry, "name") != NULL ? g_strdup (get_string (entry, "name")) :
+      name = evox_json_get_string (entry, "name") != NULL ? g_strdup (evox_json_get_string (entry, "name")) :
              evox_phase_list_dup_unique_name (list);
       phase = evox_phase_new (name, range[0], range[1], evox_phase_list_next_color (list));
       for (guint p = 0; p < G_N_ELEMENTS (phase_properties); p++)
         if (g_strcmp0 (phase_properties[p], "color") != 0 ||
-            evox_color_is_valid (get_string (entry, "color")))
+            evox_color_is_valid (evox_json_get_string (entry, "color")))
           property_from_json (G_OBJECT (phase), phase_properties[p], entry);
       evox_phase_list_append (list, phase);
     }
   evox_phase_list_assign (evox_document_get_phases (document), list);
-  if (get_number (root, "selected-phase", &selected) && selected == (int) selected)
+  if (evox_json_get_number (root, "selected-phase", &selected) && selected == (int) selected)
     evox_document_set_selected_phase (document, (int) selected);
 }
 
@@ -1410,19 +1356,19 @@ compute_particles (JsonObject    *root,
                    GCancellable  *cancellable,
                    GError       **error)
 {
-  JsonObject *particles = get_object (root, "particles");
+  JsonObject *particles = evox_json_get_object (root, "particles");
   double range[2], channel = 0, connectivity = 26, min_size = 0;
 
   if (particles == NULL || !get_numbers (particles, "range", range, 2))
     return NULL;
-  get_number (particles, "channel", &channel);
-  get_number (particles, "connectivity", &connectivity);
-  get_number (particles, "min-size", &min_size);
+  evox_json_get_number (particles, "channel", &channel);
+  evox_json_get_number (particles, "connectivity", &connectivity);
+  evox_json_get_number (particles, "min-size", &min_size);
   if (!evox_connectivity_is_valid ((int) connectivity) || channel < 0 ||
       channel >= evox_volume_get_n_channels (volume) || channel != (guint) channel ||
       min_size < 0)
     return NULL;
-  return evox_labels_compute (volume, (guint) channel, get_string (particles, "phase"),
+  return evox_labels_compute (volume, (guint) channel, evox_json_get_string (particles, "phase"),
                               range[0], range[1], (EvoxConnectivity) connectivity,
                               (guint64) min_size, NULL, cancellable, error);
 }
@@ -1432,7 +1378,7 @@ apply_particles (EvoxSession   *self,
                  EvoxDocument  *document,
                  GError       **error)
 {
-  JsonObject *particles = get_object (self->root, "particles");
+  JsonObject *particles = evox_json_get_object (self->root, "particles");
   EvoxVolume *volume = evox_document_get_volume (document);
   g_autoptr (EvoxLabels) labels = NULL;
   GError *local = NULL;
@@ -1451,7 +1397,7 @@ apply_particles (EvoxSession   *self,
   if (labels == NULL || evox_labels_get_channel (labels) != evox_document_get_channel (document))
     return TRUE;
   evox_document_set_labels (document, labels);
-  if (get_number (particles, "selected", &selected) && selected >= 0 && selected <= G_MAXUINT32)
+  if (evox_json_get_number (particles, "selected", &selected) && selected >= 0 && selected <= G_MAXUINT32)
     evox_document_set_selected_particle (document, (guint) selected);
   return TRUE;
 }
@@ -1460,28 +1406,28 @@ static void
 apply_surfaces (JsonObject   *root,
                 EvoxDocument *document)
 {
-  JsonArray *array = get_array (root, "surfaces");
+  JsonArray *array = evox_json_get_array (root, "surfaces");
   EvoxPhaseList *phases = evox_document_get_phases (document);
 
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
       JsonNode *node = json_array_get_element (array, i);
       JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *kind = get_string (entry, "kind");
+      const char *kind = evox_json_get_string (entry, "kind");
       EvoxSurface *surface = NULL;
       double number;
 
       if (entry == NULL || kind == NULL)
         continue;
-      if (strcmp (kind, "phase") == 0 && get_number (entry, "phase", &number) && number >= 0 &&
+      if (strcmp (kind, "phase") == 0 && evox_json_get_number (entry, "phase", &number) && number >= 0 &&
           number < evox_phase_list_get_n_phases (phases))
         surface = evox_document_add_phase_surface (document,
                                                    evox_phase_list_get_phase (phases,
                                                                               (guint) number));
-      else if (strcmp (kind, "level") == 0 && get_number (entry, "level", &number) &&
+      else if (strcmp (kind, "level") == 0 && evox_json_get_number (entry, "level", &number) &&
                isfinite (number))
         surface = evox_document_add_level_surface (document, number);
-      else if (strcmp (kind, "particle") == 0 && get_number (entry, "particle", &number) &&
+      else if (strcmp (kind, "particle") == 0 && evox_json_get_number (entry, "particle", &number) &&
                number >= 0 && evox_document_get_labels (document) != NULL &&
                number <= evox_labels_get_n_particles (evox_document_get_labels (document)))
         surface = evox_document_add_particle_surface (document, (guint32) number);
@@ -1489,7 +1435,7 @@ apply_surfaces (JsonObject   *root,
         continue;
       for (guint p = 0; p < G_N_ELEMENTS (phase_properties); p++)
         if (g_strcmp0 (phase_properties[p], "color") != 0 ||
-            evox_color_is_valid (get_string (entry, "color")))
+            evox_color_is_valid (evox_json_get_string (entry, "color")))
           property_from_json (G_OBJECT (surface), phase_properties[p], entry);
     }
 }
@@ -1498,9 +1444,9 @@ static void
 apply_style (JsonObject   *root,
              EvoxDocument *document)
 {
-  JsonObject *object = get_object (root, "volume-style");
+  JsonObject *object = evox_json_get_object (root, "volume-style");
   EvoxVolumeStyle *style = evox_document_get_volume_style (document);
-  JsonArray *points = get_array (object, "points");
+  JsonArray *points = evox_json_get_array (object, "points");
   double lo[3], hi[3];
 
   if (object == NULL)
@@ -1519,8 +1465,8 @@ apply_style (JsonObject   *root,
           JsonArray *point = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 
           if (point != NULL && json_array_get_length (point) == 2 &&
-              node_get_number (json_array_get_element (point, 0), &values[used]) &&
-              node_get_number (json_array_get_element (point, 1), &opacities[used]) &&
+              evox_json_node_number (json_array_get_element (point, 0), &values[used]) &&
+              evox_json_node_number (json_array_get_element (point, 1), &opacities[used]) &&
               isfinite (values[used]) && isfinite (opacities[used]))
             used++;
         }
@@ -1535,16 +1481,16 @@ static void
 apply_overlays (JsonObject   *root,
                 EvoxDocument *document)
 {
-  JsonObject *object = get_object (root, "overlays");
+  JsonObject *object = evox_json_get_object (root, "overlays");
   EvoxOverlays *overlays = evox_document_get_overlays (document);
-  JsonArray *labels = get_array (object, "labels");
+  JsonArray *labels = evox_json_get_array (object, "labels");
   double number;
 
   if (object == NULL)
     return;
   for (guint i = 0; i < EVOX_N_OVERLAY_ITEMS; i++)
     {
-      JsonObject *item = get_object (object, overlay_items[i]);
+      JsonObject *item = evox_json_get_object (object, overlay_items[i]);
       gboolean visible;
       double at[2];
 
@@ -1553,9 +1499,9 @@ apply_overlays (JsonObject   *root,
       if (get_numbers (item, "position", at, 2) && isfinite (at[0]) && isfinite (at[1]))
         evox_overlays_set_position (overlays, i, at[0], at[1]);
     }
-  if (get_number (object, "font-size", &number) && number >= 6 && number <= 96)
+  if (evox_json_get_number (object, "font-size", &number) && number >= 6 && number <= 96)
     evox_overlays_set_font_size (overlays, number);
-  if (get_number (object, "scale-bar-length", &number) && number >= 0 && isfinite (number))
+  if (evox_json_get_number (object, "scale-bar-length", &number) && number >= 0 && isfinite (number))
     evox_overlays_set_scale_bar_length (overlays, number);
   if (labels == NULL)
     return;
@@ -1565,7 +1511,7 @@ apply_overlays (JsonObject   *root,
     {
       JsonNode *node = json_array_get_element (labels, i);
       JsonObject *label = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *text = get_string (label, "text");
+      const char *text = evox_json_get_string (label, "text");
       double at[2];
 
       if (text != NULL && *text != '\0' && get_numbers (label, "position", at, 2) &&
@@ -1578,7 +1524,7 @@ static void
 apply_rulers (JsonObject   *root,
               EvoxDocument *document)
 {
-  JsonArray *array = get_array (root, "rulers");
+  JsonArray *array = evox_json_get_array (root, "rulers");
   EvoxMeasurementList *list = evox_document_get_measurements (document);
   gsize dims[3];
 
@@ -1593,7 +1539,7 @@ apply_rulers (JsonObject   *root,
       double axis, slice, start[3], end[3];
       gboolean finite = TRUE;
 
-      if (!get_number (entry, "axis", &axis) || !get_number (entry, "slice", &slice) ||
+      if (!evox_json_get_number (entry, "axis", &axis) || !evox_json_get_number (entry, "slice", &slice) ||
           !get_numbers (entry, "start-nm", start, 3) || !get_numbers (entry, "end-nm", end, 3))
         continue;
       for (guint a = 0; a < 3; a++)
@@ -1610,8 +1556,8 @@ static void
 apply_composite (JsonObject   *root,
                  EvoxDocument *document)
 {
-  JsonObject *object = get_object (root, "composite");
-  JsonArray *slots = get_array (object, "slots");
+  JsonObject *object = evox_json_get_object (root, "composite");
+  JsonArray *slots = evox_json_get_array (object, "slots");
   guint n_channels = evox_volume_get_n_channels (evox_document_get_volume (document));
   gboolean flag;
 
@@ -1623,7 +1569,7 @@ apply_composite (JsonObject   *root,
       JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       double channel, range[2];
 
-      if (!get_number (entry, "channel", &channel) || channel < -1 || channel >= n_channels ||
+      if (!evox_json_get_number (entry, "channel", &channel) || channel < -1 || channel >= n_channels ||
           channel != (int) channel)
         continue;
       if (!get_numbers (entry, "range", range, 2) || !isfinite (range[0]) ||
@@ -1663,8 +1609,8 @@ evox_session_dup_particle_splits (EvoxSession *self,
 
   g_return_val_if_fail (EVOX_IS_SESSION (self), NULL);
   *n_splits = 0;
-  particles = get_object (self->root, "particles");
-  array = particles != NULL ? get_array (particles, "split-h") : NULL;
+  particles = evox_json_get_object (self->root, "particles");
+  array = particles != NULL ? evox_json_get_array (particles, "split-h") : NULL;
   n = array != NULL ? json_array_get_length (array) : 0;
   if (n == 0)
     return NULL;
@@ -1696,14 +1642,14 @@ evox_session_get_registration_options (EvoxSession  *self,
   double number;
 
   g_return_val_if_fail (EVOX_IS_SESSION (self), FALSE);
-  record = get_object (self->root, "registration");
+  record = evox_json_get_object (self->root, "registration");
   if (record == NULL)
     return FALSE;
-  *reference_ev = get_number (record, "reference-ev", &number) && isfinite (number) &&
+  *reference_ev = evox_json_get_number (record, "reference-ev", &number) && isfinite (number) &&
                   number > 0 ? number : 0;
-  *scale = get_string (record, "scale");
+  *scale = evox_json_get_string (record, "scale");
   *exclude_ev = g_array_new (FALSE, FALSE, sizeof (double));
-  excluded = get_array (record, "exclude-ev");
+  excluded = evox_json_get_array (record, "exclude-ev");
   for (guint i = 0; excluded != NULL && i < json_array_get_length (excluded); i++)
     {
       JsonNode *node = json_array_get_element (excluded, i);
@@ -1717,7 +1663,7 @@ evox_session_get_registration_options (EvoxSession  *self,
           g_array_append_val (*exclude_ev, number);
         }
     }
-  *raw_view = g_strcmp0 (get_string (record, "view"), "raw") == 0;
+  *raw_view = g_strcmp0 (evox_json_get_string (record, "view"), "raw") == 0;
   return TRUE;
 }
 
@@ -1850,7 +1796,7 @@ add_maps_again (EvoxSession  *self,
 
   if (maps == NULL || !evox_document_add_maps (document, maps, NULL, NULL))
     return;
-  if (!get_boolean (get_object (self->root, key), "shown", &shown) || !shown)
+  if (!get_boolean (evox_json_get_object (self->root, key), "shown", &shown) || !shown)
     evox_document_set_show_maps (document, FALSE);
 }
 
@@ -1879,15 +1825,15 @@ evox_session_apply (EvoxSession   *self,
   if (self->registration != NULL && evox_registration_get_raw (self->registration) == volume &&
       evox_document_set_registration (document, self->registration))
     {
-      JsonObject *record = get_object (self->root, "registration");
+      JsonObject *record = evox_json_get_object (self->root, "registration");
 
-      if (g_strcmp0 (get_string (record, "view"), "raw") == 0)
+      if (g_strcmp0 (evox_json_get_string (record, "view"), "raw") == 0)
         evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_RAW);
     }
   /* The maps too, in the channel order they had, shown when they were, so that the display and
    * phases go to their side. */
   if (self->maps != NULL && self->elements != NULL &&
-      (both = ordered_maps (get_array (get_object (self->root, "elements-maps"), "channels"),
+      (both = ordered_maps (evox_json_get_array (evox_json_get_object (self->root, "elements-maps"), "channels"),
                             self->maps, self->elements)) != NULL)
     add_maps_again (self, document, both, "elements-maps");
   else
@@ -1930,7 +1876,7 @@ evox_session_dup_records_note (EvoxSession *self)
   g_return_val_if_fail (EVOX_IS_SESSION (self), NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (records); i++)
-    if (get_object (self->root, records[i].key) != NULL &&
+    if (evox_json_get_object (self->root, records[i].key) != NULL &&
         /* The window made this one again (evox_session_set_registration). */
         !(self->registration != NULL && strcmp (records[i].key, "registration") == 0))
       found[n++] = i;
