@@ -13,6 +13,7 @@
 #include "evox-interface-area.h"
 #include "evox-local-thickness.h"
 #include "evox-percolation.h"
+#include "evox-test-tiff.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
 #include "evox-tortuosity.h"
@@ -708,6 +709,50 @@ test_two_phase (Fixture       *f,
     }
 }
 
+/* --provenance: the CSV is the plain one after '# ' lines naming Evox, the input and the
+ * command; the thickness map's description carries the same record; without it, neither. */
+static void
+test_provenance (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *plain_csv = g_build_filename (f->out_dir, "plain.csv", NULL);
+  g_autofree char *plain_map = g_build_filename (f->out_dir, "plain.tif", NULL);
+  g_autofree char *csv = g_build_filename (f->out_dir, "p.csv", NULL);
+  g_autofree char *map = g_build_filename (f->out_dir, "p.tif", NULL);
+  g_autofree char *plain_text = NULL, *text = NULL, *description = NULL, *plain = NULL;
+  const char *rest;
+  gsize length;
+
+  {
+    g_auto (Run) run = metrics (f->slab, "--phase", "slab=1:1", "--thickness", plain_map,
+                                "--csv", plain_csv, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  {
+    g_auto (Run) run = metrics (f->slab, "--phase", "slab=1:1", "--thickness", map, "--csv",
+                                csv, "--provenance", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  g_assert_true (g_file_get_contents (plain_csv, &plain_text, &length, NULL));
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text, "# "));
+  g_assert_nonnull (strstr (text, "slab.tif"));
+  g_assert_nonnull (strstr (text, "evox metrics"));
+  /* After the comment lines, byte for byte the plain file. */
+  rest = text;
+  while (g_str_has_prefix (rest, "#"))
+    rest = strchr (rest, '\n') + 1;
+  g_assert_cmpstr (rest, ==, plain_text);
+  g_assert_null (strchr (plain_text, '#'));
+
+  description = evox_test_tiff_description (map);
+  g_assert_nonnull (description);
+  g_assert_nonnull (strstr (description, "evox_provenance="));
+  g_assert_nonnull (strstr (description, "slab.tif"));
+  plain = evox_test_tiff_description (plain_map);
+  g_assert_true (plain == NULL || strstr (plain, "evox_provenance=") == NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -728,6 +773,8 @@ main (int    argc,
   g_test_add ("/Evox/MetricsCli/two-phase", Fixture, NULL, fixture_set_up, test_two_phase,
               fixture_tear_down);
   g_test_add ("/Evox/MetricsCli/electrode", Fixture, NULL, fixture_set_up, test_electrode,
+              fixture_tear_down);
+  g_test_add ("/Evox/MetricsCli/provenance", Fixture, NULL, fixture_set_up, test_provenance,
               fixture_tear_down);
   return g_test_run ();
 }

@@ -11,8 +11,10 @@
 
 #include "evox-cli-maps.h"
 #include "evox-cli-private.h"
+#include "evox-csv.h"
 #include "evox-interface-area.h"
 #include "evox-labels.h"
+#include "evox-methods.h"
 #include "evox-metrics-csv.h"
 #include "evox-metrics.h"
 #include "evox-tiff.h"
@@ -212,8 +214,12 @@ _evox_cli_metrics (int    argc,
   g_autofree char *text = NULL;
   g_autofree char *session = NULL;
   g_autoptr (JsonObject) record = NULL;
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
   EvoxMetricsRequest request = { { NULL } };
+  gboolean with_provenance = FALSE;
   gboolean force = FALSE, percolation = FALSE, sizes = FALSE, map_existed, fields_existed;
+  gboolean csv_existed;
   int connectivity = 26;
   EvoxCliOutput outputs[3];
   guint n_outputs = 0;
@@ -262,6 +268,9 @@ _evox_cli_metrics (int    argc,
     { "session", 0, 0, G_OPTION_ARG_FILENAME, &session,
       N_("Also save what was measured as a session (input, reading options, phases, axes, "
          "tolerance, surface, thickness), which 'evox apply' runs again"), "OUT.evox" },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &with_provenance,
+      N_("Record Evox's version, the input and its SHA-256 and this command in the outputs: "
+         "'# ' lines before the CSV, the TIFFs' image description"), NULL },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace output files that exist"), NULL },
     { NULL }
   };
@@ -388,10 +397,14 @@ _evox_cli_metrics (int    argc,
       !_evox_cli_save_session_record (volume, in, "metrics", g_steal_pointer (&record), session,
                                       force, &status))
     goto out;
+  if (with_provenance)
+    provenance = _evox_cli_provenance (in, command);
   map_existed = thickness != NULL && g_file_test (thickness, G_FILE_TEST_EXISTS);
   if (thickness != NULL &&
-      !evox_tiff_write (evox_metrics_get_map (table), 0, thickness,
-                        EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0), &error))
+      !evox_tiff_write_with_provenance (evox_metrics_get_map (table), 0, thickness,
+                                        EVOX_TIFF_WRITE_F32 |
+                                        (force ? EVOX_TIFF_WRITE_OVERWRITE : 0),
+                                        provenance, &error))
     {
       status = _evox_cli_error (EVOX_EXIT_INPUT, "--thickness: %s", error->message);
       goto fail;
@@ -402,16 +415,23 @@ _evox_cli_metrics (int    argc,
     field_volume = evox_metrics_dup_fields (table, &error);
   if (fields != NULL &&
       (field_volume == NULL ||
-       !evox_tiff_write (field_volume, -1, fields,
-                         EVOX_TIFF_WRITE_F32 | (force ? EVOX_TIFF_WRITE_OVERWRITE : 0), &error)))
+       !evox_tiff_write_with_provenance (field_volume, -1, fields,
+                                         EVOX_TIFF_WRITE_F32 |
+                                         (force ? EVOX_TIFF_WRITE_OVERWRITE : 0),
+                                         provenance, &error)))
     {
       if (thickness != NULL && !map_existed)
         g_unlink (thickness);
       status = _evox_cli_error (EVOX_EXIT_INPUT, "--fields: %s", error->message);
       goto fail;
     }
-  if (csv != NULL && !evox_metrics_write_csv (table, csv, force, &error))
+  csv_existed = csv != NULL && g_file_test (csv, G_FILE_TEST_EXISTS);
+  if (csv != NULL && (!evox_metrics_write_csv (table, csv, force, &error) ||
+                      !evox_csv_add_provenance (csv, provenance, &error)))
     {
+      /* A CSV written without the record it was asked with goes too. */
+      if (!csv_existed)
+        g_unlink (csv);
       /* Nothing half done: the maps just written go too, unless they replaced a file. */
       if (thickness != NULL && !map_existed)
         g_unlink (thickness);
