@@ -17,6 +17,7 @@
 #include "evox-plot.h"
 #include "evox-spectral-reader.h"
 #include "evox-spectrum-panel.h"
+#include "evox-test-hdf5.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-test-volume.h"
@@ -636,6 +637,17 @@ test_export (void)
   for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
     evox_test_assert_same_channel (read, c, maps, c);
   g_clear_object (&read);
+  /* The record: what was exported and the settings the maps were computed with. */
+  {
+    g_autofree char *record = evox_test_h5_get_root_text (h5, "evox_provenance");
+    g_autofree char *e0 = g_strdup_printf ("xanes_e0 %s",
+                                           evox_volume_get_metadata (maps, "xanes_e0"));
+
+    g_assert_nonnull (record);
+    g_assert_nonnull (strstr (record, "Export Maps: "));
+    g_assert_nonnull (strstr (record, "edge_energy"));
+    g_assert_nonnull (strstr (record, e0));
+  }
   g_assert_false (evox_xanes_panel_export_maps (panel, h5, FALSE, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
   g_clear_error (&error);

@@ -15,6 +15,7 @@
 #include "evox-xanes-panel.h"
 #include "evox-elements.h"
 #include "evox-maps-writer.h"
+#include "evox-methods.h"
 #include "evox-ui-util.h"
 #include "evox-units.h"
 
@@ -836,7 +837,28 @@ evox_xanes_panel_export_maps (EvoxXanesPanel  *self,
                            _("there are no maps to export: compute them first"));
       return FALSE;
     }
-  return evox_maps_write (maps, path, overwrite, error);
+  {
+    /* The record names the maps and the settings their metadata keeps (the session's
+     * xanes-maps and elements-maps records hold the same). */
+    static const char *const keys[] = { "xanes_e0", "xanes_edge", "xanes_pre1", "xanes_pre2",
+                                        "xanes_norm1", "xanes_norm2", "xanes_nnorm",
+                                        "xanes_mask_k", "elements_method", "elements_edges",
+                                        "elements_matrix", NULL };
+    g_autoptr (GString) operation = g_string_new ("Export Maps:");
+    g_autofree char *provenance = NULL;
+
+    for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
+      g_string_append_printf (operation, "%s %s", c > 0 ? "," : "",
+                              evox_volume_get_channel_label (maps, c) != NULL
+                              ? evox_volume_get_channel_label (maps, c) : "?");
+    for (guint i = 0; keys[i] != NULL; i++)
+      if (evox_volume_get_metadata (maps, keys[i]) != NULL)
+        g_string_append_printf (operation, "; %s %s", keys[i],
+                                evox_volume_get_metadata (maps, keys[i]));
+    provenance = evox_provenance_record (evox_document_get_path (self->document),
+                                         operation->str);
+    return evox_maps_write_with_provenance (maps, path, overwrite, provenance, NULL, error);
+  }
 }
 
 static gboolean
