@@ -339,6 +339,26 @@ evox_test_read_text (const char *path)
 }
 
 void
+evox_test_assert_csv_with_provenance (const char *path,
+                                      const char *plain_path,
+                                      const char *operation)
+{
+  g_autofree char *with = evox_test_read_text (path);
+  g_autofree char *plain = evox_test_read_text (plain_path);
+  const char *rest = with;
+
+  g_assert_true (g_str_has_prefix (with, "# "));
+  while (g_str_has_prefix (rest, "#"))
+    {
+      g_assert_nonnull (strchr (rest, '\n'));
+      rest = strchr (rest, '\n') + 1;
+    }
+  g_assert_nonnull (g_strstr_len (with, rest - with, operation));
+  g_assert_cmpstr (rest, ==, plain);
+  g_assert_null (strchr (plain, '#'));
+}
+
+void
 evox_test_assert_same_file (const char *a,
                             const char *b)
 {

@@ -81,6 +81,10 @@ void        evox_test_assert_refused  (const EvoxTestRun *run,
 
 /* The whole file as text, asserted readable. */
 char       *evox_test_read_text         (const char *path);
+/* path holds '# ' provenance lines naming operation, then exactly the text of plain_path. */
+void        evox_test_assert_csv_with_provenance (const char *path,
+                                                  const char *plain_path,
+                                                  const char *operation);
 /* The two files hold the same bytes. */
 void        evox_test_assert_same_file  (const char *a,
                                          const char *b);

@@ -9,6 +9,7 @@
 #include <gtk/gtk.h>
 #include <math.h>
 #include <stdio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "evox-canvas.h"
@@ -336,6 +337,21 @@ test_spectra (void)
     g_assert_no_error (error);
     g_assert_false (evox_spectrum_panel_export (panel, csv, FALSE, &error));
     g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
+    g_clear_error (&error);
+  }
+  /* With File > Include Provenance in CSV: the record's lines, then the same spectra. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *with = g_strconcat (csv, ".with.csv", NULL);
+
+    g_action_group_change_action_state (G_ACTION_GROUP (window), "csv-provenance",
+                                        g_variant_new_boolean (TRUE));
+    g_assert_true (evox_spectrum_panel_export (panel, with, FALSE, &error));
+    g_assert_no_error (error);
+    evox_test_assert_csv_with_provenance (with, csv, "Export Spectra");
+    g_action_group_change_action_state (G_ACTION_GROUP (window), "csv-provenance",
+                                        g_variant_new_boolean (FALSE));
+    g_unlink (with);
   }
   {
     g_autofree char *text = NULL;

@@ -7,6 +7,7 @@
 #include <epoxy/gl.h>
 #include <gtk/gtk.h>
 #include <math.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "evox-canvas.h"
@@ -629,6 +630,19 @@ test_ruler_and_profile (void)
   g_assert_false (evox_measure_panel_export_profile (panel, csv_path, FALSE, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
   g_clear_error (&error);
+  /* With File > Include Provenance in CSV: the record's lines, then the same profile. */
+  {
+    g_autofree char *with = g_strconcat (csv_path, ".with.csv", NULL);
+
+    g_action_group_change_action_state (G_ACTION_GROUP (window), "csv-provenance",
+                                        g_variant_new_boolean (TRUE));
+    g_assert_true (evox_measure_panel_export_profile (panel, with, FALSE, &error));
+    g_assert_no_error (error);
+    evox_test_assert_csv_with_provenance (with, csv_path, "Export Profile");
+    g_action_group_change_action_state (G_ACTION_GROUP (window), "csv-provenance",
+                                        g_variant_new_boolean (FALSE));
+    g_unlink (with);
+  }
 
   /* A click without a drag leaves no ruler; Remove takes it off the view. */
   g_assert_null (evox_canvas_measure (canvas, rect[0] + a[0], rect[1] + a[1], rect[0] + a[0],

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "evox-measure-panel.h"
+#include "evox-csv.h"
 #include "evox-plot.h"
 #include "evox-profile-csv.h"
 #include "evox-ui-util.h"
@@ -400,8 +401,17 @@ evox_measure_panel_export_profile (EvoxMeasurePanel *self,
                            _("No ruler is selected: there is no profile to export"));
       return FALSE;
     }
-  return evox_profile_csv_write (path, self->profile, evox_document_get_volume (self->document),
-                                 overwrite, error);
+  {
+    /* The record's '# ' lines first when the window asks for them, as its other CSVs. */
+    g_autofree char *provenance =
+      _evox_ui_csv_provenance (GTK_WIDGET (self), self->document,
+                               "Export Profile (the selected ruler's profile)");
+
+    return evox_profile_csv_write (path, self->profile,
+                                   evox_document_get_volume (self->document), overwrite,
+                                   error) &&
+           evox_csv_add_provenance (path, provenance, error);
+  }
 }
 
 const char *

@@ -10,7 +10,6 @@
 
 #include "evox-csv.h"
 #include "evox-interface-area.h"
-#include "evox-methods.h"
 #include "evox-metrics-csv.h"
 #include "evox-metrics-panel.h"
 #include "evox-percolation.h"
@@ -656,19 +655,12 @@ evox_metrics_panel_export_csv (EvoxMetricsPanel *self,
       return FALSE;
     }
   {
-    /* With the window's File > Include Provenance in CSV on, the record's '# ' lines come first,
-     * as the window's other CSV exports do. */
-    GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
-    g_autoptr (GVariant) state = window != NULL && G_IS_ACTION_GROUP (window)
-                                 ? g_action_group_get_action_state (G_ACTION_GROUP (window),
-                                                                    "csv-provenance")
-                                 : NULL;
-    g_autofree char *provenance = NULL;
+    /* The record's '# ' lines first when the window asks for them, as its other CSVs. */
+    g_autofree char *provenance =
+      _evox_ui_csv_provenance (GTK_WIDGET (self), self->document,
+                               "Export Metrics CSV (the Metrics page's table; its notes name "
+                               "each row's inputs)");
 
-    if (state != NULL && g_variant_get_boolean (state) && self->document != NULL)
-      provenance = evox_provenance_record (evox_document_get_path (self->document),
-                                           "Export Metrics CSV (the Metrics page's table; its "
-                                           "notes name each row's inputs)");
     return evox_metrics_write_csv (self->metrics, path, overwrite, error) &&
            evox_csv_add_provenance (path, provenance, error);
   }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "evox-spectrum-panel.h"
+#include "evox-csv.h"
 #include "evox-plot.h"
 #include "evox-spectrum-csv.h"
 #include "evox-ui-util.h"
@@ -853,7 +854,15 @@ evox_spectrum_panel_export (EvoxSpectrumPanel *self,
   spectra = g_new (EvoxSpectrum *, self->pinned->len);
   for (guint i = 0; i < self->pinned->len; i++)
     spectra[i] = ((Pinned *) g_ptr_array_index (self->pinned, i))->spectrum;
-  return evox_spectrum_csv_write (spectra, self->pinned->len, path, overwrite, error);
+  {
+    /* The record's '# ' lines first when the window asks for them, as its other CSVs. */
+    g_autofree char *provenance =
+      _evox_ui_csv_provenance (GTK_WIDGET (self), self->document,
+                               "Export Spectra (the pinned spectra)");
+
+    return evox_spectrum_csv_write (spectra, self->pinned->len, path, overwrite, error) &&
+           evox_csv_add_provenance (path, provenance, error);
+  }
 }
 
 static void

@@ -11,6 +11,7 @@
 
 #include "evox-axis.h"
 #include "evox-display.h"
+#include "evox-methods.h"
 #include "evox-window.h"
 
 gboolean
@@ -791,4 +792,20 @@ _evox_chooser_add_filter (GtkFileChooser *chooser,
   for (guint i = 0; patterns[i] != NULL; i++)
     gtk_file_filter_add_pattern (filter, patterns[i]);
   gtk_file_chooser_add_filter (chooser, filter);
+}
+
+char *
+_evox_ui_csv_provenance (GtkWidget    *widget,
+                         EvoxDocument *document,
+                         const char   *operation)
+{
+  GtkWidget *window = gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW);
+  g_autoptr (GVariant) state = NULL;
+
+  if (window == NULL || !G_IS_ACTION_GROUP (window) || document == NULL)
+    return NULL;
+  state = g_action_group_get_action_state (G_ACTION_GROUP (window), "csv-provenance");
+  if (state == NULL || !g_variant_get_boolean (state))
+    return NULL;
+  return evox_provenance_record (evox_document_get_path (document), operation);
 }

@@ -248,4 +248,11 @@ void      _evox_guard_panel_wheel     (GtkScrolledWindow *scrolled);
 /* Whether a spin button or scale under the pointer gets the wheel: it has the focus. */
 gboolean  _evox_wheel_reaches         (GtkWidget         *widget);
 
+/* The provenance record (evox-methods.h) of the document's file and operation for a CSV that
+ * widget's page exports, when its window's File > Include Provenance in CSV
+ * (win.csv-provenance) is on; NULL otherwise, and the CSV stays plain. */
+char     *_evox_ui_csv_provenance     (GtkWidget         *widget,
+                                       EvoxDocument      *document,
+                                       const char        *operation);
+
 G_END_DECLS
