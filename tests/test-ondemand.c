@@ -533,6 +533,77 @@ test_loader_reduces (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A label volume (three values) over the cap is held by the most frequent label of each 2^3
+ * block, ties to the smallest, never by means, which would invent labels between them; the
+ * methods text says so. */
+static guint8
+label_at (gsize x, gsize y, gsize z)
+{
+  static const guint8 labels[3] = { 0, 85, 170 };
+
+  return labels[(x * 7 + y * 3 + z * 5 + (x * y) % 4) % 3];
+}
+
+static void
+test_loader_labels (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "labels.tif", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) labels = evox_volume_new (NX, NY, NZ, 1, EVOX_SAMPLE_U8, &error);
+  g_autoptr(EvoxVolume) reduced = NULL;
+  const guint8 *r;
+  guint8 *v;
+  gsize rd[3];
+
+  g_assert_no_error (error);
+  v = evox_volume_get_data_mut (labels, 0);
+  for (gsize z = 0; z < NZ; z++)
+    for (gsize y = 0; y < NY; y++)
+      for (gsize x = 0; x < NX; x++)
+        v[(z * NY + y) * NX + x] = label_at (x, y, z);
+  evox_volume_freeze (labels);
+  g_assert_true (evox_tiff_write (labels, 0, tif, EVOX_TIFF_WRITE_NONE, &error));
+  g_setenv ("EVOX_MEMORY_LIMIT", "10000", TRUE);
+  reduced = evox_volume_load (tif, NULL, NULL, NULL, &error);
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_reduction (reduced), ==, 2);
+  g_assert_cmpstr (evox_volume_get_reduction_kind (reduced), ==, "modes");
+  g_assert_nonnull (strstr (evox_volume_get_metadata (reduced, "info.on demand"), "modes"));
+  evox_volume_get_dims (reduced, rd);
+  r = evox_volume_get_data (reduced, 0);
+  for (gsize k = 0; k < rd[2]; k++)
+    for (gsize j = 0; j < rd[1]; j++)
+      for (gsize i = 0; i < rd[0]; i++)
+        {
+          guint count[3] = { 0, 0, 0 }, best = 0;
+
+          /* Brute force: count each label in the block (the voxels inside the volume). */
+          for (gsize z = 2 * k; z < MIN (2 * k + 2, (gsize) NZ); z++)
+            for (gsize y = 2 * j; y < MIN (2 * j + 2, (gsize) NY); y++)
+              for (gsize x = 2 * i; x < MIN (2 * i + 2, (gsize) NX); x++)
+                count[label_at (x, y, z) / 85]++;
+          for (guint l = 1; l < 3; l++)
+            if (count[l] > count[best])
+              best = l;
+          g_assert_cmpuint (r[(k * rd[1] + j) * rd[0] + i], ==, best * 85);
+        }
+  {
+    g_autoptr(EvoxDocument) document = evox_document_new ();
+    g_autoptr(EvoxSession) session = NULL;
+    g_autofree char *methods = NULL;
+
+    evox_volume_freeze (reduced);
+    evox_document_set_volume (document, reduced, "labels", tif);
+    session = evox_session_capture (document, NULL, &error);
+    g_assert_no_error (error);
+    methods = evox_methods_format (session, reduced);
+    g_assert_nonnull (strstr (methods, "held at 1:2 (the modes of 2 x 2 x 2 blocks)"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* `evox info` on a file over the cap: it opens, and says at what scale. */
 static void
 test_cli_info (void)
@@ -634,6 +705,7 @@ main (int    argc,
   g_test_add_func ("/Evox/OnDemand/fitting-scale", test_fitting_scale);
   g_test_add_func ("/Evox/OnDemand/cancel", test_cancel);
   g_test_add_func ("/Evox/OnDemand/loader-reduces", test_loader_reduces);
+  g_test_add_func ("/Evox/OnDemand/loader-labels", test_loader_labels);
   g_test_add_func ("/Evox/OnDemand/cli-info", test_cli_info);
   g_test_add_func ("/Evox/OnDemand/damaged", test_damaged);
   return g_test_run ();

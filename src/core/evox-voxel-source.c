@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "evox-voxel-source.h"
+#include "evox-profile.h"
 
 struct _EvoxVoxelSource
 {
@@ -228,6 +229,57 @@ store_means (const double   *sum,
     }
 }
 
+/* Each reduced voxel of a slab of depth planes (u8 or u16) as the most frequent value of its
+ * block, ties to the smallest: a label volume keeps only labels it has. values holds one
+ * block. */
+static void
+store_modes (gconstpointer   slab,
+             EvoxSampleType  type,
+             const gsize     dims[3],
+             gsize           depth,
+             guint           scale,
+             guint16        *values,
+             gpointer        out)
+{
+  gsize rx = reduced_side (dims[0], scale), ry = reduced_side (dims[1], scale);
+
+  for (gsize j = 0; j < ry; j++)
+    for (gsize i = 0; i < rx; i++)
+      {
+        gsize n = 0, best_run = 0, run;
+        guint16 best = 0;
+
+        for (gsize k = 0; k < depth; k++)
+          for (gsize y = j * scale; y < MIN ((j + 1) * scale, dims[1]); y++)
+            for (gsize x = i * scale; x < MIN ((i + 1) * scale, dims[0]); x++)
+              values[n++] = (guint16) evox_sample_get (slab, type, (k * dims[1] + y) * dims[0] + x);
+        /* Insertion sort: a block is small (scale^3, 8 at 1:2). */
+        for (gsize a = 1; a < n; a++)
+          {
+            guint16 v = values[a];
+            gsize b = a;
+
+            for (; b > 0 && values[b - 1] > v; b--)
+              values[b] = values[b - 1];
+            values[b] = v;
+          }
+        for (gsize a = 0; a < n; a += run)
+          {
+            for (run = 1; a + run < n && values[a + run] == values[a]; run++)
+              ;
+            if (run > best_run)
+              {
+                best_run = run;
+                best = values[a];
+              }
+          }
+        if (type == EVOX_SAMPLE_U8)
+          ((guint8 *) out)[j * rx + i] = (guint8) best;
+        else
+          ((guint16 *) out)[j * rx + i] = best;
+      }
+}
+
 /**
  * evox_voxel_source_reduce:
  * @scale: the block side s (at least 1)
@@ -246,6 +298,25 @@ evox_voxel_source_reduce (EvoxVoxelSource  *self,
                           GCancellable     *cancellable,
                           GError          **error)
 {
+  return evox_voxel_source_reduce_full (self, scale, FALSE, progress, cancellable, error);
+}
+
+/**
+ * evox_voxel_source_reduce_full:
+ * @modes: each voxel the most frequent value of its block (ties to the smallest) instead of the
+ *   mean; u8 and u16 sources only
+ *
+ * evox_voxel_source_reduce, or with modes for a label volume.
+ */
+EvoxVolume *
+evox_voxel_source_reduce_full (EvoxVoxelSource  *self,
+                               guint             scale,
+                               gboolean          modes,
+                               EvoxProgress     *progress,
+                               GCancellable     *cancellable,
+                               GError          **error)
+{
+  g_autofree guint16 *block = NULL;
   g_autoptr(EvoxVolume) reduced = NULL;
   g_autofree guint8 *slab = NULL;
   g_autofree double *sum = NULL;
@@ -255,6 +326,8 @@ evox_voxel_source_reduce (EvoxVoxelSource  *self,
 
   g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), NULL);
   g_return_val_if_fail (scale >= 1, NULL);
+  g_return_val_if_fail (!modes || self->type == EVOX_SAMPLE_U8 || self->type == EVOX_SAMPLE_U16,
+                        NULL);
 
   for (int i = 0; i < 3; i++)
     rdims[i] = reduced_side (self->dims[i], scale);
@@ -274,6 +347,8 @@ evox_voxel_source_reduce (EvoxVoxelSource  *self,
   sum = g_new (double, plane);
   count = g_new (guint64, plane);
   out = evox_volume_get_data_mut (reduced, 0);
+  if (modes)
+    block = g_new (guint16, (gsize) scale * scale * scale);
 
   for (gsize rz = 0; rz < rdims[2]; rz++)
     {
@@ -284,19 +359,66 @@ evox_voxel_source_reduce (EvoxVoxelSource  *self,
         return NULL;
       if (!evox_voxel_source_read_box (self, origin, size, slab, error))
         return NULL;
-      memset (sum, 0, plane * sizeof *sum);
-      memset (count, 0, plane * sizeof *count);
-      accumulate_slab (slab, self->type, self->dims, size[2], scale, sum, count);
-      store_means (sum, count, plane, self->type, out + rz * plane * item);
+      if (modes)
+        store_modes (slab, self->type, self->dims, size[2], scale, block, out + rz * plane * item);
+      else
+        {
+          memset (sum, 0, plane * sizeof *sum);
+          memset (count, 0, plane * sizeof *count);
+          accumulate_slab (slab, self->type, self->dims, size[2], scale, sum, count);
+          store_means (sum, count, plane, self->type, out + rz * plane * item);
+        }
       evox_progress_update (progress, (double) (rz + 1) / (double) rdims[2]);
     }
   return g_steal_pointer (&reduced);
 }
 
+/* Whether a u8 or u16 source holds labels (at most EVOX_PROFILE_MAX_LABELS distinct values,
+ * the rule that draws a volume's slices and profiles nearest): decided on up to eight planes
+ * spread along z before the pass, since block means would invent values between labels. */
+static gboolean
+holds_labels (EvoxVoxelSource  *self,
+              gboolean         *labels,
+              GError          **error)
+{
+  gsize plane = self->dims[0] * self->dims[1];
+  guint n_planes = (guint) MIN ((gsize) 8, self->dims[2]);
+  g_autofree guint8 *seen = NULL;
+  g_autofree guint8 *values = NULL;
+  guint distinct = 0;
+
+  *labels = FALSE;
+  if (self->type != EVOX_SAMPLE_U8 && self->type != EVOX_SAMPLE_U16)
+    return TRUE;
+  seen = g_malloc0 (65536);
+  values = g_malloc (plane * evox_sample_type_size (self->type));
+  for (guint p = 0; p < n_planes && distinct <= EVOX_PROFILE_MAX_LABELS; p++)
+    {
+      gsize origin[3] = { 0, 0, (2 * p + 1) * self->dims[2] / (2 * n_planes) };
+      gsize size[3] = { self->dims[0], self->dims[1], 1 };
+
+      if (!evox_voxel_source_read_box (self, origin, size, values, error))
+        return FALSE;
+      for (gsize i = 0; i < plane && distinct <= EVOX_PROFILE_MAX_LABELS; i++)
+        {
+          guint v = (guint) evox_sample_get (values, self->type, i);
+
+          if (!seen[v])
+            {
+              seen[v] = 1;
+              distinct++;
+            }
+        }
+    }
+  *labels = distinct <= EVOX_PROFILE_MAX_LABELS;
+  return TRUE;
+}
+
 /**
  * evox_voxel_source_open_reduced:
  *
- * The reduced volume of a source too large for memory: block means at the smallest power-of-two
+ * The reduced volume of a source too large for memory: block means (modes for a label volume,
+ * see holds_labels) at the smallest power-of-two
  * scale, at least 2, whose voxels fit half the memory cap (the rest is left to the statistics,
  * the views and analyses), with the source attached and the metadata "info.on demand" saying so.
  * Its spacing is scale voxels, not known; the reader sets the real one (scale times the file's)
@@ -311,6 +433,7 @@ evox_voxel_source_open_reduced (EvoxVoxelSource  *self,
   g_autoptr(EvoxVolume) reduced = NULL;
   g_autofree char *cap = NULL;
   g_autofree char *note = NULL;
+  gboolean labels;
   guint scale;
 
   g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), NULL);
@@ -325,17 +448,22 @@ evox_voxel_source_open_reduced (EvoxVoxelSource  *self,
       return NULL;
     }
   scale = MAX (scale, 2);
-  reduced = evox_voxel_source_reduce (self, scale, progress, cancellable, error);
+  if (!holds_labels (self, &labels, error))
+    return NULL;
+  reduced = evox_voxel_source_reduce_full (self, scale, labels, progress, cancellable, error);
   if (reduced == NULL)
     return NULL;
-  note = g_strdup_printf ("1:%u in memory (means of %u^3 blocks); full resolution %" G_GSIZE_FORMAT
+  note = g_strdup_printf ("1:%u in memory (%s of %u^3 blocks); full resolution %" G_GSIZE_FORMAT
                           " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " read on demand", scale,
-                          scale, self->dims[0], self->dims[1], self->dims[2]);
+                          labels ? "modes" : "means", scale, self->dims[0], self->dims[1],
+                          self->dims[2]);
   /* Unknown until the reader says otherwise, but one voxel spans scale of the file's. */
   evox_volume_set_spacing (reduced, (double[3]) { scale, scale, scale });
   evox_volume_set_spacing_known (reduced, FALSE);
   evox_volume_set_metadata (reduced, "info.on demand", note);
   evox_voxel_source_attach (self, reduced, scale);
+  if (labels)
+    g_object_set_data (G_OBJECT (reduced), "evox-reduced-modes", GINT_TO_POINTER (TRUE));
   return g_steal_pointer (&reduced);
 }
 
@@ -413,4 +541,14 @@ evox_volume_get_reduction (EvoxVolume *volume)
 
   evox_voxel_source_get_attached (volume, &scale);
   return scale;
+}
+
+/* "modes" for a label volume held reduced by the most frequent value of each block, "means"
+ * otherwise (what the reduction is called in the window and the methods text). */
+const char *
+evox_volume_get_reduction_kind (EvoxVolume *volume)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), "means");
+
+  return g_object_get_data (G_OBJECT (volume), "evox-reduced-modes") != NULL ? "modes" : "means";
 }

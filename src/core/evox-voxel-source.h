@@ -47,6 +47,12 @@ EvoxVolume      *evox_voxel_source_reduce        (EvoxVoxelSource  *self,
                                                   EvoxProgress     *progress,
                                                   GCancellable     *cancellable,
                                                   GError          **error);
+EvoxVolume      *evox_voxel_source_reduce_full   (EvoxVoxelSource  *self,
+                                                  guint             scale,
+                                                  gboolean          modes,
+                                                  EvoxProgress     *progress,
+                                                  GCancellable     *cancellable,
+                                                  GError          **error);
 EvoxVolume      *evox_voxel_source_open_reduced  (EvoxVoxelSource  *self,
                                                   EvoxProgress     *progress,
                                                   GCancellable     *cancellable,
@@ -61,5 +67,6 @@ void             evox_voxel_source_attach        (EvoxVoxelSource  *self,
 EvoxVoxelSource *evox_voxel_source_get_attached  (EvoxVolume       *volume,
                                                   guint            *scale);
 guint            evox_volume_get_reduction       (EvoxVolume       *volume);
+const char      *evox_volume_get_reduction_kind  (EvoxVolume       *volume);
 
 G_END_DECLS

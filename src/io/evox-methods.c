@@ -108,9 +108,9 @@ append_data (GString     *text,
     {
       guint s = evox_volume_get_reduction (volume);
 
-      g_string_append_printf (text, " It was larger than memory: it was held at 1:%u (the means "
+      g_string_append_printf (text, " It was larger than memory: it was held at 1:%u (the %s "
                               "of %u x %u x %u blocks), and what follows was computed at 1:%u.",
-                              s, s, s, s, s);
+                              s, evox_volume_get_reduction_kind (volume), s, s, s, s);
     }
 
   if (volume != NULL)

@@ -668,12 +668,21 @@ show_uploaded_volume (EvoxWindow *self)
       guint s = evox_volume_get_reduction (volume);
       char *reduced = g_strdup_printf (_("%s (1:%u in memory; full resolution on demand)"), name,
                                        s);
+      /* Labels are held by the most frequent value of each block, other values by means. */
+      gboolean modes = g_str_equal (evox_volume_get_reduction_kind (volume), "modes");
 
-      note = join_notes (note, g_strdup_printf (_("“%s” is larger than the memory cap: it is "
-                                                  "held at 1:%u (means of %u × %u × %u blocks). "
-                                                  "Zoomed-in slices read full resolution from "
-                                                  "the file; analyses, the histogram and the 3D "
-                                                  "views work at 1:%u."),
+      note = join_notes (note, g_strdup_printf (modes
+                                                ? _("“%s” is larger than the memory cap: it is "
+                                                    "held at 1:%u (the most frequent label of "
+                                                    "each %u × %u × %u block). Zoomed-in "
+                                                    "slices read full resolution from the file; "
+                                                    "analyses, the histogram and the 3D views "
+                                                    "work at 1:%u.")
+                                                : _("“%s” is larger than the memory cap: it is "
+                                                    "held at 1:%u (means of %u × %u × %u blocks). "
+                                                    "Zoomed-in slices read full resolution from "
+                                                    "the file; analyses, the histogram and the 3D "
+                                                    "views work at 1:%u."),
                                                 name, s, s, s, s, s));
       g_free (name);
       name = reduced;
