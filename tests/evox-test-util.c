@@ -253,6 +253,27 @@ evox_test_run_evox_va (char                **envp,
   return run;
 }
 
+EvoxTestRun
+evox_test_run_evox (const char *command,
+                    const char *first,
+                    ...)
+{
+  va_list ap;
+  EvoxTestRun run;
+
+  va_start (ap, first);
+  run = evox_test_run_evox_va (NULL, NULL, command, first, ap);
+  va_end (ap);
+  return run;
+}
+
+void
+evox_test_assert_ok (const EvoxTestRun *run)
+{
+  g_assert_cmpstr (run->err, ==, "");
+  g_assert_cmpint (run->status, ==, 0);
+}
+
 void
 evox_test_limit_file_size (gpointer user_data)
 {

@@ -67,6 +67,12 @@ EvoxTestRun evox_test_run_evox_va (char                **envp,
                                    const char           *command,
                                    const char           *first,
                                    va_list               ap);
+/* evox_test_run_evox_va with this environment and no setup. */
+EvoxTestRun evox_test_run_evox  (const char           *command,
+                                 const char           *first,
+                                 ...) G_GNUC_NULL_TERMINATED;
+/* A run that succeeded: status 0, nothing on stderr. */
+void        evox_test_assert_ok (const EvoxTestRun    *run);
 /* A setup for evox_test_spawn: files the child writes are limited to 100 kB (ulimit -f). SIGXFSZ
  * keeps its default, so the child must ignore it itself for a write past the limit to fail with
  * EFBIG instead of the signal ending it. */

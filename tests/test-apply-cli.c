@@ -20,26 +20,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, evox_test_run_clear)
 #define NY 20
 #define NZ 10
 
-static Run
-evox (const char *command,
-      const char *first,
-      ...)
-{
-  va_list ap;
-  Run run;
+#define evox(...) evox_test_run_evox (__VA_ARGS__)
 
-  va_start (ap, first);
-  run = evox_test_run_evox_va (NULL, NULL, command, first, ap);
-  va_end (ap);
-  return run;
-}
-
-static void
-assert_ok (const Run *run)
-{
-  g_assert_cmpstr (run->err, ==, "");
-  g_assert_cmpint (run->status, ==, 0);
-}
+#define assert_ok(run) evox_test_assert_ok (run)
 
 /* A u8 volume: background 0..90, five balls of 200 and two single voxels of 130, so phase
  * 101:255 has particles that touch, and some that stand alone. */

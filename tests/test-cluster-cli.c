@@ -47,12 +47,7 @@ cluster_limited (const char *first,
   return run;
 }
 
-static void
-assert_ok (const Run *run)
-{
-  g_assert_cmpstr (run->err, ==, "");
-  g_assert_cmpint (run->status, ==, 0);
-}
+#define assert_ok(run) evox_test_assert_ok (run)
 
 /* The number after "key: " on a line of stdout. */
 static double

@@ -38,19 +38,7 @@ run_evox (const char *first,
   return run;
 }
 
-static EvoxTestRun
-run_command (const char *command,
-             const char *first,
-             ...)
-{
-  va_list ap;
-  EvoxTestRun run;
-
-  va_start (ap, first);
-  run = evox_test_run_evox_va (NULL, NULL, command, first, ap);
-  va_end (ap);
-  return run;
-}
+#define run_command(...) evox_test_run_evox (__VA_ARGS__)
 
 /* A u8 volume whose values fill 0..59 unevenly (v = (i * 7) % 60), with a known voxel size. */
 static void

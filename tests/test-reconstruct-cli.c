@@ -166,19 +166,7 @@ rec (const char *first,
 }
 
 /* Another subcommand (apply, methods). */
-static Run
-run_evox (const char *command,
-                            const char *first,
-                            ...)
-{
-  va_list ap;
-  Run run;
-
-  va_start (ap, first);
-  run = evox_test_run_evox_va (NULL, NULL, command, first, ap);
-  va_end (ap);
-  return run;
-}
+#define run_evox(...) evox_test_run_evox (__VA_ARGS__)
 
 /* rec with setup run in the child before exec. */
 static Run

@@ -29,26 +29,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, evox_test_run_clear)
 #define SY 8
 #define N_ENERGIES 24
 
-static Run
-evox (const char *command,
-      const char *first,
-      ...)
-{
-  va_list ap;
-  Run run;
+#define evox(...) evox_test_run_evox (__VA_ARGS__)
 
-  va_start (ap, first);
-  run = evox_test_run_evox_va (NULL, NULL, command, first, ap);
-  va_end (ap);
-  return run;
-}
-
-static void
-assert_ok (const Run *run)
-{
-  g_assert_cmpstr (run->err, ==, "");
-  g_assert_cmpint (run->status, ==, 0);
-}
+#define assert_ok(run) evox_test_assert_ok (run)
 
 /* Both files read as volumes with the same dimensions, channels (labels, energies) and the
  * same bytes in every channel: HDF5 files differ in their headers' times. */

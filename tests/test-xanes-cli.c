@@ -163,19 +163,7 @@ run_with_setup (GSpawnChildSetupFunc  setup,
   return run;
 }
 
-static Run
-run_command (const char *command,
-             const char *first,
-             ...)
-{
-  va_list ap;
-  Run run;
-
-  va_start (ap, first);
-  run = evox_test_run_evox_va (NULL, NULL, command, first, ap);
-  va_end (ap);
-  return run;
-}
+#define run_command(...) evox_test_run_evox (__VA_ARGS__)
 
 /* numpy.percentile's default (linear between order statistics) of the finite values, by a sort
  * written here. */
