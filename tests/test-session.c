@@ -376,23 +376,36 @@ test_round_trip_demo (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* A small u8 volume of blobs, written as a TIFF. */
+/* A u8 TIFF of nx x ny x nz random labels 0, step, 2 step, ... (n_labels of them). */
 static void
-write_blobs (const char *path,
-             guint       seed)
+write_random_labels (const char *path,
+                     gsize       nx,
+                     gsize       ny,
+                     gsize       nz,
+                     guint       n_labels,
+                     guint       step,
+                     guint64     seed)
 {
   g_autoptr (EvoxVolume) volume = NULL;
   g_autoptr (GError) error = NULL;
   guint64 state = seed;
   guint8 *data;
 
-  volume = evox_volume_new (24, 20, 12, 1, EVOX_SAMPLE_U8, &error);
+  volume = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_U8, &error);
   g_assert_no_error (error);
   data = evox_volume_get_data_mut (volume, 0);
-  for (gsize i = 0; i < 24 * 20 * 12; i++)
-    data[i] = (guint8) (evox_test_random (&state) % 4 * 85);
+  for (gsize i = 0; i < nx * ny * nz; i++)
+    data[i] = (guint8) (evox_test_random (&state) % n_labels * step);
   g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_OVERWRITE, &error));
   g_assert_no_error (error);
+}
+
+/* A small u8 volume of four labels, written as a TIFF. */
+static void
+write_blobs (const char *path,
+             guint       seed)
+{
+  write_random_labels (path, 24, 20, 12, 4, 85, seed);
 }
 
 static void
@@ -905,18 +918,7 @@ test_ssrm_options (void)
 static void
 write_small (const char *path)
 {
-  g_autoptr (EvoxVolume) volume = NULL;
-  g_autoptr (GError) error = NULL;
-  guint64 state = 9;
-  guint8 *data;
-
-  volume = evox_volume_new (10, 8, 6, 1, EVOX_SAMPLE_U8, &error);
-  g_assert_no_error (error);
-  data = evox_volume_get_data_mut (volume, 0);
-  for (gsize i = 0; i < 10 * 8 * 6; i++)
-    data[i] = (guint8) (evox_test_random (&state) % 3 * 100);
-  g_assert_true (evox_tiff_write (volume, 0, path, EVOX_TIFF_WRITE_OVERWRITE, &error));
-  g_assert_no_error (error);
+  write_random_labels (path, 10, 8, 6, 3, 100, 9);
 }
 
 static void
