@@ -840,10 +840,11 @@ preview_ready (EvoxVolume *preview,
   data->cancellable = g_object_ref (load->cancellable);
   data->preview = g_object_ref (preview);
   data->path = g_strdup (load->path);
-  /* The volume itself comes through GTask at the default priority: the same here keeps the
-   * order in which the loading thread sent them. */
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, show_preview, data,
-                              (GDestroyNotify) preview_data_free);
+  /* Always queued, never run here: g_main_context_invoke would run it on this thread whenever
+   * it could acquire the main context between two of its iterations, ahead of the coarser
+   * previews still queued. The volume itself comes through GTask at the default priority: the
+   * same here keeps the order in which the loading thread sent them. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, show_preview, data, (GDestroyNotify) preview_data_free);
 }
 
 /* EVOX_PREVIEW_STRIDE=S forces previews at stride S on any volume (tests, trying it on a small
