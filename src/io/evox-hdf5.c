@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1298,102 +1297,12 @@ check_chunks (const Source  *source,
   return TRUE;
 }
 
-/* Planes of a (z, y, x) dataset asked from the disk ahead of their reads: posix_fadvise
- * WILLNEED on the bytes of their chunks (or of the plane in a contiguous dataset) queues the
- * reads and returns. Planes read out of order (the previews' levels) give the kernel's readahead
- * nothing to go on, and HDF5 reads a chunk at a time, each read waiting alone for the disk. */
+/* Row y of plane z of a (z, y, x) dataset, for the first preview (evox_preview_new_sparse). */
 typedef struct
 {
-  int      fd;           /* the file's, through the sec2 driver; -1: no hints */
-  hid_t    data;
-  gboolean chunked;
-  hsize_t  shape[3];
-  hsize_t  chunk[3];
-  haddr_t  offset;       /* a contiguous dataset's data */
-  gsize    item;         /* bytes a sample in the file */
-} PlaneAhead;
-
-/* How far ahead of the plane being read the next are asked. */
-#define HDF5_READ_AHEAD_BYTES ((guint64) 64 << 20)
-
-static void
-plane_ahead_init (PlaneAhead   *ahead,
-                  const Source *source)
-{
-  g_auto(EvoxH5Id) dcpl = H5I_INVALID_HID;
-  g_auto(EvoxH5Id) fapl = H5Fget_access_plist (source->file);
-  gpointer handle = NULL;
-
-  memset (ahead, 0, sizeof *ahead);
-  ahead->fd = -1;
-  /* Plane z is frame z only in a (z, y, x) dataset of one channel. */
-  if (source->info->rank != 3 || source->n_channels != 1 || source->shape[0] != source->nz ||
-      fapl < 0 || H5Pget_driver (fapl) != H5FD_SEC2 ||
-      H5Fget_vfd_handle (source->file, H5P_DEFAULT, &handle) < 0 || handle == NULL)
-    return;
-  dcpl = H5Dget_create_plist (source->data);
-  ahead->chunked = dcpl >= 0 && H5Pget_layout (dcpl) == H5D_CHUNKED;
-  if (ahead->chunked ? H5Pget_chunk (dcpl, 3, ahead->chunk) != 3
-                     : (ahead->offset = H5Dget_offset (source->data)) == HADDR_UNDEF)
-    return;
-  memcpy (ahead->shape, source->shape, sizeof ahead->shape);
-  ahead->data = source->data;
-  ahead->item = source->size;
-  /* The default (sec2) driver's handle is the descriptor. */
-  ahead->fd = *(int *) handle;
-}
-
-/* Asks for the chunks of plane z that hold a row y = k * row_step (1: every row). */
-static void
-plane_ahead_ask (const PlaneAhead *ahead,
-                 hsize_t           z,
-                 hsize_t           row_step)
-{
-  gsize row_bytes = ahead->shape[2] * ahead->item;
-
-  if (ahead->fd < 0)
-    return;
-  if (!ahead->chunked)
-    {
-      gsize n = row_step == 1 ? ahead->shape[1] * row_bytes : row_bytes;
-
-      for (hsize_t y = 0; y < ahead->shape[1]; y += row_step == 1 ? ahead->shape[1] : row_step)
-        posix_fadvise (ahead->fd, (off_t) (ahead->offset + (z * ahead->shape[1] + y) * row_bytes),
-                       (off_t) n, POSIX_FADV_WILLNEED);
-      return;
-    }
-  for (hsize_t y0 = 0; y0 < ahead->shape[1]; y0 += ahead->chunk[1])
-    {
-      /* The first multiple of row_step at or after y0 must fall in this row of chunks. */
-      if ((y0 + row_step - 1) / row_step * row_step >= y0 + ahead->chunk[1])
-        continue;
-      for (hsize_t x0 = 0; x0 < ahead->shape[2]; x0 += ahead->chunk[2])
-        {
-          hsize_t at[3] = { z / ahead->chunk[0] * ahead->chunk[0], y0, x0 };
-          unsigned filter_mask = 0;
-          haddr_t address = HADDR_UNDEF;
-          hsize_t size = 0;
-
-          if (H5Dget_chunk_info_by_coord (ahead->data, at, &filter_mask, &address, &size) >= 0 &&
-              address != HADDR_UNDEF)
-            posix_fadvise (ahead->fd, (off_t) address, (off_t) size, POSIX_FADV_WILLNEED);
-        }
-    }
-}
-
-/* Row y of plane z of a (z, y, x) dataset, for the first preview (evox_preview_new_sparse),
- * which reads every stride-th row of every stride-th plane, plane after plane. */
-typedef struct
-{
-  const Source     *source;
-  hid_t             memtype;
-  const PlaneAhead *ahead;
-  guint             stride;
-  gsize             advised;   /* the next plane whose rows are to be asked ahead */
+  const Source *source;
+  hid_t         memtype;
 } RowReader;
-
-/* Planes whose preview rows are asked ahead of the one being read. */
-#define HDF5_ROWS_AHEAD_PLANES 4
 
 static gboolean
 read_row (gpointer   user_data,
@@ -1406,10 +1315,7 @@ read_row (gpointer   user_data,
   g_auto(EvoxH5Id) file_space = H5Dget_space (rows->source->data);
   g_auto(EvoxH5Id) mem_space = H5I_INVALID_HID;
   hsize_t start[3] = { z, y, 0 }, count[3] = { 1, 1, rows->source->shape[2] };
-  gsize until = MIN (rows->source->shape[0], z + (gsize) HDF5_ROWS_AHEAD_PLANES * rows->stride + 1);
 
-  for (; rows->advised < until; rows->advised += rows->stride)
-    plane_ahead_ask (rows->ahead, rows->advised, rows->stride);
   mem_space = H5Screate_simple (1, &count[2], NULL);
   if (file_space < 0 || mem_space < 0 ||
       H5Sselect_hyperslab (file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
@@ -1461,8 +1367,6 @@ evox_hdf5_load_with_preview (const char                *path,
   hid_t memtype;
   g_auto(EvoxPreviewPlan) plan = { NULL };
   guint level = 0;
-  PlaneAhead ahead;
-  gsize n_ahead, advised = 0;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
@@ -1558,12 +1462,10 @@ evox_hdf5_load_with_preview (const char                *path,
   else
     evox_preview_plan_init (&plan, NULL, dims, item);
 
-  plane_ahead_init (&ahead, &source);
-  n_ahead = (gsize) CLAMP (HDF5_READ_AHEAD_BYTES / MAX (plane_in * source.size, 1), 1, 1024);
   /* From a cold disk the first preview's planes would take 1/s of the file, its rows 1/s^2. */
   if (plan.n_levels > 0 && source.info->rank == 3)
     {
-      RowReader rows = { &source, memtype, &ahead, plan.stride[0], 0 };
+      RowReader rows = { &source, memtype };
       g_autoptr(EvoxVolume) sparse = NULL;
       g_autoptr(GError) local = NULL;
 
@@ -1599,11 +1501,6 @@ evox_hdf5_load_with_preview (const char                *path,
 
           if (level < plan.n_levels && i == plan.level_end[level])
             evox_preview_publish (preview, volume, plan.stride[level++]);
-          /* Planes that follow the one read before them are the kernel readahead's. */
-          for (advised = MAX (advised, i + 1); bz == 1 && advised < MIN (dims[2], i + 1 + n_ahead);
-               advised++)
-            if (plan.order[advised] != plan.order[advised - 1] + 1)
-              plane_ahead_ask (&ahead, plan.order[advised], 1);
           if (sum != NULL)
             memset (sum, 0, plane_out * sizeof *sum);
           for (guint k = 0; k < bz; k++)
