@@ -446,7 +446,6 @@ typedef struct
   EvoxProgress   *progress;
   GCancellable   *cancellable;
   gint            n_decoded;   /* atomic: pages done, for the progress */
-  gint            n_advised;   /* atomic: positions in the read order asked ahead (read_ahead) */
 } TiffReader;
 
 static void
@@ -1501,55 +1500,6 @@ read_plain_page (TiffWorker      *worker,
   return TRUE;
 }
 
-/* How far ahead of the page being read the next plain pages are asked from the disk. */
-#define TIFF_READ_AHEAD_BYTES ((guint64) 64 << 20)
-
-/* Plain pages of the same file ahead of position in the read order (order NULL: the file's
- * order) that do not follow the page before them are asked from the disk now: posix_fadvise
- * WILLNEED queues their reads and returns. An order that skips pages (the previews' levels, one
- * page in s) gives the kernel's readahead nothing to go on, and each pread would wait alone for
- * its own bytes. The positions asked so far are shared by the threads, so each is asked once. */
-static void
-worker_read_ahead (TiffWorker   *worker,
-                   const guint  *order,
-                   guint         position)
-{
-  TiffReader *reader = worker->reader;
-  guint64 page_bytes = (guint64) reader->format.width * reader->format.height * reader->dest_item;
-  guint ahead = (guint) CLAMP (TIFF_READ_AHEAD_BYTES / MAX (page_bytes, 1), 1, 1024);
-  guint n = reader->pages->len, want = MIN (n, position + 1 + ahead);
-  gint from;
-
-  if (worker->fd < 0)
-    return;
-  do
-    {
-      from = g_atomic_int_get (&reader->n_advised);
-      if ((guint) from >= want)
-        return;
-    }
-  while (!g_atomic_int_compare_and_exchange (&reader->n_advised, from, (gint) want));
-  for (guint i = MAX ((guint) from, position + 1); i < want; i++)
-    {
-      guint index = order != NULL ? order[i] : i;
-      const TiffPage *page = &g_array_index (reader->pages, TiffPage, index);
-
-      /* A page that follows the one read before it is the kernel's readahead's to fetch (asked
-       * again, it only competes with it); a folder's pages are files of their own. */
-      if (i > 0 && index == (order != NULL ? order[i - 1] : i - 1) + 1)
-        continue;
-      if (page->file != worker->fd_file)
-        continue;
-      for (guint r = 0; r < page->n_runs; r++)
-        {
-          const TiffRun *run = &g_array_index (reader->runs, TiffRun, page->first_run + r);
-
-          posix_fadvise (worker->fd, (off_t) run->offset, (off_t) run->length,
-                         POSIX_FADV_WILLNEED);
-        }
-    }
-}
-
 static gboolean
 worker_decode (TiffWorker  *worker,
                guint        index,
@@ -1580,23 +1530,6 @@ worker_decode (TiffWorker  *worker,
   if (!read_strips (worker, dest))
     return page_failed (worker, page, "cannot decode the page", error);
   return TRUE;
-}
-
-/* The page at position in the read order (order NULL: the file's order), the pages ahead of it
- * asked from the disk first. */
-static gboolean
-worker_decode_at (TiffWorker   *worker,
-                  const guint  *order,
-                  guint         position,
-                  GError      **error)
-{
-  guint index = order != NULL ? order[position] : position;
-  const TiffPage *page = &g_array_index (worker->reader->pages, TiffPage, index);
-
-  if (page->n_runs > 0 && !worker_open_fd (worker, page, error))
-    return FALSE;
-  worker_read_ahead (worker, order, position);
-  return worker_decode (worker, index, error);
 }
 
 #ifdef _OPENMP
@@ -1646,7 +1579,7 @@ decode_sequential (TiffReader    *reader,
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         ok = FALSE;
-      else if (worker_decode_at (&worker, order, i, error))
+      else if (worker_decode (&worker, order != NULL ? order[i] : i, error))
         page_decoded (reader);
       else
         ok = decode_failed (reader, error);
@@ -1688,7 +1621,7 @@ decode_parallel (TiffReader    *reader,
             g_atomic_int_set (&stop, 1);
             continue;
           }
-        if (worker_decode_at (&worker, order, (guint) i, &local))
+        if (worker_decode (&worker, page, &local))
           {
             page_decoded (reader);
             continue;
