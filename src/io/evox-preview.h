@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 #include "evox-volume.h"
+#include "evox-voxel-source.h"
 
 G_BEGIN_DECLS
 
@@ -65,5 +66,12 @@ EvoxVolume *evox_preview_new_sparse   (EvoxVolume               *full,
 void        evox_preview_publish      (const EvoxPreviewOptions *options,
                                        EvoxVolume               *full,
                                        guint                     stride);
+
+gboolean    evox_preview_fill_reduced (EvoxVoxelSource          *source,
+                                       EvoxVolume               *reduced,
+                                       const EvoxPreviewOptions *options,
+                                       EvoxProgress             *progress,
+                                       GCancellable             *cancellable,
+                                       GError                  **error);
 
 G_END_DECLS
