@@ -11,7 +11,31 @@
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
+#include "evox-voxel-source.h"
 #include "evox-window.h"
+
+static char *
+write_stack_of (const char         *dir,
+                EvoxSampleType      type,
+                gsize               nx,
+                gsize               ny,
+                gsize               nz,
+                EvoxTiffWriteFlags  flags)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (nx, ny, nz, 1, type, &error);
+  char *path = g_build_filename (dir, "stack.tif", NULL);
+  guint8 *v = evox_volume_get_data_mut (volume, 0);
+
+  for (gsize i = 0; i < nx * ny * nz; i++)
+    if (type == EVOX_SAMPLE_U8)
+      v[i] = (guint8) (i * 7919 % 251);
+    else
+      ((guint16 *) v)[i] = (guint16) (i * 7919 % 65536);
+  g_assert_true (evox_tiff_write (volume, 0, path, flags, &error));
+  g_assert_no_error (error);
+  return path;
+}
 
 static char *
 write_stack (const char         *dir,
@@ -20,16 +44,7 @@ write_stack (const char         *dir,
              gsize               nz,
              EvoxTiffWriteFlags  flags)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvoxVolume) volume = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_U16, &error);
-  char *path = g_build_filename (dir, "stack.tif", NULL);
-  guint16 *v = evox_volume_get_data_mut (volume, 0);
-
-  for (gsize i = 0; i < nx * ny * nz; i++)
-    v[i] = (guint16) (i * 7919 % 65536);
-  g_assert_true (evox_tiff_write (volume, 0, path, flags, &error));
-  g_assert_no_error (error);
-  return path;
+  return write_stack_of (dir, EVOX_SAMPLE_U16, nx, ny, nz, flags);
 }
 
 /* Every volume the document is given, in order. */
@@ -148,6 +163,134 @@ test_failed_after_preview (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Every volume the document is given with the title it was given. */
+typedef struct
+{
+  GPtrArray *volumes;
+  GPtrArray *titles;
+} Shown;
+
+static void
+shown_changed (EvoxDocument *document,
+               GParamSpec   *pspec,
+               Shown        *shown)
+{
+  EvoxVolume *volume = evox_document_get_volume (document);
+
+  if (volume == NULL)
+    return;
+  g_ptr_array_add (shown->volumes, g_object_ref (volume));
+  g_ptr_array_add (shown->titles, g_strdup (evox_document_get_title (document)));
+}
+
+/* 64 x 48 x 40 u8 over a cap of 100 kB opens at 1:2 (32 x 24 x 20); EVOX_PREVIEW_STRIDE 8 gives
+ * the file's voxels at stride 8 first, then the reduced volume's at stride 2 (1:4). */
+static void
+open_reduced (const char *path,
+              Shown      *shown,
+              EvoxWindow *window,
+              gboolean    (*done) (gpointer))
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  g_setenv ("EVOX_PREVIEW_STRIDE", "8", TRUE);
+  g_setenv ("EVOX_MEMORY_LIMIT", "100K", TRUE);
+  g_signal_connect (evox_window_get_document (window), "notify::volume",
+                    G_CALLBACK (shown_changed), shown);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_test_wait_for (done, window, 120));
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+  g_unsetenv ("EVOX_PREVIEW_STRIDE");
+}
+
+/* Previews of the file and of the planes done are shown, in order, each titled with its stride
+ * in the file's voxels; the reduced volume replaces them with its own title. */
+static void
+test_reduced_previews_then_volume (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_stack_of (dir, EVOX_SAMPLE_U8, 64, 48, 40,
+                                          EVOX_TIFF_WRITE_NONE);
+  g_autoptr(GPtrArray) volumes = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) titles = g_ptr_array_new_with_free_func (g_free);
+  Shown shown = { volumes, titles };
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  const guint strides[] = { 8, 4 };
+  guint next = 0;
+  EvoxVolume *last;
+  gsize dims[3];
+
+  open_reduced (path, &shown, window, evox_test_window_loaded);
+  g_test_message ("%u previews shown", volumes->len - 1);
+  g_assert_null (strstr (evox_window_get_error (window), "Could not"));
+  /* Coarse first; a preview the loading thread sent may still have been queued when the
+   * volume came (and is then dropped), so the ones shown are checked, in order. */
+  g_assert_cmpuint (volumes->len, >=, 2);
+  g_assert_cmpuint (volumes->len, <=, 3);
+  for (guint i = 0; i + 1 < volumes->len; i++)
+    {
+      g_autofree char *title = NULL;
+      guint stride;
+
+      stride = (guint) g_ascii_strtoull (evox_volume_get_metadata (volumes->pdata[i],
+                                                                   "preview_stride"), NULL, 10);
+      while (next < G_N_ELEMENTS (strides) && strides[next] != stride)
+        next++;
+      g_assert_cmpuint (next, <, G_N_ELEMENTS (strides));
+      next++;
+      evox_volume_get_dims (volumes->pdata[i], dims);
+      g_assert_cmpuint (dims[0], ==, (64 + stride - 1) / stride);
+      g_assert_cmpuint (dims[1], ==, (48 + stride - 1) / stride);
+      g_assert_cmpuint (dims[2], ==, (40 + stride - 1) / stride);
+      title = g_strdup_printf ("stack.tif (loading: preview at 1:%u)", stride);
+      g_assert_cmpstr (titles->pdata[i], ==, title);
+    }
+  last = volumes->pdata[volumes->len - 1];
+  g_assert_true (evox_document_get_volume (evox_window_get_document (window)) == last);
+  g_assert_null (evox_volume_get_metadata (last, "preview_stride"));
+  g_assert_cmpuint (evox_volume_get_reduction (last), ==, 2);
+  evox_volume_get_dims (last, dims);
+  g_assert_cmpuint (dims[0], ==, 32);
+  g_assert_cmpuint (dims[2], ==, 20);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==,
+                   "stack.tif (1:2 in memory; full resolution on demand)");
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static gboolean
+failed (gpointer window)
+{
+  return evox_window_get_error (window) != NULL && !evox_window_is_loading (window);
+}
+
+/* A Deflate stack broken in its last page (in reduced plane 19, read after every level of
+ * previews): the previews are shown, then gone with the error. */
+static void
+test_reduced_failed_after_preview (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_stack_of (dir, EVOX_SAMPLE_U8, 64, 48, 40,
+                                          EVOX_TIFF_WRITE_DEFLATE);
+  g_autoptr(GPtrArray) volumes = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) titles = g_ptr_array_new_with_free_func (g_free);
+  Shown shown = { volumes, titles };
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+
+  break_last_page (path, 40);
+  open_reduced (path, &shown, window, failed);
+  g_assert_cmpuint (volumes->len, >=, 1);
+  for (guint i = 0; i < volumes->len; i++)
+    g_assert_nonnull (evox_volume_get_metadata (volumes->pdata[i], "preview_stride"));
+  g_assert_null (evox_document_get_volume (evox_window_get_document (window)));
+  g_assert_nonnull (strstr (evox_window_get_error (window), "stack.tif"));
+  g_assert_nonnull (strstr (evox_window_get_error (window), "Could not open"));
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -156,5 +299,9 @@ main (int    argc,
     return 0;
   g_test_add_func ("/Evox/BigloadUi/previews-then-volume", test_previews_then_volume);
   g_test_add_func ("/Evox/BigloadUi/failed-after-preview", test_failed_after_preview);
+  g_test_add_func ("/Evox/BigloadUi/reduced-previews-then-volume",
+                   test_reduced_previews_then_volume);
+  g_test_add_func ("/Evox/BigloadUi/reduced-failed-after-preview",
+                   test_reduced_failed_after_preview);
   return g_test_run ();
 }
