@@ -178,6 +178,55 @@ test_plan (void)
   g_assert_cmpuint (plan.level_end[2], ==, 512);
 }
 
+/* The plan of a reduced volume's planes, in the reduced voxels (nothing is allocated but the
+ * order): the file's automatic strides where they leave 1/64 of the reduced volume at most, else
+ * 4; a forced stride counts the file's voxels. */
+static void
+test_plan_reduced (void)
+{
+  EvoxPreviewOptions options = { .stride = 0, .func = collect };
+  g_auto(EvoxPreviewPlan) plan = { NULL };
+  gsize dims[3] = { 2048, 2048, 2048 };
+
+  /* 2048^3 u16 at 1:2: the file's 16 and 8 are 8 and 4 of 1024 planes. */
+  evox_preview_plan_init_reduced (&plan, &options, dims, 2, 2);
+  g_assert_cmpuint (plan.n_levels, ==, 2);
+  g_assert_cmpuint (plan.stride[0], ==, 8);
+  g_assert_cmpuint (plan.stride[1], ==, 4);
+  g_assert_cmpuint (plan.level_end[0], ==, 128);
+  g_assert_cmpuint (plan.level_end[1], ==, 256);
+  g_assert_cmpuint (plan.order[128], ==, 4);
+  evox_preview_plan_clear (&plan);
+  /* At 1:8 the file's 16 would be 2 (1/8 of the reduced volume): 4 instead, the file's 32. */
+  evox_preview_plan_init_reduced (&plan, &options, dims, 2, 8);
+  g_assert_cmpuint (plan.n_levels, ==, 1);
+  g_assert_cmpuint (plan.stride[0], ==, 4);
+  g_assert_cmpuint (plan.level_end[0], ==, 64);
+  evox_preview_plan_clear (&plan);
+  /* 1024^3 u16 at 1:2: the file's 8 is 4 of 512 planes, the only level. */
+  dims[0] = dims[1] = dims[2] = 1024;
+  evox_preview_plan_init_reduced (&plan, &options, dims, 2, 2);
+  g_assert_cmpuint (plan.n_levels, ==, 1);
+  g_assert_cmpuint (plan.stride[0], ==, 4);
+  evox_preview_plan_clear (&plan);
+  /* Under 256 MiB (the file's bytes): none, planes in order. */
+  dims[0] = dims[1] = dims[2] = 500;
+  evox_preview_plan_init_reduced (&plan, &options, dims, 2, 2);
+  g_assert_cmpuint (plan.n_levels, ==, 0);
+  for (guint z = 0; z < 250; z++)
+    g_assert_cmpuint (plan.order[z], ==, z);
+  evox_preview_plan_clear (&plan);
+  /* Forced at the file's 8 over 40 planes at 1:2: 4 then 2 of 20 reduced planes. */
+  options.stride = 8;
+  dims[2] = 40;
+  evox_preview_plan_init_reduced (&plan, &options, dims, 1, 2);
+  g_assert_cmpuint (plan.n_levels, ==, 2);
+  g_assert_cmpuint (plan.stride[0], ==, 4);
+  g_assert_cmpuint (plan.stride[1], ==, 2);
+  g_assert_cmpuint (plan.level_end[0], ==, 5);
+  g_assert_cmpuint (plan.level_end[1], ==, 10);
+}
+
 static void
 check_previews (Collected  *collected,
                 EvoxVolume *whole,
@@ -530,6 +579,7 @@ main (int    argc,
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/Bigload/plan", test_plan);
+  g_test_add_func ("/Evox/Bigload/plan-reduced", test_plan_reduced);
   g_test_add_data_func ("/Evox/Bigload/tiff-preview/plain",
                         GUINT_TO_POINTER (EVOX_TIFF_WRITE_NONE), test_tiff_preview);
   g_test_add_data_func ("/Evox/Bigload/tiff-preview/deflate",

@@ -94,6 +94,35 @@ evox_preview_plan_init (EvoxPreviewPlan          *plan,
   plan_levels (plan, s, finest_stride (options), dims[2]);
 }
 
+/**
+ * evox_preview_plan_init_reduced:
+ * @dims: the file's
+ * @scale: the reduced volume's voxel is scale of the file's a side
+ *
+ * The plan of a reduced volume's planes (ceil (dims[2] / scale) of them), its strides in the
+ * reduced voxels; options->stride counts the file's. The automatic strides are those of the
+ * file (2048^3 u16 at 1:2: 16 then 8 in the file's voxels, 8 then 4 in the reduced ones) where
+ * they are at least 4 in the reduced voxels, so that no preview holds more than 1/64 of the
+ * reduced volume, and 4 otherwise (2048^3 at 1:8: 1:32), so that a file that takes long to read
+ * still shows a picture first.
+ */
+void
+evox_preview_plan_init_reduced (EvoxPreviewPlan          *plan,
+                                const EvoxPreviewOptions *options,
+                                const gsize               dims[3],
+                                gsize                     item_size,
+                                guint                     scale)
+{
+  guint automatic = automatic_stride (dims, item_size), first = 1;
+
+  g_return_if_fail (scale >= 1);
+
+  if (options != NULL && options->func != NULL)
+    first = options->stride != 0 ? options->stride / scale
+            : automatic > 1 ? MAX (automatic / scale, 4) : 1;
+  plan_levels (plan, first, finest_stride (options), ceil_div (dims[2], scale));
+}
+
 void
 evox_preview_plan_clear (EvoxPreviewPlan *plan)
 {
@@ -372,9 +401,7 @@ publish_source_preview (EvoxVoxelSource           *source,
  *
  * Fills a reduced volume as the load that fits fills a volume: its planes in a coarse-to-fine
  * order, the first preview read from the source beforehand (evox_preview_new_sparse), then one
- * preview of the reduced planes done after each finer level. The automatic strides are those of
- * the file (2048^3 u16 at 1:2: 16 then 8 in the file's voxels, 8 then 4 in the reduced ones),
- * never finer than 1/64 of the reduced volume.
+ * preview of the reduced planes done after each finer level (evox_preview_plan_init_reduced).
  */
 gboolean
 evox_preview_fill_reduced (EvoxVoxelSource           *source,
@@ -385,7 +412,7 @@ evox_preview_fill_reduced (EvoxVoxelSource           *source,
                            GError                   **error)
 {
   g_auto(EvoxPreviewPlan) plan = { NULL };
-  guint scale = evox_volume_get_reduction (reduced), first = 1, from = 0;
+  guint from = 0;
   gsize dims[3], rdims[3];
   gboolean first_done = FALSE;
 
@@ -394,11 +421,10 @@ evox_preview_fill_reduced (EvoxVoxelSource           *source,
 
   evox_voxel_source_get_dims (source, dims);
   evox_volume_get_dims (reduced, rdims);
-  if (options != NULL && options->func != NULL)
-    first = (options->stride != 0 ? options->stride
-             : automatic_stride (dims, evox_sample_type_size (
-                                   evox_voxel_source_get_sample_type (source)))) / scale;
-  plan_levels (&plan, first, finest_stride (options), rdims[2]);
+  evox_preview_plan_init_reduced (&plan, options, dims,
+                                  evox_sample_type_size (
+                                    evox_voxel_source_get_sample_type (source)),
+                                  evox_volume_get_reduction (reduced));
   if (plan.n_levels > 0)
     first_done = publish_source_preview (source, reduced, plan.stride[0], options, cancellable);
   for (guint l = 0; l < plan.n_levels; l++)

@@ -41,6 +41,11 @@ void        evox_preview_plan_init    (EvoxPreviewPlan          *plan,
                                        const EvoxPreviewOptions *options,
                                        const gsize               dims[3],
                                        gsize                     item_size);
+void        evox_preview_plan_init_reduced (EvoxPreviewPlan     *plan,
+                                       const EvoxPreviewOptions *options,
+                                       const gsize               dims[3],
+                                       gsize                     item_size,
+                                       guint                     scale);
 void        evox_preview_plan_clear   (EvoxPreviewPlan          *plan);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxPreviewPlan, evox_preview_plan_clear)
 
