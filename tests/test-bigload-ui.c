@@ -163,46 +163,66 @@ test_failed_after_preview (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* Every volume the document is given with the title it was given. */
+/* A window opening a 64 x 48 x 40 u8 stack over a cap of 100 kB: held at 1:2 (32 x 24 x 20);
+ * EVOX_PREVIEW_STRIDE 8 gives the file's voxels at stride 8 first, then the reduced volume's at
+ * stride 2 (1:4). Every volume the document is given is kept with the title it was given. */
 typedef struct
 {
-  GPtrArray *volumes;
-  GPtrArray *titles;
-} Shown;
+  char       *dir;
+  GPtrArray  *volumes;
+  GPtrArray  *titles;
+  EvoxWindow *window;
+} ReducedOpen;
 
 static void
 shown_changed (EvoxDocument *document,
                GParamSpec   *pspec,
-               Shown        *shown)
+               ReducedOpen  *run)
 {
   EvoxVolume *volume = evox_document_get_volume (document);
 
   if (volume == NULL)
     return;
-  g_ptr_array_add (shown->volumes, g_object_ref (volume));
-  g_ptr_array_add (shown->titles, g_strdup (evox_document_get_title (document)));
+  g_ptr_array_add (run->volumes, g_object_ref (volume));
+  g_ptr_array_add (run->titles, g_strdup (evox_document_get_title (document)));
 }
 
-/* 64 x 48 x 40 u8 over a cap of 100 kB opens at 1:2 (32 x 24 x 20); EVOX_PREVIEW_STRIDE 8 gives
- * the file's voxels at stride 8 first, then the reduced volume's at stride 2 (1:4). */
 static void
-open_reduced (const char *path,
-              Shown      *shown,
-              EvoxWindow *window,
-              gboolean    (*done) (gpointer))
+open_reduced (ReducedOpen         *run,
+              EvoxTiffWriteFlags   flags,
+              gboolean           (*done) (gpointer))
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
 
+  run->dir = evox_test_tmpdir_new ();
+  path = write_stack_of (run->dir, EVOX_SAMPLE_U8, 64, 48, 40, flags);
+  file = g_file_new_for_path (path);
+  run->volumes = g_ptr_array_new_with_free_func (g_object_unref);
+  run->titles = g_ptr_array_new_with_free_func (g_free);
+  run->window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  /* Past every preview's pages (reduced plane 19, read last). */
+  if (flags & EVOX_TIFF_WRITE_DEFLATE)
+    break_last_page (path, 40);
   g_setenv ("EVOX_PREVIEW_STRIDE", "8", TRUE);
   g_setenv ("EVOX_MEMORY_LIMIT", "100K", TRUE);
-  g_signal_connect (evox_window_get_document (window), "notify::volume",
-                    G_CALLBACK (shown_changed), shown);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
-  gtk_window_present (GTK_WINDOW (window));
-  evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (done, window, 120));
+  g_signal_connect (evox_window_get_document (run->window), "notify::volume",
+                    G_CALLBACK (shown_changed), run);
+  gtk_window_set_default_size (GTK_WINDOW (run->window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (run->window));
+  evox_window_open_file (run->window, file, NULL);
+  g_assert_true (evox_test_wait_for (done, run->window, 120));
   g_unsetenv ("EVOX_MEMORY_LIMIT");
   g_unsetenv ("EVOX_PREVIEW_STRIDE");
+}
+
+static void
+close_reduced (ReducedOpen *run)
+{
+  evox_test_close_window (run->window);
+  g_ptr_array_unref (run->volumes);
+  g_ptr_array_unref (run->titles);
+  evox_test_tmpdir_free (g_steal_pointer (&run->dir));
 }
 
 /* Previews of the file and of the planes done are shown, in order, each titled with its stride
@@ -210,54 +230,47 @@ open_reduced (const char *path,
 static void
 test_reduced_previews_then_volume (void)
 {
-  g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *path = write_stack_of (dir, EVOX_SAMPLE_U8, 64, 48, 40,
-                                          EVOX_TIFF_WRITE_NONE);
-  g_autoptr(GPtrArray) volumes = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) titles = g_ptr_array_new_with_free_func (g_free);
-  Shown shown = { volumes, titles };
-  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  ReducedOpen run = { NULL };
   const guint strides[] = { 8, 4 };
   guint next = 0;
   EvoxVolume *last;
   gsize dims[3];
 
-  open_reduced (path, &shown, window, evox_test_window_loaded);
-  g_test_message ("%u previews shown", volumes->len - 1);
-  g_assert_null (strstr (evox_window_get_error (window), "Could not"));
+  open_reduced (&run, EVOX_TIFF_WRITE_NONE, evox_test_window_loaded);
+  g_test_message ("%u previews shown", run.volumes->len - 1);
+  g_assert_null (strstr (evox_window_get_error (run.window), "Could not"));
   /* Coarse first; a preview the loading thread sent may still have been queued when the
    * volume came (and is then dropped), so the ones shown are checked, in order. */
-  g_assert_cmpuint (volumes->len, >=, 2);
-  g_assert_cmpuint (volumes->len, <=, 3);
-  for (guint i = 0; i + 1 < volumes->len; i++)
+  g_assert_cmpuint (run.volumes->len, >=, 2);
+  g_assert_cmpuint (run.volumes->len, <=, 3);
+  for (guint i = 0; i + 1 < run.volumes->len; i++)
     {
       g_autofree char *title = NULL;
       guint stride;
 
-      stride = (guint) g_ascii_strtoull (evox_volume_get_metadata (volumes->pdata[i],
+      stride = (guint) g_ascii_strtoull (evox_volume_get_metadata (run.volumes->pdata[i],
                                                                    "preview_stride"), NULL, 10);
       while (next < G_N_ELEMENTS (strides) && strides[next] != stride)
         next++;
       g_assert_cmpuint (next, <, G_N_ELEMENTS (strides));
       next++;
-      evox_volume_get_dims (volumes->pdata[i], dims);
+      evox_volume_get_dims (run.volumes->pdata[i], dims);
       g_assert_cmpuint (dims[0], ==, (64 + stride - 1) / stride);
       g_assert_cmpuint (dims[1], ==, (48 + stride - 1) / stride);
       g_assert_cmpuint (dims[2], ==, (40 + stride - 1) / stride);
       title = g_strdup_printf ("stack.tif (loading: preview at 1:%u)", stride);
-      g_assert_cmpstr (titles->pdata[i], ==, title);
+      g_assert_cmpstr (run.titles->pdata[i], ==, title);
     }
-  last = volumes->pdata[volumes->len - 1];
-  g_assert_true (evox_document_get_volume (evox_window_get_document (window)) == last);
+  last = run.volumes->pdata[run.volumes->len - 1];
+  g_assert_true (evox_document_get_volume (evox_window_get_document (run.window)) == last);
   g_assert_null (evox_volume_get_metadata (last, "preview_stride"));
   g_assert_cmpuint (evox_volume_get_reduction (last), ==, 2);
   evox_volume_get_dims (last, dims);
   g_assert_cmpuint (dims[0], ==, 32);
   g_assert_cmpuint (dims[2], ==, 20);
-  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==,
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (run.window)), ==,
                    "stack.tif (1:2 in memory; full resolution on demand)");
-  evox_test_close_window (window);
-  evox_test_tmpdir_free (g_steal_pointer (&dir));
+  close_reduced (&run);
 }
 
 static gboolean
@@ -266,29 +279,21 @@ failed (gpointer window)
   return evox_window_get_error (window) != NULL && !evox_window_is_loading (window);
 }
 
-/* A Deflate stack broken in its last page (in reduced plane 19, read after every level of
- * previews): the previews are shown, then gone with the error. */
+/* A Deflate stack broken in its last page, read after every level of previews: the previews
+ * are shown, then gone with the error. */
 static void
 test_reduced_failed_after_preview (void)
 {
-  g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *path = write_stack_of (dir, EVOX_SAMPLE_U8, 64, 48, 40,
-                                          EVOX_TIFF_WRITE_DEFLATE);
-  g_autoptr(GPtrArray) volumes = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) titles = g_ptr_array_new_with_free_func (g_free);
-  Shown shown = { volumes, titles };
-  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  ReducedOpen run = { NULL };
 
-  break_last_page (path, 40);
-  open_reduced (path, &shown, window, failed);
-  g_assert_cmpuint (volumes->len, >=, 1);
-  for (guint i = 0; i < volumes->len; i++)
-    g_assert_nonnull (evox_volume_get_metadata (volumes->pdata[i], "preview_stride"));
-  g_assert_null (evox_document_get_volume (evox_window_get_document (window)));
-  g_assert_nonnull (strstr (evox_window_get_error (window), "stack.tif"));
-  g_assert_nonnull (strstr (evox_window_get_error (window), "Could not open"));
-  evox_test_close_window (window);
-  evox_test_tmpdir_free (g_steal_pointer (&dir));
+  open_reduced (&run, EVOX_TIFF_WRITE_DEFLATE, failed);
+  g_assert_cmpuint (run.volumes->len, >=, 1);
+  for (guint i = 0; i < run.volumes->len; i++)
+    g_assert_nonnull (evox_volume_get_metadata (run.volumes->pdata[i], "preview_stride"));
+  g_assert_null (evox_document_get_volume (evox_window_get_document (run.window)));
+  g_assert_nonnull (strstr (evox_window_get_error (run.window), "stack.tif"));
+  g_assert_nonnull (strstr (evox_window_get_error (run.window), "Could not open"));
+  close_reduced (&run);
 }
 
 int
