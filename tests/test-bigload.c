@@ -531,8 +531,13 @@ test_reduced_preview (gconstpointer data)
   assert_is_downsampling (previews->pdata[0], whole, 8);
   /* The reduced voxels at (2 i, 2 j, 2 k): 17 x 12 x 10, shown as 1:4. */
   assert_is_downsampling (previews->pdata[1], reduced, 2);
+  /* Previews are held whole: no source, and no note saying there is one. */
   for (guint i = 0; i < previews->len; i++)
-    g_assert_null (evox_voxel_source_get_attached (previews->pdata[i], NULL));
+    {
+      g_assert_null (evox_voxel_source_get_attached (previews->pdata[i], NULL));
+      g_assert_null (evox_volume_get_metadata (previews->pdata[i], "info.on demand"));
+    }
+  g_assert_nonnull (evox_volume_get_metadata (reduced, "info.on demand"));
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 

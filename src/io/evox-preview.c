@@ -184,8 +184,11 @@ preview_finish (EvoxVolume  *preview,
   evox_volume_set_spacing (preview, spacing);
   evox_volume_set_spacing_known (preview, evox_volume_get_spacing_known (full));
   keys = evox_volume_dup_metadata_keys (full);
+  /* A reduced volume's note says its full resolution is read on demand: a preview has no
+   * source to read it from. */
   for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
-    evox_volume_set_metadata (preview, keys[i], evox_volume_get_metadata (full, keys[i]));
+    if (g_strcmp0 (keys[i], "info.on demand") != 0)
+      evox_volume_set_metadata (preview, keys[i], evox_volume_get_metadata (full, keys[i]));
   /* The stride in the file's voxels: a reduced volume's preview at stride t shows 1:S t. */
   stride_text = g_strdup_printf ("%u", stride * evox_volume_get_reduction (full));
   evox_volume_set_metadata (preview, "preview_stride", stride_text);
