@@ -533,7 +533,7 @@ evox_voxel_source_fill_reduced (EvoxVoxelSource  *self,
 
   g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), FALSE);
   g_return_val_if_fail (evox_voxel_source_get_attached (reduced, &scale) == self, FALSE);
-  g_return_val_if_fail (from <= to, FALSE);
+  g_return_val_if_fail (from <= to && to <= reduced_side (self->dims[2], scale), FALSE);
 
   return fill_planes (self, reduced, scale,
                       g_strcmp0 (evox_volume_get_reduction_kind (reduced), "modes") == 0, order,
