@@ -497,8 +497,8 @@ write_reduced_case (const ReducedCase *c,
 
 /* A file over the memory cap shows previews as one that fits: first the file's own voxels at
  * stride 8 read before the pass (rows of plain pages and HDF5, whole planes of Deflate pages),
- * then the reduced volume's block means at stride 2 of its grid (4 of the file's) once its
- * planes are read; the reduced volume is the same as without previews. */
+ * then the reduced volume's block means at strides 4 and 2 of its grid (8 and 4 of the file's)
+ * once their planes are read; the reduced volume is the same as without previews. */
 static void
 test_reduced_preview (gconstpointer data)
 {
@@ -526,11 +526,13 @@ test_reduced_preview (gconstpointer data)
   assert_block_means (reduced, whole, 2);
   assert_same_voxels (reduced, plain);
 
-  g_assert_cmpuint (previews->len, ==, 2);
+  g_assert_cmpuint (previews->len, ==, 3);
   /* The file's voxels at (8 i, 8 j, 8 k): 9 x 6 x 5. */
   assert_is_downsampling (previews->pdata[0], whole, 8);
-  /* The reduced voxels at (2 i, 2 j, 2 k): 17 x 12 x 10, shown as 1:4. */
-  assert_is_downsampling (previews->pdata[1], reduced, 2);
+  /* The reduced voxels at (4 i, 4 j, 4 k), block means on the same grid, shown as 1:8; then at
+   * (2 i, 2 j, 2 k): 17 x 12 x 10, shown as 1:4. */
+  assert_is_downsampling (previews->pdata[1], reduced, 4);
+  assert_is_downsampling (previews->pdata[2], reduced, 2);
   /* Previews are held whole: no source, and no note saying there is one. */
   for (guint i = 0; i < previews->len; i++)
     {

@@ -361,9 +361,9 @@ read_source_row (gpointer   user_data,
 
 /* The first preview, at stride of the reduced grid, straight from the source before the pass:
  * every (scale stride)-th row of every (scale stride)-th plane (1/(scale stride)^2 of the file
- * where rows are cheap, 1/(scale stride) where planes are read whole). FALSE when it was not
- * made (the pass's first level makes it). */
-static gboolean
+ * where rows are cheap, 1/(scale stride) where planes are read whole). When it cannot be made,
+ * the pass's first level gives the first picture. */
+static void
 publish_source_preview (EvoxVoxelSource           *source,
                         EvoxVolume                *reduced,
                         guint                      stride,
@@ -391,10 +391,9 @@ publish_source_preview (EvoxVoxelSource           *source,
     {
       /* The pass that follows reports what is wrong with the file. */
       g_debug ("no preview from the source: %s", local->message);
-      return FALSE;
+      return;
     }
   options->func (sparse, options->user_data);
-  return TRUE;
 }
 
 /**
@@ -417,7 +416,6 @@ evox_preview_fill_reduced (EvoxVoxelSource           *source,
   g_auto(EvoxPreviewPlan) plan = { NULL };
   guint from = 0;
   gsize dims[3], rdims[3];
-  gboolean first_done = FALSE;
 
   g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (source), FALSE);
   g_return_val_if_fail (EVOX_IS_VOLUME (reduced), FALSE);
@@ -429,17 +427,17 @@ evox_preview_fill_reduced (EvoxVoxelSource           *source,
                                     evox_voxel_source_get_sample_type (source)),
                                   evox_volume_get_reduction (reduced));
   if (plan.n_levels > 0)
-    first_done = publish_source_preview (source, reduced, plan.stride[0], options, cancellable);
+    publish_source_preview (source, reduced, plan.stride[0], options, cancellable);
+  /* Each level shows the block means (or modes) done so far, the first level too: on the same
+   * grid as the source's samples before it, but with the reduced volume's values (less noise,
+   * a narrower range), which the statistics of the volume that comes next will match. */
   for (guint l = 0; l < plan.n_levels; l++)
     {
       if (!evox_voxel_source_fill_reduced (source, reduced, plan.order, from, plan.level_end[l],
                                            progress, cancellable, error))
         return FALSE;
       from = plan.level_end[l];
-      /* The source's samples at the first stride are on the same grid as the block means
-       * there, and at 1:2 barely differ from them: no second picture of the same size. */
-      if (l > 0 || !first_done)
-        evox_preview_publish (options, reduced, plan.stride[l]);
+      evox_preview_publish (options, reduced, plan.stride[l]);
     }
   return evox_voxel_source_fill_reduced (source, reduced, plan.order, from, rdims[2], progress,
                                          cancellable, error);
