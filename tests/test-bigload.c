@@ -243,12 +243,13 @@ check_previews (Collected  *collected,
 
 /* Uncompressed, the first preview is read row by row before any page (read_plain_row); with
  * Deflate every preview comes from whole pages. Either way the same voxels. */
+/* The file at path, written from source: read whole, the same voxels; read again with previews
+ * from stride 4, checked by check_previews. */
 static void
-test_tiff_preview (gconstpointer flags)
+check_read_with_previews (const char  *path,
+                          EvoxVolume  *source,
+                          gboolean     hdf5)
 {
-  g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
-  g_autoptr(EvoxVolume) source = random_volume (19, 13, 23);
   g_autoptr(EvoxVolume) whole = NULL;
   g_autoptr(EvoxVolume) read = NULL;
   g_autoptr(GPtrArray) previews = g_ptr_array_new_with_free_func (g_object_unref);
@@ -256,14 +257,27 @@ test_tiff_preview (gconstpointer flags)
   Collected collected = { previews, NULL };
   EvoxPreviewOptions options = { .stride = 4, .func = collect, .user_data = &collected };
 
-  g_assert_true (evox_tiff_write (source, 0, path, GPOINTER_TO_UINT (flags), &error));
-  g_assert_no_error (error);
-  whole = evox_tiff_read (path, NULL, NULL, &error);
+  whole = hdf5 ? evox_hdf5_load (path, 1, NULL, NULL, &error)
+               : evox_tiff_read (path, NULL, NULL, &error);
   g_assert_no_error (error);
   assert_same_voxels (whole, source);
-  read = evox_tiff_read_with_preview (path, &options, NULL, NULL, &error);
+  read = hdf5 ? evox_hdf5_load_with_preview (path, 1, &options, NULL, NULL, &error)
+              : evox_tiff_read_with_preview (path, &options, NULL, NULL, &error);
   g_assert_no_error (error);
   check_previews (&collected, whole, read);
+}
+
+static void
+test_tiff_preview (gconstpointer flags)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
+  g_autoptr(EvoxVolume) source = random_volume (19, 13, 23);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (evox_tiff_write (source, 0, path, GPOINTER_TO_UINT (flags), &error));
+  g_assert_no_error (error);
+  check_read_with_previews (path, source, FALSE);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -307,29 +321,18 @@ write_scattered_strips (EvoxVolume *source,
   TIFFClose (tif);
 }
 
-/* The first preview's rows and the pages asked ahead of their reads (read_plain_row,
- * worker_read_ahead) are found through each page's pieces however they lie in the file: the
- * previews and the volume are still the source's voxels. */
+/* The first preview's rows and those asked from the disk ahead of them (read_plain_row) are
+ * found through each page's pieces however they lie in the file: the previews and the volume
+ * are still the source's voxels. */
 static void
 test_tiff_preview_scattered (void)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = g_build_filename (dir, "scattered.tif", NULL);
   g_autoptr(EvoxVolume) source = random_volume (21, 17, 25);
-  g_autoptr(EvoxVolume) whole = NULL;
-  g_autoptr(EvoxVolume) read = NULL;
-  g_autoptr(GPtrArray) previews = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GError) error = NULL;
-  Collected collected = { previews, NULL };
-  EvoxPreviewOptions options = { .stride = 4, .func = collect, .user_data = &collected };
 
   write_scattered_strips (source, path);
-  whole = evox_tiff_read (path, NULL, NULL, &error);
-  g_assert_no_error (error);
-  assert_same_voxels (whole, source);
-  read = evox_tiff_read_with_preview (path, &options, NULL, NULL, &error);
-  g_assert_no_error (error);
-  check_previews (&collected, whole, read);
+  check_read_with_previews (path, source, FALSE);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -339,21 +342,11 @@ test_hdf5_preview (void)
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = g_build_filename (dir, "volume.h5", NULL);
   g_autoptr(EvoxVolume) source = random_volume (17, 11, 22);
-  g_autoptr(EvoxVolume) whole = NULL;
-  g_autoptr(EvoxVolume) read = NULL;
-  g_autoptr(GPtrArray) previews = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
-  Collected collected = { previews, NULL };
-  EvoxPreviewOptions options = { .stride = 4, .func = collect, .user_data = &collected };
 
   g_assert_true (evox_hdf5_write (source, path, FALSE, NULL, NULL, &error));
   g_assert_no_error (error);
-  whole = evox_hdf5_load (path, 1, NULL, NULL, &error);
-  g_assert_no_error (error);
-  assert_same_voxels (whole, source);
-  read = evox_hdf5_load_with_preview (path, 1, &options, NULL, NULL, &error);
-  g_assert_no_error (error);
-  check_previews (&collected, whole, read);
+  check_read_with_previews (path, source, TRUE);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
