@@ -664,7 +664,16 @@ def big_report(results, binary, argv, markdown, loads):
         lines.append('')
         lines.append('Several rounds (--big-repeat): the median, then the fastest and slowest '
                      'in brackets; previews (stride:s) of the first round; Evox / reference: '
-                     'the ratio of the medians.')
+                     'the ratio of the medians. The whole reads round by round, in the order '
+                     'they ran:')
+        lines.append('')
+        for r in results:
+            rounds = []
+            for i, (x, ref) in enumerate(zip(r['evox_runs'], r['ref_runs'])):
+                pair = ['Evox %.1f s' % float(x['read_s']), 'reference %.1f s' % ref['seconds']]
+                rounds.append(', '.join(pair[::-1] if i % 2 else pair))
+            lines.append('- %d^3 %s: %s' % (r['size'], 'TIFF' if r['format'] == 'tiff' else 'HDF5',
+                                            '; '.join(rounds)))
     if any(r.get('frames') for r in results):
         lines.extend(big_frames_rows(results))
     return '\n'.join(lines)
