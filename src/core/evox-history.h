@@ -24,7 +24,9 @@ G_BEGIN_DECLS
  * first.
  * Recorded: the registration (run, reverted, raw or registered view) and the maps (added,
  * cleared, shown or hidden), restored first with the same objects (nothing registered or mapped
- * again; each side's phases come back as the document kept them), display (channel, colour
+ * again; each side's phases come back as the document kept them), the voxel size (the spacing,
+ * whether it is known and the channels' pixel sizes of every volume of the sample, restored
+ * exactly with what evox_document_set_voxel_size does besides), display (channel, colour
  * map, mapping, range, view, z-exaggeration, stack opacity, phase and cluster display switches,
  * surface smoothing, clipping and budget, basis), phases
  * (added, removed, reordered, renamed, recoloured, opacity, visibility, edges), the selected
