@@ -192,9 +192,9 @@ new_document (void)
   return document;
 }
 
-/* Clusters of the volume's grid: four slabs along x, ids 1..4. */
+/* Clusters of the volume's grid: k slabs along x (k divides N), ids 1..k. */
 static EvoxClusters *
-slab_clusters (void)
+slabs (guint k)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (EvoxVolume) ids = evox_volume_new (N, N, N, 1, EVOX_SAMPLE_U8, &error);
@@ -204,11 +204,17 @@ slab_clusters (void)
   g_assert_no_error (error);
   data = evox_volume_get_data_mut (ids, 0);
   for (gsize i = 0; i < (gsize) N * N * N; i++)
-    data[i] = (guint8) ((i % N) / (N / 4) + 1);
+    data[i] = (guint8) ((i % N) / (N / k) + 1);
   evox_volume_freeze (ids);
   clusters = evox_clusters_new_from_volume (ids, NULL, &error);
   g_assert_no_error (error);
   return clusters;
+}
+
+static EvoxClusters *
+slab_clusters (void)
+{
+  return slabs (4);
 }
 
 static int builds;
@@ -1128,6 +1134,51 @@ test_voxel_size_registration (void)
   undo_redo_all (history, document, names, states, capture_voxel_size, NULL);
 }
 
+/* Other clusters are named for what they are: a merge (one merge more than before), the Metrics
+ * page's percolation classes shown, changed and hidden, a new run (of smaller k too); each
+ * undone and redone to the captured states. */
+static void
+test_cluster_steps (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = evox_history_new (document);
+  g_autoptr (EvoxClusters) run = slabs (4);
+  g_autoptr (EvoxClusters) merged = NULL;
+  g_autoptr (EvoxClusters) along_x = slabs (4);
+  g_autoptr (EvoxClusters) along_y = slabs (4);
+  g_autoptr (EvoxClusters) again = slabs (2);
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+
+  /* As evox_percolation_clusters_new marks its classes (the analysis library is not linked). */
+  evox_clusters_set_info (along_x, "source", "percolation");
+  evox_clusters_set_info (along_y, "source", "percolation");
+  g_ptr_array_add (states, capture (document));
+
+#define STEP(name) record_step (history, document, names, states, name, capture_plain)
+
+  g_assert_true (evox_document_set_clusters (document, run));
+  STEP ("Cluster");
+  merged = evox_clusters_merge (run, 1, 2, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_set_clusters (document, merged));
+  STEP ("Merge Clusters");
+  g_assert_true (evox_document_set_clusters (document, along_x));
+  STEP ("Show Percolation");
+  g_assert_true (evox_document_set_clusters (document, along_y));
+  STEP ("Change Percolation Axis");
+  g_assert_true (evox_document_set_clusters (document, merged));
+  STEP ("Hide Percolation");
+  g_assert_true (evox_document_set_clusters (document, again));
+  STEP ("Cluster");
+  g_assert_true (evox_document_set_clusters (document, NULL));
+  STEP ("Clear Clusters");
+#undef STEP
+
+  undo_redo_all (history, document, names, states, capture_plain, NULL);
+}
+
 static void
 test_memory_cap (void)
 {
@@ -1174,6 +1225,7 @@ main (int   argc,
   g_test_add_func ("/Evox/History/view-sequence", test_view_sequence);
   g_test_add_func ("/Evox/History/layers", test_layers);
   g_test_add_func ("/Evox/History/voxel-size", test_voxel_size);
+  g_test_add_func ("/Evox/History/cluster-steps", test_cluster_steps);
   g_test_add_func ("/Evox/History/voxel-size-registration", test_voxel_size_registration);
   return g_test_run ();
 }

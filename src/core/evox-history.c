@@ -720,6 +720,39 @@ hidden_diff (GArray     *a,
   return NULL;
 }
 
+/* The Metrics page shows the percolation classes as the document's clusters, over the user's. */
+static gboolean
+is_percolation (EvoxClusters *clusters)
+{
+  return clusters != NULL &&
+         g_strcmp0 (evox_clusters_get_info (clusters, "source"), "percolation") == 0;
+}
+
+static guint64
+n_merges (EvoxClusters *clusters)
+{
+  const char *merges = evox_clusters_get_info (clusters, "merges");
+
+  return merges != NULL ? g_ascii_strtoull (merges, NULL, 10) : 0;
+}
+
+/* Other clusters than a: a merge carries one merge more than the clusters it came from (a new
+ * run of smaller k is no merge). */
+static const char *
+clusters_step (EvoxClusters *a,
+               EvoxClusters *b)
+{
+  if (is_percolation (b))
+    return is_percolation (a) ? "Change Percolation Axis" : "Show Percolation";
+  if (is_percolation (a))
+    return "Hide Percolation";
+  if (b == NULL)
+    return "Clear Clusters";
+  if (a != NULL && n_merges (b) == n_merges (a) + 1)
+    return "Merge Clusters";
+  return "Cluster";
+}
+
 /* What differs between a and b, as a step name and a key that says which thing changed (the same
  * key on consecutive changes lets them fold into one step). NULL when nothing recorded differs. */
 static const char *
@@ -785,14 +818,7 @@ state_diff (State      *a,
     }
 
   if (a->clusters != b->clusters)
-    {
-      if (b->clusters == NULL)
-        return "Clear Clusters";
-      if (a->clusters != NULL &&
-          evox_clusters_get_k (b->clusters) < evox_clusters_get_k (a->clusters))
-        return "Merge Clusters";
-      return "Cluster";
-    }
+    return clusters_step (a->clusters, b->clusters);
   for (guint i = 0; i < a->cluster_states->len && i < b->cluster_states->len; i++)
     {
       ClusterState *p = &g_array_index (a->cluster_states, ClusterState, i);

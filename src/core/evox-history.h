@@ -31,7 +31,8 @@ G_BEGIN_DECLS
  * surface smoothing, clipping and budget, basis), phases
  * (added, removed, reordered, renamed, recoloured, opacity, visibility, edges), the selected
  * phase (restored, but not a step of its own), particles (labels), surfaces (added, removed,
- * renamed, recoloured, opacity, visibility), clusters (new, merged, renamed, recoloured, shown),
+ * renamed, recoloured, opacity, visibility), clusters (new, merged, renamed, recoloured, shown;
+ * the Metrics page's percolation classes shown over them, "source" "percolation" in their info),
  * the figure's overlays (each item shown or hidden and moved, font size, scale-bar length, free
  * labels added, edited, moved, removed), rulers (added, moved, removed: the same objects come
  * back), the RGB composite (switch, phase colours, each slot's channel and range), the Volume
