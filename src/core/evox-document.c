@@ -1763,13 +1763,14 @@ evox_document_set_voxel_size (EvoxDocument *self,
 }
 
 /* One volume's voxel size as it was: the spacing, whether it was known, the pixel size each
- * channel was given (0 where it follows the spacing). */
+ * channel was given (0 where it follows the spacing). The volume is held weakly: the history
+ * keeps no volume alive for its size, and one gone has no size to put back. */
 typedef struct
 {
-  EvoxVolume *volume;
-  double      spacing[3];
-  gboolean    known;
-  double     *pixel_sizes;
+  GWeakRef  volume;
+  double    spacing[3];
+  gboolean  known;
+  double   *pixel_sizes;
 } VoxelSize;
 
 struct _EvoxVoxelSizes
@@ -1784,7 +1785,6 @@ voxel_size_read (VoxelSize  *size,
 {
   guint n = evox_volume_get_n_channels (volume);
 
-  size->volume = g_object_ref (volume);
   evox_volume_get_spacing (volume, size->spacing);
   size->known = evox_volume_get_spacing_known (volume);
   size->pixel_sizes = g_new (double, MAX (n, 1));
@@ -1794,17 +1794,17 @@ voxel_size_read (VoxelSize  *size,
 }
 
 static gboolean
-voxel_size_holds (const VoxelSize *size)
+voxel_size_holds (const VoxelSize *size,
+                  EvoxVolume      *volume)
 {
   VoxelSize now;
   gboolean same;
 
-  voxel_size_read (&now, size->volume);
+  voxel_size_read (&now, volume);
   same = memcmp (now.spacing, size->spacing, sizeof now.spacing) == 0 &&
          now.known == size->known &&
          memcmp (now.pixel_sizes, size->pixel_sizes,
-                 evox_volume_get_n_channels (size->volume) * sizeof (double)) == 0;
-  g_object_unref (now.volume);
+                 evox_volume_get_n_channels (volume) * sizeof (double)) == 0;
   g_free (now.pixel_sizes);
   return same;
 }
@@ -1821,7 +1821,10 @@ _evox_document_dup_voxel_sizes (EvoxDocument *self)
   sizes = g_malloc0 (sizeof *sizes + volumes->len * sizeof (VoxelSize));
   sizes->n = volumes->len;
   for (guint i = 0; i < volumes->len; i++)
-    voxel_size_read (&sizes->sizes[i], volumes->pdata[i]);
+    {
+      g_weak_ref_init (&sizes->sizes[i].volume, volumes->pdata[i]);
+      voxel_size_read (&sizes->sizes[i], volumes->pdata[i]);
+    }
   return sizes;
 }
 
@@ -1832,7 +1835,7 @@ _evox_voxel_sizes_free (EvoxVoxelSizes *sizes)
     return;
   for (guint i = 0; i < sizes->n; i++)
     {
-      g_object_unref (sizes->sizes[i].volume);
+      g_weak_ref_clear (&sizes->sizes[i].volume);
       g_free (sizes->sizes[i].pixel_sizes);
     }
   g_free (sizes);
@@ -1850,18 +1853,33 @@ _evox_voxel_sizes_equal (const EvoxVoxelSizes *a,
          a->sizes[0].known == b->sizes[0].known;
 }
 
+static void
+clear_volume (EvoxVolume *volume)
+{
+  if (volume != NULL)
+    g_object_unref (volume);
+}
+
 void
 _evox_document_restore_voxel_sizes (EvoxDocument         *self,
                                     const EvoxVoxelSizes *sizes)
 {
+  g_autoptr (GPtrArray) volumes = NULL;
   gboolean holds = TRUE;
   double old_spacing[3];
 
   g_return_if_fail (EVOX_IS_DOCUMENT (self));
   g_return_if_fail (sizes != NULL);
 
-  for (guint i = 0; i < sizes->n && holds; i++)
-    holds = voxel_size_holds (&sizes->sizes[i]);
+  /* The volumes still around, NULL for those gone. */
+  volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) clear_volume);
+  for (guint i = 0; i < sizes->n; i++)
+    {
+      EvoxVolume *volume = g_weak_ref_get ((GWeakRef *) &sizes->sizes[i].volume);
+
+      g_ptr_array_add (volumes, volume);
+      holds = holds && (volume == NULL || voxel_size_holds (&sizes->sizes[i], volume));
+    }
   /* Nothing to put back: particles and surfaces stay as they are. */
   if (holds || self->volume == NULL)
     return;
@@ -1871,11 +1889,14 @@ _evox_document_restore_voxel_sizes (EvoxDocument         *self,
   for (guint i = 0; i < sizes->n; i++)
     {
       const VoxelSize *size = &sizes->sizes[i];
+      EvoxVolume *volume = volumes->pdata[i];
 
-      evox_volume_set_spacing (size->volume, size->spacing);
-      evox_volume_set_spacing_known (size->volume, size->known);
-      for (guint c = 0; c < evox_volume_get_n_channels (size->volume); c++)
-        evox_volume_set_channel_pixel_size (size->volume, c, size->pixel_sizes[c]);
+      if (volume == NULL)
+        continue;
+      evox_volume_set_spacing (volume, size->spacing);
+      evox_volume_set_spacing_known (volume, size->known);
+      for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+        evox_volume_set_channel_pixel_size (volume, c, size->pixel_sizes[c]);
     }
   voxel_size_changed (self, old_spacing);
   g_object_thaw_notify (G_OBJECT (self));

@@ -388,9 +388,10 @@ gboolean           _evox_document_restore_maps      (EvoxDocument  *self,
 /* For the undo history: the voxel size of the document's sample exactly as it is, for the volume
  * and every volume set_voxel_size scales with it (the registration's stacks, the maps): each
  * one's spacing, whether it is known and its channels' pixel sizes. Equal when the volume's
- * spacing and whether it is known are. Restoring puts every size back as it was (the volumes
- * held by reference) with what set_voxel_size does besides (particles dropped, rulers kept on
- * their voxels, surfaces rebuilt, volume notified); nothing when they hold already. */
+ * spacing and whether it is known are. Restoring puts every size back as it was (on the volumes
+ * still around: they are held weakly) with what set_voxel_size does besides (particles dropped,
+ * rulers kept on their voxels, surfaces rebuilt, volume notified); nothing when they hold
+ * already. */
 typedef struct _EvoxVoxelSizes EvoxVoxelSizes;
 EvoxVoxelSizes    *_evox_document_dup_voxel_sizes   (EvoxDocument  *self);
 void               _evox_voxel_sizes_free           (EvoxVoxelSizes *sizes);
