@@ -439,6 +439,28 @@ assert_points (EvoxMeasurement *ruler,
   g_assert_cmpmem (b, sizeof b, end, 3 * sizeof (double));
 }
 
+/* The window's volume has the voxel size `stated` (NULL: none known, 1 nm a voxel), shows lengths
+ * in `unit`, asks for a size with the banner when it has none, and remembers it for path. */
+static void
+assert_voxel_size (EvoxWindow     *window,
+                   const char     *path,
+                   const double   *stated,
+                   EvoxLengthUnit  unit)
+{
+  EvoxVolume *volume = evox_document_get_volume (evox_window_get_document (window));
+  const double one[3] = { 1, 1, 1 };
+  double spacing[3];
+
+  g_assert_cmpint (evox_volume_get_spacing_known (volume), ==, stated != NULL);
+  evox_volume_get_spacing (volume, spacing);
+  g_assert_cmpmem (spacing, sizeof spacing, stated != NULL ? stated : one, sizeof one);
+  g_assert_cmpint (evox_units_for_volume (volume).unit, ==, unit);
+  g_assert_true ((evox_window_get_voxel_banner (window) == NULL) == (stated != NULL));
+  g_assert_cmpint (evox_voxel_size_lookup (path, spacing), ==, stated != NULL);
+  if (stated != NULL)
+    g_assert_cmpmem (spacing, sizeof spacing, stated, sizeof one);
+}
+
 /* Image Properties' voxel size is one step the Edit menu names. Undone: the size is unknown again
  * (1 nm a voxel, exactly), the ruler's ends are where they were drawn, the banner asks for a size
  * again and the file remembers none. Redone: the dialog's size, the ruler on the same voxels, no
@@ -453,9 +475,9 @@ test_voxel_size (void)
   EvoxVolume *volume = evox_document_get_volume (document);
   g_autoptr (EvoxMeasurement) ruler = NULL;
   EvoxPropertiesDialog *dialog;
-  const double a[3] = { 2, 3, 16 }, b[3] = { 12, 9, 16 }, one[3] = { 1, 1, 1 };
+  const double a[3] = { 2, 3, 16 }, b[3] = { 12, 9, 16 };
   const double stated[3] = { 500, 500, 2000 };
-  double spacing[3], origin[3], scaled_a[3], scaled_b[3];
+  double origin[3], scaled_a[3], scaled_b[3];
 
   g_assert_false (evox_volume_get_spacing_known (volume));
   g_assert_nonnull (evox_window_get_voxel_banner (window));
@@ -472,9 +494,7 @@ test_voxel_size (void)
   /* The three fields are one step. */
   assert_menu (window, "_Undo Change Voxel Size|_Redo");
   g_assert_true (evox_document_get_volume (document) == volume);
-  evox_volume_get_spacing (volume, spacing);
-  g_assert_cmpmem (spacing, sizeof spacing, stated, sizeof stated);
-  g_assert_null (evox_window_get_voxel_banner (window));
+  assert_voxel_size (window, path, stated, EVOX_LENGTH_UM);
   /* The ruler stays on its voxels: its ends scaled about the origin (brute force here). */
   evox_volume_get_origin (volume, origin);
   for (guint i = 0; i < 3; i++)
@@ -486,24 +506,13 @@ test_voxel_size (void)
 
   undo (window);
   assert_menu (window, "_Undo Add Ruler|_Redo Change Voxel Size");
-  g_assert_false (evox_volume_get_spacing_known (volume));
-  evox_volume_get_spacing (volume, spacing);
-  g_assert_cmpmem (spacing, sizeof spacing, one, sizeof one);
-  g_assert_cmpint (evox_units_for_volume (volume).unit, ==, EVOX_LENGTH_VOXELS);
+  assert_voxel_size (window, path, NULL, EVOX_LENGTH_VOXELS);
   assert_points (ruler, a, b);
-  g_assert_nonnull (evox_window_get_voxel_banner (window));
-  g_assert_false (evox_voxel_size_lookup (path, spacing));
 
   redo (window);
   assert_menu (window, "_Undo Change Voxel Size|_Redo");
-  g_assert_true (evox_volume_get_spacing_known (volume));
-  evox_volume_get_spacing (volume, spacing);
-  g_assert_cmpmem (spacing, sizeof spacing, stated, sizeof stated);
-  g_assert_cmpint (evox_units_for_volume (volume).unit, ==, EVOX_LENGTH_UM);
+  assert_voxel_size (window, path, stated, EVOX_LENGTH_UM);
   assert_points (ruler, scaled_a, scaled_b);
-  g_assert_null (evox_window_get_voxel_banner (window));
-  g_assert_true (evox_voxel_size_lookup (path, spacing));
-  g_assert_cmpmem (spacing, sizeof spacing, stated, sizeof stated);
 
   evox_test_close_window (window);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
