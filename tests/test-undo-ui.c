@@ -98,15 +98,36 @@ edit_menu_labels (EvoxWindow *window)
   return g_string_free (out, FALSE);
 }
 
+typedef struct
+{
+  EvoxWindow *window;
+  const char *expected;
+  char       *labels;
+} MenuWait;
+
+static gboolean
+menu_shows (gpointer data)
+{
+  MenuWait *wait = data;
+
+  g_free (wait->labels);
+  wait->labels = edit_menu_labels (wait->window);
+  return g_strcmp0 (wait->labels, wait->expected) == 0;
+}
+
+/* The history names a step at the next idle: after a short spin (for a step that should not
+ * come), waits for the menu to show `expected`, the timeout only guarding a hang on a loaded
+ * machine, where the spin may end before the loop ran at all. */
 static void
 assert_menu (EvoxWindow *window,
              const char *expected)
 {
-  g_autofree char *labels = NULL;
+  MenuWait wait = { window, expected, NULL };
 
   evox_test_spin (0.05);
-  labels = edit_menu_labels (window);
-  g_assert_cmpstr (labels, ==, expected);
+  evox_test_wait_for (menu_shows, &wait, 60);
+  g_assert_cmpstr (wait.labels, ==, expected);
+  g_free (wait.labels);
 }
 
 static void
