@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <epoxy/gl.h>
 
 #include "evox-canvas.h"
@@ -112,6 +114,61 @@ test_opens_reduced (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static gboolean
+read_failure_shown (gpointer data)
+{
+  const char *error = evox_window_get_error (data);
+
+  return error != NULL && strstr (error, "could not be read") != NULL;
+}
+
+/* The file cut short after it opened: the Volume view's bricks of the file fail to read, and
+ * the window says so (naming the file) while it keeps drawing the reduced volume. */
+static void
+test_damaged_volume_view (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "cut.tif", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) full = evox_volume_new (NX, NY, NZ, 1, EVOX_SAMPLE_U8, &error);
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxDocument *document = evox_window_get_document (window);
+  guint8 *v = evox_volume_get_data_mut (full, 0);
+  EvoxTestGrab frame = { 0 };
+  GStatBuf st;
+
+  for (gsize z = 0; z < NZ; z++)
+    for (gsize y = 0; y < NY; y++)
+      for (gsize x = 0; x < NX; x++)
+        v[(z * NY + y) * NX + x] = voxel (x, y, z);
+  g_assert_true (evox_tiff_write (full, 0, path, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  g_setenv ("EVOX_MEMORY_LIMIT", "100K", TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+  g_assert_cmpuint (evox_volume_get_reduction (evox_document_get_volume (document)), ==, 2);
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (truncate (path, st.st_size / 3), ==, 0);
+  /* The file's voxels span pixels at this size: the rays want them. */
+  g_test_expect_message ("evox", G_LOG_LEVEL_WARNING, "*cut.tif*");
+  evox_document_set_view (document, EVOX_VIEW_VOLUME);
+  g_assert_true (evox_test_wait_for (read_failure_shown, window, 60));
+  g_test_assert_expected_messages ();
+  g_assert_nonnull (strstr (evox_window_get_error (window), "cut.tif"));
+  /* The view still draws (the reduced volume) after the failure. */
+  evox_test_grab_next_frame (window, &frame);
+  g_assert_cmpint (frame.width, >, 0);
+  g_free (frame.pixels);
+  evox_test_screenshot (GTK_WIDGET (window), "ondemand-damaged");
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 test_zoomed_pane (void)
 {
@@ -194,5 +251,6 @@ main (int    argc,
     return 0;
   g_test_add_func ("/Evox/OnDemandUi/opens-reduced", test_opens_reduced);
   g_test_add_func ("/Evox/OnDemandUi/zoomed-pane", test_zoomed_pane);
+  g_test_add_func ("/Evox/OnDemandUi/damaged-volume-view", test_damaged_volume_view);
   return g_test_run ();
 }
