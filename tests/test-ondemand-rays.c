@@ -54,22 +54,6 @@ odd_value (gsize x,
   return (double) ((x * 131 + y * 1777 + z * 1031) % 65521);
 }
 
-static gboolean
-odd_read_box (gpointer      user_data,
-              const gsize   origin[3],
-              const gsize   size[3],
-              gpointer      dest,
-              GError      **error)
-{
-  guint16 *out = dest;
-
-  for (gsize z = 0; z < size[2]; z++)
-    for (gsize y = 0; y < size[1]; y++)
-      for (gsize x = 0; x < size[0]; x++)
-        *out++ = (guint16) odd_value (origin[0] + x, origin[1] + y, origin[2] + z);
-  return TRUE;
-}
-
 /* Labels 0, 85, 170 in irregular patches. */
 static double
 label_value (gsize x,
@@ -79,19 +63,34 @@ label_value (gsize x,
   return 85.0 * ((x / 3 + y / 2 + z * 7 + (x * y) % 5) % 3);
 }
 
-static gboolean
-label_read_box (gpointer      user_data,
-                const gsize   origin[3],
-                const gsize   size[3],
-                gpointer      dest,
-                GError      **error)
+/* A source in memory: the voxels of a formula (u16 up to 65535, u8 below 256). */
+typedef struct
 {
-  guint8 *out = dest;
+  EvoxSampleType type;
+  double       (*value) (gsize, gsize, gsize);
+} Formula;
+
+static gboolean
+formula_read_box (gpointer      user_data,
+                  const gsize   origin[3],
+                  const gsize   size[3],
+                  gpointer      dest,
+                  GError      **error)
+{
+  const Formula *formula = user_data;
+  gsize i = 0;
 
   for (gsize z = 0; z < size[2]; z++)
     for (gsize y = 0; y < size[1]; y++)
-      for (gsize x = 0; x < size[0]; x++)
-        *out++ = (guint8) label_value (origin[0] + x, origin[1] + y, origin[2] + z);
+      for (gsize x = 0; x < size[0]; x++, i++)
+        {
+          double v = formula->value (origin[0] + x, origin[1] + y, origin[2] + z);
+
+          if (formula->type == EVOX_SAMPLE_U8)
+            ((guint8 *) dest)[i] = (guint8) v;
+          else
+            ((guint16 *) dest)[i] = (guint16) v;
+        }
   return TRUE;
 }
 
@@ -195,11 +194,13 @@ check_brick_levels (EvoxVoxelSource  *source,
 static void
 test_levels (void)
 {
+  Formula odd_formula = { EVOX_SAMPLE_U16, odd_value };
+  Formula label_formula = { EVOX_SAMPLE_U8, label_value };
   g_autoptr(EvoxVoxelSource) odd = evox_voxel_source_new (odd_dims, EVOX_SAMPLE_U16, "odd",
-                                                          odd_read_box, NULL, NULL);
+                                                          formula_read_box, &odd_formula, NULL);
   g_autoptr(EvoxVoxelSource) labels = evox_voxel_source_new (odd_dims, EVOX_SAMPLE_U8,
-                                                             "labels", label_read_box, NULL,
-                                                             NULL);
+                                                             "labels", formula_read_box,
+                                                             &label_formula, NULL);
   g_autoptr(GError) error = NULL;
 
   check_brick_levels (odd, odd_value, FALSE);
@@ -337,27 +338,6 @@ draw_until_read (EvoxRenderer *renderer,
   return pixels;
 }
 
-static gsize
-count_differing (const guint8 *a,
-                 const guint8 *b,
-                 gsize         n,
-                 guint        *largest)
-{
-  gsize differ = 0;
-
-  *largest = 0;
-  for (gsize i = 0; i < n; i++)
-    {
-      guint most = 0;
-
-      for (guint c = 0; c < 4; c++)
-        most = MAX (most, (guint) ABS ((int) a[4 * i + c] - (int) b[4 * i + c]));
-      differ += most > 0;
-      *largest = MAX (*largest, most);
-    }
-  return differ;
-}
-
 /* The whole volume's view against the one of the volume held reduced, once the rays read the
  * file's bricks. The same samples of the same voxels, but through the atlas: its texture
  * coordinate (a brick's slot corner plus the sample's place in the brick) rounds away the last
@@ -373,7 +353,7 @@ check_same_view (EvoxRayMode   mode,
                  gsize         n)
 {
   guint largest;
-  gsize differ = count_differing (want, got, n, &largest);
+  gsize differ = evox_test_count_differing (want, got, n, &largest);
 
   g_test_message ("%s: %" G_GSIZE_FORMAT " pixels differ, by up to %u",
                   evox_ray_mode_to_string (mode), differ, largest);
@@ -436,7 +416,7 @@ check_close_view (gconstpointer data)
                                    &coarsest, &n_bricks);
       /* The reduced volume is level 1 of the file's. */
       g_assert_cmpint (finest, ==, 1);
-      differ = count_differing (want, coarse, n, &largest);
+      differ = evox_test_count_differing (want, coarse, n, &largest);
       g_test_message ("%s, first frame: %" G_GSIZE_FORMAT " pixels differ, by up to %u",
                       evox_ray_mode_to_string (modes[m]), differ, largest);
       g_assert_cmpuint (differ, >, n / 10);
@@ -526,7 +506,7 @@ test_damaged (void)
   /* Frames go on from the bricks there are: the reduced ones where the file failed. */
   again = evox_test_draw_frame (renderer, 240, 200);
   g_assert_cmpuint (_evox_file_bricks_get_n_reads (file), ==, reads);
-  g_assert_cmpuint (count_differing (after, again, 240 * 200, &largest), ==, 0);
+  g_assert_cmpuint (evox_test_count_differing (after, again, 240 * 200, &largest), ==, 0);
   g_assert_cmpuint (evox_test_count_not_background (first, 240 * 200), >, 240 * 200 / 4);
   evox_test_renderer_free (renderer);
   evox_test_tmpdir_free (g_steal_pointer (&dir));

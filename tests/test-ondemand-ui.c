@@ -67,19 +67,15 @@ plane_read (gpointer renderer)
   return fullres != NULL && _evox_fullres_get_n_reads (fullres) > 0;
 }
 
-static void
-test_opens_reduced (void)
+/* A new window that opened the formula's voxels, written to path, over the memory cap. */
+static EvoxWindow *
+open_reduced (const char *path)
 {
-  g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *path = g_build_filename (dir, "big.tif", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) full = evox_volume_new (NX, NY, NZ, 1, EVOX_SAMPLE_U8, &error);
   EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
-  EvoxDocument *document = evox_window_get_document (window);
   guint8 *v = evox_volume_get_data_mut (full, 0);
-  EvoxVolume *shown;
-  gsize dims[3];
 
   /* Voxels that change every step: the reduced plane and the file's look nothing alike. */
   for (gsize z = 0; z < NZ; z++)
@@ -95,8 +91,20 @@ test_opens_reduced (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   gtk_window_present (GTK_WINDOW (window));
   evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 30));
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
   g_unsetenv ("EVOX_MEMORY_LIMIT");
+  return window;
+}
+
+static void
+test_opens_reduced (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "big.tif", NULL);
+  EvoxWindow *window = open_reduced (path);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxVolume *shown;
+  gsize dims[3];
 
   shown = evox_document_get_volume (document);
   g_assert_nonnull (shown);
@@ -129,27 +137,11 @@ test_damaged_volume_view (void)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = g_build_filename (dir, "cut.tif", NULL);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvoxVolume) full = evox_volume_new (NX, NY, NZ, 1, EVOX_SAMPLE_U8, &error);
-  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  EvoxWindow *window = open_reduced (path);
   EvoxDocument *document = evox_window_get_document (window);
-  guint8 *v = evox_volume_get_data_mut (full, 0);
   EvoxTestGrab frame = { 0 };
   GStatBuf st;
 
-  for (gsize z = 0; z < NZ; z++)
-    for (gsize y = 0; y < NY; y++)
-      for (gsize x = 0; x < NX; x++)
-        v[(z * NY + y) * NX + x] = voxel (x, y, z);
-  g_assert_true (evox_tiff_write (full, 0, path, EVOX_TIFF_WRITE_NONE, &error));
-  g_assert_no_error (error);
-  g_setenv ("EVOX_MEMORY_LIMIT", "100K", TRUE);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
-  gtk_window_present (GTK_WINDOW (window));
-  evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
-  g_unsetenv ("EVOX_MEMORY_LIMIT");
   g_assert_cmpuint (evox_volume_get_reduction (evox_document_get_volume (document)), ==, 2);
 
   g_assert_cmpint (g_stat (path, &st), ==, 0);
