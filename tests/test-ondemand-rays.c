@@ -512,6 +512,106 @@ test_damaged (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A source of wave () whose reads wait while the gate is shut, and that says when it is gone. */
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean open;
+  gboolean gone;
+} Gate;
+
+static gboolean
+gated_read_box (gpointer      user_data,
+                const gsize   origin[3],
+                const gsize   size[3],
+                gpointer      dest,
+                GError      **error)
+{
+  Gate *gate = user_data;
+  guint8 *out = dest;
+
+  g_mutex_lock (&gate->lock);
+  while (!gate->open)
+    g_cond_wait (&gate->cond, &gate->lock);
+  g_mutex_unlock (&gate->lock);
+  for (gsize z = 0; z < size[2]; z++)
+    for (gsize y = 0; y < size[1]; y++)
+      for (gsize x = 0; x < size[0]; x++)
+        *out++ = wave (origin[0] + x, origin[1] + y, origin[2] + z);
+  return TRUE;
+}
+
+static void
+set_gate (Gate     *gate,
+          gboolean  open)
+{
+  g_mutex_lock (&gate->lock);
+  gate->open = open;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->lock);
+}
+
+static void
+gate_gone (gpointer data)
+{
+  ((Gate *) data)->gone = TRUE;
+}
+
+/* The renderer and the volume go while the thread reads bricks: the read finishes on its own
+ * references and its bricks are dropped (the sanitizer build would see a use after free); the
+ * source goes with the read's last reference. */
+static void
+test_freed_while_reading (void)
+{
+  const gsize dims[3] = { NX, NY, NZ };
+  Gate gate = { .open = TRUE };
+  EvoxVoxelSource *source = evox_voxel_source_new (dims, EVOX_SAMPLE_U8, "gated", gated_read_box,
+                                                   &gate, gate_gone);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *reduced;
+  EvoxRenderer *renderer;
+  EvoxFileBricks *file;
+  gboolean late = FALSE;
+  guint timeout;
+
+  if (!evox_test_need_gl ())
+    {
+      g_object_unref (source);
+      return;
+    }
+  g_mutex_init (&gate.lock);
+  g_cond_init (&gate.cond);
+  reduced = evox_voxel_source_reduce (source, 2, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_volume_set_spacing (reduced, (double[3]) { 20, 20, 20 });
+  evox_voxel_source_attach (source, reduced, 2);
+  g_object_unref (source);
+  evox_volume_freeze (reduced);
+  g_assert_true (evox_volume_build_histograms (reduced, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  set_gate (&gate, FALSE);
+  evox_volume_style_set_mode (style, EVOX_RAY_MIP);
+  renderer = view_new (reduced, style, FALSE);
+  g_free (evox_test_draw_frame (renderer, 240, 200));
+  file = _evox_bricks_get_file (_evox_renderer_get_ray_bricks (renderer));
+  g_assert_true (_evox_file_bricks_is_reading (file));
+  evox_test_renderer_free (renderer);
+  g_object_unref (reduced);
+  g_assert_false (gate.gone);
+
+  set_gate (&gate, TRUE);
+  timeout = g_timeout_add_seconds (120, time_out, &late);
+  while (!gate.gone && !late)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (late);
+  g_source_remove (timeout);
+  g_mutex_clear (&gate.lock);
+  g_cond_clear (&gate.cond);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -529,6 +629,7 @@ main (int   argc,
   g_test_add_data_func ("/Evox/OnDemandRays/close-view-bricked", GINT_TO_POINTER (TRUE),
                         check_close_view);
   g_test_add_func ("/Evox/OnDemandRays/damaged", test_damaged);
+  g_test_add_func ("/Evox/OnDemandRays/freed-while-reading", test_freed_while_reading);
   status = g_test_run ();
   evox_test_gl_clear ();
   return status;
