@@ -806,9 +806,9 @@ bricks_ready (gpointer data,
   g_signal_emit_by_name (EVOX_RENDERER (data), "changed");
 }
 
-/* A brick read from the file failed: the window says why. */
+/* A brick or a plane read from the file failed: the window says why. */
 static void
-file_bricks_failed (gpointer data,
+source_read_failed (gpointer data,
                     gpointer message)
 {
   g_signal_emit_by_name (EVOX_RENDERER (data), "read-failed", (const char *) message);
@@ -877,6 +877,7 @@ start_fullres (EvoxRenderer *self)
                                                           : EVOX_FULLRES_DEFAULT_BUDGET_MB) << 20);
   /* The same "changed" as levels computed in a thread: the canvas draws again. */
   _evox_fullres_set_ready_func (self->res.fullres, bricks_ready, self);
+  _evox_fullres_set_failed_func (self->res.fullres, source_read_failed);
 }
 
 /* A volume held reduced at 1:S (S a power of two): its rays take bricks finer than it from the
@@ -905,7 +906,7 @@ start_file_bricks (EvoxRenderer *self,
   _evox_bricks_set_file (bricks, _evox_file_bricks_new (source, levels, modes,
                                                         _evox_bricks_get_ray_size (bricks),
                                                         budget));
-  _evox_file_bricks_set_funcs (_evox_bricks_get_file (bricks), bricks_ready, file_bricks_failed,
+  _evox_file_bricks_set_funcs (_evox_bricks_get_file (bricks), bricks_ready, source_read_failed,
                                self);
 }
 
