@@ -515,10 +515,8 @@ test_damaged (void)
 /* A source of wave () whose reads wait while the gate is shut, and that says when it is gone. */
 typedef struct
 {
-  GMutex   lock;
-  GCond    cond;
-  gboolean open;
-  gboolean gone;
+  EvoxTestGate gate;
+  gboolean     gone;
 } Gate;
 
 static gboolean
@@ -531,25 +529,12 @@ gated_read_box (gpointer      user_data,
   Gate *gate = user_data;
   guint8 *out = dest;
 
-  g_mutex_lock (&gate->lock);
-  while (!gate->open)
-    g_cond_wait (&gate->cond, &gate->lock);
-  g_mutex_unlock (&gate->lock);
+  evox_test_gate_pass (&gate->gate);
   for (gsize z = 0; z < size[2]; z++)
     for (gsize y = 0; y < size[1]; y++)
       for (gsize x = 0; x < size[0]; x++)
         *out++ = wave (origin[0] + x, origin[1] + y, origin[2] + z);
   return TRUE;
-}
-
-static void
-set_gate (Gate     *gate,
-          gboolean  open)
-{
-  g_mutex_lock (&gate->lock);
-  gate->open = open;
-  g_cond_broadcast (&gate->cond);
-  g_mutex_unlock (&gate->lock);
 }
 
 static void
@@ -565,7 +550,7 @@ static void
 test_freed_while_reading (void)
 {
   const gsize dims[3] = { NX, NY, NZ };
-  Gate gate = { .open = TRUE };
+  Gate gate = { .gate = { .open = TRUE } };
   EvoxVoxelSource *source = evox_voxel_source_new (dims, EVOX_SAMPLE_U8, "gated", gated_read_box,
                                                    &gate, gate_gone);
   g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
@@ -581,8 +566,6 @@ test_freed_while_reading (void)
       g_object_unref (source);
       return;
     }
-  g_mutex_init (&gate.lock);
-  g_cond_init (&gate.cond);
   reduced = evox_voxel_source_reduce (source, 2, NULL, NULL, &error);
   g_assert_no_error (error);
   evox_volume_set_spacing (reduced, (double[3]) { 20, 20, 20 });
@@ -592,7 +575,7 @@ test_freed_while_reading (void)
   g_assert_true (evox_volume_build_histograms (reduced, NULL, NULL, &error));
   g_assert_no_error (error);
 
-  set_gate (&gate, FALSE);
+  evox_test_gate_set (&gate.gate, FALSE);
   evox_volume_style_set_mode (style, EVOX_RAY_MIP);
   renderer = view_new (reduced, style, FALSE);
   g_free (evox_test_draw_frame (renderer, 240, 200));
@@ -602,14 +585,13 @@ test_freed_while_reading (void)
   g_object_unref (reduced);
   g_assert_false (gate.gone);
 
-  set_gate (&gate, TRUE);
+  evox_test_gate_set (&gate.gate, TRUE);
   timeout = g_timeout_add_seconds (120, time_out, &late);
   while (!gate.gone && !late)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (late);
   g_source_remove (timeout);
-  g_mutex_clear (&gate.lock);
-  g_cond_clear (&gate.cond);
+  evox_test_gate_clear (&gate.gate);
 }
 
 int

@@ -21,15 +21,6 @@
 #define NY 48
 #define NZ 40
 
-/* A source of the formula's voxels whose reads wait until the test opens the gate: the window
- * must draw meanwhile. */
-typedef struct
-{
-  GMutex   lock;
-  GCond    cond;
-  gboolean open;
-} Gate;
-
 static guint8
 voxel (gsize x,
        gsize y,
@@ -45,13 +36,10 @@ gated_read_box (gpointer      user_data,
                 gpointer      dest,
                 GError      **error)
 {
-  Gate *gate = user_data;
   guint8 *out = dest;
 
-  g_mutex_lock (&gate->lock);
-  while (!gate->open)
-    g_cond_wait (&gate->cond, &gate->lock);
-  g_mutex_unlock (&gate->lock);
+  /* The formula's voxels once the test opens the gate: the window must draw meanwhile. */
+  evox_test_gate_pass (user_data);
   for (gsize z = 0; z < size[2]; z++)
     for (gsize y = 0; y < size[1]; y++)
       for (gsize x = 0; x < size[0]; x++)
@@ -165,7 +153,7 @@ static void
 test_zoomed_pane (void)
 {
   const gsize dims[3] = { NX, NY, NZ };
-  Gate gate = { .open = TRUE };
+  EvoxTestGate gate = { .open = TRUE };
   g_autoptr(EvoxVoxelSource) source = evox_voxel_source_new (dims, EVOX_SAMPLE_U8, "gated",
                                                              gated_read_box, &gate, NULL);
   g_autoptr(GError) error = NULL;
@@ -178,13 +166,11 @@ test_zoomed_pane (void)
   int rect[4], rect3d[4];
 
   g_assert_no_error (error);
-  g_mutex_init (&gate.lock);
-  g_cond_init (&gate.cond);
   evox_volume_set_spacing (reduced, (double[3]) { 2, 2, 2 });
   evox_voxel_source_attach (source, reduced, 2);
   evox_volume_freeze (reduced);
   g_assert_true (evox_volume_build_histograms (reduced, NULL, NULL, &error));
-  gate.open = FALSE;
+  evox_test_gate_set (&gate, FALSE);
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   gtk_window_present (GTK_WINDOW (window));
@@ -202,10 +188,7 @@ test_zoomed_pane (void)
   g_assert_cmpuint (_evox_fullres_get_n_reads (_evox_renderer_get_fullres (renderer)), ==, 0);
   evox_test_screenshot (GTK_WIDGET (window), "ondemand-reduced");
 
-  g_mutex_lock (&gate.lock);
-  gate.open = TRUE;
-  g_cond_broadcast (&gate.cond);
-  g_mutex_unlock (&gate.lock);
+  evox_test_gate_set (&gate, TRUE);
   g_assert_true (evox_test_wait_for (plane_read, renderer, 20));
   evox_test_grab_next_frame (window, &after);
   evox_test_screenshot (GTK_WIDGET (window), "ondemand-full");
@@ -231,8 +214,7 @@ test_zoomed_pane (void)
   g_free (before.pixels);
   g_free (after.pixels);
   evox_test_close_window (window);
-  g_mutex_clear (&gate.lock);
-  g_cond_clear (&gate.cond);
+  evox_test_gate_clear (&gate);
 }
 
 int
