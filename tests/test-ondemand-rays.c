@@ -320,11 +320,12 @@ draw_until_read (EvoxRenderer *renderer,
   for (;;)
     {
       g_free (pixels);
-      changed = 0;
       pixels = evox_test_draw_frame (renderer, width, height);
       frames++;
       if (!_evox_file_bricks_is_reading (file))
         break;
+      /* The read's end comes through the main loop only, never during a frame. */
+      changed = 0;
       while (changed == 0 && !late)
         g_main_context_iteration (NULL, TRUE);
       g_assert_false (late);
