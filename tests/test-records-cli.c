@@ -630,6 +630,8 @@ test_window_maps (void)
   g_autofree char *session_path = g_build_filename (dir, "window.evox", NULL);
   g_autofree char *two_path = g_build_filename (dir, "two.evox", NULL);
   g_autofree char *direct_x = g_build_filename (dir, "x.h5", NULL);
+  g_autofree char *direct_session = g_build_filename (dir, "x.evox", NULL);
+  g_autofree char *out3 = g_build_filename (dir, "out3", NULL);
   g_autofree char *direct_ni = g_build_filename (dir, "ni.h5", NULL);
   g_autofree char *direct_er = g_build_filename (dir, "er.h5", NULL);
   g_autofree char *out = g_build_filename (dir, "out", NULL);
@@ -677,9 +679,18 @@ test_window_maps (void)
   }
   {
     g_auto (Run) run = evox ("xanes", a, "--edge", "Ni", "--pre", "-150:-25", "--post", "40:end",
-                             "--step-sigma", "2.5", "-o", direct_x, NULL);
+                             "--step-sigma", "2.5", "-o", direct_x, "--session", direct_session,
+                             NULL);
 
     assert_ok (&run);
+  }
+  /* The command's own record of a post-edge to the last energy applies as it ran. */
+  {
+    g_auto (Run) run = evox ("apply", direct_session, b, "--outdir", out3, NULL);
+    g_autofree char *maps = g_build_filename (out3, "b", "xanes.h5", NULL);
+
+    assert_ok (&run);
+    assert_same_volume (direct_x, maps);
   }
   {
     g_auto (Run) run = evox ("elements", a, "--element", "Ni", "-o", direct_ni, NULL);
