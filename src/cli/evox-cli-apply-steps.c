@@ -193,6 +193,27 @@ add_range (GPtrArray  *args,
   add_arg (args, option, g_strdup_printf ("%s:%s", lo_text, hi_text));
 }
 
+/* --nnorm (a number; "auto" is no number), --step-sigma and --no-norm of a XANES record's
+ * keys (norm, the normalised stack, norm_default when not said), then -o. */
+static void
+add_xanes_end (JsonObject    *record,
+               const char    *nnorm_key,
+               const char    *sigma_key,
+               gboolean       norm_default,
+               const StepOut *out,
+               GPtrArray     *args)
+{
+  double value;
+
+  if (evox_json_get_number (record, nnorm_key, &value))
+    add_arg (args, "--nnorm", g_strdup_printf ("%d", (int) value));
+  if (evox_json_get_number (record, sigma_key, &value))
+    add_arg (args, "--step-sigma", format_number (value));
+  if (!evox_json_get_boolean (record, "norm", norm_default))
+    add_arg (args, "--no-norm", NULL);
+  add_arg (args, "-o", output_path (record, out));
+}
+
 static gboolean
 xanes_args (JsonObject     *record,
             const StepOut  *out,
@@ -201,7 +222,6 @@ xanes_args (JsonObject     *record,
 {
   static const char *const ranges[][2] = { { "pre-ev", "--pre" }, { "post-ev", "--post" } };
   const char *edge = evox_json_get_string (record, "edge");
-  const char *nnorm = evox_json_get_string (record, "nnorm");
   double value;
 
   if (edge != NULL)
@@ -221,15 +241,9 @@ xanes_args (JsonObject     *record,
       add_range (args, ranges[r][1], json_array_get_double_element (range, 0),
                  n == 2 ? json_array_get_double_element (range, 1) : NAN);
     }
-  if (nnorm == NULL && evox_json_get_number (record, "nnorm", &value))
-    add_arg (args, "--nnorm", g_strdup_printf ("%d", (int) value));
-  if (evox_json_get_number (record, "step-sigma", &value))
-    add_arg (args, "--step-sigma", format_number (value));
   if (evox_json_get_boolean (record, "register", FALSE))
     add_arg (args, "--register", NULL);
-  if (!evox_json_get_boolean (record, "norm", TRUE))
-    add_arg (args, "--no-norm", NULL);
-  add_arg (args, "-o", output_path (record, out));
+  add_xanes_end (record, "nnorm", "step-sigma", TRUE, out, args);
   return TRUE;
 }
 
@@ -258,14 +272,7 @@ xanes_maps_args (JsonObject     *record,
   evox_json_get_number (record, "norm2", &params.norm2);
   add_range (args, "--pre", params.pre1, params.pre2);
   add_range (args, "--post", params.norm1, params.norm2);
-  if (evox_json_get_number (record, "nnorm", &value) && value >= 0 &&
-      value <= EVOX_XANES_MAX_NNORM)
-    add_arg (args, "--nnorm", g_strdup_printf ("%d", (int) value));
-  if (evox_json_get_number (record, "mask_k", &value))
-    add_arg (args, "--step-sigma", format_number (value));
-  if (!evox_json_get_boolean (record, "norm", FALSE))
-    add_arg (args, "--no-norm", NULL);
-  add_arg (args, "-o", output_path (record, out));
+  add_xanes_end (record, "nnorm", "mask_k", FALSE, out, args);
   return TRUE;
 }
 

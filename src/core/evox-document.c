@@ -2926,12 +2926,21 @@ find_source (GArray     *sources,
   return -1;
 }
 
+guint
+_evox_document_count_elements_runs (EvoxVolume *maps)
+{
+  const char *count;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (maps), 0);
+  count = evox_volume_get_metadata (maps, "elements_runs");
+  return count != NULL ? (guint) MIN (g_ascii_strtoull (count, NULL, 10), 10000) : 0;
+}
+
 void
 _evox_document_note_elements_run (EvoxVolume *maps,
                                   EvoxVolume *run)
 {
-  const char *count = evox_volume_get_metadata (maps, "elements_runs");
-  guint n = (count != NULL ? (guint) MIN (g_ascii_strtoull (count, NULL, 10), 10000) : 0) + 1;
+  guint n = _evox_document_count_elements_runs (maps) + 1;
   g_auto (GStrv) keys = evox_volume_dup_metadata_keys (run);
   g_autoptr (GString) labels = g_string_new (NULL);
   g_autofree char *prefix = g_strdup_printf ("elements_run%u_", n);

@@ -347,6 +347,8 @@ gboolean           evox_document_add_maps           (EvoxDocument  *self,
  * restoring several runs as one volume does it for each. maps must not be frozen yet. */
 void               _evox_document_note_elements_run (EvoxVolume    *maps,
                                                      EvoxVolume    *run);
+/* How many runs maps records (its "elements_runs"; 0 for none or nonsense). */
+guint              _evox_document_count_elements_runs (EvoxVolume  *maps);
 /* Drops the maps (back to the stack when they were shown). */
 void               evox_document_clear_maps         (EvoxDocument  *self);
 gboolean           evox_document_get_show_maps      (EvoxDocument  *self);

@@ -865,8 +865,7 @@ static void
 capture_elements_runs (JsonObject *record,
                        EvoxVolume *maps)
 {
-  const char *count = evox_volume_get_metadata (maps, "elements_runs");
-  guint n = count != NULL ? (guint) MIN (g_ascii_strtoull (count, NULL, 10), 10000) : 0;
+  guint n = _evox_document_count_elements_runs (maps);
   g_autofree GStrv *channels = g_new0 (GStrv, n + 1);
   g_autoptr (JsonArray) runs = json_array_new ();
 
