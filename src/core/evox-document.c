@@ -3082,6 +3082,46 @@ find_source (GArray     *sources,
   return -1;
 }
 
+guint
+_evox_document_count_elements_runs (EvoxVolume *maps)
+{
+  const char *count;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (maps), 0);
+  count = evox_volume_get_metadata (maps, "elements_runs");
+  return count != NULL ? (guint) MIN (g_ascii_strtoull (count, NULL, 10), 10000) : 0;
+}
+
+void
+_evox_document_note_elements_run (EvoxVolume *maps,
+                                  EvoxVolume *run)
+{
+  guint n = _evox_document_count_elements_runs (maps) + 1;
+  g_auto (GStrv) keys = evox_volume_dup_metadata_keys (run);
+  g_autoptr (GString) labels = g_string_new (NULL);
+  g_autofree char *prefix = g_strdup_printf ("elements_run%u_", n);
+  g_autofree char *channels = g_strconcat (prefix, "channels", NULL);
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_if_fail (EVOX_IS_VOLUME (maps));
+  g_return_if_fail (EVOX_IS_VOLUME (run));
+
+  for (guint k = 0; keys[k] != NULL; k++)
+    if (g_str_has_prefix (keys[k], "elements_") && !g_str_has_prefix (keys[k], "elements_run"))
+      {
+        g_autofree char *key = g_strconcat (prefix, keys[k] + strlen ("elements_"), NULL);
+
+        evox_volume_set_metadata (maps, key, evox_volume_get_metadata (run, keys[k]));
+      }
+  for (guint c = 0; c < evox_volume_get_n_channels (run); c++)
+    g_string_append_printf (labels, "%s%s", c > 0 ? "," : "",
+                            evox_volume_get_channel_label (run, c) != NULL
+                            ? evox_volume_get_channel_label (run, c) : "");
+  evox_volume_set_metadata (maps, channels, labels->str);
+  g_snprintf (number, sizeof number, "%u", n);
+  evox_volume_set_metadata (maps, "elements_runs", number);
+}
+
 /* A new frozen f32 volume of the sources' channels (voxels copied: the caller's volume stays its
  * own), on the stack's grid. */
 static EvoxVolume *
@@ -3121,6 +3161,11 @@ merge_maps (EvoxVolume  *stack,
       for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
         evox_volume_set_metadata (out, keys[k], evox_volume_get_metadata (meta[m], keys[k]));
     }
+  /* The plain elements_ keys are the last run's: the earlier runs whose maps stay are kept
+   * apart, so that a session computes them all again. */
+  if (evox_volume_get_metadata (maps, "elements_method") != NULL &&
+      evox_volume_get_metadata (maps, "elements_runs") == NULL)
+    _evox_document_note_elements_run (out, maps);
   evox_volume_freeze (out);
   return g_steal_pointer (&out);
 }

@@ -339,6 +339,16 @@ gboolean           evox_document_add_maps           (EvoxDocument  *self,
                                                      EvoxVolume    *maps,
                                                      const char    *show,
                                                      GError       **error);
+/* Appends run, one Compute Elements' maps (evox_elements_maps), to the runs maps records in its
+ * metadata: "elements_runs" (how many), and for run N each "elements_KEY" of run as
+ * "elements_runN_KEY" and its channel labels as "elements_runN_channels" ("Ni,residual").
+ * evox_document_add_maps does this for elemental maps without such a record, so the maps keep
+ * every run whose channels they hold (the plain "elements_KEY" being the last run's); a session
+ * restoring several runs as one volume does it for each. maps must not be frozen yet. */
+void               _evox_document_note_elements_run (EvoxVolume    *maps,
+                                                     EvoxVolume    *run);
+/* How many runs maps records (its "elements_runs"; 0 for none or nonsense). */
+guint              _evox_document_count_elements_runs (EvoxVolume  *maps);
 /* Drops the maps (back to the stack when they were shown). */
 void               evox_document_clear_maps         (EvoxDocument  *self);
 gboolean           evox_document_get_show_maps      (EvoxDocument  *self);
