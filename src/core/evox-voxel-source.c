@@ -302,6 +302,73 @@ evox_voxel_source_reduce (EvoxVoxelSource  *self,
   return evox_voxel_source_reduce_full (self, scale, FALSE, progress, cancellable, error);
 }
 
+/* Reduced voxels [origin, origin + size) at 1:scale (size[2] one plane) into out: the file's
+ * blocks under them read as one slab into `slab`, then their means or modes. sum and count hold
+ * size[0] x size[1] each, block scale^3 values (modes only). */
+static gboolean
+reduce_plane (EvoxVoxelSource  *self,
+              guint             scale,
+              gboolean          modes,
+              const gsize       origin[3],
+              const gsize       size[3],
+              guint8           *slab,
+              double           *sum,
+              guint64          *count,
+              guint16          *block,
+              gpointer          out,
+              GError          **error)
+{
+  gsize fo[3], fs[3], plane = size[0] * size[1];
+
+  for (int i = 0; i < 3; i++)
+    {
+      gsize n = i == 2 ? 1 : size[i];
+
+      fo[i] = origin[i] * scale;
+      fs[i] = MIN ((origin[i] + n) * scale, self->dims[i]) - fo[i];
+    }
+  if (!evox_voxel_source_read_box (self, fo, fs, slab, error))
+    return FALSE;
+  if (modes)
+    store_modes (slab, self->type, fs, fs[2], scale, block, out);
+  else
+    {
+      memset (sum, 0, plane * sizeof *sum);
+      memset (count, 0, plane * sizeof *count);
+      accumulate_slab (slab, self->type, fs, fs[2], scale, sum, count);
+      store_means (sum, count, plane, self->type, out);
+    }
+  return TRUE;
+}
+
+/* The buffers reduce_plane needs for planes of size[0] x size[1] reduced voxels at 1:scale,
+ * checked against the memory cap first. */
+static gboolean
+reduce_buffers (EvoxVoxelSource  *self,
+                guint             scale,
+                gboolean          modes,
+                const gsize       size[3],
+                guint8          **slab,
+                double          **sum,
+                guint64         **count,
+                guint16         **block,
+                GError          **error)
+{
+  gsize item = evox_sample_type_size (self->type), plane = size[0] * size[1];
+  guint64 voxels = (guint64) MIN (size[0] * scale, self->dims[0]) *
+                   MIN (size[1] * scale, self->dims[1]) * MIN ((gsize) scale, self->dims[2]);
+
+  if (!evox_check_allocation (voxels, item, "one slab of planes", error) ||
+      !evox_check_allocation (plane, sizeof (double) + sizeof (guint64), "one reduced plane",
+                              error))
+    return FALSE;
+  *slab = g_malloc (voxels * item);
+  *sum = g_new (double, plane);
+  *count = g_new (guint64, plane);
+  *block = modes ? g_new (guint16, (gsize) scale * scale * scale) : NULL;
+  return TRUE;
+}
+
 /* The reduced volume of ceil (n / scale) voxels a side, its voxels not yet read, after checking
  * that the pass's slab of planes and plane of sums fit the cap too. */
 static EvoxVolume *
@@ -352,32 +419,20 @@ fill_planes (EvoxVoxelSource  *self,
   g_assert (to <= rdims[2]);
   item = evox_sample_type_size (self->type);
   plane = rdims[0] * rdims[1];
-  slab = g_malloc ((gsize) self->dims[0] * self->dims[1] * scale * item);
-  sum = g_new (double, plane);
-  count = g_new (guint64, plane);
+  if (!reduce_buffers (self, scale, modes, rdims, &slab, &sum, &count, &block, error))
+    return FALSE;
   out = evox_volume_get_data_mut (reduced, 0);
-  if (modes)
-    block = g_new (guint16, (gsize) scale * scale * scale);
 
   for (gsize i = from; i < to; i++)
     {
       gsize rz = order != NULL ? order[i] : i;
-      gsize origin[3] = { 0, 0, rz * scale };
-      gsize size[3] = { self->dims[0], self->dims[1], MIN (scale, self->dims[2] - rz * scale) };
+      gsize origin[3] = { 0, 0, rz };
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      if (!evox_voxel_source_read_box (self, origin, size, slab, error))
+      if (!reduce_plane (self, scale, modes, origin, rdims, slab, sum, count, block,
+                         out + rz * plane * item, error))
         return FALSE;
-      if (modes)
-        store_modes (slab, self->type, self->dims, size[2], scale, block, out + rz * plane * item);
-      else
-        {
-          memset (sum, 0, plane * sizeof *sum);
-          memset (count, 0, plane * sizeof *count);
-          accumulate_slab (slab, self->type, self->dims, size[2], scale, sum, count);
-          store_means (sum, count, plane, self->type, out + rz * plane * item);
-        }
       evox_progress_update (progress, (double) (i + 1) / (double) rdims[2]);
     }
   return TRUE;
@@ -411,6 +466,70 @@ evox_voxel_source_reduce_full (EvoxVoxelSource  *self,
                     progress, cancellable, error))
     return NULL;
   return g_steal_pointer (&reduced);
+}
+
+/**
+ * evox_voxel_source_read_reduced:
+ * @scale: the block side s (at least 1; 1 reads the file's own voxels)
+ * @modes: as evox_voxel_source_reduce_full's
+ * @origin: the first voxel of the box, in voxels of the volume at 1:s
+ * @size: the box's voxels at 1:s, inside ceil (n / s) a side
+ * @dest: size[0] * size[1] * size[2] samples of the source's type
+ *
+ * A box of the volume at 1:s exactly as evox_voxel_source_reduce_full computes it, reading only
+ * the file's blocks under it (one reduced plane of them at a time): the levels between the
+ * file and a reduced volume, for views that want more than the reduced voxels. Any thread.
+ */
+gboolean
+evox_voxel_source_read_reduced (EvoxVoxelSource  *self,
+                                guint             scale,
+                                gboolean          modes,
+                                const gsize       origin[3],
+                                const gsize       size[3],
+                                gpointer          dest,
+                                GError          **error)
+{
+  g_autofree guint16 *block = NULL;
+  g_autofree guint8 *slab = NULL;
+  g_autofree double *sum = NULL;
+  g_autofree guint64 *count = NULL;
+  gsize item, plane;
+
+  g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), FALSE);
+  g_return_val_if_fail (scale >= 1 && dest != NULL, FALSE);
+  g_return_val_if_fail (!modes || self->type == EVOX_SAMPLE_U8 || self->type == EVOX_SAMPLE_U16,
+                        FALSE);
+
+  for (int i = 0; i < 3; i++)
+    if (size[i] == 0 || origin[i] >= reduced_side (self->dims[i], scale) ||
+        size[i] > reduced_side (self->dims[i], scale) - origin[i])
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "%s: the box %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+                     " at (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT
+                     ") is not inside the volume at 1:%u", self->path, size[0], size[1],
+                     size[2], origin[0], origin[1], origin[2], scale);
+        return FALSE;
+      }
+  /* The file's own voxels need no sums. */
+  if (scale == 1)
+    return evox_voxel_source_read_box (self, origin, size, dest, error);
+  if (!reduce_buffers (self, scale, modes, size, &slab, &sum, &count, &block, error))
+    {
+      g_prefix_error (error, "%s: at 1:%u, ", self->path, scale);
+      return FALSE;
+    }
+  item = evox_sample_type_size (self->type);
+  plane = size[0] * size[1];
+  for (gsize k = 0; k < size[2]; k++)
+    {
+      gsize at[3] = { origin[0], origin[1], origin[2] + k };
+
+      if (!reduce_plane (self, scale, modes, at, size, slab, sum, count, block,
+                         (guint8 *) dest + k * plane * item, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* Whether a u8 or u16 source holds labels (at most EVOX_PROFILE_MAX_LABELS distinct values,

@@ -53,6 +53,13 @@ EvoxVolume      *evox_voxel_source_reduce_full   (EvoxVoxelSource  *self,
                                                   EvoxProgress     *progress,
                                                   GCancellable     *cancellable,
                                                   GError          **error);
+gboolean         evox_voxel_source_read_reduced  (EvoxVoxelSource  *self,
+                                                  guint             scale,
+                                                  gboolean          modes,
+                                                  const gsize       origin[3],
+                                                  const gsize       size[3],
+                                                  gpointer          dest,
+                                                  GError          **error);
 EvoxVolume      *evox_voxel_source_open_reduced  (EvoxVoxelSource  *self,
                                                   EvoxProgress     *progress,
                                                   GCancellable     *cancellable,
