@@ -10,6 +10,8 @@
 #include <epoxy/gl.h>
 
 #include "evox-bricks.h"
+#include "evox-clusters.h"
+#include "evox-labels.h"
 #include "evox-demo.h"
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
@@ -35,41 +37,55 @@ scramble (gsize i,
   return h;
 }
 
+/* Channel c scrambled as voxel (i + 1000 c, j, k) would be. */
+static EvoxVolume *
+scrambled_channels (gsize          nx,
+                    gsize          ny,
+                    gsize          nz,
+                    guint          n_channels,
+                    EvoxSampleType type)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (nx, ny, nz, n_channels, type, &error);
+  const double spacing[3] = { 10.0, 10.0, 20.0 };
+
+  g_assert_no_error (error);
+  for (guint c = 0; c < n_channels; c++)
+    for (gsize k = 0; k < nz; k++)
+      for (gsize j = 0; j < ny; j++)
+        for (gsize i = 0; i < nx; i++)
+          {
+            gpointer data = evox_volume_get_data_mut (volume, c);
+            gsize at = (k * ny + j) * nx + i;
+            guint h = scramble (i + 1000 * c, j, k);
+
+            switch (type)
+              {
+              case EVOX_SAMPLE_U8:
+                ((guint8 *) data)[at] = (guint8) h;
+                break;
+              case EVOX_SAMPLE_U16:
+                ((guint16 *) data)[at] = (guint16) h;
+                break;
+              case EVOX_SAMPLE_F32:
+              default:
+                /* A few holes, which both drawings leave out. */
+                ((float *) data)[at] = h % 53 == 0 ? NAN : (float) (h % 1000) / 7.0f;
+                break;
+              }
+          }
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_freeze (volume);
+  return volume;
+}
+
 static EvoxVolume *
 scrambled_volume (gsize          nx,
                   gsize          ny,
                   gsize          nz,
                   EvoxSampleType type)
 {
-  EvoxVolume *volume = evox_test_volume_new (nx, ny, nz, type);
-  gpointer data = evox_volume_get_data_mut (volume, 0);
-  const double spacing[3] = { 10.0, 10.0, 20.0 };
-
-  for (gsize k = 0; k < nz; k++)
-    for (gsize j = 0; j < ny; j++)
-      for (gsize i = 0; i < nx; i++)
-        {
-          gsize at = (k * ny + j) * nx + i;
-          guint h = scramble (i, j, k);
-
-          switch (type)
-            {
-            case EVOX_SAMPLE_U8:
-              ((guint8 *) data)[at] = (guint8) h;
-              break;
-            case EVOX_SAMPLE_U16:
-              ((guint16 *) data)[at] = (guint16) h;
-              break;
-            case EVOX_SAMPLE_F32:
-            default:
-              /* A few holes, which both drawings leave out. */
-              ((float *) data)[at] = h % 53 == 0 ? NAN : (float) (h % 1000) / 7.0f;
-              break;
-            }
-        }
-  evox_volume_set_spacing (volume, spacing);
-  evox_volume_freeze (volume);
-  return volume;
+  return scrambled_channels (nx, ny, nz, 1, type);
 }
 
 /* The pyramid */
@@ -361,19 +377,20 @@ test_label_pyramid (void)
 
 /* Bricked against unbricked */
 
-static void
-check_same_pictures (EvoxSampleType type,
-                     double         lo,
-                     double         hi)
+/* Every view that draws slices. The 2x2 too: its panes draw under a scissor of their own, which
+ * the tiles' must keep; and the layer stack, every layer blended over the ones behind it. */
+static const EvoxView slice_views[6] = {
+  EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y, EVOX_VIEW_SLICES, EVOX_VIEW_QUAD,
+  EVOX_VIEW_STACK
+};
+
+/* A renderer of the volume with slices 23, 17 and 9 and the camera orbited, as the bricked
+ * pictures are compared with. */
+static EvoxRenderer *
+compared_renderer_new (EvoxVolume *volume,
+                       double      lo,
+                       double      hi)
 {
-  /* 40 x 36 x 28 voxels: 4 x 3 tiles of 12 across the z slice, some of them partial. */
-  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, type);
-  /* The 2x2 too: its panes draw under a scissor of their own, which the tiles' must keep; and
-   * the layer stack, every layer blended over the ones behind it. */
-  const EvoxView views[6] = {
-    EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y, EVOX_VIEW_SLICES, EVOX_VIEW_QUAD,
-    EVOX_VIEW_STACK
-  };
   EvoxRenderer *renderer = evox_test_renderer_new_realized ();
   guint slices[3] = { 23, 17, 9 };
 
@@ -381,7 +398,15 @@ check_same_pictures (EvoxSampleType type,
   evox_renderer_set_slices (renderer, slices);
   evox_renderer_set_range (renderer, lo, hi);
   evox_camera_orbit (evox_renderer_get_camera (renderer), 25, 15);
-  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+  return renderer;
+}
+
+/* Each of the slice views drawn unbricked and bricked (tiles of 12, bricks of 4): the same
+ * pixels, and the unbricked picture draws something. */
+static void
+assert_same_bricked (EvoxRenderer *renderer)
+{
+  for (guint v = 0; v < G_N_ELEMENTS (slice_views); v++)
     {
       g_autofree guint8 *plain = NULL;
       g_autofree guint8 *bricked = NULL;
@@ -389,7 +414,7 @@ check_same_pictures (EvoxSampleType type,
       int width = 321, height = 257;
       gsize differ = 0, n = (gsize) width * height;
 
-      evox_renderer_set_view (renderer, views[v]);
+      evox_renderer_set_view (renderer, slice_views[v]);
       _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
       plain = evox_test_render (renderer, width, height, FALSE);
       g_assert_false (_evox_renderer_is_bricked (renderer));
@@ -402,13 +427,25 @@ check_same_pictures (EvoxSampleType type,
           {
             if (differ < 12)
               g_test_message ("%s (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT "): plain %u,%u,%u "
-                              "bricked %u,%u,%u", evox_view_to_string (views[v]), i % width,
+                              "bricked %u,%u,%u", evox_view_to_string (slice_views[v]), i % width,
                               i / width, plain[4 * i], plain[4 * i + 1], plain[4 * i + 2],
                               bricked[4 * i], bricked[4 * i + 1], bricked[4 * i + 2]);
             differ++;
           }
       g_assert_cmpuint (differ, ==, 0);
     }
+}
+
+static void
+check_same_pictures (EvoxSampleType type,
+                     double         lo,
+                     double         hi)
+{
+  /* 40 x 36 x 28 voxels: 4 x 3 tiles of 12 across the z slice, some of them partial. */
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, type);
+  EvoxRenderer *renderer = compared_renderer_new (volume, lo, hi);
+
+  assert_same_bricked (renderer);
   evox_test_renderer_free (renderer);
 }
 
@@ -420,6 +457,172 @@ test_same_as_unbricked (void)
   check_same_pictures (EVOX_SAMPLE_U16, 0, 65535);
   check_same_pictures (EVOX_SAMPLE_U8, 20, 230);
   check_same_pictures (EVOX_SAMPLE_F32, 0, 1000.0 / 7.0);
+}
+
+/* Overlays on bricked slices: each drawn bricked as unbricked, pixel for pixel */
+
+/* Pixels of the z slice drawn bricked in exactly `rgb`: what a test checks that its overlay
+ * shows at all (the comparison alone would pass if neither drawing showed it). */
+static gsize
+count_bricked_colour (EvoxRenderer *renderer,
+                      const guint8  rgb[3])
+{
+  g_autofree guint8 *pixels = NULL;
+  gsize count = 0;
+
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 0);
+  pixels = evox_test_render (renderer, 321, 257, FALSE);
+  g_assert_true (_evox_renderer_is_bricked (renderer));
+  for (gsize i = 0; i < (gsize) 321 * 257; i++)
+    count += memcmp (pixels + 4 * i, rgb, 3) == 0;
+  return count;
+}
+
+/* Particles of the voxels in [lo, hi]: the highlight of one that the z slice cuts, alone and
+ * with particle colours. */
+static void
+check_particles (double lo,
+                 double hi,
+                 guint  min_particles,
+                 guint  max_particles)
+{
+  static const guint8 magenta[3] = { 255, 0, 255 };   /* EVOX_RENDERER_HIGHLIGHT_RGB */
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxLabels) labels = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxRenderer *renderer;
+  const guint32 *data;
+  guint32 selected = 0;
+
+  labels = evox_labels_compute (volume, 0, NULL, lo, hi, EVOX_CONNECTIVITY_6, 0, NULL, NULL,
+                                &error);
+  g_assert_no_error (error);
+  /* The labels' tiles are R8 up to 255 particles, R16 beyond. */
+  g_test_message ("%u particles", evox_labels_get_n_particles (labels));
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), >=, min_particles);
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), <=, max_particles);
+  /* The largest label the z slice (9) cuts, so the highest bits count too. */
+  data = evox_labels_get_data (labels);
+  for (gsize i = 9 * 40 * 36; i < 10 * 40 * 36; i++)
+    selected = MAX (selected, data[i]);
+  g_assert_cmpuint (selected, >, 0);
+
+  renderer = compared_renderer_new (volume, 20, 230);
+  evox_renderer_set_labels (renderer, labels);
+  evox_renderer_set_selected_particle (renderer, selected);
+  assert_same_bricked (renderer);
+  g_assert_cmpuint (count_bricked_colour (renderer, magenta), >, 0);
+  evox_renderer_set_particle_colors (renderer, EVOX_PARTICLE_COLOR_ID);
+  assert_same_bricked (renderer);
+  g_assert_cmpuint (count_bricked_colour (renderer, magenta), >, 0);
+  evox_test_renderer_free (renderer);
+}
+
+static void
+test_particles_bricked (void)
+{
+  if (!evox_test_need_gl ())
+    return;
+  /* One value in 256 of 40,320 voxels: about 160 single voxels; a quarter of the values: many
+   * more particles than 255. */
+  check_particles (0, 0, 50, 255);
+  check_particles (0, 60, 256, 40 * 36 * 28);
+}
+
+/* Cluster ids over blocks of 3 x 3 x 2 voxels, 0 (outside the mask) in one block of 5, so the
+ * outlines and the unmasked voxels both show. */
+static EvoxClusters *
+block_clusters (const gsize dims[3],
+                guint       k)
+{
+  g_autoptr(GError) error = NULL;
+  guint16 *ids = _evox_alloc_large (dims[0] * dims[1] * dims[2] * sizeof (guint16));
+  EvoxClusters *clusters;
+
+  for (gsize z = 0; z < dims[2]; z++)
+    for (gsize y = 0; y < dims[1]; y++)
+      for (gsize x = 0; x < dims[0]; x++)
+        {
+          guint h = scramble (x / 3, y / 3, z / 2);
+
+          ids[(z * dims[1] + y) * dims[0] + x] = h % 5 == 0 ? 0 : (guint16) (1 + h % k);
+        }
+  clusters = evox_clusters_new_take (dims, ids, k, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return clusters;
+}
+
+static void
+check_clusters (EvoxSampleType type,
+                double         lo,
+                double         hi)
+{
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, type);
+  g_autoptr(EvoxClusters) clusters = NULL;
+  EvoxRenderer *renderer;
+  gsize dims[3];
+  guint8 shade[3];
+  float rgb[3];
+
+  evox_volume_get_dims (volume, dims);
+  clusters = block_clusters (dims, 4);
+  renderer = compared_renderer_new (volume, lo, hi);
+  evox_renderer_set_clusters (renderer, clusters);
+  /* Opaque outlines: cluster 2's colour at half brightness, drawn exactly. */
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.6, TRUE);
+  assert_same_bricked (renderer);
+  evox_clusters_get_rgb (clusters, 2, rgb);
+  for (guint c = 0; c < 3; c++)
+    shade[c] = (guint8) lrintf (lrintf (rgb[c] * 255.0f) * EVOX_RENDERER_OUTLINE_SHADE);
+  g_test_message ("outline shade %u,%u,%u", shade[0], shade[1], shade[2]);
+  g_assert_cmpuint (count_bricked_colour (renderer, shade), >, 0);
+  /* Without outlines, one cluster selected (the others dimmed) and one hidden. */
+  evox_renderer_set_cluster_style (renderer, TRUE, 1.0, FALSE);
+  evox_renderer_set_selected_cluster (renderer, 3);
+  evox_clusters_set_visible (clusters, 1, FALSE);
+  assert_same_bricked (renderer);
+  evox_test_renderer_free (renderer);
+}
+
+static void
+test_clusters_bricked (void)
+{
+  if (!evox_test_need_gl ())
+    return;
+  /* Beside u8 values the unbricked ids are RG8, beside u16 and f32 RG16 and RG32F; the tiles'
+   * are R16 whatever the values. */
+  check_clusters (EVOX_SAMPLE_U8, 20, 230);
+  check_clusters (EVOX_SAMPLE_U16, 0, 65535);
+  check_clusters (EVOX_SAMPLE_F32, 0, 1000.0 / 7.0);
+}
+
+static void
+test_rgb_bricked (void)
+{
+  g_autoptr(EvoxVolume) u16 = scrambled_channels (40, 36, 28, 3, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) f32 = scrambled_channels (40, 36, 28, 3, EVOX_SAMPLE_F32);
+  EvoxRenderer *renderer;
+  int channels[3] = { 2, 0, 1 };
+  double lo[3] = { 0, 10000, 30000 }, hi[3] = { 65535, 50000, 30000 };
+
+  if (!evox_test_need_gl ())
+    return;
+  renderer = compared_renderer_new (u16, 0, 65535);
+  evox_renderer_set_rgb (renderer, channels, lo, hi);
+  assert_same_bricked (renderer);
+  evox_test_renderer_free (renderer);
+
+  /* f32 with holes (NaN): a voxel NaN in both used slots is not drawn; green unused. */
+  channels[0] = 1;
+  channels[1] = -1;
+  channels[2] = 2;
+  lo[0] = lo[2] = 10;
+  hi[0] = hi[2] = 120;
+  renderer = compared_renderer_new (f32, 0, 1000.0 / 7.0);
+  evox_renderer_set_rgb (renderer, channels, lo, hi);
+  assert_same_bricked (renderer);
+  evox_test_renderer_free (renderer);
 }
 
 /* The demo SSRM stack as it first opens (the layer stack, log mapping), its measured scans
@@ -959,6 +1162,9 @@ main (int   argc,
   g_test_add_func ("/Evox/Bricks/mode-filter", test_mode_filter);
   g_test_add_func ("/Evox/Bricks/label-pyramid", test_label_pyramid);
   g_test_add_func ("/Evox/Bricks/same-as-unbricked", test_same_as_unbricked);
+  g_test_add_func ("/Evox/Bricks/particles", test_particles_bricked);
+  g_test_add_func ("/Evox/Bricks/clusters", test_clusters_bricked);
+  g_test_add_func ("/Evox/Bricks/rgb", test_rgb_bricked);
   g_test_add_func ("/Evox/Bricks/demo-stack", test_demo_stack);
   g_test_add_func ("/Evox/Bricks/coarse-slices", test_coarse_slices);
   g_test_add_func ("/Evox/Bricks/tiles", test_tiles);

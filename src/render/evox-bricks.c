@@ -208,6 +208,16 @@ _evox_bricks_free (EvoxBricks *self)
   g_free (self);
 }
 
+void
+_evox_bricks_set_categorical (EvoxBricks *self,
+                              gboolean    categorical)
+{
+  g_return_if_fail (self != NULL);
+  /* Levels made before would be of the other kind. */
+  g_return_if_fail (self->n_levels < 2 || self->levels[1] == NULL);
+  self->categorical = categorical;
+}
+
 guint
 _evox_bricks_get_brick_size (EvoxBricks *self)
 {
@@ -694,15 +704,27 @@ _evox_bricks_prepare_slice (EvoxBricks *self,
                             guint64     frame,
                             guint      *n)
 {
-  guint level, u = (axis + 1) % 3, v = (axis + 2) % 3;
+  g_return_val_if_fail (self != NULL, NULL);
+  return _evox_bricks_prepare_slice_at (self, slice_level (self), axis, index, frame, n);
+}
+
+EvoxBrickTile **
+_evox_bricks_prepare_slice_at (EvoxBricks *self,
+                               guint       level,
+                               guint       axis,
+                               gsize       index,
+                               guint64     frame,
+                               guint      *n)
+{
+  guint u = (axis + 1) % 3, v = (axis + 2) % 3;
   gsize dims[3], n_tiles[2];
   EvoxSampleType type = evox_volume_get_sample_type (self->volume);
 
   g_return_val_if_fail (self != NULL && axis < 3 && n != NULL, NULL);
+  g_return_val_if_fail (level < self->n_levels, NULL);
 
   g_ptr_array_set_size (self->prepared, 0);
   *n = 0;
-  level = slice_level (self);
   level_dims (self, level, dims);
   index >>= level;
   index = MIN (index, dims[axis] - 1);

@@ -46,6 +46,11 @@ void            _evox_bricks_free             (EvoxBricks   *bricks);
 /* Deletes every texture (the pyramid stays). */
 void            _evox_bricks_unrealize        (EvoxBricks   *bricks);
 
+/* Modes rather than means for the levels, whatever the values look like (particle labels and
+ * cluster ids have more values than _evox_bricks_is_categorical allows); before any level is
+ * made. */
+void            _evox_bricks_set_categorical  (EvoxBricks   *bricks,
+                                               gboolean      categorical);
 guint           _evox_bricks_get_brick_size   (EvoxBricks   *bricks);
 /* Voxels a tile of a slice owns along each of its axes: as many bricks as fit the texture size
  * with the border. */
@@ -79,6 +84,14 @@ gboolean        _evox_bricks_is_categorical   (EvoxVolume   *volume,
  * frames. Returns the tiles (owned by the bricks, valid until the next call) and their number;
  * NULL with n 0 when even the coarsest level does not go up. */
 EvoxBrickTile **_evox_bricks_prepare_slice    (EvoxBricks   *bricks,
+                                               guint         axis,
+                                               gsize         index,
+                                               guint64       frame,
+                                               guint        *n);
+/* The same at the given level, whatever the budget: for what is drawn beside another bricks'
+ * tiles of the same layout (evox-brick-overlays.h). */
+EvoxBrickTile **_evox_bricks_prepare_slice_at (EvoxBricks   *bricks,
+                                               guint         level,
                                                guint         axis,
                                                gsize         index,
                                                guint64       frame,
