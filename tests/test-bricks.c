@@ -913,6 +913,48 @@ test_rays_same_as_unbricked (void)
   evox_test_renderer_free (renderer);
 }
 
+/* Composite rays with the clusters as their source read the ids from an atlas of the same
+ * slots as the values': bricked at full resolution as unbricked, within the composite's
+ * tolerance above (the nearest sample of an id takes the same atlas coordinate). */
+static void
+test_rays_clusters (void)
+{
+  g_autoptr(EvoxVolume) volume = waves_volume (72, 40, 36);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  g_autoptr(EvoxClusters) clusters = NULL;
+  g_autofree guint8 *plain = NULL;
+  g_autofree guint8 *colormap = NULL;
+  g_autofree guint8 *bricked = NULL;
+  EvoxRenderer *renderer;
+  int width = 321, height = 257;
+  gsize n = (gsize) width * height, differ, dims[3];
+  guint largest;
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_get_dims (volume, dims);
+  clusters = block_clusters (dims, 4);
+  evox_volume_style_set_mode (style, EVOX_RAY_COMPOSITE);
+  renderer = ray_renderer_new (volume, style);
+  evox_camera_orbit (evox_renderer_get_camera (renderer), 25, 15);
+  /* Without clusters the colour map: what a bricked view drew before. */
+  colormap = evox_test_render (renderer, width, height, FALSE);
+  evox_renderer_set_clusters (renderer, clusters);
+  evox_volume_style_set_source (style, EVOX_VOLUME_SOURCE_CLUSTERS);
+  _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
+  plain = evox_test_render (renderer, width, height, FALSE);
+  g_assert_false (_evox_renderer_is_bricked (renderer));
+  _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK, 0);
+  bricked = evox_test_render (renderer, width, height, FALSE);
+  g_assert_true (_evox_renderer_is_bricked (renderer));
+  g_assert_cmpuint (evox_test_count_not_background (plain, n), >, n / 5);
+  g_assert_cmpuint (count_differing (plain, colormap, n, &largest), >, n / 5);
+  differ = count_differing (plain, bricked, n, &largest);
+  g_test_message ("clusters: %" G_GSIZE_FORMAT " pixels differ, by up to %u", differ, largest);
+  g_assert_cmpuint (largest, <=, 2);
+  evox_test_renderer_free (renderer);
+}
+
 /* A view whose voxels span less than a pixel takes a coarser level, and one zoomed in takes
  * level 0; a budget too short for level 0 takes a coarser one too; none of them is empty. */
 static void
@@ -1172,6 +1214,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Bricks/beyond-gpu-limit", test_beyond_gpu_limit);
   g_test_add_func ("/Evox/Bricks/ray-level-in-thread", test_ray_level_in_thread);
   g_test_add_func ("/Evox/Bricks/rays-same-as-unbricked", test_rays_same_as_unbricked);
+  g_test_add_func ("/Evox/Bricks/rays-clusters", test_rays_clusters);
   g_test_add_func ("/Evox/Bricks/rays-coarser-level", test_rays_coarser_level);
   g_test_add_func ("/Evox/Bricks/rays-window-frames", test_rays_window_frames);
   status = g_test_run ();

@@ -254,6 +254,18 @@ _evox_brick_overlays_prepare (EvoxBrickOverlays *self,
   return flags;
 }
 
+GLuint
+_evox_brick_overlays_prepare_rays (EvoxBrickOverlays *self,
+                                   EvoxClusters      *clusters,
+                                   EvoxBricks        *bricks)
+{
+  g_return_val_if_fail (self != NULL && EVOX_IS_CLUSTERS (clusters) && bricks != NULL, 0);
+
+  if (!overlay_sync (self, OVERLAY_CLUSTERS, G_OBJECT (clusters), -1))
+    return 0;
+  return _evox_bricks_mirror_rays (self->overlays[OVERLAY_CLUSTERS].bricks, bricks);
+}
+
 /* The overlay's prepared tile in the place of the volume's `tile`; 0 when it did not go up. */
 static GLuint
 matching_texture (const Overlay       *overlay,

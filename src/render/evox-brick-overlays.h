@@ -53,6 +53,12 @@ EvoxBrickOverlayFlags _evox_brick_overlays_prepare (EvoxBrickOverlays     *overl
 void               _evox_brick_overlays_bind       (EvoxBrickOverlays     *overlays,
                                                     EvoxBrickOverlayFlags  flags,
                                                     const EvoxBrickTile   *tile);
+/* The Volume view's rays with clusters as their source: an atlas (R16) of the ids' bricks
+ * slot for slot as the volume's `bricks` planned them last (_evox_bricks_prepare_rays), read
+ * through the same page table; 0 when there is none. */
+GLuint             _evox_brick_overlays_prepare_rays (EvoxBrickOverlays *overlays,
+                                                      EvoxClusters      *clusters,
+                                                      EvoxBricks        *bricks);
 /* What a normalized label of the labels' tiles is multiplied by to give the label (255, 65535
  * or 1 for R8, R16 and R32F); the cluster ids' tiles are R16 (65535). */
 float              _evox_brick_overlays_get_label_scale (EvoxBrickOverlays *overlays);

@@ -1341,3 +1341,60 @@ _evox_bricks_upload_texture (GLuint         *texture,
 {
   return upload (texture, type, size, pixels);
 }
+
+/* What is read beside the rays' values (cluster ids): slot for slot the leader's bricks, so
+ * the leader's page table finds them. */
+GLuint
+_evox_bricks_mirror_rays (EvoxBricks *self,
+                          EvoxBricks *leader)
+{
+  EvoxSampleType type = evox_volume_get_sample_type (self->volume);
+
+  g_return_val_if_fail (self != NULL && leader != NULL, 0);
+  g_return_val_if_fail (self->ray_size == leader->ray_size, 0);
+
+  if (self->ray_failed || leader->pages == 0)
+    return 0;
+  if (self->atlas == 0 || memcmp (self->atlas_slots, leader->atlas_slots,
+                                   sizeof self->atlas_slots) != 0)
+    {
+      gsize size[3];
+
+      if (self->atlas != 0)
+        glDeleteTextures (1, &self->atlas);
+      self->atlas = 0;
+      g_clear_pointer (&self->slots, g_free);
+      for (guint a = 0; a < 3; a++)
+        size[a] = leader->atlas_slots[a] * self->ray_size;
+      if (upload (&self->atlas, type, size, NULL) != GL_NO_ERROR)
+        {
+          g_warning ("The GPU could not take a second atlas of %u bricks for the volume "
+                     "rendering", leader->n_slots);
+          self->ray_failed = TRUE;
+          self->ray_bytes = 0;
+          return 0;
+        }
+      memcpy (self->atlas_slots, leader->atlas_slots, sizeof self->atlas_slots);
+      self->n_slots = leader->n_slots;
+      self->slots = g_new0 (RaySlot, self->n_slots);
+      self->ray_bytes = (gsize) self->n_slots * self->ray_size * self->ray_size *
+                        self->ray_size * sample_size (type);
+    }
+  /* The slots of the leader's last plan: they hold what its page table points at. */
+  for (guint i = 0; i < self->n_slots; i++)
+    {
+      guint64 key = leader->slots[i].key;
+      const guint64 mask = ((guint64) 1 << 19) - 1;
+      gsize j[3] = { key & mask, (key >> 19) & mask, (key >> 38) & mask };
+
+      if (key == 0 || leader->slots[i].used != leader->ray_frame || self->slots[i].key == key)
+        continue;
+      if (!upload_ray_brick (self, (guint) (key >> 57) - 1, j, i))
+        {
+          self->slots[i].key = 0;
+          return 0;
+        }
+      self->slots[i].key = key;
+    }
+  return self->atlas;
+}

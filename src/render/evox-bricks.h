@@ -137,6 +137,12 @@ gboolean        _evox_bricks_prepare_rays     (EvoxBricks   *bricks,
                                                const double  box_hi[3],
                                                gboolean      wait,
                                                EvoxBrickRays *rays);
+/* For what the rays read beside the values of `leader` (bricks of a volume of the same dims,
+ * brick size and texture size: the cluster ids): an atlas of the same slots holding this
+ * volume's bricks of leader's last plan, so leader's page table reads them too; 0 when there
+ * is no plan or the GPU takes no atlas. */
+GLuint          _evox_bricks_mirror_rays      (EvoxBricks   *bricks,
+                                               EvoxBricks   *leader);
 /* The finest level the last plan used, -1 before one. */
 int             _evox_bricks_get_ray_level    (EvoxBricks   *bricks);
 /* For tests: the last plan's finest and coarsest level and its number of bricks. */
