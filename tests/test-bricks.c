@@ -45,11 +45,9 @@ scrambled_channels (gsize          nx,
                     guint          n_channels,
                     EvoxSampleType type)
 {
-  g_autoptr(GError) error = NULL;
-  EvoxVolume *volume = evox_volume_new (nx, ny, nz, n_channels, type, &error);
+  EvoxVolume *volume = evox_test_volume_new_channels (nx, ny, nz, n_channels, type);
   const double spacing[3] = { 10.0, 10.0, 20.0 };
 
-  g_assert_no_error (error);
   for (guint c = 0; c < n_channels; c++)
     for (gsize k = 0; k < nz; k++)
       for (gsize j = 0; j < ny; j++)
@@ -436,27 +434,33 @@ assert_same_bricked (EvoxRenderer *renderer)
     }
 }
 
-static void
-check_same_pictures (EvoxSampleType type,
-                     double         lo,
-                     double         hi)
+/* Each sample type with a display range over its scrambled values. */
+static const struct
 {
-  /* 40 x 36 x 28 voxels: 4 x 3 tiles of 12 across the z slice, some of them partial. */
-  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, type);
-  EvoxRenderer *renderer = compared_renderer_new (volume, lo, hi);
-
-  assert_same_bricked (renderer);
-  evox_test_renderer_free (renderer);
-}
+  EvoxSampleType type;
+  double         lo;
+  double         hi;
+} compared_types[3] = {
+  { EVOX_SAMPLE_U16, 0, 65535 },
+  { EVOX_SAMPLE_U8, 20, 230 },
+  { EVOX_SAMPLE_F32, 0, 1000.0 / 7.0 },
+};
 
 static void
 test_same_as_unbricked (void)
 {
   if (!evox_test_need_gl ())
     return;
-  check_same_pictures (EVOX_SAMPLE_U16, 0, 65535);
-  check_same_pictures (EVOX_SAMPLE_U8, 20, 230);
-  check_same_pictures (EVOX_SAMPLE_F32, 0, 1000.0 / 7.0);
+  for (guint t = 0; t < G_N_ELEMENTS (compared_types); t++)
+    {
+      /* 40 x 36 x 28 voxels: 4 x 3 tiles of 12 across the z slice, some of them partial. */
+      g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, compared_types[t].type);
+      EvoxRenderer *renderer = compared_renderer_new (volume, compared_types[t].lo,
+                                                      compared_types[t].hi);
+
+      assert_same_bricked (renderer);
+      evox_test_renderer_free (renderer);
+    }
 }
 
 /* Overlays on bricked slices: each drawn bricked as unbricked, pixel for pixel */
@@ -592,9 +596,8 @@ test_clusters_bricked (void)
     return;
   /* Beside u8 values the unbricked ids are RG8, beside u16 and f32 RG16 and RG32F; the tiles'
    * are R16 whatever the values. */
-  check_clusters (EVOX_SAMPLE_U8, 20, 230);
-  check_clusters (EVOX_SAMPLE_U16, 0, 65535);
-  check_clusters (EVOX_SAMPLE_F32, 0, 1000.0 / 7.0);
+  for (guint t = 0; t < G_N_ELEMENTS (compared_types); t++)
+    check_clusters (compared_types[t].type, compared_types[t].lo, compared_types[t].hi);
 }
 
 static void
