@@ -375,6 +375,27 @@ test_label_pyramid (void)
 
 /* Bricked against unbricked */
 
+static gsize
+count_differing (const guint8 *a,
+                 const guint8 *b,
+                 gsize         n,
+                 guint        *largest)
+{
+  gsize differ = 0;
+
+  *largest = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      guint most = 0;
+
+      for (guint c = 0; c < 4; c++)
+        most = MAX (most, (guint) ABS ((int) a[4 * i + c] - (int) b[4 * i + c]));
+      differ += most > 0;
+      *largest = MAX (*largest, most);
+    }
+  return differ;
+}
+
 /* Every view that draws slices. The 2x2 too: its panes draw under a scissor of their own, which
  * the tiles' must keep; and the layer stack, every layer blended over the ones behind it. */
 static const EvoxView slice_views[6] = {
@@ -598,6 +619,80 @@ test_clusters_bricked (void)
    * are R16 whatever the values. */
   for (guint t = 0; t < G_N_ELEMENTS (compared_types); t++)
     check_clusters (compared_types[t].type, compared_types[t].lo, compared_types[t].hi);
+}
+
+/* Slices the budget holds only at level 1 (as in test_coarse_slices): the ids' tiles come
+ * from their mode level, so the picture is level 1's own drawn unbricked with the mode-filtered
+ * ids, outlines included. */
+static void
+test_clusters_coarse (void)
+{
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) level = _evox_bricks_downsample (volume, 0);
+  g_autoptr(EvoxVolume) ids = evox_test_volume_new (40, 36, 28, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) modes = NULL;
+  g_autoptr(EvoxClusters) clusters = NULL;
+  g_autoptr(EvoxClusters) coarse_clusters = NULL;
+  g_autoptr(GError) error = NULL;
+  const EvoxView views[3] = { EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y };
+  guint slices[3] = { 23, 17, 9 }, halves[3] = { 11, 8, 4 };
+  gsize dims[3], level_dims[3], n;
+  guint16 *coarse_ids;
+  EvoxRenderer *coarse, *renderer;
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_get_dims (volume, dims);
+  evox_volume_get_dims (level, level_dims);
+  /* More ids than _evox_bricks_is_categorical takes for labels: modes all the same. */
+  clusters = block_clusters (dims, 40);
+  memcpy (evox_volume_get_data_mut (ids, 0), evox_clusters_get_data (clusters),
+          dims[0] * dims[1] * dims[2] * sizeof (guint16));
+  modes = _evox_bricks_downsample_mode (ids, 0);
+  n = level_dims[0] * level_dims[1] * level_dims[2];
+  coarse_ids = _evox_alloc_large (n * sizeof (guint16));
+  memcpy (coarse_ids, evox_volume_get_data (modes, 0), n * sizeof (guint16));
+  coarse_clusters = evox_clusters_new_take (level_dims, coarse_ids, 40, 0, NULL, NULL, NULL, NULL,
+                                            NULL, &error);
+  g_assert_no_error (error);
+
+  renderer = evox_test_renderer_new_realized ();
+  coarse = evox_test_renderer_new_realized ();
+  _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 8000);
+  evox_renderer_set_volume (renderer, volume, 0);
+  evox_renderer_set_slices (renderer, slices);
+  evox_renderer_set_clusters (renderer, clusters);
+  evox_renderer_set_volume (coarse, level, 0);
+  evox_renderer_set_slices (coarse, halves);
+  evox_renderer_set_clusters (coarse, coarse_clusters);
+  for (guint r = 0; r < 2; r++)
+    {
+      evox_renderer_set_range (r == 0 ? renderer : coarse, 0, 65535);
+      evox_renderer_set_cluster_style (r == 0 ? renderer : coarse, TRUE, 0.6, TRUE);
+    }
+  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      g_autofree guint8 *bricked = NULL;
+      g_autofree guint8 *expected = NULL;
+      g_autofree guint8 *plain = NULL;
+      guint largest;
+
+      evox_renderer_set_view (renderer, views[v]);
+      evox_renderer_set_view (coarse, views[v]);
+      bricked = evox_test_render (renderer, 321, 257, FALSE);
+      expected = evox_test_render (coarse, 321, 257, FALSE);
+      g_assert_true (_evox_renderer_is_bricked (renderer));
+      g_assert_false (_evox_renderer_is_bricked (coarse));
+      /* The overlay shows: the level without clusters differs. */
+      evox_renderer_set_clusters (coarse, NULL);
+      plain = evox_test_render (coarse, 321, 257, FALSE);
+      evox_renderer_set_clusters (coarse, coarse_clusters);
+      g_assert_cmpuint (count_differing (plain, expected, 321 * 257, &largest), >,
+                        321 * 257 / 10);
+      g_assert_cmpmem (bricked, 321 * 257 * 4, expected, 321 * 257 * 4);
+    }
+  evox_test_renderer_free (renderer);
+  evox_test_renderer_free (coarse);
 }
 
 static void
@@ -829,27 +924,6 @@ ray_renderer_new (EvoxVolume      *volume,
   evox_renderer_set_volume_style (renderer, style);
   _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK, 0);
   return renderer;
-}
-
-static gsize
-count_differing (const guint8 *a,
-                 const guint8 *b,
-                 gsize         n,
-                 guint        *largest)
-{
-  gsize differ = 0;
-
-  *largest = 0;
-  for (gsize i = 0; i < n; i++)
-    {
-      guint most = 0;
-
-      for (guint c = 0; c < 4; c++)
-        most = MAX (most, (guint) ABS ((int) a[4 * i + c] - (int) b[4 * i + c]));
-      differ += most > 0;
-      *largest = MAX (*largest, most);
-    }
-  return differ;
 }
 
 /* The bricked ray cast at full resolution against the unbricked one, on a volume small enough
@@ -1209,6 +1283,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Bricks/same-as-unbricked", test_same_as_unbricked);
   g_test_add_func ("/Evox/Bricks/particles", test_particles_bricked);
   g_test_add_func ("/Evox/Bricks/clusters", test_clusters_bricked);
+  g_test_add_func ("/Evox/Bricks/clusters-coarse", test_clusters_coarse);
   g_test_add_func ("/Evox/Bricks/rgb", test_rgb_bricked);
   g_test_add_func ("/Evox/Bricks/demo-stack", test_demo_stack);
   g_test_add_func ("/Evox/Bricks/coarse-slices", test_coarse_slices);
