@@ -9,6 +9,7 @@
 #include <string.h>
 #include <epoxy/gl.h>
 
+#include "evox-brick-overlays.h"
 #include "evox-bricks.h"
 #include "evox-clusters.h"
 #include "evox-labels.h"
@@ -695,6 +696,34 @@ test_clusters_coarse (void)
   evox_test_renderer_free (coarse);
 }
 
+/* An overlay's tiles stay under a quarter of the budget, besides the plane being drawn: with a
+ * budget of 8000 bytes the ids' tiles may keep 2000, less than one z plane (4 x 3 tiles with
+ * their borders: 13 + 14 + 14 + 5 by 13 + 14 + 13 texels of 2 bytes, 3680 bytes), so each new
+ * plane drops the ones before it. */
+static void
+test_overlay_budget (void)
+{
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxClusters) clusters = NULL;
+  EvoxBrickOverlays *overlays;
+  gsize dims[3];
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_get_dims (volume, dims);
+  clusters = block_clusters (dims, 4);
+  overlays = _evox_brick_overlays_new (volume, BRICK, MAX_TEXTURE, 8000);
+  for (gsize z = 0; z < 28; z++)
+    {
+      g_assert_cmpint (_evox_brick_overlays_prepare (overlays, NULL, clusters, NULL, 0, 2, z,
+                                                     1 + z), ==, EVOX_BRICK_OVERLAY_CLUSTERS);
+      g_assert_cmpuint (_evox_brick_overlays_get_gpu_bytes (overlays), ==, 46 * 40 * 2);
+    }
+  _evox_brick_overlays_unrealize (overlays);
+  g_assert_cmpuint (_evox_brick_overlays_get_gpu_bytes (overlays), ==, 0);
+  _evox_brick_overlays_free (overlays);
+}
+
 static void
 test_rgb_bricked (void)
 {
@@ -1284,6 +1313,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Bricks/particles", test_particles_bricked);
   g_test_add_func ("/Evox/Bricks/clusters", test_clusters_bricked);
   g_test_add_func ("/Evox/Bricks/clusters-coarse", test_clusters_coarse);
+  g_test_add_func ("/Evox/Bricks/overlay-budget", test_overlay_budget);
   g_test_add_func ("/Evox/Bricks/rgb", test_rgb_bricked);
   g_test_add_func ("/Evox/Bricks/demo-stack", test_demo_stack);
   g_test_add_func ("/Evox/Bricks/coarse-slices", test_coarse_slices);
