@@ -485,6 +485,53 @@ test_same_as_unbricked (void)
     }
 }
 
+/* Bricked slices from a coarser level */
+
+/* `renderer` draws volume (u16, slices 23, 17 and 9) bricked under a budget of 8000 bytes: 4000
+ * for the tiles, which level 0's three slices (about 5000) overrun and level 1's (about 1400) do
+ * not; `coarse` draws `level`, its level 1, with the slices there (11, 8 and 4). */
+static void
+coarse_pair_new (EvoxVolume    *volume,
+                 EvoxVolume    *level,
+                 EvoxRenderer **renderer,
+                 EvoxRenderer **coarse)
+{
+  guint slices[3] = { 23, 17, 9 }, halves[3] = { 11, 8, 4 };
+
+  *renderer = evox_test_renderer_new_realized ();
+  *coarse = evox_test_renderer_new_realized ();
+  _evox_renderer_set_brick_limits (*renderer, MAX_TEXTURE, BRICK, 8000);
+  evox_renderer_set_volume (*renderer, volume, 0);
+  evox_renderer_set_slices (*renderer, slices);
+  evox_renderer_set_range (*renderer, 0, 65535);
+  evox_renderer_set_volume (*coarse, level, 0);
+  evox_renderer_set_slices (*coarse, halves);
+  evox_renderer_set_range (*coarse, 0, 65535);
+}
+
+/* The 2D slice views: the bricked pictures are the coarse renderer's, pixel for pixel. */
+static void
+assert_same_as_coarse (EvoxRenderer *renderer,
+                       EvoxRenderer *coarse)
+{
+  const EvoxView views[3] = { EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y };
+
+  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      g_autofree guint8 *bricked = NULL;
+      g_autofree guint8 *expected = NULL;
+
+      evox_renderer_set_view (renderer, views[v]);
+      evox_renderer_set_view (coarse, views[v]);
+      bricked = evox_test_render (renderer, 321, 257, FALSE);
+      expected = evox_test_render (coarse, 321, 257, FALSE);
+      g_assert_true (_evox_renderer_is_bricked (renderer));
+      g_assert_false (_evox_renderer_is_bricked (coarse));
+      g_assert_cmpuint (evox_test_count_not_background (expected, 321 * 257), >, 321 * 257 / 10);
+      g_assert_cmpmem (bricked, 321 * 257 * 4, expected, 321 * 257 * 4);
+    }
+}
+
 /* Overlays on bricked slices: each drawn bricked as unbricked, pixel for pixel */
 
 /* Pixels of the z slice drawn bricked in exactly `rgb`: what a test checks that its overlay
@@ -635,10 +682,11 @@ test_clusters_coarse (void)
   g_autoptr(EvoxClusters) clusters = NULL;
   g_autoptr(EvoxClusters) coarse_clusters = NULL;
   g_autoptr(GError) error = NULL;
-  const EvoxView views[3] = { EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y };
-  guint slices[3] = { 23, 17, 9 }, halves[3] = { 11, 8, 4 };
+  g_autofree guint8 *plain = NULL;
+  g_autofree guint8 *overlaid = NULL;
   gsize dims[3], level_dims[3], n;
   guint16 *coarse_ids;
+  guint largest;
   EvoxRenderer *coarse, *renderer;
 
   if (!evox_test_need_gl ())
@@ -657,41 +705,17 @@ test_clusters_coarse (void)
                                             NULL, &error);
   g_assert_no_error (error);
 
-  renderer = evox_test_renderer_new_realized ();
-  coarse = evox_test_renderer_new_realized ();
-  _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 8000);
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_slices (renderer, slices);
+  coarse_pair_new (volume, level, &renderer, &coarse);
+  evox_renderer_set_view (coarse, EVOX_VIEW_SLICE_Z);
+  plain = evox_test_render (coarse, 321, 257, FALSE);
   evox_renderer_set_clusters (renderer, clusters);
-  evox_renderer_set_volume (coarse, level, 0);
-  evox_renderer_set_slices (coarse, halves);
   evox_renderer_set_clusters (coarse, coarse_clusters);
-  for (guint r = 0; r < 2; r++)
-    {
-      evox_renderer_set_range (r == 0 ? renderer : coarse, 0, 65535);
-      evox_renderer_set_cluster_style (r == 0 ? renderer : coarse, TRUE, 0.6, TRUE);
-    }
-  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
-    {
-      g_autofree guint8 *bricked = NULL;
-      g_autofree guint8 *expected = NULL;
-      g_autofree guint8 *plain = NULL;
-      guint largest;
-
-      evox_renderer_set_view (renderer, views[v]);
-      evox_renderer_set_view (coarse, views[v]);
-      bricked = evox_test_render (renderer, 321, 257, FALSE);
-      expected = evox_test_render (coarse, 321, 257, FALSE);
-      g_assert_true (_evox_renderer_is_bricked (renderer));
-      g_assert_false (_evox_renderer_is_bricked (coarse));
-      /* The overlay shows: the level without clusters differs. */
-      evox_renderer_set_clusters (coarse, NULL);
-      plain = evox_test_render (coarse, 321, 257, FALSE);
-      evox_renderer_set_clusters (coarse, coarse_clusters);
-      g_assert_cmpuint (count_differing (plain, expected, 321 * 257, &largest), >,
-                        321 * 257 / 10);
-      g_assert_cmpmem (bricked, 321 * 257 * 4, expected, 321 * 257 * 4);
-    }
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.6, TRUE);
+  evox_renderer_set_cluster_style (coarse, TRUE, 0.6, TRUE);
+  /* The overlay shows: the level without clusters differs. */
+  overlaid = evox_test_render (coarse, 321, 257, FALSE);
+  g_assert_cmpuint (count_differing (plain, overlaid, 321 * 257, &largest), >, 321 * 257 / 10);
+  assert_same_as_coarse (renderer, coarse);
   evox_test_renderer_free (renderer);
   evox_test_renderer_free (coarse);
 }
@@ -788,38 +812,12 @@ test_coarse_slices (void)
 {
   g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U16);
   g_autoptr(EvoxVolume) level = _evox_bricks_downsample (volume, 0);
-  const EvoxView views[3] = { EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y };
-  guint slices[3] = { 23, 17, 9 }, halves[3] = { 11, 8, 4 };
   EvoxRenderer *coarse, *renderer;
 
   if (!evox_test_need_gl ())
     return;
-
-  renderer = evox_test_renderer_new_realized ();
-  coarse = evox_test_renderer_new_realized ();
-  /* 8000 bytes: 4000 for the tiles, which level 0's three slices (about 5000) overrun and level
-   * 1's (about 1400) do not. */
-  _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 8000);
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_slices (renderer, slices);
-  evox_renderer_set_range (renderer, 0, 65535);
-  evox_renderer_set_volume (coarse, level, 0);
-  evox_renderer_set_slices (coarse, halves);
-  evox_renderer_set_range (coarse, 0, 65535);
-  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
-    {
-      g_autofree guint8 *bricked = NULL;
-      g_autofree guint8 *expected = NULL;
-
-      evox_renderer_set_view (renderer, views[v]);
-      evox_renderer_set_view (coarse, views[v]);
-      bricked = evox_test_render (renderer, 321, 257, FALSE);
-      expected = evox_test_render (coarse, 321, 257, FALSE);
-      g_assert_true (_evox_renderer_is_bricked (renderer));
-      g_assert_false (_evox_renderer_is_bricked (coarse));
-      g_assert_cmpuint (evox_test_count_not_background (expected, 321 * 257), >, 321 * 257 / 10);
-      g_assert_cmpmem (bricked, 321 * 257 * 4, expected, 321 * 257 * 4);
-    }
+  coarse_pair_new (volume, level, &renderer, &coarse);
+  assert_same_as_coarse (renderer, coarse);
   evox_test_renderer_free (renderer);
   evox_test_renderer_free (coarse);
 }
