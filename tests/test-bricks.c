@@ -376,27 +376,6 @@ test_label_pyramid (void)
 
 /* Bricked against unbricked */
 
-static gsize
-count_differing (const guint8 *a,
-                 const guint8 *b,
-                 gsize         n,
-                 guint        *largest)
-{
-  gsize differ = 0;
-
-  *largest = 0;
-  for (gsize i = 0; i < n; i++)
-    {
-      guint most = 0;
-
-      for (guint c = 0; c < 4; c++)
-        most = MAX (most, (guint) ABS ((int) a[4 * i + c] - (int) b[4 * i + c]));
-      differ += most > 0;
-      *largest = MAX (*largest, most);
-    }
-  return differ;
-}
-
 /* Every view that draws slices. The 2x2 too: its panes draw under a scissor of their own, which
  * the tiles' must keep; and the layer stack, every layer blended over the ones behind it. */
 static const EvoxView slice_views[6] = {
@@ -714,7 +693,7 @@ test_clusters_coarse (void)
   evox_renderer_set_cluster_style (coarse, TRUE, 0.6, TRUE);
   /* The overlay shows: the level without clusters differs. */
   overlaid = evox_test_render (coarse, 321, 257, FALSE);
-  g_assert_cmpuint (count_differing (plain, overlaid, 321 * 257, &largest), >, 321 * 257 / 10);
+  g_assert_cmpuint (evox_test_count_differing (plain, overlaid, 321 * 257, &largest), >, 321 * 257 / 10);
   assert_same_as_coarse (renderer, coarse);
   evox_test_renderer_free (renderer);
   evox_test_renderer_free (coarse);
@@ -1026,7 +1005,7 @@ test_rays_same_as_unbricked (void)
       g_assert_cmpint (coarsest, ==, 0);
       g_assert_cmpuint (n_bricks, ==, 12 * 7 * 6);
       g_assert_cmpuint (evox_test_count_not_background (plain, n), >, n / 5);
-      differ = count_differing (plain, bricked, n, &largest);
+      differ = evox_test_count_differing (plain, bricked, n, &largest);
       g_test_message ("%s: %" G_GSIZE_FORMAT " pixels differ, by up to %u",
                       evox_ray_mode_to_string (modes[m]), differ, largest);
       if (modes[m] == EVOX_RAY_COMPOSITE)
@@ -1079,8 +1058,8 @@ test_rays_clusters (void)
   bricked = evox_test_render (renderer, width, height, FALSE);
   g_assert_true (_evox_renderer_is_bricked (renderer));
   g_assert_cmpuint (evox_test_count_not_background (plain, n), >, n / 5);
-  g_assert_cmpuint (count_differing (plain, colormap, n, &largest), >, n / 5);
-  differ = count_differing (plain, bricked, n, &largest);
+  g_assert_cmpuint (evox_test_count_differing (plain, colormap, n, &largest), >, n / 5);
+  differ = evox_test_count_differing (plain, bricked, n, &largest);
   g_test_message ("clusters: %" G_GSIZE_FORMAT " pixels differ, by up to %u", differ, largest);
   g_assert_cmpuint (largest, <=, 2);
   evox_test_renderer_free (renderer);
@@ -1141,7 +1120,7 @@ test_rays_coarser_level (void)
         _evox_renderer_set_skipping (renderer, FALSE);
         all = evox_test_render (renderer, 80, 60, FALSE);
         _evox_renderer_set_skipping (renderer, TRUE);
-        g_assert_cmpuint (count_differing (skipped, all, 80 * 60, &largest), ==, 0);
+        g_assert_cmpuint (evox_test_count_differing (skipped, all, 80 * 60, &largest), ==, 0);
       }
     evox_volume_style_set_mode (style, EVOX_RAY_MIP);
   }
