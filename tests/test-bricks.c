@@ -400,6 +400,24 @@ compared_renderer_new (EvoxVolume *volume,
   return renderer;
 }
 
+/* The renderer's picture unbricked, then bricked under the limits (texture size, brick size). */
+static void
+render_both (EvoxRenderer *renderer,
+             guint         max_texture,
+             guint         brick,
+             int           width,
+             int           height,
+             guint8      **plain,
+             guint8      **bricked)
+{
+  _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
+  *plain = evox_test_render (renderer, width, height, FALSE);
+  g_assert_false (_evox_renderer_is_bricked (renderer));
+  _evox_renderer_set_brick_limits (renderer, max_texture, brick, 0);
+  *bricked = evox_test_render (renderer, width, height, FALSE);
+  g_assert_true (_evox_renderer_is_bricked (renderer));
+}
+
 /* Each of the slice views drawn unbricked and bricked (tiles of 12, bricks of 4): the same
  * pixels, and the unbricked picture draws something. */
 static void
@@ -414,12 +432,7 @@ assert_same_bricked (EvoxRenderer *renderer)
       gsize differ = 0, n = (gsize) width * height;
 
       evox_renderer_set_view (renderer, slice_views[v]);
-      _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
-      plain = evox_test_render (renderer, width, height, FALSE);
-      g_assert_false (_evox_renderer_is_bricked (renderer));
-      _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 0);
-      bricked = evox_test_render (renderer, width, height, FALSE);
-      g_assert_true (_evox_renderer_is_bricked (renderer));
+      render_both (renderer, MAX_TEXTURE, BRICK, width, height, &plain, &bricked);
       g_assert_cmpuint (evox_test_count_not_background (plain, n), >, n / 10);
       for (gsize i = 0; i < n; i++)
         if (memcmp (plain + 4 * i, bricked + 4 * i, 4) != 0)
@@ -992,12 +1005,7 @@ test_rays_same_as_unbricked (void)
       gsize differ;
 
       evox_volume_style_set_mode (style, modes[m]);
-      _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
-      plain = evox_test_render (renderer, width, height, FALSE);
-      g_assert_false (_evox_renderer_is_bricked (renderer));
-      _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK, 0);
-      bricked = evox_test_render (renderer, width, height, FALSE);
-      g_assert_true (_evox_renderer_is_bricked (renderer));
+      render_both (renderer, RAY_MAX_TEXTURE, RAY_BRICK, width, height, &plain, &bricked);
       _evox_bricks_get_ray_levels (_evox_renderer_get_bricks (renderer), &finest, &coarsest,
                                    &n_bricks);
       /* Every brick at level 0: 12 x 7 x 6. */
@@ -1051,12 +1059,7 @@ test_rays_clusters (void)
   colormap = evox_test_render (renderer, width, height, FALSE);
   evox_renderer_set_clusters (renderer, clusters);
   evox_volume_style_set_source (style, EVOX_VOLUME_SOURCE_CLUSTERS);
-  _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
-  plain = evox_test_render (renderer, width, height, FALSE);
-  g_assert_false (_evox_renderer_is_bricked (renderer));
-  _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK, 0);
-  bricked = evox_test_render (renderer, width, height, FALSE);
-  g_assert_true (_evox_renderer_is_bricked (renderer));
+  render_both (renderer, RAY_MAX_TEXTURE, RAY_BRICK, width, height, &plain, &bricked);
   g_assert_cmpuint (evox_test_count_not_background (plain, n), >, n / 5);
   g_assert_cmpuint (evox_test_count_differing (plain, colormap, n, &largest), >, n / 5);
   differ = evox_test_count_differing (plain, bricked, n, &largest);
