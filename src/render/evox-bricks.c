@@ -1483,11 +1483,12 @@ GLuint
 _evox_bricks_mirror_rays (EvoxBricks *self,
                           EvoxBricks *leader)
 {
-  EvoxSampleType type = evox_volume_get_sample_type (self->volume);
+  EvoxSampleType type;
 
   g_return_val_if_fail (self != NULL && leader != NULL, 0);
   g_return_val_if_fail (self->ray_size == leader->ray_size, 0);
 
+  type = evox_volume_get_sample_type (self->volume);
   /* A volume held reduced takes its finest rays' levels from the file, where nothing beside
    * its values exists. */
   if (self->ray_failed || leader->pages == 0 || leader->file_levels > 0)

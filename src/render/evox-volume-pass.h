@@ -41,7 +41,7 @@ typedef struct
 } EvoxVolumeScene;
 
 /* The renderer's shared textures the rays read (units: volume 0, colour map 1, phases 2,
- * cluster colours 7). */
+ * cluster colours 7; a bricked volume's cluster ids 3). */
 typedef struct
 {
   GLuint volume;
