@@ -96,8 +96,8 @@ gboolean evox_test_grabbed           (gpointer      grab);
 void     evox_test_grab_next_frame   (EvoxWindow   *window,
                                       EvoxTestGrab *grab);
 
-/* A widget's own drawing (without its CSS background) rendered through its window's renderer:
- * width x height Cairo ARGB32 pixels, rows `width` words apart; g_free() them. */
+/* A widget's own drawing (without its CSS background) rendered through its window's renderer,
+ * for a mapped widget on the next frame, once its allocation is current: width x height Cairo ARGB32 pixels, rows `width` words apart; g_free() them. */
 guint32 *evox_test_render_widget     (GtkWidget    *widget,
                                       int          *width,
                                       int          *height);
@@ -107,6 +107,12 @@ guint32 *evox_test_render_widget     (GtkWidget    *widget,
  * Returns whether a file was written. */
 gboolean evox_test_screenshot        (GtkWidget    *widget,
                                       const char   *name);
+
+/* Waits (for the history's idle, 60 s at most) until the labels of the window menu's Edit
+ * submenu, "|"-separated as a user reads them ("_Undo Add Phase|_Redo"), are `expected`, and
+ * asserts they are. */
+void     evox_test_assert_edit_menu  (EvoxWindow   *window,
+                                      const char   *expected);
 
 /* The smallest sum of absolute RGB differences between rgb and an entry of the colour map. */
 guint    evox_test_colormap_distance (const char   *name,
