@@ -678,6 +678,23 @@ assert_overlay (EvoxDocument *document,
   g_assert_true (evox_document_get_show_clusters (document));
 }
 
+/* The user's own clusters, every voxel in cluster 1, as the document's. */
+static EvoxClusters *
+set_own_clusters (EvoxDocument *document)
+{
+  g_autoptr (GError) error = NULL;
+  guint16 *ids = _evox_alloc_large ((gsize) NX * NY * NZ * sizeof (guint16));
+  EvoxClusters *mine;
+
+  for (gsize i = 0; i < (gsize) NX * NY * NZ; i++)
+    ids[i] = 1;
+  mine = evox_clusters_new_take ((const gsize[3]) { NX, NY, NZ }, ids, 1, 0, NULL, NULL, NULL,
+                                 NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_set_clusters (document, mine));
+  return mine;
+}
+
 /* Show Percolation: disabled before a table; a click on it puts the classes along z (then x, as
  * the axis list changes) over the volume as the document's clusters, voxel for voxel as the
  * geometry says, with the legend's shares; a second click gives back the clusters the user had;
@@ -693,7 +710,6 @@ test_percolation_overlay (void)
   EvoxMetricsPanel *panel;
   GtkWidget *button, *legend;
   const char *text;
-  guint16 *ids;
 
   if (library_missing ())
     return;
@@ -705,14 +721,7 @@ test_percolation_overlay (void)
   g_assert_nonnull (button);
   g_assert_nonnull (legend);
 
-  /* The user's own clusters: every voxel in cluster 1. */
-  ids = _evox_alloc_large ((gsize) NX * NY * NZ * sizeof (guint16));
-  for (gsize i = 0; i < (gsize) NX * NY * NZ; i++)
-    ids[i] = 1;
-  mine = evox_clusters_new_take ((const gsize[3]) { NX, NY, NZ }, ids, 1, 0, NULL, NULL, NULL,
-                                 NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (evox_document_set_clusters (document, mine));
+  mine = set_own_clusters (document);
 
   evox_test_spin (0.1);
   g_assert_false (gtk_widget_get_sensitive (button));
@@ -773,6 +782,86 @@ test_percolation_overlay (void)
   g_assert_false (evox_metrics_panel_get_show_percolation (panel));
   g_assert_null (evox_document_get_clusters (document));
   assert_side_width (window);
+  evox_test_close_window (window);
+}
+
+static void
+assert_shown (EvoxMetricsPanel *panel,
+              gboolean          shown)
+{
+  GtkWidget *button = evox_test_find_named (GTK_WIDGET (panel), "show-percolation-button");
+  GtkWidget *legend = evox_test_find_named (GTK_WIDGET (panel), "percolation-legend");
+
+  g_assert_cmpint (evox_metrics_panel_get_show_percolation (panel), ==, shown);
+  g_assert_cmpint (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)), ==, shown);
+  g_assert_cmpint (gtk_widget_get_visible (legend), ==, shown);
+}
+
+/* Undo and Redo of Show Percolation and Hide Percolation: the page's switch, axis and legend
+ * follow the classes the document shows, and the switch turned off after a redo gives back the
+ * clusters the user had under them. */
+static void
+test_percolation_undo (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (EvoxClusters) mine = NULL;
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxMetricsPanel *panel;
+  GtkWidget *button, *axis;
+
+  if (library_missing ())
+    return;
+  window = open_window (volume);
+  document = evox_window_get_document (window);
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  button = evox_test_find_named (GTK_WIDGET (panel), "show-percolation-button");
+  axis = evox_test_find_named (GTK_WIDGET (panel), "percolation-axis-dropdown");
+  g_assert_nonnull (axis);
+  mine = set_own_clusters (document);
+  /* Shown already, so that Show Percolation is the one step that changes the clusters. */
+  evox_document_set_show_clusters (document, TRUE);
+  set_tortuosity (panel, FALSE);
+  evox_metrics_panel_set_metric (panel, "percolation", TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+
+  g_signal_emit_by_name (button, "clicked");
+  assert_shown (panel, TRUE);
+  assert_overlay (document, 2);
+  /* The history names a step at the next idle, and Undo is there once the menu says so; an
+   * undo or redo itself takes effect at once. */
+  evox_test_assert_edit_menu (window, "_Undo Show Percolation|_Redo");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  assert_shown (panel, FALSE);
+  g_assert_true (evox_document_get_clusters (document) == mine);
+  /* Another axis chosen while it is off: the redo shows the classes along z, and so does the
+   * page. */
+  evox_metrics_panel_set_percolation_axis (panel, 0);
+  g_assert_true (evox_document_get_clusters (document) == mine);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  assert_shown (panel, TRUE);
+  assert_overlay (document, 2);
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (axis)), ==, 2);
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (evox_test_find_named (
+                              GTK_WIDGET (panel), "percolation-legend"))),
+                            "Connected to one face  50.0 %"));
+
+  /* Off again by the switch: the user's clusters come back, as after a Show of its own. */
+  g_signal_emit_by_name (button, "clicked");
+  assert_shown (panel, FALSE);
+  g_assert_true (evox_document_get_clusters (document) == mine);
+  evox_test_assert_edit_menu (window, "_Undo Hide Percolation|_Redo");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  assert_shown (panel, TRUE);
+  assert_overlay (document, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  assert_shown (panel, FALSE);
+  g_assert_true (evox_document_get_clusters (document) == mine);
   evox_test_close_window (window);
 }
 
@@ -874,6 +963,7 @@ main (int    argc,
   g_test_add_func ("/Evox/MetricsPage/fields-not-percolating", test_fields_not_percolating);
   g_test_add_func ("/Evox/MetricsPage/percolation-overlay", test_percolation_overlay);
   g_test_add_func ("/Evox/MetricsPage/percolation-session", test_percolation_session);
+  g_test_add_func ("/Evox/MetricsPage/percolation-undo", test_percolation_undo);
   g_test_add_func ("/Evox/MetricsPage/errors", test_errors);
   return g_test_run ();
 }

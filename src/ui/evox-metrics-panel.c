@@ -56,6 +56,9 @@ struct _EvoxMetricsPanel
   gboolean          show_percolation;
   EvoxClusters     *overlay;
   EvoxClusters     *hidden;
+  /* The document's clusters when they last were not an overlay: what an overlay that an undo or
+   * redo puts back is shown over. */
+  EvoxClusters     *under;
   gboolean          placing;
   /* The phase the table measured, which the overlay records for sessions. */
   EvoxMetricsPhase  measured;
@@ -830,6 +833,7 @@ remove_overlay (EvoxMetricsPanel *self)
       if (!evox_document_set_clusters (self->document, self->hidden))
         evox_document_set_clusters (self->document, NULL);
       self->placing = FALSE;
+      g_set_object (&self->under, evox_document_get_clusters (self->document));
     }
   g_clear_object (&self->overlay);
   g_clear_object (&self->hidden);
@@ -897,13 +901,46 @@ update_overlay (EvoxMetricsPanel *self)
   update_legend (self);
 }
 
+/* An overlay the page did not place (Undo of Hide Percolation, Redo of Show Percolation, a
+ * session) is the page's own again: the switch and the axis follow the document. */
+static void
+follow_overlay (EvoxMetricsPanel *self,
+                EvoxClusters     *clusters)
+{
+  static const char *const axis_names[] = { "x", "y", "z" };
+  const char *axis = evox_clusters_get_info (clusters, "percolation.axis");
+
+  if (self->overlay == NULL)
+    g_set_object (&self->hidden, self->under);
+  g_set_object (&self->overlay, clusters);
+  /* The overlay is already the document's: no new one for the axis it was made along. */
+  self->placing = TRUE;
+  for (guint a = 0; a < G_N_ELEMENTS (axis_names); a++)
+    if (g_strcmp0 (axis, axis_names[a]) == 0)
+      gtk_drop_down_set_selected (self->percolation_axis_dropdown, a);
+  self->placing = FALSE;
+  show_error (self, NULL);
+  set_shown (self, TRUE);
+  update_legend (self);
+}
+
 /* Clusters the user made (or a new volume) replace the overlay: it is off then, and what it had
  * replaced is not given back over them. */
 static void
 on_clusters_changed (EvoxMetricsPanel *self)
 {
-  if (self->placing || self->overlay == NULL ||
-      evox_document_get_clusters (self->document) == self->overlay)
+  EvoxClusters *clusters = evox_document_get_clusters (self->document);
+
+  if (self->placing || clusters == self->overlay)
+    return;
+  if (clusters != NULL &&
+      g_strcmp0 (evox_clusters_get_info (clusters, "source"), "percolation") == 0)
+    {
+      follow_overlay (self, clusters);
+      return;
+    }
+  g_set_object (&self->under, clusters);
+  if (self->overlay == NULL)
     return;
   g_clear_object (&self->overlay);
   g_clear_object (&self->hidden);
@@ -914,7 +951,7 @@ on_clusters_changed (EvoxMetricsPanel *self)
 static void
 on_percolation_axis (EvoxMetricsPanel *self)
 {
-  if (self->show_percolation)
+  if (self->show_percolation && !self->placing)
     update_overlay (self);
 }
 
@@ -975,6 +1012,7 @@ evox_metrics_panel_set_document (EvoxMetricsPanel *self,
     return;
   _evox_ui_job_cancel (&self->job);
   remove_overlay (self);
+  g_clear_object (&self->under);
   set_shown (self, FALSE);
   update_legend (self);
   if (self->document != NULL)
@@ -997,6 +1035,7 @@ evox_metrics_panel_set_document (EvoxMetricsPanel *self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (document, "notify::clusters", G_CALLBACK (on_clusters_changed),
                                self, G_CONNECT_SWAPPED);
+      on_clusters_changed (self);
       on_phases_changed (G_LIST_MODEL (phases), 0, 0, g_list_model_get_n_items (G_LIST_MODEL (phases)),
                          self);
     }
