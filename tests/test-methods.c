@@ -368,6 +368,48 @@ test_clustering_run (void)
   g_assert_null (strstr (text, "whose value in channel"));
 }
 
+/* The Metrics page's percolation overlay, saved as the document's clusters (as
+ * evox_percolation_clusters_set_source records it), is described as the labelling it is, not as
+ * a k-means run (it was before); and particles labelled without a minimum size (0, the default
+ * of evox segment, or 1) are not said to drop "components smaller than 0 voxels". */
+static void
+test_percolation_overlay (void)
+{
+  static const char overlay[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"clusters\": { \"k\": 3, \"info\": { \"source\": \"percolation\",\n"
+    "    \"percolation.axis\": \"z\", \"percolation.channel\": \"0\",\n"
+    "    \"percolation.ranges\": \"0:0;170:170\", \"percolation.connectivity\": \"26\" },\n"
+    "    \"clusters\": [] } }\n";
+  static const char no_minimum[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"particles\": { \"phase\": \"AM\", \"channel\": 0, \"range\": [ 85, 85 ],\n"
+    "                 \"connectivity\": 26, \"min-size\": %d, \"selected\": 0 } }\n";
+  g_autofree char *text = methods_of_json (overlay);
+
+  assert_contains (text, "Percolation. The voxels of the phase [0, 0] and [170, 170] (stored "
+                   "values of channel 0) were shown in three classes by how their 26-connected "
+                   "components reach the two faces of the volume normal to z: joined to both "
+                   "faces, to one face only, or to neither");
+  g_assert_null (strstr (text, "k-means"));
+  g_assert_null (strstr (text, "Clustering."));
+  for (int min_size = 0; min_size <= 2; min_size++)
+    {
+      g_autofree char *json = g_strdup_printf (no_minimum, min_size);
+
+      g_clear_pointer (&text, g_free);
+      text = methods_of_json (json);
+      assert_contains (text, "labelled with 26-connectivity");
+      if (min_size < 2)
+        {
+          assert_contains (text, "every component kept (no minimum size)");
+          g_assert_null (strstr (text, "smaller than"));
+        }
+      else
+        assert_contains (text, "components smaller than 2 voxels discarded (minimum size)");
+    }
+}
+
 /* A level surface is where the values cross the level, not half way between voxel centres as
  * a phase's mask is: each kind is described as it is made. */
 static void
@@ -1019,6 +1061,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/cli", test_cli);
   g_test_add_func ("/Evox/Methods/cli-voxel-size", test_cli_voxel_size);
   g_test_add_func ("/Evox/Methods/clustering-run", test_clustering_run);
+  g_test_add_func ("/Evox/Methods/percolation-overlay", test_percolation_overlay);
   g_test_add_func ("/Evox/Methods/figure", test_figure);
   g_test_add_func ("/Evox/Methods/window-maps", test_window_maps);
   g_test_add_func ("/Evox/Methods/level-surfaces", test_level_surfaces);
