@@ -715,6 +715,14 @@ hidden_diff (GArray     *a,
   return NULL;
 }
 
+/* Whether clusters are the Metrics page's percolation overlay (evox_percolation_clusters_new). */
+static gboolean
+is_percolation (EvoxClusters *clusters)
+{
+  return clusters != NULL &&
+         g_strcmp0 (evox_clusters_get_info (clusters, "source"), "percolation") == 0;
+}
+
 /* What differs between a and b, as a step name and a key that says which thing changed (the same
  * key on consecutive changes lets them fold into one step). NULL when nothing recorded differs. */
 static const char *
@@ -778,6 +786,11 @@ state_diff (State      *a,
 
   if (a->clusters != b->clusters)
     {
+      /* The Metrics page's percolation overlay takes the clusters' place; named as its toggle. */
+      if (is_percolation (b->clusters))
+        return "Show Percolation";
+      if (is_percolation (a->clusters))
+        return "Hide Percolation";
       if (b->clusters == NULL)
         return "Clear Clusters";
       if (a->clusters != NULL &&
