@@ -983,6 +983,13 @@ test_percolation_session (void)
   assert_overlay (evox_window_get_document (second), 2);
   g_assert_cmpstr (evox_clusters_get_info (evox_document_get_clusters (
                      evox_window_get_document (second)), "source"), ==, "percolation");
+  /* What the session restores is where the history starts: nothing to undo once the history
+   * has looked at the restored document (it records on idle), and the toggle shows the overlay
+   * it brought. */
+  evox_history_flush (second->history);
+  g_assert_cmpuint (evox_history_get_n_undo (second->history), ==, 0);
+  g_assert_true (evox_metrics_panel_get_show_percolation (
+                   EVOX_METRICS_PANEL (evox_window_get_metrics_panel (second))));
   evox_test_close_window (second);
   evox_test_close_window (first);
   evox_test_tmpdir_free (g_steal_pointer (&dir));

@@ -662,6 +662,10 @@ restore_clusters (EvoxWindow  *self,
 
           evox_window_show_error (self, message);
         }
+      /* Made at once, after the history was cleared: part of what the session restores too,
+       * not a step to undo (it was one, "Show Percolation"). */
+      else
+        evox_history_clear (self->history);
       return;
     }
   /* Older sessions lack the run's numbers, and merged clusters of older sessions the merges. */
