@@ -410,6 +410,42 @@ test_percolation_overlay (void)
     }
 }
 
+/* --bin N means N x N pixels of each image as it is read (a spectral set, an image) and N x N x N
+ * voxels of a volume: the data sentence says which, as the volume's depth shows (it said
+ * "4 x 4 x 4" for a binned 2D energy stack, beside a voxel size binned in x and y only). */
+static void
+test_binning (void)
+{
+  static const char json[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"file\", \"path\": \"s.h5\",\n"
+    "  \"reading\": { \"bin\": 4 } } ] }\n";
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, json, -1, &error));
+  session = evox_session_load (path, &error);
+  g_assert_no_error (error);
+  for (gsize nz = 1; nz <= 3; nz += 2)
+    {
+      g_autoptr (EvoxVolume) volume = evox_volume_new (8, 6, nz, 2, EVOX_SAMPLE_F32, &error);
+      g_autofree char *text = NULL;
+
+      g_assert_no_error (error);
+      text = evox_methods_format (session, volume);
+      g_test_message ("%s", text);
+      if (nz == 1)
+        {
+          assert_contains (text, "It was binned 4 x 4 pixels on reading.");
+          g_assert_null (strstr (text, "4 x 4 x 4"));
+        }
+      else
+        assert_contains (text, "It was binned 4 x 4 x 4 on reading.");
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* A level surface is where the values cross the level, not half way between voxel centres as
  * a phase's mask is: each kind is described as it is made. */
 static void
@@ -1062,6 +1098,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/cli-voxel-size", test_cli_voxel_size);
   g_test_add_func ("/Evox/Methods/clustering-run", test_clustering_run);
   g_test_add_func ("/Evox/Methods/percolation-overlay", test_percolation_overlay);
+  g_test_add_func ("/Evox/Methods/binning", test_binning);
   g_test_add_func ("/Evox/Methods/figure", test_figure);
   g_test_add_func ("/Evox/Methods/window-maps", test_window_maps);
   g_test_add_func ("/Evox/Methods/level-surfaces", test_level_surfaces);

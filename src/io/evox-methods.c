@@ -51,6 +51,7 @@ append_data (GString     *text,
   JsonObject *input = NULL;
   JsonObject *reading, *ssrm;
   double number;
+  gsize shape[3] = { 0, 0, 0 };
 
   if (inputs != NULL && json_array_get_length (inputs) > 0 &&
       JSON_NODE_HOLDS_OBJECT (json_array_get_element (inputs, 0)))
@@ -101,7 +102,15 @@ append_data (GString     *text,
         }
       g_string_append (text, ".");
     }
-  if (evox_json_get_number (reading, "bin", &number) && number > 1)
+  /* Images (one layer: spectral sets, single HDF5 or Xradia images) are binned in x and y
+   * only; volumes in z too (evox-hdf5.c). */
+  if (volume != NULL)
+    evox_volume_get_dims (volume, shape);
+  if (evox_json_get_number (reading, "bin", &number) && number > 1 &&
+      volume != NULL && shape[2] == 1)
+    g_string_append_printf (text, " It was binned %u x %u pixels on reading.",
+                            (guint) number, (guint) number);
+  else if (evox_json_get_number (reading, "bin", &number) && number > 1)
     g_string_append_printf (text, " It was binned %u x %u x %u on reading.",
                             (guint) number, (guint) number, (guint) number);
   if (volume != NULL && evox_volume_get_reduction (volume) > 1)
