@@ -305,22 +305,30 @@ test_cli (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* The paragraph of a session written by hand (no volume: what the session alone says). */
-static char *
-methods_of_json (const char *json)
+/* A session written by hand, loaded. */
+static EvoxSession *
+session_of_json (const char *json)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
-  g_autoptr (EvoxSession) session = NULL;
   g_autoptr (GError) error = NULL;
-  char *text;
+  EvoxSession *session;
 
   g_assert_true (g_file_set_contents (path, json, -1, &error));
   session = evox_session_load (path, &error);
   g_assert_no_error (error);
-  text = evox_methods_format (session, NULL);
-  g_test_message ("%s", text);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
+  return session;
+}
+
+/* The paragraph of a session written by hand (no volume: what the session alone says). */
+static char *
+methods_of_json (const char *json)
+{
+  g_autoptr (EvoxSession) session = session_of_json (json);
+  char *text = evox_methods_format (session, NULL);
+
+  g_test_message ("%s", text);
   return text;
 }
 
@@ -419,14 +427,9 @@ test_binning (void)
   static const char json[] =
     "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"file\", \"path\": \"s.h5\",\n"
     "  \"reading\": { \"bin\": 4 } } ] }\n";
-  g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
-  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (EvoxSession) session = session_of_json (json);
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (g_file_set_contents (path, json, -1, &error));
-  session = evox_session_load (path, &error);
-  g_assert_no_error (error);
   for (gsize nz = 1; nz <= 3; nz += 2)
     {
       g_autoptr (EvoxVolume) volume = evox_volume_new (8, 6, nz, 2, EVOX_SAMPLE_F32, &error);
@@ -443,7 +446,6 @@ test_binning (void)
       else
         assert_contains (text, "It was binned 4 x 4 x 4 on reading.");
     }
-  evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
 /* A level surface is where the values cross the level, not half way between voxel centres as

@@ -679,6 +679,17 @@ assert_overlay (EvoxDocument *document,
   g_assert_true (evox_document_get_show_clusters (document));
 }
 
+/* Computes the page's table with percolation alone, waiting for it. */
+static void
+compute_percolation (EvoxMetricsPanel *panel)
+{
+  set_tortuosity (panel, FALSE);
+  evox_metrics_panel_set_metric (panel, "percolation", TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+}
+
 /* Show Percolation: disabled before a table; a click on it puts the classes along z (then x, as
  * the axis list changes) over the volume as the document's clusters, voxel for voxel as the
  * geometry says, with the legend's shares; a second click gives back the clusters the user had;
@@ -717,11 +728,7 @@ test_percolation_overlay (void)
 
   evox_test_spin (0.1);
   g_assert_false (gtk_widget_get_sensitive (button));
-  set_tortuosity (panel, FALSE);
-  evox_metrics_panel_set_metric (panel, "percolation", TRUE);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
-  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
-  g_assert_null (_evox_metrics_panel_get_error (panel));
+  compute_percolation (panel);
   evox_test_spin (0.1);
   g_assert_true (gtk_widget_get_sensitive (button));
 
@@ -846,11 +853,7 @@ test_percolation_undo (void)
   panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
   button = evox_test_find_named (GTK_WIDGET (panel), "show-percolation-button");
   legend = evox_test_find_named (GTK_WIDGET (panel), "percolation-legend");
-  set_tortuosity (panel, FALSE);
-  evox_metrics_panel_set_metric (panel, "percolation", TRUE);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
-  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
-  g_assert_null (_evox_metrics_panel_get_error (panel));
+  compute_percolation (panel);
   evox_test_spin (0.1);
 
   g_signal_emit_by_name (button, "clicked");
@@ -920,11 +923,7 @@ test_percolation_legend_shares (void)
   panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
   button = evox_test_find_named (GTK_WIDGET (panel), "show-percolation-button");
   legend = evox_test_find_named (GTK_WIDGET (panel), "percolation-legend");
-  set_tortuosity (panel, FALSE);
-  evox_metrics_panel_set_metric (panel, "percolation", TRUE);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
-  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
-  g_assert_null (_evox_metrics_panel_get_error (panel));
+  compute_percolation (panel);
   g_signal_emit_by_name (button, "clicked");
   text = gtk_label_get_text (GTK_LABEL (legend));
   g_test_message ("legend: %s", text);
