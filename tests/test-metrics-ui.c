@@ -861,7 +861,7 @@ test_percolation_undo (void)
   wait_for_step (history, 1, "Show Percolation");
   evox_metrics_panel_set_percolation_axis (panel, 0);
   assert_overlay (document, 0);
-  wait_for_step (history, 2, "Show Percolation");
+  wait_for_step (history, 2, "Change Percolation Axis");
   g_signal_emit_by_name (button, "clicked");
   assert_toggle (panel, button, legend, -1);
   g_assert_null (evox_document_get_clusters (document));
