@@ -1006,7 +1006,7 @@ open_session_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
-/* Help > Methods: the methods paragraph of what the window holds now, as its session would
+/* Methods… (the main menu): the methods paragraph of what the window holds now, as its session would
  * record it, in a window with Copy and Save…. */
 
 static void
