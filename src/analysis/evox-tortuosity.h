@@ -105,6 +105,7 @@ G_DECLARE_FINAL_TYPE (EvoxTortuosity, evox_tortuosity, EVOX, TORTUOSITY, GObject
  * every OpenMP thread: a preconditioned conjugate gradient (params->preconditioner), matrix-free, on
  * the connected voxels only, from the linear profile along the axis. Fails with
  * EVOX_ERROR_ARGUMENT on a tolerance that is not in (0, 1), a second diffusivity not in [0, 1],
+ * a spacing that is neither all 0 nor three finite lengths above 0,
  * a volume one voxel thick along the axis or no conducting voxels; EVOX_ERROR_TOO_LARGE when the work arrays do not fit the
  * memory cap; EVOX_ERROR_FAILED when the iteration cap is reached first (the message gives the
  * residual reached); G_IO_ERROR_CANCELLED when cancelled.
