@@ -465,6 +465,12 @@ test_refusals (Fixture       *f,
     { 2, "--connectivity must be 6, 18 or 26", { f->channel, "--phase", "p=1:1",
                                                  "--connectivity", "5" } },
     { 2, "--phase", { f->channel, "--phase", "p=2:1" } },
+    /* auto:2 of a 0/1 volume splits it into 0:0 and 1:1, whose union is every voxel. */
+    { 2, "--phase: auto:N splits the whole range, so its union is every voxel; name the phase "
+         "to measure as NAME=LO:HI (auto gives Phase 1=0:0, Phase 2=1:1)",
+      { f->channel, "--phase", "auto:2", "--csv", csv } },
+    { 2, "--surface: auto:N splits the whole range", { f->channel, "--phase", "p=1:1",
+                                                       "--surface", "auto:2", "--csv", csv } },
     { 1, "phase 'p': no voxels in 7..9", { f->channel, "--phase", "p=7:9", "--csv", csv,
                                            "--thickness", map_path } },
     { 1, "one voxel thick along z", { f->thin, "--phase", "p=1:1", "--tortuosity", "z",
