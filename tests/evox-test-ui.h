@@ -108,12 +108,6 @@ guint32 *evox_test_render_widget     (GtkWidget    *widget,
 gboolean evox_test_screenshot        (GtkWidget    *widget,
                                       const char   *name);
 
-/* Waits (for the history's idle, 60 s at most) until the labels of the window menu's Edit
- * submenu, "|"-separated as a user reads them ("_Undo Add Phase|_Redo"), are `expected`, and
- * asserts they are. */
-void     evox_test_assert_edit_menu  (EvoxWindow   *window,
-                                      const char   *expected);
-
 /* The smallest sum of absolute RGB differences between rgb and an entry of the colour map. */
 guint    evox_test_colormap_distance (const char   *name,
                                       const guint8 *rgb);

@@ -43,7 +43,92 @@ write_ramp (const char *dir,
   return path;
 }
 
-#define assert_menu evox_test_assert_edit_menu
+/* The first menu button under widget (depth first) that has a menu model. */
+static GMenuModel *
+find_menu (GtkWidget *widget)
+{
+  if (GTK_IS_MENU_BUTTON (widget) &&
+      gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) != NULL)
+    return gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GMenuModel *menu = find_menu (child);
+
+      if (menu != NULL)
+        return menu;
+    }
+  return NULL;
+}
+
+/* The labels of the window menu's Edit submenu, "|"-separated, as a user reads them. */
+static char *
+edit_menu_labels (EvoxWindow *window)
+{
+  GtkWidget *titlebar = gtk_window_get_titlebar (GTK_WINDOW (window));
+  GMenuModel *menu = find_menu (titlebar != NULL ? titlebar : GTK_WIDGET (window));
+  GString *out = g_string_new (NULL);
+
+  g_assert_nonnull (menu);
+  for (int s = 0; s < g_menu_model_get_n_items (menu); s++)
+    {
+      g_autoptr (GMenuModel) section = g_menu_model_get_item_link (menu, s, G_MENU_LINK_SECTION);
+
+      for (int i = 0; section != NULL && i < g_menu_model_get_n_items (section); i++)
+        {
+          g_autofree char *label = NULL;
+          g_autoptr (GMenuModel) sub = NULL;
+          g_autoptr (GMenuModel) items = NULL;
+
+          if (!g_menu_model_get_item_attribute (section, i, G_MENU_ATTRIBUTE_LABEL, "s", &label) ||
+              g_strcmp0 (label, "_Edit") != 0)
+            continue;
+          sub = g_menu_model_get_item_link (section, i, G_MENU_LINK_SUBMENU);
+          items = g_menu_model_get_item_link (sub, 0, G_MENU_LINK_SECTION);
+          for (int j = 0; j < g_menu_model_get_n_items (items); j++)
+            {
+              g_autofree char *item = NULL;
+
+              g_assert_true (g_menu_model_get_item_attribute (items, j, G_MENU_ATTRIBUTE_LABEL,
+                                                              "s", &item));
+              g_string_append_printf (out, "%s%s", out->len > 0 ? "|" : "", item);
+            }
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
+typedef struct
+{
+  EvoxWindow *window;
+  const char *expected;
+  char       *labels;
+} MenuWait;
+
+static gboolean
+menu_shows (gpointer data)
+{
+  MenuWait *wait = data;
+
+  g_free (wait->labels);
+  wait->labels = edit_menu_labels (wait->window);
+  return g_strcmp0 (wait->labels, wait->expected) == 0;
+}
+
+/* The history names a step at the next idle: after a short spin (for a step that should not
+ * come), waits for the menu to show `expected`, the timeout only guarding a hang on a loaded
+ * machine, where the spin may end before the loop ran at all. */
+static void
+assert_menu (EvoxWindow *window,
+             const char *expected)
+{
+  MenuWait wait = { window, expected, NULL };
+
+  evox_test_spin (0.05);
+  evox_test_wait_for (menu_shows, &wait, 60);
+  g_assert_cmpstr (wait.labels, ==, expected);
+  g_free (wait.labels);
+}
 
 static void
 test_undo_redo (void)

@@ -56,9 +56,6 @@ struct _EvoxMetricsPanel
   gboolean          show_percolation;
   EvoxClusters     *overlay;
   EvoxClusters     *hidden;
-  /* The document's clusters when they last were not an overlay: what an overlay that an undo or
-   * redo puts back is shown over. */
-  EvoxClusters     *under;
   gboolean          placing;
   /* The phase the table measured, which the overlay records for sessions. */
   EvoxMetricsPhase  measured;
@@ -816,6 +813,8 @@ update_legend (EvoxMetricsPanel *self)
                               evox_percolation_class_color (k), name);
       if (percent > 0.0 && percent < 0.05)
         g_string_append (markup, "&lt; 0.1 %");
+      else if (percent < 100.0 && percent >= 99.95)
+        g_string_append (markup, "&gt; 99.9 %");
       else
         g_string_append_printf (markup, "%.1f %%", percent);
     }
@@ -833,7 +832,6 @@ remove_overlay (EvoxMetricsPanel *self)
       if (!evox_document_set_clusters (self->document, self->hidden))
         evox_document_set_clusters (self->document, NULL);
       self->placing = FALSE;
-      g_set_object (&self->under, evox_document_get_clusters (self->document));
     }
   g_clear_object (&self->overlay);
   g_clear_object (&self->hidden);
@@ -901,25 +899,22 @@ update_overlay (EvoxMetricsPanel *self)
   update_legend (self);
 }
 
-/* An overlay the page did not place (Undo of Hide Percolation, Redo of Show Percolation, a
- * session) is the page's own again: the switch and the axis follow the document. */
+/* Undo and redo (and an opened session) can put a percolation overlay back as the document's
+ * clusters: the toggle, its axis and the legend follow it (they stayed off before). What it
+ * replaced is kept only when an overlay was showing already (an axis change undone). */
 static void
-follow_overlay (EvoxMetricsPanel *self,
-                EvoxClusters     *clusters)
+adopt_overlay (EvoxMetricsPanel *self,
+               EvoxClusters     *overlay)
 {
-  static const char *const axis_names[] = { "x", "y", "z" };
-  const char *axis = evox_clusters_get_info (clusters, "percolation.axis");
+  const char *axis = evox_clusters_get_info (overlay, "percolation.axis");
 
   if (self->overlay == NULL)
-    g_set_object (&self->hidden, self->under);
-  g_set_object (&self->overlay, clusters);
-  /* The overlay is already the document's: no new one for the axis it was made along. */
+    g_clear_object (&self->hidden);
+  g_set_object (&self->overlay, overlay);
   self->placing = TRUE;
-  for (guint a = 0; a < G_N_ELEMENTS (axis_names); a++)
-    if (g_strcmp0 (axis, axis_names[a]) == 0)
-      gtk_drop_down_set_selected (self->percolation_axis_dropdown, a);
+  if (axis != NULL && axis[0] >= 'x' && axis[0] <= 'z' && axis[1] == '\0')
+    gtk_drop_down_set_selected (self->percolation_axis_dropdown, (guint) (axis[0] - 'x'));
   self->placing = FALSE;
-  show_error (self, NULL);
   set_shown (self, TRUE);
   update_legend (self);
 }
@@ -936,10 +931,9 @@ on_clusters_changed (EvoxMetricsPanel *self)
   if (clusters != NULL &&
       g_strcmp0 (evox_clusters_get_info (clusters, "source"), "percolation") == 0)
     {
-      follow_overlay (self, clusters);
+      adopt_overlay (self, clusters);
       return;
     }
-  g_set_object (&self->under, clusters);
   if (self->overlay == NULL)
     return;
   g_clear_object (&self->overlay);
@@ -1012,7 +1006,6 @@ evox_metrics_panel_set_document (EvoxMetricsPanel *self,
     return;
   _evox_ui_job_cancel (&self->job);
   remove_overlay (self);
-  g_clear_object (&self->under);
   set_shown (self, FALSE);
   update_legend (self);
   if (self->document != NULL)
@@ -1035,7 +1028,6 @@ evox_metrics_panel_set_document (EvoxMetricsPanel *self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (document, "notify::clusters", G_CALLBACK (on_clusters_changed),
                                self, G_CONNECT_SWAPPED);
-      on_clusters_changed (self);
       on_phases_changed (G_LIST_MODEL (phases), 0, 0, g_list_model_get_n_items (G_LIST_MODEL (phases)),
                          self);
     }
