@@ -246,7 +246,7 @@ test_table (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.copy", NULL));
   gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (panel)), NULL, text_read,
                                  &copied);
-  g_assert_true (evox_test_wait_for (is_set, &copied, 10));
+  g_assert_true (evox_test_wait_for (is_set, &copied, 60));
   text = evox_metrics_to_text (expected);
   g_assert_cmpstr (copied, ==, text);
 
@@ -263,9 +263,9 @@ test_table (void)
   g_assert_nonnull (error);
   g_clear_error (&error);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.export", NULL));
-  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 10));
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
   evox_test_answer_file_dialog (chosen_csv, GTK_RESPONSE_ACCEPT);
-  g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 10));
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
   chosen = read_file (chosen_csv);
   g_assert_cmpstr (chosen, ==, expected_csv);
 
@@ -848,7 +848,7 @@ test_errors (void)
 
   evox_metrics_panel_set_phase_checked (panel, 2, TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
-  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
   message = _evox_metrics_panel_get_error (panel);
   g_assert_nonnull (message);
   g_test_message ("empty phase: %s", message);

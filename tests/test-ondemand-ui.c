@@ -93,7 +93,7 @@ test_opens_reduced (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   gtk_window_present (GTK_WINDOW (window));
   evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 30));
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
   g_unsetenv ("EVOX_MEMORY_LIMIT");
 
   shown = evox_document_get_volume (document);
@@ -157,7 +157,7 @@ test_zoomed_pane (void)
   gate.open = TRUE;
   g_cond_broadcast (&gate.cond);
   g_mutex_unlock (&gate.lock);
-  g_assert_true (evox_test_wait_for (plane_read, renderer, 20));
+  g_assert_true (evox_test_wait_for (plane_read, renderer, 60));
   evox_test_grab_next_frame (window, &after);
   evox_test_screenshot (GTK_WIDGET (window), "ondemand-full");
 

@@ -588,14 +588,14 @@ test_export (void)
     gtk_window_present (GTK_WINDOW (dialog));
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.choose-file",
                                                NULL));
-    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
     chooser = evox_test_find_file_dialog ();
     G_GNUC_BEGIN_IGNORE_DEPRECATIONS
     g_assert_true (g_str_has_suffix (gtk_file_chooser_get_current_name (
                                        GTK_FILE_CHOOSER (chooser)), ".pdf"));
     G_GNUC_END_IGNORE_DEPRECATIONS
     evox_test_answer_file_dialog (typed, GTK_RESPONSE_ACCEPT);
-    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
     g_assert_true (g_file_get_contents (written, &head, NULL, &error));
     g_assert_no_error (error);
     g_assert_true (g_str_has_prefix (head, "%PDF"));
@@ -1178,9 +1178,9 @@ test_export_remembers (void)
     gtk_window_present (GTK_WINDOW (dialog));
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.choose-file",
                                                NULL));
-    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
     evox_test_answer_file_dialog (typed, GTK_RESPONSE_ACCEPT);
-    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
     g_assert_true (g_file_test (typed, G_FILE_TEST_EXISTS));
   }
   {

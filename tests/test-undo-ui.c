@@ -130,7 +130,7 @@ test_undo_redo (void)
 
   /* A drag of the high edge in three moves, with pauses longer than any coalescing. */
   evox_window_show_page (window, "phases");
-  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 5));
+  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 60));
   g_assert_true (evox_histogram_view_get_phase_edge_x (view, 0, TRUE, &x0));
   y = gtk_widget_get_height (GTK_WIDGET (view)) / 2.0;
   g_assert_true (_evox_histogram_view_drag_begin (view, x0, y));
@@ -164,7 +164,7 @@ test_undo_redo (void)
   g_autoptr (GFile) file = g_file_new_for_path (other);
 
   evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 30));
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
   assert_menu (window, "_Undo|_Redo");
 
   evox_test_close_window (window);
@@ -362,7 +362,7 @@ test_composite_volume_style (void)
 
   /* The first point's handle dragged right and up, in three moves with long pauses. */
   evox_window_show_page (window, "phases");
-  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 5));
+  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 60));
   g_assert_true (_evox_histogram_view_get_curve_shown (view));
   g_assert_true (_evox_histogram_view_get_plot (view, &plot));
   x = evox_histogram_view_value_to_x (view, 50);
