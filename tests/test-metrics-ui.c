@@ -137,7 +137,7 @@ assert_side_width (EvoxWindow *window)
   GtkWidget *paned;
   int min = 0;
 
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (window));
   paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
   g_assert_nonnull (paned);
   gtk_widget_measure (gtk_paned_get_end_child (GTK_PANED (paned)), GTK_ORIENTATION_HORIZONTAL,
@@ -364,7 +364,7 @@ test_union (void)
       g_assert_null (_evox_metrics_panel_get_error (panel));
       g_assert_nonnull (strstr (_evox_metrics_panel_get_cell (panel, 1, 1), "carbon-binder"));
       /* this page's own width: the Phases page widens the panel with such names by itself */
-      evox_test_spin (0.3);
+      evox_test_wait_painted (GTK_WIDGET (panel));
       gtk_widget_measure (GTK_WIDGET (panel), GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL,
                           NULL);
       g_test_message ("metrics page with long names: min %d", min);
@@ -714,14 +714,14 @@ test_percolation_overlay (void)
   g_assert_no_error (error);
   g_assert_true (evox_document_set_clusters (document, mine));
 
-  evox_test_spin (0.1);
+  evox_test_wait_painted (button);
   g_assert_false (gtk_widget_get_sensitive (button));
   set_tortuosity (panel, FALSE);
   evox_metrics_panel_set_metric (panel, "percolation", TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
   g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
   g_assert_null (_evox_metrics_panel_get_error (panel));
-  evox_test_spin (0.1);
+  evox_test_wait_painted (button);
   g_assert_true (gtk_widget_get_sensitive (button));
 
   g_signal_emit_by_name (button, "clicked");

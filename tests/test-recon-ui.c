@@ -194,6 +194,21 @@ assert_line_is (EvoxPlot     *plot,
     g_assert_cmpfloat_with_epsilon (y[i], expected[i], 1e-9);
 }
 
+/* A check for evox_test_wait_for: the file chooser on screen shows the folder `dir`. */
+static gboolean
+chooser_in (gpointer dir)
+{
+  GtkWindow *chooser = evox_test_find_file_dialog ();
+  g_autoptr (GFile) folder = NULL;
+  g_autofree char *path = NULL;
+
+  if (chooser == NULL)
+    return FALSE;
+  folder = gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser));
+  path = folder != NULL ? g_file_get_path (folder) : NULL;
+  return g_strcmp0 (path, dir) == 0;
+}
+
 static void
 test_run (void)
 {
@@ -356,14 +371,7 @@ test_run (void)
   g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
   /* It opens beside the projections (the test runs elsewhere, in the build folder); the
    * chooser loads the folder in turns of the main loop. */
-  evox_test_spin (0.3);
-  {
-    g_autoptr (GFile) folder = gtk_file_chooser_get_current_folder
-                                 (GTK_FILE_CHOOSER (evox_test_find_file_dialog ()));
-    g_autofree char *folder_path = folder != NULL ? g_file_get_path (folder) : NULL;
-
-    g_assert_cmpstr (folder_path, ==, dir);
-  }
+  g_assert_true (evox_test_wait_for (chooser_in, dir, 60));
   evox_test_answer_file_dialog (csv, GTK_RESPONSE_ACCEPT);
   g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
   g_assert_null (evox_recon_dialog_get_message (dialog));
@@ -629,7 +637,7 @@ test_cancel (void)
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (field (dialog, "sirt_iterations")), 2000);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
   g_assert_true (evox_test_wait_for (reconstructing, dialog, 60));
-  evox_test_spin (0.2);
+  evox_test_wait_painted (GTK_WIDGET (dialog));
   g_assert_true (evox_plot_has_data (EVOX_PLOT (evox_recon_dialog_get_plot
                                                   (dialog, EVOX_RECON_PLOT_SHIFTS))));
   /* The report as it stood before the reconstruction: aligned, its centre chosen. */

@@ -18,6 +18,7 @@
 #include "evox-tiff.h"
 #include "evox-volume-box.h"
 #include "evox-window.h"
+#include "evox-window-private.h"
 
 #define N 32
 
@@ -96,13 +97,34 @@ edit_menu_labels (EvoxWindow *window)
   return g_string_free (out, FALSE);
 }
 
+typedef struct
+{
+  EvoxWindow *window;
+  const char *expected;
+} MenuWait;
+
+/* A check for evox_test_wait_for: the history has recorded what it noticed (it does so in an
+ * idle) and the menu shows the expected steps. */
+static gboolean
+menu_settled (gpointer data)
+{
+  MenuWait *wait = data;
+  g_autofree char *labels = NULL;
+
+  if (_evox_history_get_pending (((struct _EvoxWindow *) wait->window)->history))
+    return FALSE;
+  labels = edit_menu_labels (wait->window);
+  return g_strcmp0 (labels, wait->expected) == 0;
+}
+
 static void
 assert_menu (EvoxWindow *window,
              const char *expected)
 {
+  MenuWait wait = { window, expected };
   g_autofree char *labels = NULL;
 
-  evox_test_spin (0.05);
+  evox_test_wait_for (menu_settled, &wait, 60);
   labels = edit_menu_labels (window);
   g_assert_cmpstr (labels, ==, expected);
 }

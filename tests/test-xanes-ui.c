@@ -556,7 +556,7 @@ test_range_digits (void)
   compute (EVOX_XANES_PANEL (evox_window_get_xanes_panel (window)));
   g_assert_true (evox_document_get_show_maps (document));
   evox_window_show_page (window, "display");
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_document_get_range (document, &lo, &hi);
   lo_text = g_strdup_printf ("%.1f", lo);
   hi_text = g_strdup_printf ("%.1f", hi);
