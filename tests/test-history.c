@@ -168,7 +168,7 @@ capture (EvoxDocument *document)
 static void
 wait_for_surfaces (EvoxDocument *document)
 {
-  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
 
   do
     {
