@@ -367,10 +367,10 @@ test_energy_labels (void)
   g_assert_true (evox_spectrum_panel_get_spectral (EVOX_SPECTRUM_PANEL (spectra)));
   evox_document_set_channel (document, 1);
   g_assert_cmpstr (gtk_label_get_text (label), ==, "1 / 1");
-  evox_test_spin (0.1);
+  evox_test_wait_painted (GTK_WIDGET (window));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (evox_test_find_descendant (
                      scale, GTK_TYPE_LABEL))), ==, "8345 eV");
-  evox_test_spin (0.2);
+  evox_test_wait_painted (GTK_WIDGET (window));
   g_assert_cmpstr (evox_histogram_view_get_title (histogram), ==, "value · 8345 eV");
 
   /* A few channels, one with a name of its own, keep the drop-down; "7.728 keV" and a bare

@@ -523,7 +523,7 @@ test_layout (void)
   g_assert_true (evox_test_wait_for (evox_test_is_drawn, panel, 60));
 
   g_assert_true (evox_document_set_registration (document, registration));
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (window));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (table)), <=, 436);
   /* The page is taller than its window: the inner lists are where they could shrink. */
   g_assert_true (scrolls (panel, GTK_ORIENTATION_VERTICAL));
@@ -1128,7 +1128,7 @@ test_window (void)
   g_assert_true (evox_registration_panel_is_busy (panel));
   evox_test_close_window (window);
   g_assert_true (evox_test_wait_for (fake_cancelled, NULL, 60));
-  evox_test_spin (0.05);
+  /* fake_reset waits for the worker to return. */
   fake_reset (NULL);
 }
 
@@ -1260,7 +1260,7 @@ test_switch_placement (void)
   evox_document_set_volume (document, raw, "XANES stack", NULL);
   g_assert_true (evox_document_set_registration (document, registration));
   g_assert_true (evox_test_wait_for (evox_test_is_drawn, box, 60));
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (canvas));
   g_assert_false (switch_overlaps (window, box));
   g_assert_true (gtk_widget_compute_bounds (box, GTK_WIDGET (canvas), &bounds));
   /* Bottom right, 12 px in. */
@@ -1269,7 +1269,7 @@ test_switch_placement (void)
 
   evox_overlays_set_visible (overlays, EVOX_OVERLAY_SCALE_BAR, TRUE);
   evox_overlays_add_label (overlays, "Registered stack, energy 1", 1, 1);
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (canvas));
   g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_N_OVERLAY_ITEMS,
                                                (double[4]) { 0 }));
   g_assert_false (switch_overlaps (window, box));

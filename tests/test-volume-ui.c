@@ -768,7 +768,7 @@ test_side_width (void)
   evox_window_show_page (window, "display");
   box = GTK_WIDGET (window_volume_box (window));
   g_assert_true (evox_test_wait_for (evox_test_is_drawn, box, 60));
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (window));
   paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
   side = gtk_paned_get_end_child (GTK_PANED (paned));
   gtk_widget_measure (side, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
