@@ -724,15 +724,21 @@ evict_file (const char *path)
 }
 
 /* A file over the memory cap (EVOX_MEMORY_LIMIT from the caller): how long it takes to open
- * reduced (one pass over the file), then, each cold, the first full-resolution z plane (what a
- * zoomed pane of the z slice reads: the whole middle plane) and x plane (every page's column:
- * the worst case of a stack of z pages). */
+ * reduced (one pass over the file) with automatic previews as the window asks for them, when
+ * each preview came, then, each cold, the first full-resolution z plane (what a zoomed pane of
+ * the z slice reads: the whole middle plane) and x plane (every page's column: the worst case
+ * of a stack of z pages). */
 static int
 run_ondemand (const char *path)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) vol = NULL;
   g_autofree guint8 *plane = NULL;
+  g_autoptr(GString) previews = g_string_new (NULL);
+  BigLoad big = { 0, previews, -1, NULL };
+  EvoxPreviewOptions preview = { .stride = (guint) MAX (opt_preview_stride, 0),
+                                 .func = big_load_preview, .user_data = &big };
+  EvoxLoadOptions options = { .bin = 1, .preview = &preview };
   EvoxVoxelSource *source;
   guint scale = 1;
   gsize dims[3], item;
@@ -741,7 +747,8 @@ run_ondemand (const char *path)
   g_type_ensure (EVOX_TYPE_VOLUME);
   reset_peak_rss ();
   t0 = now_s ();
-  vol = evox_volume_load (path, NULL, NULL, NULL, &error);
+  big.t0 = t0;
+  vol = evox_volume_load_with (path, &options, NULL, NULL, &error);
   open_s = now_s () - t0;
   if (vol == NULL)
     {
@@ -775,8 +782,9 @@ run_ondemand (const char *path)
       return 1;
     }
   x_s = now_s () - t0;
-  g_print ("ondemand scale=%u open_s=%.3f z_plane_s=%.3f x_plane_s=%.3f peak_bytes=%"
-           G_GUINT64_FORMAT " cap_bytes=%" G_GUINT64_FORMAT "\n", scale, open_s, z_s, x_s,
+  g_print ("ondemand scale=%u first_preview_s=%.3f previews=%s open_s=%.3f z_plane_s=%.3f "
+           "x_plane_s=%.3f peak_bytes=%" G_GUINT64_FORMAT " cap_bytes=%" G_GUINT64_FORMAT "\n",
+           scale, big.first_s, previews->len > 0 ? previews->str : "none", open_s, z_s, x_s,
            status_bytes ("VmHWM"), evox_memory_cap ());
   return 0;
 }

@@ -87,8 +87,9 @@ first and stops, writing nothing, when either is short of what the size needs (2
 GiB of disk, 18.6 GiB available); files are removed after their measurement, also when the run
 fails or is stopped (Ctrl-C, SIGTERM, SIGHUP), unless --big-keep; --big-clean removes leftovers.
 With --big-ondemand LIMIT (1G, say) evox-bench ondemand opens each file with
-EVOX_MEMORY_LIMIT=LIMIT instead, held reduced (one pass over the cold file), then reads, each
-cold again, the first full-resolution z plane (what a zoomed pane of the z slice reads) and x
+EVOX_MEMORY_LIMIT=LIMIT instead, held reduced (one pass over the cold file) with automatic
+previews as the window asks for them (it prints when the first came, and each preview's stride in
+the file's voxels), then reads, each cold again, the first full-resolution z plane (what a zoomed pane of the z slice reads) and x
 plane (a column of every page) from it; no reference, no frames.
 
     /usr/bin/python3 bench/run-bench.py --label-memory [--markdown]
@@ -569,8 +570,10 @@ def big_report(results, binary, argv, markdown, loads):
         lines.append('')
         lines.append(machine_line(loads))
         if results and 'ondemand' in results[0]:
-            lines.append('- Evox = evox-bench ondemand with EVOX_MEMORY_LIMIT: evox_volume_load '
-                         'holding the file reduced (one pass over it, cold), then one z plane '
+            lines.append('- Evox = evox-bench ondemand with EVOX_MEMORY_LIMIT: evox_volume_load_with '
+                         'holding the file reduced (one pass over it, cold) with automatic '
+                         'previews as the window asks for them (first preview: when the first '
+                         'came; stride in the file\'s voxels), then one z plane '
                          'and one x plane read at full resolution through its voxel source, '
                          'each cold (the file\'s pages dropped with posix_fadvise before); '
                          'peak = VmHWM')
@@ -585,15 +588,22 @@ def big_report(results, binary, argv, markdown, loads):
                          '800x600 (evox-bench big-load --slice-moves)')
         lines.append('')
     if results and 'ondemand' in results[0]:
-        lines.append('| file | memory cap | held at | open (one pass, cold) | first full-resolution '
-                     'z plane, cold | x plane, cold | peak |')
-        lines.append('| --- | --- | --- | --- | --- | --- | --- |')
+        lines.append('| file | memory cap | held at | first preview | previews (stride:s) | '
+                     'open (one pass, cold) | first full-resolution z plane, cold | x plane, '
+                     'cold | peak |')
+        lines.append('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
         for r in results:
             e = r['ondemand']
-            lines.append('| %d^3 u16 %s (%.1f GiB) | %s | 1:%s | %.2f s | %.3f s | %.2f s | '
-                         '%.0f MB |'
+            first = float(e.get('first_preview_s', -1))
+            previews = e.get('previews', 'none')
+            lines.append('| %d^3 u16 %s (%.1f GiB) | %s | 1:%s | %s | %s | %.2f s | %.3f s | '
+                         '%.2f s | %.0f MB |'
                          % (r['size'], 'TIFF' if r['format'] == 'tiff' else 'HDF5',
                             r['size'] ** 3 * 2 / 2 ** 30, r['limit'], e['scale'],
+                            '%.2f s' % first if first >= 0 else 'none',
+                            ', '.join(':'.join(p.split(':')[:2]) + ' s'
+                                      for p in previews.split(',')) if previews != 'none'
+                            else 'none',
                             float(e['open_s']), float(e['z_plane_s']), float(e['x_plane_s']),
                             int(e['peak_bytes']) / 1e6))
         return '\n'.join(lines)

@@ -121,3 +121,24 @@ evox_test_count_not_background (const guint8 *pixels,
   return n;
 }
 
+
+gsize
+evox_test_count_differing (const guint8 *a,
+                           const guint8 *b,
+                           gsize         n_pixels,
+                           guint        *largest)
+{
+  gsize differ = 0;
+
+  *largest = 0;
+  for (gsize i = 0; i < n_pixels; i++)
+    {
+      guint most = 0;
+
+      for (guint c = 0; c < 4; c++)
+        most = MAX (most, (guint) ABS ((int) a[4 * i + c] - (int) b[4 * i + c]));
+      differ += most > 0;
+      *largest = MAX (*largest, most);
+    }
+  return differ;
+}

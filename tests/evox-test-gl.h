@@ -36,5 +36,11 @@ guint8       *evox_test_draw_frame            (EvoxRenderer *renderer,
 /* How many of n_pixels RGBA pixels differ in colour from the renderer's background. */
 guint         evox_test_count_not_background  (const guint8 *pixels,
                                                gsize         n_pixels);
+/* How many of n_pixels RGBA pixels of a and b differ, and by how much at most (in largest: the
+ * largest difference of a channel). */
+gsize         evox_test_count_differing       (const guint8 *a,
+                                               const guint8 *b,
+                                               gsize         n_pixels,
+                                               guint        *largest);
 
 G_END_DECLS

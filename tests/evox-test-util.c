@@ -390,3 +390,29 @@ evox_test_assert_same_file (const char *a,
   g_assert_true (g_file_get_contents (b, &tb, &lb, NULL));
   g_assert_cmpmem (ta, la, tb, lb);
 }
+
+void
+evox_test_gate_clear (EvoxTestGate *gate)
+{
+  g_mutex_clear (&gate->lock);
+  g_cond_clear (&gate->cond);
+}
+
+void
+evox_test_gate_set (EvoxTestGate *gate,
+                    gboolean      open)
+{
+  g_mutex_lock (&gate->lock);
+  gate->open = open;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->lock);
+}
+
+void
+evox_test_gate_pass (EvoxTestGate *gate)
+{
+  g_mutex_lock (&gate->lock);
+  while (!gate->open)
+    g_cond_wait (&gate->cond, &gate->lock);
+  g_mutex_unlock (&gate->lock);
+}

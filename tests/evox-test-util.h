@@ -108,4 +108,20 @@ double     evox_test_csv_double (GPtrArray *rows,
 void       evox_test_csv_assert_header (GPtrArray  *rows,
                                         const char *header);
 
+/* A gate a test's reading thread waits at while it is shut (evox_test_gate_pass), so the test
+ * sees what happens meanwhile: `EvoxTestGate gate = { .open = TRUE };` (GLib's locks need no
+ * initialisation when zeroed), evox_test_gate_clear when done. */
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean open;
+} EvoxTestGate;
+
+void        evox_test_gate_clear (EvoxTestGate *gate);
+void        evox_test_gate_set   (EvoxTestGate *gate,
+                                  gboolean      open);
+/* Returns once the gate is open. */
+void        evox_test_gate_pass  (EvoxTestGate *gate);
+
 G_END_DECLS

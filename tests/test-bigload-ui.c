@@ -11,7 +11,31 @@
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
+#include "evox-voxel-source.h"
 #include "evox-window.h"
+
+static char *
+write_stack_of (const char         *dir,
+                EvoxSampleType      type,
+                gsize               nx,
+                gsize               ny,
+                gsize               nz,
+                EvoxTiffWriteFlags  flags)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (nx, ny, nz, 1, type, &error);
+  char *path = g_build_filename (dir, "stack.tif", NULL);
+  guint8 *v = evox_volume_get_data_mut (volume, 0);
+
+  for (gsize i = 0; i < nx * ny * nz; i++)
+    if (type == EVOX_SAMPLE_U8)
+      v[i] = (guint8) (i * 7919 % 251);
+    else
+      ((guint16 *) v)[i] = (guint16) (i * 7919 % 65536);
+  g_assert_true (evox_tiff_write (volume, 0, path, flags, &error));
+  g_assert_no_error (error);
+  return path;
+}
 
 static char *
 write_stack (const char         *dir,
@@ -20,16 +44,7 @@ write_stack (const char         *dir,
              gsize               nz,
              EvoxTiffWriteFlags  flags)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvoxVolume) volume = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_U16, &error);
-  char *path = g_build_filename (dir, "stack.tif", NULL);
-  guint16 *v = evox_volume_get_data_mut (volume, 0);
-
-  for (gsize i = 0; i < nx * ny * nz; i++)
-    v[i] = (guint16) (i * 7919 % 65536);
-  g_assert_true (evox_tiff_write (volume, 0, path, flags, &error));
-  g_assert_no_error (error);
-  return path;
+  return write_stack_of (dir, EVOX_SAMPLE_U16, nx, ny, nz, flags);
 }
 
 /* Every volume the document is given, in order. */
@@ -148,6 +163,139 @@ test_failed_after_preview (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A window opening a 64 x 48 x 40 u8 stack over a cap of 100 kB: held at 1:2 (32 x 24 x 20);
+ * EVOX_PREVIEW_STRIDE 8 gives the file's voxels at stride 8 first, then the reduced volume's at
+ * strides 4 and 2 (1:8, 1:4). Every volume the document is given is kept with the title it was given. */
+typedef struct
+{
+  char       *dir;
+  GPtrArray  *volumes;
+  GPtrArray  *titles;
+  EvoxWindow *window;
+} ReducedOpen;
+
+static void
+shown_changed (EvoxDocument *document,
+               GParamSpec   *pspec,
+               ReducedOpen  *run)
+{
+  EvoxVolume *volume = evox_document_get_volume (document);
+
+  if (volume == NULL)
+    return;
+  g_ptr_array_add (run->volumes, g_object_ref (volume));
+  g_ptr_array_add (run->titles, g_strdup (evox_document_get_title (document)));
+}
+
+static void
+open_reduced (ReducedOpen         *run,
+              EvoxTiffWriteFlags   flags,
+              gboolean           (*done) (gpointer))
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+
+  run->dir = evox_test_tmpdir_new ();
+  path = write_stack_of (run->dir, EVOX_SAMPLE_U8, 64, 48, 40, flags);
+  file = g_file_new_for_path (path);
+  run->volumes = g_ptr_array_new_with_free_func (g_object_unref);
+  run->titles = g_ptr_array_new_with_free_func (g_free);
+  run->window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  /* Past every preview's pages (reduced plane 19, read last). */
+  if (flags & EVOX_TIFF_WRITE_DEFLATE)
+    break_last_page (path, 40);
+  g_setenv ("EVOX_PREVIEW_STRIDE", "8", TRUE);
+  g_setenv ("EVOX_MEMORY_LIMIT", "100K", TRUE);
+  g_signal_connect (evox_window_get_document (run->window), "notify::volume",
+                    G_CALLBACK (shown_changed), run);
+  gtk_window_set_default_size (GTK_WINDOW (run->window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (run->window));
+  evox_window_open_file (run->window, file, NULL);
+  g_assert_true (evox_test_wait_for (done, run->window, 120));
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+  g_unsetenv ("EVOX_PREVIEW_STRIDE");
+}
+
+static void
+close_reduced (ReducedOpen *run)
+{
+  evox_test_close_window (run->window);
+  g_ptr_array_unref (run->volumes);
+  g_ptr_array_unref (run->titles);
+  evox_test_tmpdir_free (g_steal_pointer (&run->dir));
+}
+
+/* Previews of the file and of the planes done are shown, in order, each titled with its stride
+ * in the file's voxels; the reduced volume replaces them with its own title. */
+static void
+test_reduced_previews_then_volume (void)
+{
+  ReducedOpen run = { NULL };
+  const guint strides[] = { 8, 8, 4 };
+  guint next = 0;
+  EvoxVolume *last;
+  gsize dims[3];
+
+  open_reduced (&run, EVOX_TIFF_WRITE_NONE, evox_test_window_loaded);
+  g_test_message ("%u previews shown", run.volumes->len - 1);
+  g_assert_null (strstr (evox_window_get_error (run.window), "Could not"));
+  /* Coarse first; a preview the loading thread sent may still have been queued when the
+   * volume came (and is then dropped), so the ones shown are checked, in order. */
+  g_assert_cmpuint (run.volumes->len, >=, 2);
+  g_assert_cmpuint (run.volumes->len, <=, 4);
+  for (guint i = 0; i + 1 < run.volumes->len; i++)
+    {
+      g_autofree char *title = NULL;
+      guint stride;
+
+      stride = (guint) g_ascii_strtoull (evox_volume_get_metadata (run.volumes->pdata[i],
+                                                                   "preview_stride"), NULL, 10);
+      while (next < G_N_ELEMENTS (strides) && strides[next] != stride)
+        next++;
+      g_assert_cmpuint (next, <, G_N_ELEMENTS (strides));
+      next++;
+      evox_volume_get_dims (run.volumes->pdata[i], dims);
+      g_assert_cmpuint (dims[0], ==, (64 + stride - 1) / stride);
+      g_assert_cmpuint (dims[1], ==, (48 + stride - 1) / stride);
+      g_assert_cmpuint (dims[2], ==, (40 + stride - 1) / stride);
+      title = g_strdup_printf ("stack.tif (loading: preview at 1:%u)", stride);
+      g_assert_cmpstr (run.titles->pdata[i], ==, title);
+    }
+  last = run.volumes->pdata[run.volumes->len - 1];
+  g_assert_true (evox_document_get_volume (evox_window_get_document (run.window)) == last);
+  g_assert_null (evox_volume_get_metadata (last, "preview_stride"));
+  g_assert_cmpuint (evox_volume_get_reduction (last), ==, 2);
+  evox_volume_get_dims (last, dims);
+  g_assert_cmpuint (dims[0], ==, 32);
+  g_assert_cmpuint (dims[2], ==, 20);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (run.window)), ==,
+                   "stack.tif (1:2 in memory; full resolution on demand)");
+  close_reduced (&run);
+}
+
+static gboolean
+failed (gpointer window)
+{
+  return evox_window_get_error (window) != NULL && !evox_window_is_loading (window);
+}
+
+/* A Deflate stack broken in its last page, read after every level of previews: the previews
+ * are shown, then gone with the error. */
+static void
+test_reduced_failed_after_preview (void)
+{
+  ReducedOpen run = { NULL };
+
+  open_reduced (&run, EVOX_TIFF_WRITE_DEFLATE, failed);
+  g_assert_cmpuint (run.volumes->len, >=, 1);
+  for (guint i = 0; i < run.volumes->len; i++)
+    g_assert_nonnull (evox_volume_get_metadata (run.volumes->pdata[i], "preview_stride"));
+  g_assert_null (evox_document_get_volume (evox_window_get_document (run.window)));
+  g_assert_nonnull (strstr (evox_window_get_error (run.window), "stack.tif"));
+  g_assert_nonnull (strstr (evox_window_get_error (run.window), "Could not open"));
+  close_reduced (&run);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -156,5 +304,9 @@ main (int    argc,
     return 0;
   g_test_add_func ("/Evox/BigloadUi/previews-then-volume", test_previews_then_volume);
   g_test_add_func ("/Evox/BigloadUi/failed-after-preview", test_failed_after_preview);
+  g_test_add_func ("/Evox/BigloadUi/reduced-previews-then-volume",
+                   test_reduced_previews_then_volume);
+  g_test_add_func ("/Evox/BigloadUi/reduced-failed-after-preview",
+                   test_reduced_failed_after_preview);
   return g_test_run ();
 }

@@ -16,26 +16,39 @@
 #include "evox-preview.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
+#include "evox-voxel-source.h"
 
-/* An odd-sized u16 volume (no side a multiple of the strides) of random values over the whole
- * range, with a known voxel size. */
+/* A volume (u8 or u16) of random values over the whole range, with a known voxel size. */
 static EvoxVolume *
-random_volume (gsize nx,
-               gsize ny,
-               gsize nz)
+random_volume_of (EvoxSampleType type,
+                  gsize          nx,
+                  gsize          ny,
+                  gsize          nz)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(EvoxVolume) volume = evox_volume_new (nx, ny, nz, 1, EVOX_SAMPLE_U16, &error);
-  guint16 *v;
+  g_autoptr(EvoxVolume) volume = evox_volume_new (nx, ny, nz, 1, type, &error);
+  guint8 *v;
   guint64 state = 17;
 
   g_assert_no_error (error);
   v = evox_volume_get_data_mut (volume, 0);
   for (gsize i = 0; i < nx * ny * nz; i++)
-    v[i] = (guint16) (evox_test_random (&state) & 0xffff);
+    if (type == EVOX_SAMPLE_U8)
+      v[i] = (guint8) (evox_test_random (&state) & 0xff);
+    else
+      ((guint16 *) v)[i] = (guint16) (evox_test_random (&state) & 0xffff);
   evox_volume_set_spacing (volume, (double[3]) { 50, 60, 70 });
   evox_volume_freeze (volume);
   return g_steal_pointer (&volume);
+}
+
+/* An odd-sized u16 volume (no side a multiple of the strides). */
+static EvoxVolume *
+random_volume (gsize nx,
+               gsize ny,
+               gsize nz)
+{
+  return random_volume_of (EVOX_SAMPLE_U16, nx, ny, nz);
 }
 
 typedef struct
@@ -66,7 +79,8 @@ assert_is_downsampling (EvoxVolume *preview,
   double fs[3], ps[3], sum = 0, lo = G_MAXDOUBLE, hi = -G_MAXDOUBLE;
   guint64 n = 0;
   const EvoxStats *stats;
-  g_autofree char *text = g_strdup_printf ("%u", stride);
+  /* The stride in the file's voxels: a reduced volume's preview at stride t shows 1:S t. */
+  g_autofree char *text = g_strdup_printf ("%u", stride * evox_volume_get_reduction (full));
 
   evox_volume_get_dims (full, fd);
   evox_volume_get_dims (preview, pd);
@@ -162,6 +176,55 @@ test_plan (void)
   g_assert_cmpuint (plan.stride[2], ==, 4);
   g_assert_cmpuint (plan.level_end[0], ==, 128);
   g_assert_cmpuint (plan.level_end[2], ==, 512);
+}
+
+/* The plan of a reduced volume's planes, in the reduced voxels (nothing is allocated but the
+ * order): the file's automatic strides where they leave 1/64 of the reduced volume at most, else
+ * 4; a forced stride counts the file's voxels. */
+static void
+test_plan_reduced (void)
+{
+  EvoxPreviewOptions options = { .stride = 0, .func = collect };
+  g_auto(EvoxPreviewPlan) plan = { NULL };
+  gsize dims[3] = { 2048, 2048, 2048 };
+
+  /* 2048^3 u16 at 1:2: the file's 16 and 8 are 8 and 4 of 1024 planes. */
+  evox_preview_plan_init_reduced (&plan, &options, dims, 2, 2);
+  g_assert_cmpuint (plan.n_levels, ==, 2);
+  g_assert_cmpuint (plan.stride[0], ==, 8);
+  g_assert_cmpuint (plan.stride[1], ==, 4);
+  g_assert_cmpuint (plan.level_end[0], ==, 128);
+  g_assert_cmpuint (plan.level_end[1], ==, 256);
+  g_assert_cmpuint (plan.order[128], ==, 4);
+  evox_preview_plan_clear (&plan);
+  /* At 1:8 the file's 16 would be 2 (1/8 of the reduced volume): 4 instead, the file's 32. */
+  evox_preview_plan_init_reduced (&plan, &options, dims, 2, 8);
+  g_assert_cmpuint (plan.n_levels, ==, 1);
+  g_assert_cmpuint (plan.stride[0], ==, 4);
+  g_assert_cmpuint (plan.level_end[0], ==, 64);
+  evox_preview_plan_clear (&plan);
+  /* 1024^3 u16 at 1:2: the file's 8 is 4 of 512 planes, the only level. */
+  dims[0] = dims[1] = dims[2] = 1024;
+  evox_preview_plan_init_reduced (&plan, &options, dims, 2, 2);
+  g_assert_cmpuint (plan.n_levels, ==, 1);
+  g_assert_cmpuint (plan.stride[0], ==, 4);
+  evox_preview_plan_clear (&plan);
+  /* Under 256 MiB (the file's bytes): none, planes in order. */
+  dims[0] = dims[1] = dims[2] = 500;
+  evox_preview_plan_init_reduced (&plan, &options, dims, 2, 2);
+  g_assert_cmpuint (plan.n_levels, ==, 0);
+  for (guint z = 0; z < 250; z++)
+    g_assert_cmpuint (plan.order[z], ==, z);
+  evox_preview_plan_clear (&plan);
+  /* Forced at the file's 8 over 40 planes at 1:2: 4 then 2 of 20 reduced planes. */
+  options.stride = 8;
+  dims[2] = 40;
+  evox_preview_plan_init_reduced (&plan, &options, dims, 1, 2);
+  g_assert_cmpuint (plan.n_levels, ==, 2);
+  g_assert_cmpuint (plan.stride[0], ==, 4);
+  g_assert_cmpuint (plan.stride[1], ==, 2);
+  g_assert_cmpuint (plan.level_end[0], ==, 5);
+  g_assert_cmpuint (plan.level_end[1], ==, 10);
 }
 
 static void
@@ -373,17 +436,169 @@ test_disk_space (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Block means of s^3 blocks of whole (the voxels inside it), rounded to the nearest as integers
+ * are, written out here voxel by voxel. */
+static void
+assert_block_means (EvoxVolume *reduced,
+                    EvoxVolume *whole,
+                    guint       s)
+{
+  gsize fd[3], rd[3];
+
+  evox_volume_get_dims (whole, fd);
+  evox_volume_get_dims (reduced, rd);
+  for (int a = 0; a < 3; a++)
+    g_assert_cmpuint (rd[a], ==, (fd[a] + s - 1) / s);
+  for (gsize k = 0; k < rd[2]; k++)
+    for (gsize j = 0; j < rd[1]; j++)
+      for (gsize i = 0; i < rd[0]; i++)
+        {
+          double sum = 0;
+          guint n = 0;
+
+          for (gsize z = k * s; z < MIN (fd[2], (k + 1) * s); z++)
+            for (gsize y = j * s; y < MIN (fd[1], (j + 1) * s); y++)
+              for (gsize x = i * s; x < MIN (fd[0], (i + 1) * s); x++)
+                {
+                  sum += evox_volume_get_value (whole, 0, x, y, z);
+                  n++;
+                }
+          g_assert_cmpfloat (evox_volume_get_value (reduced, 0, i, j, k), ==,
+                             (double) lround (sum / n));
+        }
+}
+
+/* 67 x 45 x 40 u8 over a cap of 100 kB (its voxels alone take 121 kB) opens at
+ * 1:2 (34 x 23 x 20); a stride of 8 in the file's voxels is 4 in the reduced ones. */
+#define REDUCED_CAP "100K"
+
+typedef struct
+{
+  const char         *name;
+  EvoxTiffWriteFlags  tiff;   /* or HDF5 when hdf5 */
+  gboolean            hdf5;
+} ReducedCase;
+
+static char *
+write_reduced_case (const ReducedCase *c,
+                    const char        *dir,
+                    EvoxVolume        *source)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (dir, c->hdf5 ? "big.h5" : "big.tif", NULL);
+
+  if (c->hdf5)
+    g_assert_true (evox_hdf5_write (source, path, FALSE, NULL, NULL, &error));
+  else
+    g_assert_true (evox_tiff_write (source, 0, path, c->tiff, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+/* A file over the memory cap shows previews as one that fits: first the file's own voxels at
+ * stride 8 read before the pass (rows of plain pages and HDF5, whole planes of Deflate pages),
+ * then the reduced volume's block means at strides 4 and 2 of its grid (8 and 4 of the file's)
+ * once their planes are read; the reduced volume is the same as without previews. */
+static void
+test_reduced_preview (gconstpointer data)
+{
+  const ReducedCase *c = data;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autoptr(EvoxVolume) source = random_volume_of (EVOX_SAMPLE_U8, 67, 45, 40);
+  g_autofree char *path = write_reduced_case (c, dir, source);
+  g_autoptr(EvoxVolume) whole = evox_volume_load (path, NULL, NULL, NULL, NULL);
+  g_autoptr(EvoxVolume) plain = NULL;
+  g_autoptr(EvoxVolume) reduced = NULL;
+  g_autoptr(GPtrArray) previews = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  Collected collected = { previews, NULL };
+  EvoxPreviewOptions preview = { .stride = 8, .func = collect, .user_data = &collected };
+  EvoxLoadOptions options = { .bin = 1, .preview = &preview };
+
+  assert_same_voxels (whole, source);
+  g_setenv ("EVOX_MEMORY_LIMIT", REDUCED_CAP, TRUE);
+  plain = evox_volume_load (path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  reduced = evox_volume_load_with (path, &options, NULL, NULL, &error);
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_reduction (reduced), ==, 2);
+  assert_block_means (reduced, whole, 2);
+  assert_same_voxels (reduced, plain);
+
+  g_assert_cmpuint (previews->len, ==, 3);
+  /* The file's voxels at (8 i, 8 j, 8 k): 9 x 6 x 5. */
+  assert_is_downsampling (previews->pdata[0], whole, 8);
+  /* The reduced voxels at (4 i, 4 j, 4 k), block means on the same grid, shown as 1:8; then at
+   * (2 i, 2 j, 2 k): 17 x 12 x 10, shown as 1:4. */
+  assert_is_downsampling (previews->pdata[1], reduced, 4);
+  assert_is_downsampling (previews->pdata[2], reduced, 2);
+  /* Previews are held whole: no source, and no note saying there is one. */
+  for (guint i = 0; i < previews->len; i++)
+    {
+      g_assert_null (evox_voxel_source_get_attached (previews->pdata[i], NULL));
+      g_assert_null (evox_volume_get_metadata (previews->pdata[i], "info.on demand"));
+    }
+  g_assert_nonnull (evox_volume_get_metadata (reduced, "info.on demand"));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static void
+cancel_on_preview (EvoxVolume *preview,
+                   gpointer    user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+/* Cancelled from the first preview, the load stops before the pass: cancelled, not the cap. */
+static void
+test_reduced_preview_cancel (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autoptr(EvoxVolume) source = random_volume_of (EVOX_SAMPLE_U8, 67, 45, 40);
+  const ReducedCase c = { "plain", EVOX_TIFF_WRITE_NONE, FALSE };
+  g_autofree char *path = write_reduced_case (&c, dir, source);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(EvoxVolume) reduced = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxPreviewOptions preview = { .stride = 8, .func = cancel_on_preview,
+                                 .user_data = cancellable };
+  EvoxLoadOptions options = { .bin = 1, .preview = &preview };
+
+  g_setenv ("EVOX_MEMORY_LIMIT", REDUCED_CAP, TRUE);
+  reduced = evox_volume_load_with (path, &options, NULL, cancellable, &error);
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+  g_assert_null (reduced);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (g_cancellable_is_cancelled (cancellable));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  static const ReducedCase reduced_cases[] = {
+    { "plain", EVOX_TIFF_WRITE_NONE, FALSE },
+    { "deflate", EVOX_TIFF_WRITE_DEFLATE, FALSE },
+    { "hdf5", EVOX_TIFF_WRITE_NONE, TRUE },
+  };
+
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Evox/Bigload/plan", test_plan);
+  g_test_add_func ("/Evox/Bigload/plan-reduced", test_plan_reduced);
   g_test_add_data_func ("/Evox/Bigload/tiff-preview/plain",
                         GUINT_TO_POINTER (EVOX_TIFF_WRITE_NONE), test_tiff_preview);
   g_test_add_data_func ("/Evox/Bigload/tiff-preview/deflate",
                         GUINT_TO_POINTER (EVOX_TIFF_WRITE_DEFLATE), test_tiff_preview);
   g_test_add_func ("/Evox/Bigload/hdf5-preview", test_hdf5_preview);
+  g_test_add_data_func ("/Evox/Bigload/reduced-preview/plain", &reduced_cases[0],
+                        test_reduced_preview);
+  g_test_add_data_func ("/Evox/Bigload/reduced-preview/deflate", &reduced_cases[1],
+                        test_reduced_preview);
+  g_test_add_data_func ("/Evox/Bigload/reduced-preview/hdf5", &reduced_cases[2],
+                        test_reduced_preview);
+  g_test_add_func ("/Evox/Bigload/reduced-preview/cancel", test_reduced_preview_cancel);
   g_test_add_func ("/Evox/Bigload/loader-preview", test_loader_preview);
   g_test_add_func ("/Evox/Bigload/hdf5-missing-chunks", test_hdf5_missing_chunks);
   g_test_add_func ("/Evox/Bigload/disk-space", test_disk_space);

@@ -625,27 +625,6 @@ ray_renderer_new (EvoxVolume      *volume,
   return renderer;
 }
 
-static gsize
-count_differing (const guint8 *a,
-                 const guint8 *b,
-                 gsize         n,
-                 guint        *largest)
-{
-  gsize differ = 0;
-
-  *largest = 0;
-  for (gsize i = 0; i < n; i++)
-    {
-      guint most = 0;
-
-      for (guint c = 0; c < 4; c++)
-        most = MAX (most, (guint) ABS ((int) a[4 * i + c] - (int) b[4 * i + c]));
-      differ += most > 0;
-      *largest = MAX (*largest, most);
-    }
-  return differ;
-}
-
 /* The bricked ray cast at full resolution against the unbricked one, on a volume small enough
  * for both: MIP and minip pixel for pixel; composite within 2/255 per channel (the
  * bricked rays take the very same samples with the same trilinear values; the one difference
@@ -692,7 +671,7 @@ test_rays_same_as_unbricked (void)
       g_assert_cmpint (coarsest, ==, 0);
       g_assert_cmpuint (n_bricks, ==, 12 * 7 * 6);
       g_assert_cmpuint (evox_test_count_not_background (plain, n), >, n / 5);
-      differ = count_differing (plain, bricked, n, &largest);
+      differ = evox_test_count_differing (plain, bricked, n, &largest);
       g_test_message ("%s: %" G_GSIZE_FORMAT " pixels differ, by up to %u",
                       evox_ray_mode_to_string (modes[m]), differ, largest);
       if (modes[m] == EVOX_RAY_COMPOSITE)
@@ -765,7 +744,7 @@ test_rays_coarser_level (void)
         _evox_renderer_set_skipping (renderer, FALSE);
         all = evox_test_render (renderer, 80, 60, FALSE);
         _evox_renderer_set_skipping (renderer, TRUE);
-        g_assert_cmpuint (count_differing (skipped, all, 80 * 60, &largest), ==, 0);
+        g_assert_cmpuint (evox_test_count_differing (skipped, all, 80 * 60, &largest), ==, 0);
       }
     evox_volume_style_set_mode (style, EVOX_RAY_MIP);
   }

@@ -149,6 +149,71 @@ test_zoomed_slice (void)
   evox_test_renderer_free (renderer);
 }
 
+/* memory_read_box's voxels until *broken, then the error a file cut short gives. */
+static gboolean
+breaking_read_box (gpointer      user_data,
+                   const gsize   origin[3],
+                   const gsize   size[3],
+                   gpointer      dest,
+                   GError      **error)
+{
+  if (*(gboolean *) user_data)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA,
+                   "breaking: the file changed while it was being read");
+      return FALSE;
+    }
+  return memory_read_box (NULL, origin, size, dest, error);
+}
+
+static void
+keep_message (gpointer    data,
+              const char *message)
+{
+  g_free (*(char **) data);
+  *(char **) data = g_strdup (message);
+}
+
+/* A plane that cannot be read: the renderer says why (the window shows it), the reduced slice
+ * stays. */
+static void
+test_failed_read (void)
+{
+  const gsize dims[3] = { NX, NY, NZ };
+  guint reduced_slices[3] = { 5, 4, 3 };
+  gboolean broken = FALSE;
+  g_autoptr(EvoxVoxelSource) source = evox_voxel_source_new (dims, EVOX_SAMPLE_U16, "breaking",
+                                                             breaking_read_box, &broken, NULL);
+  g_autoptr(EvoxVolume) reduced = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  EvoxRenderer *renderer;
+
+  if (!evox_test_need_gl ())
+    return;
+  reduced = evox_voxel_source_reduce (source, SCALE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_volume_set_spacing (reduced, (double[3]) { SCALE, SCALE, SCALE });
+  evox_voxel_source_attach (source, reduced, SCALE);
+  evox_volume_freeze (reduced);
+  broken = TRUE;
+
+  renderer = evox_test_renderer_new_realized ();
+  g_signal_connect_swapped (renderer, "read-failed", G_CALLBACK (keep_message), &message);
+  evox_renderer_set_volume (renderer, reduced, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  evox_renderer_set_slices (renderer, reduced_slices);
+  evox_renderer_set_range (renderer, 0, 65535);
+  g_test_expect_message ("evox", G_LOG_LEVEL_WARNING, "breaking: *");
+  g_free (evox_test_draw_frame (renderer, 320, 288));
+  while (message == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (message, ==, "breaking: the file changed while it was being read");
+  g_signal_handlers_disconnect_by_data (renderer, &message);
+  evox_test_renderer_free (renderer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -158,6 +223,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   evox_test_gl_init ();
   g_test_add_func ("/Evox/FullRes/zoomed-slice", test_zoomed_slice);
+  g_test_add_func ("/Evox/FullRes/failed-read", test_failed_read);
   status = g_test_run ();
   evox_test_gl_clear ();
   return status;

@@ -13,6 +13,7 @@
 #include "evox-history.h"
 #include "evox-test-registration.h"
 #include "evox-test-volume.h"
+#include "evox-units.h"
 
 #define N 16
 
@@ -168,7 +169,8 @@ capture (EvoxDocument *document)
 static void
 wait_for_surfaces (EvoxDocument *document)
 {
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  /* Only a guard against a hang: a loaded machine may take long. */
+  gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
 
   do
     {
@@ -190,9 +192,9 @@ new_document (void)
   return document;
 }
 
-/* Clusters of the volume's grid: four slabs along x, ids 1..4. */
+/* Clusters of the volume's grid: k slabs along x (k divides N), ids 1..k. */
 static EvoxClusters *
-slab_clusters (void)
+slabs (guint k)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (EvoxVolume) ids = evox_volume_new (N, N, N, 1, EVOX_SAMPLE_U8, &error);
@@ -202,11 +204,17 @@ slab_clusters (void)
   g_assert_no_error (error);
   data = evox_volume_get_data_mut (ids, 0);
   for (gsize i = 0; i < (gsize) N * N * N; i++)
-    data[i] = (guint8) ((i % N) / (N / 4) + 1);
+    data[i] = (guint8) ((i % N) / (N / k) + 1);
   evox_volume_freeze (ids);
   clusters = evox_clusters_new_from_volume (ids, NULL, &error);
   g_assert_no_error (error);
   return clusters;
+}
+
+static EvoxClusters *
+slab_clusters (void)
+{
+  return slabs (4);
 }
 
 static int builds;
@@ -955,6 +963,222 @@ test_layers (void)
   undo_redo_all (history, document, names, states, capture_layers, NULL);
 }
 
+/* What the voxel size decides, read through the volume's and the labels' getters: each volume
+ * of the sample (the one shown, the registration's stacks, the maps) with its spacing, whether it
+ * is known, the unit lengths are shown in and each channel's pixel size, and the particles' sizes.
+ * The rulers' ends and lengths, the surfaces' meshes and the labels object are in capture. */
+static void
+capture_sample_volume (GString    *out,
+                       const char *name,
+                       EvoxVolume *volume)
+{
+  double spacing[3];
+
+  if (volume == NULL)
+    return;
+  evox_volume_get_spacing (volume, spacing);
+  g_string_append_printf (out, "%s %p spacing %.17g %.17g %.17g known %d unit %d\n", name,
+                          (void *) volume, spacing[0], spacing[1], spacing[2],
+                          evox_volume_get_spacing_known (volume),
+                          evox_units_for_volume (volume).unit);
+  for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+    g_string_append_printf (out, "  channel %u pixel %d %.17g\n", c,
+                            evox_volume_has_channel_pixel_size (volume, c),
+                            evox_volume_get_channel_pixel_size (volume, c));
+}
+
+static char *
+capture_voxel_size (EvoxDocument *document,
+                    gpointer      data)
+{
+  g_autofree char *state = capture (document);
+  GString *out = g_string_new (state);
+  EvoxRegistration *registration = evox_document_get_registration (document);
+  EvoxLabels *labels = evox_document_get_labels (document);
+
+  capture_sample_volume (out, "volume", evox_document_get_volume (document));
+  if (registration != NULL)
+    {
+      capture_sample_volume (out, "raw", evox_registration_get_raw (registration));
+      capture_sample_volume (out, "registered", evox_registration_get_registered (registration));
+    }
+  capture_sample_volume (out, "maps", evox_document_get_maps (document));
+  for (guint i = 1; labels != NULL && i <= evox_labels_get_n_particles (labels); i++)
+    {
+      const EvoxParticle *p = evox_labels_get_particle (labels, i);
+
+      g_string_append_printf (out, "particle %u %" G_GUINT64_FORMAT " %.17g %.17g %.17g\n", i,
+                              p->voxels, p->volume_nm3, p->diameter_nm, p->area_nm2);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static EvoxLabels *
+ball_labels (EvoxDocument *document)
+{
+  g_autoptr (GError) error = NULL;
+  EvoxLabels *labels = evox_labels_compute (evox_document_get_volume (document), 0, "Ball", 150,
+                                            250, EVOX_CONNECTIVITY_26, 0, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return labels;
+}
+
+/* Setting the voxel size is one step a time (two in a row stay two): undone and redone, the
+ * spacing, whether it is known (and so the unit), the particles, the rulers and the surfaces come
+ * back as they were, the same labels and meshes without measuring or building again. */
+static void
+test_voxel_size (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = NULL;
+  g_autoptr (EvoxPhase) ball = evox_phase_new ("Ball", 150, 250, "#ff0000");
+  g_autoptr (EvoxMeasurement) ruler = evox_measurement_new (2, 8, (double[3]) { 2, 3, 8 },
+                                                            (double[3]) { 13, 9, 8 });
+  g_autoptr (EvoxLabels) labels = ball_labels (document);
+  g_autoptr (EvoxLabels) relabelled = NULL;
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  const double stated[3] = { 500, 500, 2000 }, again[3] = { 0.3, 0.3, 0.3 };
+  EvoxVolume *volume = evox_document_get_volume (document);
+  EvoxSurface *surface;
+  EvoxMesh *mesh;
+  double spacing[3];
+
+  evox_phase_list_append (evox_document_get_phases (document), ball);
+  evox_document_set_labels (document, labels);
+  evox_measurement_list_append (evox_document_get_measurements (document), ruler);
+  surface = evox_document_add_phase_surface (document, ball);
+  wait_for_surfaces (document);
+  mesh = evox_surface_get_mesh (surface);
+  g_assert_nonnull (mesh);
+  g_assert_false (evox_volume_get_spacing_known (volume));
+  history = evox_history_new (document);
+  g_ptr_array_add (states, capture_voxel_size (document, NULL));
+
+#define STEP(name) record_step (history, document, names, states, name, capture_voxel_size)
+
+  evox_document_set_voxel_size (document, stated);
+  /* The surface built again for the new size is part of the state after the step. */
+  wait_for_surfaces (document);
+  g_assert_true (evox_surface_get_mesh (surface) != mesh);
+  g_assert_null (evox_document_get_labels (document));
+  STEP ("Change Voxel Size");
+  relabelled = ball_labels (document);
+  evox_document_set_labels (document, relabelled);
+  STEP ("Find Particles");
+  evox_document_set_voxel_size (document, again);
+  wait_for_surfaces (document);
+  STEP ("Change Voxel Size");
+#undef STEP
+
+  /* The particles were measured in the size of their time: 1 nm voxels, then 500 x 500 x 2000. */
+  g_assert_nonnull (strstr (states->pdata[0], "particle 1 "));
+  g_assert_cmpfloat (evox_labels_get_particle (relabelled, 1)->volume_nm3, ==,
+                     evox_labels_get_particle (labels, 1)->volume_nm3 * 500 * 500 * 2000);
+  g_signal_connect (surface, "notify::state", G_CALLBACK (count_build), NULL);
+  builds = 0;
+  undo_redo_all (history, document, names, states, capture_voxel_size, NULL);
+
+  /* Back to the start: no size known, the particles and the mesh of then, nothing built. */
+  while (evox_history_undo (history))
+    ;
+  wait_for_surfaces (document);
+  g_assert_false (evox_volume_get_spacing_known (volume));
+  evox_volume_get_spacing (volume, spacing);
+  g_assert_cmpfloat (spacing[0], ==, 1);
+  g_assert_cmpfloat (spacing[2], ==, 1);
+  g_assert_true (evox_document_get_labels (document) == labels);
+  g_assert_true (evox_surface_get_mesh (surface) == mesh);
+  g_assert_cmpint (builds, ==, 0);
+}
+
+/* A registered stack with maps: the voxel size scales the raw and registered stacks and the maps
+ * together; undone and redone, each one's spacing and pixel sizes are back exactly (a factor
+ * applied back and forth would be off in the last bits for 37.3 nm). */
+static void
+test_voxel_size_registration (void)
+{
+  g_autoptr (EvoxVolume) raw = NULL;
+  g_autoptr (EvoxRegistration) registration = evox_test_registration_new_3d (12, 10, 4, 100,
+                                                                             &raw);
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  g_autoptr (EvoxHistory) history = NULL;
+  g_autoptr (EvoxVolume) maps = evox_test_volume_new (12, 10, 4, EVOX_SAMPLE_F32);
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  const double stated[3] = { 37.3, 37.3, 110.7 }, again[3] = { 9.1, 9.1, 9.1 };
+
+  _evox_document_set_surface_delay (document, 1);
+  evox_document_set_volume (document, raw, "stack", "/tmp/stack.tif");
+  g_assert_true (evox_document_set_registration (document, registration));
+  evox_volume_freeze (maps);
+  g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
+  g_assert_no_error (error);
+  history = evox_history_new (document);
+  g_ptr_array_add (states, capture_voxel_size (document, NULL));
+
+#define STEP(name) record_step (history, document, names, states, name, capture_voxel_size)
+
+  evox_document_set_voxel_size (document, stated);
+  STEP ("Change Voxel Size");
+  evox_document_set_show_maps (document, FALSE);
+  STEP ("Show Stack");
+  evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_RAW);
+  STEP ("Show Raw Stack");
+  evox_document_set_voxel_size (document, again);
+  STEP ("Change Voxel Size");
+#undef STEP
+
+  undo_redo_all (history, document, names, states, capture_voxel_size, NULL);
+}
+
+/* Other clusters are named for what they are: a merge (one merge more than before), the Metrics
+ * page's percolation classes shown, changed and hidden, a new run (of smaller k too); each
+ * undone and redone to the captured states. */
+static void
+test_cluster_steps (void)
+{
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxHistory) history = evox_history_new (document);
+  g_autoptr (EvoxClusters) run = slabs (4);
+  g_autoptr (EvoxClusters) merged = NULL;
+  g_autoptr (EvoxClusters) along_x = slabs (4);
+  g_autoptr (EvoxClusters) along_y = slabs (4);
+  g_autoptr (EvoxClusters) again = slabs (2);
+  g_autoptr (GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+
+  /* As evox_percolation_clusters_new marks its classes (the analysis library is not linked). */
+  evox_clusters_set_info (along_x, "source", "percolation");
+  evox_clusters_set_info (along_y, "source", "percolation");
+  g_ptr_array_add (states, capture (document));
+
+#define STEP(name) record_step (history, document, names, states, name, capture_plain)
+
+  g_assert_true (evox_document_set_clusters (document, run));
+  STEP ("Cluster");
+  merged = evox_clusters_merge (run, 1, 2, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_set_clusters (document, merged));
+  STEP ("Merge Clusters");
+  g_assert_true (evox_document_set_clusters (document, along_x));
+  STEP ("Show Percolation");
+  g_assert_true (evox_document_set_clusters (document, along_y));
+  STEP ("Change Percolation Axis");
+  g_assert_true (evox_document_set_clusters (document, merged));
+  STEP ("Hide Percolation");
+  g_assert_true (evox_document_set_clusters (document, again));
+  STEP ("Cluster");
+  g_assert_true (evox_document_set_clusters (document, NULL));
+  STEP ("Clear Clusters");
+#undef STEP
+
+  undo_redo_all (history, document, names, states, capture_plain, NULL);
+}
+
 static void
 test_memory_cap (void)
 {
@@ -1000,5 +1224,8 @@ main (int   argc,
   g_test_add_func ("/Evox/History/memory-cap", test_memory_cap);
   g_test_add_func ("/Evox/History/view-sequence", test_view_sequence);
   g_test_add_func ("/Evox/History/layers", test_layers);
+  g_test_add_func ("/Evox/History/voxel-size", test_voxel_size);
+  g_test_add_func ("/Evox/History/cluster-steps", test_cluster_steps);
+  g_test_add_func ("/Evox/History/voxel-size-registration", test_voxel_size_registration);
   return g_test_run ();
 }

@@ -865,6 +865,63 @@ test_convert_provenance (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* histogram --provenance: the CSV it prints is the plain one behind the record's lines, exactly
+ * those evox_provenance_record spells (brute force: the SHA-256 of the input computed here); the
+ * demo stack, which has no input file, gets the record without one; without the option nothing
+ * changes. */
+static void
+test_histogram_provenance (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "in.tif", NULL);
+  g_autofree char *marked = g_build_filename (dir, "marked.csv", NULL);
+  g_autofree char *plain = g_build_filename (dir, "plain.csv", NULL);
+  g_autofree char *head = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 values[NX * NY * NZ];
+
+  write_volume (tiff, values);
+  {
+    g_auto (EvoxTestRun) a = run_command ("histogram", tiff, "--bins", "6", "--per-layer",
+                                          "--provenance", NULL);
+    g_auto (EvoxTestRun) b = run_command ("histogram", tiff, "--bins", "6", "--per-layer", NULL);
+
+    evox_test_assert_ok (&a);
+    evox_test_assert_ok (&b);
+    g_assert_true (g_file_set_contents (marked, a.out, -1, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_set_contents (plain, b.out, -1, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_str_has_prefix (b.out, "lo,hi,z="));
+  }
+  evox_test_assert_csv_with_provenance (marked, plain, "evox histogram");
+  {
+    g_autofree char *command = g_strdup_printf ("histogram %s --bins 6 --per-layer --provenance",
+                                                tiff);
+    g_autofree char *text = read_text (marked);
+
+    head = expected_comment (tiff, command);
+    g_assert_true (g_str_has_prefix (text, head));
+  }
+  {
+    g_auto (EvoxTestRun) a = run_command ("histogram", "--demo", "--bins", "3", "--provenance",
+                                          NULL);
+    g_auto (EvoxTestRun) b = run_command ("histogram", "--demo", "--bins", "3", NULL);
+
+    evox_test_assert_ok (&a);
+    evox_test_assert_ok (&b);
+    g_assert_true (g_file_set_contents (marked, a.out, -1, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_set_contents (plain, b.out, -1, &error));
+    g_assert_no_error (error);
+    evox_test_assert_csv_with_provenance (marked, plain,
+                                          "operation: evox histogram --demo --bins 3 "
+                                          "--provenance");
+    g_assert_null (strstr (a.out, "# input"));
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* spectrum and cluster --provenance: each CSV is the plain one behind the record's lines; the
  * cluster label TIFF has the record in its description; without the option nothing changes. */
 static void
@@ -1028,6 +1085,7 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/cli-exports", test_cli_exports);
   g_test_add_func ("/Evox/Methods/convert-provenance", test_convert_provenance);
   g_test_add_func ("/Evox/Methods/spectrum-cluster-provenance", test_spectrum_cluster_provenance);
+  g_test_add_func ("/Evox/Methods/histogram-provenance", test_histogram_provenance);
   g_test_add_func ("/Evox/Methods/maps-provenance", test_maps_provenance);
   return g_test_run ();
 }

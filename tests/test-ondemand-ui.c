@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <epoxy/gl.h>
 
 #include "evox-canvas.h"
@@ -18,15 +20,6 @@
 #define NX 64
 #define NY 48
 #define NZ 40
-
-/* A source of the formula's voxels whose reads wait until the test opens the gate: the window
- * must draw meanwhile. */
-typedef struct
-{
-  GMutex   lock;
-  GCond    cond;
-  gboolean open;
-} Gate;
 
 static guint8
 voxel (gsize x,
@@ -43,13 +36,10 @@ gated_read_box (gpointer      user_data,
                 gpointer      dest,
                 GError      **error)
 {
-  Gate *gate = user_data;
   guint8 *out = dest;
 
-  g_mutex_lock (&gate->lock);
-  while (!gate->open)
-    g_cond_wait (&gate->cond, &gate->lock);
-  g_mutex_unlock (&gate->lock);
+  /* The formula's voxels once the test opens the gate: the window must draw meanwhile. */
+  evox_test_gate_pass (user_data);
   for (gsize z = 0; z < size[2]; z++)
     for (gsize y = 0; y < size[1]; y++)
       for (gsize x = 0; x < size[0]; x++)
@@ -65,19 +55,15 @@ plane_read (gpointer renderer)
   return fullres != NULL && _evox_fullres_get_n_reads (fullres) > 0;
 }
 
-static void
-test_opens_reduced (void)
+/* A new window that opened the formula's voxels, written to path, over the memory cap. */
+static EvoxWindow *
+open_reduced (const char *path)
 {
-  g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *path = g_build_filename (dir, "big.tif", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
   g_autoptr(EvoxVolume) full = evox_volume_new (NX, NY, NZ, 1, EVOX_SAMPLE_U8, &error);
   EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
-  EvoxDocument *document = evox_window_get_document (window);
   guint8 *v = evox_volume_get_data_mut (full, 0);
-  EvoxVolume *shown;
-  gsize dims[3];
 
   /* Voxels that change every step: the reduced plane and the file's look nothing alike. */
   for (gsize z = 0; z < NZ; z++)
@@ -95,6 +81,18 @@ test_opens_reduced (void)
   evox_window_open_file (window, file, NULL);
   g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
   g_unsetenv ("EVOX_MEMORY_LIMIT");
+  return window;
+}
+
+static void
+test_opens_reduced (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "big.tif", NULL);
+  EvoxWindow *window = open_reduced (path);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxVolume *shown;
+  gsize dims[3];
 
   shown = evox_document_get_volume (document);
   g_assert_nonnull (shown);
@@ -112,11 +110,50 @@ test_opens_reduced (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static gboolean
+read_failure_shown (gpointer data)
+{
+  const char *error = evox_window_get_error (data);
+
+  return error != NULL && strstr (error, "could not be read") != NULL;
+}
+
+/* The file cut short after it opened: the Volume view's bricks of the file fail to read, and
+ * the window says so (naming the file) while it keeps drawing the reduced volume. */
+static void
+test_damaged_volume_view (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "cut.tif", NULL);
+  EvoxWindow *window = open_reduced (path);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxTestGrab frame = { 0 };
+  GStatBuf st;
+
+  g_assert_cmpuint (evox_volume_get_reduction (evox_document_get_volume (document)), ==, 2);
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (truncate (path, st.st_size / 3), ==, 0);
+  /* The file's voxels span pixels at this size: the rays want them. */
+  g_test_expect_message ("evox", G_LOG_LEVEL_WARNING, "*cut.tif*");
+  evox_document_set_view (document, EVOX_VIEW_VOLUME);
+  g_assert_true (evox_test_wait_for (read_failure_shown, window, 60));
+  g_test_assert_expected_messages ();
+  g_assert_nonnull (strstr (evox_window_get_error (window), "cut.tif"));
+  /* The view still draws (the reduced volume) after the failure. */
+  evox_test_grab_next_frame (window, &frame);
+  g_assert_cmpint (frame.width, >, 0);
+  g_free (frame.pixels);
+  evox_test_screenshot (GTK_WIDGET (window), "ondemand-damaged");
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 test_zoomed_pane (void)
 {
   const gsize dims[3] = { NX, NY, NZ };
-  Gate gate = { .open = TRUE };
+  EvoxTestGate gate = { .open = TRUE };
   g_autoptr(EvoxVoxelSource) source = evox_voxel_source_new (dims, EVOX_SAMPLE_U8, "gated",
                                                              gated_read_box, &gate, NULL);
   g_autoptr(GError) error = NULL;
@@ -129,13 +166,11 @@ test_zoomed_pane (void)
   int rect[4], rect3d[4];
 
   g_assert_no_error (error);
-  g_mutex_init (&gate.lock);
-  g_cond_init (&gate.cond);
   evox_volume_set_spacing (reduced, (double[3]) { 2, 2, 2 });
   evox_voxel_source_attach (source, reduced, 2);
   evox_volume_freeze (reduced);
   g_assert_true (evox_volume_build_histograms (reduced, NULL, NULL, &error));
-  gate.open = FALSE;
+  evox_test_gate_set (&gate, FALSE);
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   gtk_window_present (GTK_WINDOW (window));
@@ -153,10 +188,7 @@ test_zoomed_pane (void)
   g_assert_cmpuint (_evox_fullres_get_n_reads (_evox_renderer_get_fullres (renderer)), ==, 0);
   evox_test_screenshot (GTK_WIDGET (window), "ondemand-reduced");
 
-  g_mutex_lock (&gate.lock);
-  gate.open = TRUE;
-  g_cond_broadcast (&gate.cond);
-  g_mutex_unlock (&gate.lock);
+  evox_test_gate_set (&gate, TRUE);
   g_assert_true (evox_test_wait_for (plane_read, renderer, 60));
   evox_test_grab_next_frame (window, &after);
   evox_test_screenshot (GTK_WIDGET (window), "ondemand-full");
@@ -182,8 +214,7 @@ test_zoomed_pane (void)
   g_free (before.pixels);
   g_free (after.pixels);
   evox_test_close_window (window);
-  g_mutex_clear (&gate.lock);
-  g_cond_clear (&gate.cond);
+  evox_test_gate_clear (&gate);
 }
 
 int
@@ -194,5 +225,6 @@ main (int    argc,
     return 0;
   g_test_add_func ("/Evox/OnDemandUi/opens-reduced", test_opens_reduced);
   g_test_add_func ("/Evox/OnDemandUi/zoomed-pane", test_zoomed_pane);
+  g_test_add_func ("/Evox/OnDemandUi/damaged-volume-view", test_damaged_volume_view);
   return g_test_run ();
 }

@@ -9,8 +9,13 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-document.h"
+#include "evox-elements.h"
 #include "evox-hdf5.h"
 #include "evox-loader.h"
+#include "evox-register.h"
+#include "evox-session.h"
+#include "evox-xanes.h"
 #include "evox-tiff.h"
 #include "evox-test-util.h"
 
@@ -530,6 +535,292 @@ test_maps (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The file at path holds every channel of maps, the same label and the same floats. */
+static void
+assert_volume_is (const char *path,
+                  EvoxVolume *maps)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) read = evox_volume_load (path, NULL, NULL, NULL, &error);
+  gsize bytes = evox_volume_get_n_voxels (maps) * sizeof (float);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_n_channels (read), ==, evox_volume_get_n_channels (maps));
+  for (guint c = 0; c < evox_volume_get_n_channels (maps); c++)
+    {
+      g_assert_cmpstr (evox_volume_get_channel_label (read, c), ==,
+                       evox_volume_get_channel_label (maps, c));
+      g_assert_cmpmem (evox_volume_get_data (read, c), bytes, evox_volume_get_data (maps, c),
+                       bytes);
+    }
+}
+
+static int
+compare_floats (gconstpointer a,
+                gconstpointer b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Percentile q of the finite values of a channel by sorting them, interpolated between order
+ * statistics as numpy.percentile does by default. */
+static double
+sorted_percentile (EvoxVolume *maps,
+                   const char *label,
+                   double      q)
+{
+  const float *data = evox_volume_get_data (maps, evox_volume_find_channel (maps, label));
+  g_autoptr (GArray) finite = g_array_new (FALSE, FALSE, sizeof (float));
+  double at;
+  guint lo;
+
+  for (gsize i = 0; i < evox_volume_get_n_voxels (maps); i++)
+    if (isfinite (data[i]))
+      g_array_append_val (finite, data[i]);
+  g_assert_cmpuint (finite->len, >, 0);
+  g_array_sort (finite, compare_floats);
+  at = (finite->len - 1) * q / 100.0;
+  lo = (guint) floor (at);
+  if (lo + 1 >= finite->len)
+    return g_array_index (finite, float, lo);
+  return g_array_index (finite, float, lo) +
+         (at - lo) * ((double) g_array_index (finite, float, lo + 1) -
+                      g_array_index (finite, float, lo));
+}
+
+/* Elemental maps as the XANES page's Compute Elements makes them: one element, its pair found
+ * (the pair method) or the fit with a matrix. */
+static EvoxVolume *
+window_elements (EvoxVolume         *stack,
+                 const char         *element,
+                 EvoxElementsMethod  method,
+                 const char         *matrix)
+{
+  EvoxElementsParams params;
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *maps;
+
+  evox_elements_params_init (&params);
+  params.method = method;
+  params.matrix = g_strdup (matrix);
+  params.n_elements = 1;
+  g_assert_true (evox_edge_parse (element, &params.edges[0], &error));
+  maps = evox_elements_maps (stack, &params, NULL, NULL, &error);
+  evox_elements_params_clear (&params);
+  g_assert_no_error (error);
+  return maps;
+}
+
+/* A session as File > Save Session writes it from a window that computed XANES maps (Ni edge,
+ * pre-edge -150:-25, post-edge 40 to the last energy, mask k 2.5, the normalised stack) and
+ * Compute Elements (Ni by its pair), on the test's 8 x 8 x 24-energy stack: `evox apply` on two
+ * copies writes xanes-maps.h5 and elements-maps.h5 voxel for voxel as the direct `evox xanes`
+ * and `evox elements` with those settings, and as the window's maps themselves; the summary's
+ * columns are the window's E0, its mask counted here and the Ni map's median and 99th
+ * percentile taken here by sorting. With a second Compute Elements (Er by its L3 edge, the fit
+ * with an O matrix), the session records both runs and apply writes each, elements-maps-1.h5
+ * and elements-maps-2.h5, as its direct command. */
+static void
+test_window_maps (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *a = write_stack (dir, "a.h5");
+  g_autofree char *b = write_stack (dir, "b.h5");
+  g_autofree char *session_path = g_build_filename (dir, "window.evox", NULL);
+  g_autofree char *two_path = g_build_filename (dir, "two.evox", NULL);
+  g_autofree char *direct_x = g_build_filename (dir, "x.h5", NULL);
+  g_autofree char *direct_session = g_build_filename (dir, "x.evox", NULL);
+  g_autofree char *out3 = g_build_filename (dir, "out3", NULL);
+  g_autofree char *direct_ni = g_build_filename (dir, "ni.h5", NULL);
+  g_autofree char *direct_er = g_build_filename (dir, "er.h5", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *out2 = g_build_filename (dir, "out2", NULL);
+  g_autofree char *summary_path = g_build_filename (out, "summary.csv", NULL);
+  g_autofree char *summary2_path = g_build_filename (out2, "summary.csv", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) stack = evox_volume_load (a, NULL, NULL, NULL, &error);
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  g_autoptr (EvoxVolume) xanes = NULL, ni = NULL, er = NULL;
+  g_autoptr (EvoxSession) session = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  EvoxXanesParams params;
+  EvoxEdge edge;
+  JsonArray *runs;
+  const float *mask;
+  gsize in_mask = 0;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_assert_no_error (error);
+  evox_document_set_volume (document, stack, "a.h5", a);
+  evox_xanes_params_init (&params);
+  g_assert_true (evox_edge_parse ("Ni", &edge, &error));
+  params.edge = edge.energy;
+  params.pre1 = -150.0;
+  params.pre2 = -25.0;
+  params.norm1 = 40.0;
+  params.mask_k = 2.5;
+  params.with_norm = TRUE;
+  xanes = evox_xanes_maps (stack, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_add_maps (document, xanes, "edge_energy", &error));
+  ni = window_elements (stack, "Ni", EVOX_ELEMENTS_PAIR, NULL);
+  g_assert_true (evox_document_add_maps (document, ni, "Ni", &error));
+  g_assert_no_error (error);
+  session = evox_session_capture (document, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_session_save (session, session_path, FALSE, &error));
+  g_assert_no_error (error);
+
+  {
+    g_auto (Run) run = evox ("apply", session_path, a, b, "--outdir", out, "--jobs", "2", NULL);
+
+    assert_ok (&run);
+  }
+  {
+    g_auto (Run) run = evox ("xanes", a, "--edge", "Ni", "--pre", "-150:-25", "--post", "40:end",
+                             "--step-sigma", "2.5", "-o", direct_x, "--session", direct_session,
+                             NULL);
+
+    assert_ok (&run);
+  }
+  /* The command's own record of a post-edge to the last energy applies as it ran. */
+  {
+    g_auto (Run) run = evox ("apply", direct_session, b, "--outdir", out3, NULL);
+    g_autofree char *maps = g_build_filename (out3, "b", "xanes.h5", NULL);
+
+    assert_ok (&run);
+    assert_same_volume (direct_x, maps);
+  }
+  {
+    g_auto (Run) run = evox ("elements", a, "--element", "Ni", "-o", direct_ni, NULL);
+
+    assert_ok (&run);
+  }
+  for (guint s = 0; s < 2; s++)
+    {
+      const char *sample = s == 0 ? "a" : "b";
+      g_autofree char *maps = g_build_filename (out, sample, "xanes-maps.h5", NULL);
+      g_autofree char *elements = g_build_filename (out, sample, "elements-maps.h5", NULL);
+
+      assert_same_volume (direct_x, maps);
+      assert_volume_is (maps, xanes);
+      assert_same_volume (direct_ni, elements);
+      assert_volume_is (elements, ni);
+    }
+  mask = evox_volume_get_data (xanes, evox_volume_find_channel (xanes, "mask"));
+  for (gsize i = 0; i < evox_volume_get_n_voxels (xanes); i++)
+    in_mask += mask[i] > 0.5f;
+  g_assert_cmpuint (in_mask, >, 0);
+  g_assert_cmpuint (in_mask, <, SX * SY);
+  rows = evox_test_csv_read (summary_path);
+  for (guint r = 1; r <= 2; r++)
+    {
+      g_assert_cmpstr (summary_value (rows, r, "status"), ==, "ok");
+      g_assert_cmpstr (summary_value (rows, r, "xanes-maps e0-ev"), ==,
+                       evox_volume_get_metadata (xanes, "xanes_e0"));
+      g_assert_cmpstr (summary_value (rows, r, "xanes-maps mask-voxels"), ==,
+                       g_ascii_dtostr (buf, sizeof buf, in_mask));
+      g_assert_cmpstr (summary_value (rows, r, "elements-maps Ni median"), ==,
+                       g_ascii_dtostr (buf, sizeof buf, sorted_percentile (ni, "Ni", 50)));
+      g_assert_cmpstr (summary_value (rows, r, "elements-maps Ni p99"), ==,
+                       g_ascii_dtostr (buf, sizeof buf, sorted_percentile (ni, "Ni", 99)));
+    }
+
+  /* A second Compute Elements of another element: both runs recorded, both run by apply. */
+  er = window_elements (stack, "Er_L3", EVOX_ELEMENTS_FIT, "O");
+  g_assert_true (evox_document_add_maps (document, er, "Er", &error));
+  g_assert_no_error (error);
+  g_clear_object (&session);
+  session = evox_session_capture (document, NULL, &error);
+  g_assert_no_error (error);
+  runs = json_object_get_array_member (json_object_get_object_member (
+                                         evox_session_get_root (session), "elements-maps"),
+                                       "runs");
+  g_assert_nonnull (runs);
+  g_assert_cmpuint (json_array_get_length (runs), ==, 2);
+  g_assert_true (evox_session_save (session, two_path, FALSE, &error));
+  g_assert_no_error (error);
+  {
+    g_auto (Run) run = evox ("apply", two_path, a, "--outdir", out2, NULL);
+
+    assert_ok (&run);
+  }
+  {
+    g_auto (Run) run = evox ("elements", a, "--element", "Er_L3", "--method", "fit", "--matrix",
+                             "O", "-o", direct_er, NULL);
+
+    assert_ok (&run);
+  }
+  {
+    g_autofree char *first = g_build_filename (out2, "a", "elements-maps-1.h5", NULL);
+    g_autofree char *second = g_build_filename (out2, "a", "elements-maps-2.h5", NULL);
+
+    assert_same_volume (direct_ni, first);
+    assert_same_volume (direct_er, second);
+    assert_volume_is (second, er);
+  }
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = evox_test_csv_read (summary2_path);
+  g_assert_cmpstr (summary_value (rows, 1, "elements-maps-1 Ni median"), ==,
+                   g_ascii_dtostr (buf, sizeof buf, sorted_percentile (ni, "Ni", 50)));
+  g_assert_cmpstr (summary_value (rows, 1, "elements-maps-2 Er median"), ==,
+                   g_ascii_dtostr (buf, sizeof buf, sorted_percentile (er, "Er", 50)));
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* XANES maps computed in a window on the registered stack (translation only): apply runs the
+ * session's registration first and `evox xanes` on what it wrote, which gives the window's maps
+ * voxel for voxel. */
+static void
+test_window_maps_registered (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *a = write_stack (dir, "a.h5");
+  g_autofree char *session_path = g_build_filename (dir, "registered.evox", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *maps_path = g_build_filename (out, "a", "xanes-maps.h5", NULL);
+  g_autofree char *registered_path = g_build_filename (out, "a", "registered.h5", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) stack = evox_volume_load (a, NULL, NULL, NULL, &error);
+  g_autoptr (EvoxDocument) document = evox_document_new ();
+  g_autoptr (EvoxRegistration) registration = NULL;
+  g_autoptr (EvoxVolume) maps = NULL;
+  g_autoptr (EvoxSession) session = NULL;
+  EvoxRegisterOptions options;
+  EvoxXanesParams params;
+
+  g_assert_no_error (error);
+  evox_document_set_volume (document, stack, "a.h5", a);
+  evox_register_options_init (&options);
+  options.scale = EVOX_REGISTER_SCALE_NONE;
+  registration = evox_register_stack (stack, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_set_registration (document, registration));
+  g_assert_true (evox_document_get_stack (document) ==
+                 evox_registration_get_registered (registration));
+  evox_xanes_params_init (&params);
+  params.with_norm = TRUE;
+  maps = evox_xanes_maps (evox_document_get_stack (document), &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_add_maps (document, maps, "edge_energy", &error));
+  g_assert_no_error (error);
+  session = evox_session_capture (document, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_session_save (session, session_path, FALSE, &error));
+  g_assert_no_error (error);
+  {
+    g_auto (Run) run = evox ("apply", session_path, a, "--outdir", out, NULL);
+
+    /* The registration of so small a stack flags an energy: said on stderr, not a failure. */
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  g_assert_true (g_file_test (registered_path, G_FILE_TEST_IS_REGULAR));
+  assert_volume_is (maps_path, maps);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Copies the files of folder src (not its folders) into a new folder dst. */
 static void
 copy_folder (const char *src,
@@ -755,6 +1046,8 @@ main (int    argc,
   g_test_add_func ("/Evox/RecordsCli/failing-step", test_failing_step);
   g_test_add_func ("/Evox/RecordsCli/refusals", test_refusals);
   g_test_add_func ("/Evox/RecordsCli/maps", test_maps);
+  g_test_add_func ("/Evox/RecordsCli/window-maps", test_window_maps);
+  g_test_add_func ("/Evox/RecordsCli/window-maps-registered", test_window_maps_registered);
   g_test_add_func ("/Evox/RecordsCli/figure", test_figure);
   g_test_add_func ("/Evox/RecordsCli/register-real", test_register_real);
   g_test_add_func ("/Evox/RecordsCli/metrics-real", test_metrics_real);

@@ -807,7 +807,7 @@ compute_elements (GtkWidget *panel)
  * them, a Ni map shown with a range: opening the session computes both again from their records,
  * so every map is the same voxel for voxel, in the same channel order, with the same map shown
  * at the same range. Then the fit with an oxygen matrix, shown on the stack side: the same
- * again. */
+ * again; and after a second Compute Elements (Mn alone by its pair), both runs. */
 static void
 test_elements_maps (void)
 {
@@ -817,6 +817,8 @@ test_elements_maps (void)
   g_autofree char *fit_session = g_build_filename (dir, "fit.evox", NULL);
   g_autoptr (GFile) session_file = g_file_new_for_path (session);
   g_autoptr (GFile) fit_file = g_file_new_for_path (fit_session);
+  g_autofree char *runs_session = g_build_filename (dir, "runs.evox", NULL);
+  g_autoptr (GFile) runs_file = g_file_new_for_path (runs_session);
   g_autofree char *broken_session = g_build_filename (dir, "broken.evox", NULL);
   g_autoptr (GFile) broken_file = g_file_new_for_path (broken_session);
   g_autoptr (EvoxVolume) stack = NULL;
@@ -898,6 +900,38 @@ test_elements_maps (void)
   second = open_in_new_window (fit_file, mapped);
   b = evox_window_get_document (second);
   g_assert_false (evox_document_get_show_maps (b));
+  assert_same_maps (a, b);
+  evox_test_close_window (second);
+
+  /* A second Compute Elements of Mn alone by its pair: the session records the fit and this
+   * run, and opening computes both again, Mn the pair's and the others the fit's. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (first),
+                                                                   "xanes-method")), 0);
+  gtk_editable_set_text (GTK_EDITABLE (evox_test_find_named (GTK_WIDGET (first),
+                                                             "xanes-elements")), "Mn");
+  gtk_editable_set_text (GTK_EDITABLE (evox_test_find_named (GTK_WIDGET (first),
+                                                             "xanes-pairs")), "");
+  compute_elements (panel);
+  g_assert_cmpstr (evox_volume_get_metadata (evox_document_get_maps (a), "elements_method"), ==,
+                   "pair");
+  g_assert_true (evox_window_save_session (first, runs_session, FALSE, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr (EvoxSession) saved = evox_session_load (runs_session, &error);
+    JsonObject *record;
+    JsonArray *runs;
+
+    g_assert_no_error (error);
+    record = json_object_get_object_member (evox_session_get_root (saved), "elements-maps");
+    runs = json_object_get_array_member (record, "runs");
+    g_assert_cmpuint (json_array_get_length (runs), ==, 2);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (runs, 0),
+                                                    "method"), ==, "fit");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (runs, 1),
+                                                    "element"), ==, "Mn_K");
+  }
+  second = open_in_new_window (runs_file, mapped);
+  b = evox_window_get_document (second);
   assert_same_maps (a, b);
 
   evox_test_close_window (second);

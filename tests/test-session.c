@@ -1255,6 +1255,8 @@ test_elements_maps_record (void)
   g_assert_cmpstr (json_object_get_string_member (record, "method"), ==, "fit");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (record, "pairs")), ==, 0);
   g_assert_cmpstr (json_object_get_string_member (record, "matrix"), ==, "O");
+  /* The fit replaced every map of the pair run: one run left, no "runs". */
+  g_assert_false (json_object_has_member (record, "runs"));
   g_assert_false (json_object_get_boolean_member (record, "shown"));
   array = json_object_get_array_member (record, "channels");
   g_assert_cmpuint (json_array_get_length (array), ==, 4);
@@ -1283,6 +1285,129 @@ test_elements_maps_record (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Three Compute Elements runs, XANES maps between the first two: the pair run of Mn and Ni, the
+ * fit of Co with an O matrix, a pair run of Ni alone (its Ni replacing the first run's in
+ * place). The session records the three runs in order (the first keeps its Mn), with their
+ * elements, pairs, methods and matrices; the same maps given back run by run (as the window
+ * computes them again) are applied in the recorded channel order, each channel the map of the
+ * last run that made it, voxel for voxel; saved again, the restored document records the same
+ * runs. */
+static void
+test_elements_runs (void)
+{
+  static const char * const first_labels[] = { "Mn", "Ni" };
+  static const char * const xanes_labels[] = { "edge_energy" };
+  static const char * const fit_labels[] = { "Co", "matrix", "residual" };
+  static const char * const last_labels[] = { "Ni" };
+  static const char * const order[] = { "Mn", "Ni", "edge_energy", "Co", "matrix", "residual" };
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "small.tif", NULL);
+  g_autofree char *path = g_build_filename (dir, "runs.evox", NULL);
+  g_autoptr (EvoxDocument) document = new_document ();
+  g_autoptr (EvoxDocument) restored_document = new_document ();
+  g_autoptr (EvoxVolume) first = labelled_maps (first_labels, 2, 1);
+  g_autoptr (EvoxVolume) xanes = labelled_maps (xanes_labels, 1, 10);
+  g_autoptr (EvoxVolume) fit = labelled_maps (fit_labels, 3, 20);
+  g_autoptr (EvoxVolume) last = labelled_maps (last_labels, 1, 30);
+  EvoxVolume *runs_made[] = { first, fit, last };
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (EvoxSession) session = NULL, loaded = NULL, again = NULL;
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) runs_node = NULL, again_node = NULL;
+  g_autofree char *runs_text = NULL, *again_text = NULL;
+  g_autoptr (GPtrArray) listed = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *original, *restored;
+  JsonObject *record, *run;
+  JsonArray *runs;
+
+  write_small (tiff);
+  open_into (document, tiff);
+  evox_volume_set_metadata (first, "elements_method", "pair");
+  evox_volume_set_metadata (first, "elements_edges", "Mn_K,Ni_K");
+  evox_volume_set_metadata (first, "elements_pair_Mn", "6534:6558");
+  evox_volume_set_metadata (first, "elements_pair_Ni", "8178:8570");
+  evox_volume_set_metadata (fit, "elements_method", "fit");
+  evox_volume_set_metadata (fit, "elements_edges", "Co_K");
+  evox_volume_set_metadata (fit, "elements_matrix", "O");
+  evox_volume_set_metadata (last, "elements_method", "pair");
+  evox_volume_set_metadata (last, "elements_edges", "Ni_K");
+  evox_volume_set_metadata (last, "elements_pair_Ni", "8324:8354");
+  g_assert_true (evox_document_add_maps (document, first, NULL, &error));
+  g_assert_true (evox_document_add_maps (document, xanes, NULL, &error));
+  g_assert_true (evox_document_add_maps (document, fit, NULL, &error));
+  g_assert_true (evox_document_add_maps (document, last, NULL, &error));
+  g_assert_no_error (error);
+  original = evox_document_get_maps (document);
+  g_assert_cmpuint (evox_volume_get_n_channels (original), ==, G_N_ELEMENTS (order));
+
+  session = evox_session_capture (document, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_session_save (session, path, FALSE, &error));
+  g_assert_no_error (error);
+  loaded = evox_session_load (path, &error);
+  g_assert_no_error (error);
+  record = json_object_get_object_member (evox_session_get_root (loaded), "elements-maps");
+  /* The last run is the record's own keys, as before runs were recorded. */
+  g_assert_cmpstr (json_object_get_string_member (record, "element"), ==, "Ni_K");
+  runs = json_object_get_array_member (record, "runs");
+  g_assert_cmpuint (json_array_get_length (runs), ==, 3);
+  run = json_array_get_object_element (runs, 0);
+  g_assert_cmpstr (json_object_get_string_member (run, "element"), ==, "Mn_K,Ni_K");
+  g_assert_cmpstr (json_object_get_string_member (run, "method"), ==, "pair");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (run, "pairs")), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (run, "pairs"),
+                                                  1), ==, "Ni=8178:8570");
+  g_assert_true (json_object_get_null_member (run, "matrix"));
+  run = json_array_get_object_element (runs, 1);
+  g_assert_cmpstr (json_object_get_string_member (run, "element"), ==, "Co_K");
+  g_assert_cmpstr (json_object_get_string_member (run, "method"), ==, "fit");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (run, "pairs")), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (run, "matrix"), ==, "O");
+  run = json_array_get_object_element (runs, 2);
+  g_assert_cmpstr (json_object_get_string_member (run, "element"), ==, "Ni_K");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (run, "pairs"),
+                                                  0), ==, "Ni=8324:8354");
+  listed = evox_session_elements_runs (record);
+  g_assert_cmpuint (listed->len, ==, 3);
+  g_assert_true (listed->pdata[1] == json_array_get_object_element (runs, 1));
+
+  /* The window computes each run again and gives it back, in order. */
+  volume = evox_session_load_input (loaded, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_session_set_maps (loaded, xanes);
+  for (guint r = 0; r < G_N_ELEMENTS (runs_made); r++)
+    evox_session_add_elements_maps (loaded, runs_made[r]);
+  g_assert_true (evox_session_apply (loaded, restored_document, volume, &error));
+  g_assert_no_error (error);
+  restored = evox_document_get_maps (restored_document);
+  g_assert_cmpuint (evox_volume_get_n_channels (restored), ==, G_N_ELEMENTS (order));
+  for (guint c = 0; c < G_N_ELEMENTS (order); c++)
+    {
+      g_assert_cmpstr (evox_volume_get_channel_label (original, c), ==, order[c]);
+      g_assert_cmpstr (evox_volume_get_channel_label (restored, c), ==, order[c]);
+      g_assert_cmpmem (evox_volume_get_data (restored, c), 10 * 8 * 6 * 4,
+                       evox_volume_get_data (original, c), 10 * 8 * 6 * 4);
+    }
+  /* Ni is the last run's (30), not the first's (1 + 1). */
+  g_assert_cmpfloat (((const float *) evox_volume_get_data (restored, 1))[0], ==, 30.0f);
+
+  again = evox_session_capture (restored_document, NULL, &error);
+  g_assert_no_error (error);
+  runs_node = json_node_init_array (json_node_alloc (), runs);
+  again_node = json_node_init_array (json_node_alloc (),
+                                     json_object_get_array_member (
+                                       json_object_get_object_member (
+                                         evox_session_get_root (again), "elements-maps"),
+                                       "runs"));
+  json_generator_set_root (generator, runs_node);
+  runs_text = json_generator_to_data (generator, NULL);
+  json_generator_set_root (generator, again_node);
+  again_text = json_generator_to_data (generator, NULL);
+  g_assert_cmpstr (again_text, ==, runs_text);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1303,5 +1428,6 @@ main (int   argc,
   g_test_add_func ("/Evox/Session/edited-values", test_edited_values);
   g_test_add_func ("/Evox/Session/xanes-maps-record", test_xanes_maps_record);
   g_test_add_func ("/Evox/Session/elements-maps-record", test_elements_maps_record);
+  g_test_add_func ("/Evox/Session/elements-runs", test_elements_runs);
   return g_test_run ();
 }

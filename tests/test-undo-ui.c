@@ -11,11 +11,13 @@
 
 #include "evox-composite-box.h"
 #include "evox-histogram-view-private.h"
+#include "evox-properties-dialog.h"
 #include "evox-registration-panel.h"
 #include "evox-test-registration.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
+#include "evox-units.h"
 #include "evox-volume-box.h"
 #include "evox-window.h"
 #include "evox-window-private.h"
@@ -441,14 +443,123 @@ test_composite_volume_style (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static gboolean
+dialog_gone (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static void
+assert_points (EvoxMeasurement *ruler,
+               const double     start[3],
+               const double     end[3])
+{
+  double a[3], b[3];
+
+  evox_measurement_get_points (ruler, a, b);
+  g_assert_cmpmem (a, sizeof a, start, 3 * sizeof (double));
+  g_assert_cmpmem (b, sizeof b, end, 3 * sizeof (double));
+}
+
+/* The window's volume has the voxel size `stated` (NULL: none known, 1 nm a voxel), shows lengths
+ * in `unit`, asks for a size with the banner when it has none, and remembers it for path. */
+static void
+assert_voxel_size (EvoxWindow     *window,
+                   const char     *path,
+                   const double   *stated,
+                   EvoxLengthUnit  unit)
+{
+  EvoxVolume *volume = evox_document_get_volume (evox_window_get_document (window));
+  const double one[3] = { 1, 1, 1 };
+  double spacing[3];
+
+  g_assert_cmpint (evox_volume_get_spacing_known (volume), ==, stated != NULL);
+  evox_volume_get_spacing (volume, spacing);
+  g_assert_cmpmem (spacing, sizeof spacing, stated != NULL ? stated : one, sizeof one);
+  g_assert_cmpint (evox_units_for_volume (volume).unit, ==, unit);
+  g_assert_true ((evox_window_get_voxel_banner (window) == NULL) == (stated != NULL));
+  g_assert_cmpint (evox_voxel_size_lookup (path, spacing), ==, stated != NULL);
+  if (stated != NULL)
+    g_assert_cmpmem (spacing, sizeof spacing, stated, sizeof one);
+}
+
+/* Image Properties' voxel size is one step the Edit menu names. Undone: the size is unknown again
+ * (1 nm a voxel, exactly), the ruler's ends are where they were drawn, the banner asks for a size
+ * again and the file remembers none. Redone: the dialog's size, the ruler on the same voxels, no
+ * banner, the size remembered. */
+static void
+test_voxel_size (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_ramp (dir, "ramp.tif");
+  EvoxWindow *window = evox_test_open_file (path);
+  EvoxDocument *document = evox_window_get_document (window);
+  EvoxVolume *volume = evox_document_get_volume (document);
+  g_autoptr (EvoxMeasurement) ruler = NULL;
+  EvoxPropertiesDialog *dialog;
+  const double a[3] = { 2, 3, 16 }, b[3] = { 12, 9, 16 };
+  const double stated[3] = { 500, 500, 2000 };
+  double origin[3], scaled_a[3], scaled_b[3];
+
+  g_assert_false (evox_volume_get_spacing_known (volume));
+  g_assert_nonnull (evox_window_get_voxel_banner (window));
+  ruler = evox_measurement_new (2, 16, a, b);
+  evox_measurement_list_append (evox_document_get_measurements (document), ruler);
+  assert_menu (window, "_Undo Add Ruler|_Redo");
+
+  dialog = evox_properties_dialog_new (window);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  evox_properties_dialog_set_values (dialog, 0.5, 0.5, 2, "µm");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "properties.apply", NULL));
+  g_assert_true (evox_test_wait_for (dialog_gone, &dialog, 60));
+  /* The three fields are one step. */
+  assert_menu (window, "_Undo Change Voxel Size|_Redo");
+  g_assert_true (evox_document_get_volume (document) == volume);
+  assert_voxel_size (window, path, stated, EVOX_LENGTH_UM);
+  /* The ruler stays on its voxels: its ends scaled about the origin (brute force here). */
+  evox_volume_get_origin (volume, origin);
+  for (guint i = 0; i < 3; i++)
+    {
+      scaled_a[i] = origin[i] + (a[i] - origin[i]) * stated[i];
+      scaled_b[i] = origin[i] + (b[i] - origin[i]) * stated[i];
+    }
+  assert_points (ruler, scaled_a, scaled_b);
+
+  undo (window);
+  assert_menu (window, "_Undo Add Ruler|_Redo Change Voxel Size");
+  assert_voxel_size (window, path, NULL, EVOX_LENGTH_VOXELS);
+  assert_points (ruler, a, b);
+
+  redo (window);
+  assert_menu (window, "_Undo Change Voxel Size|_Redo");
+  assert_voxel_size (window, path, stated, EVOX_LENGTH_UM);
+  assert_points (ruler, scaled_a, scaled_b);
+
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  char *config = evox_test_tmpdir_new ();
+  int status;
+
+  /* Sizes remembered for files go to this run's folder, never the user's (before GTK reads the
+   * folder's name, which GLib keeps). */
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
   if (!evox_test_ui_init (&argc, &argv))
-    return 0;
+    {
+      evox_test_tmpdir_free (config);
+      return 0;
+    }
   g_test_add_func ("/Evox/UndoUI/undo-redo", test_undo_redo);
   g_test_add_func ("/Evox/UndoUI/registration-figure", test_registration_figure);
   g_test_add_func ("/Evox/UndoUI/composite-volume-style", test_composite_volume_style);
-  return g_test_run ();
+  g_test_add_func ("/Evox/UndoUI/voxel-size", test_voxel_size);
+  status = g_test_run ();
+  evox_test_tmpdir_free (config);
+  return status;
 }

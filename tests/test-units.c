@@ -252,6 +252,15 @@ test_remember (void)
   g_assert_no_error (error);
   g_assert_true (evox_voxel_size_lookup (path, got));
 
+  /* Forgetting one file (its size undone) keeps the others'. */
+  g_assert_true (evox_voxel_size_remember (other, set, &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_voxel_size_remember (path, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (evox_voxel_size_lookup (path, got));
+  g_assert_true (evox_voxel_size_lookup (other, got));
+  g_assert_cmpmem (got, sizeof got, set, sizeof set);
+
   g_unlink (ini);
   g_unlink (path);
   g_unlink (other);

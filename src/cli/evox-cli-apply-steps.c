@@ -13,19 +13,33 @@
 #include "evox-cli-apply-steps.h"
 #include "evox-csv.h"
 #include "evox-json.h"
+#include "evox-xanes.h"
+
+/* Where one run of a record writes: the sample's folder, the name of its outputs there, and
+ * whether it reads the stack the registration step wrote (a window's maps of the registered
+ * stack), which --register must then not register again. */
+typedef struct
+{
+  const char *folder;
+  const char *stem;
+  gboolean    registered;
+} StepOut;
 
 /* The command line of one record: the subcommand's options and its outputs in the sample's
  * folder (args), and whether it reads with the common reading options (EvoxCliInput). */
-typedef gboolean (*StepArgsFunc) (JsonObject  *record,
-                                  const char  *folder,
-                                  GPtrArray   *args,
-                                  GError     **error);
+typedef gboolean (*StepArgsFunc) (JsonObject     *record,
+                                  const StepOut  *out,
+                                  GPtrArray      *args,
+                                  GError        **error);
 
 typedef struct
 {
   const char   *key;        /* the session's record, and the name of the files it writes */
   const char   *command;
+  const char   *own;        /* the record the subcommand's own session holds */
+  const char   *stem;       /* its outputs' name; NULL: the run's name (key, key-2...) */
   gboolean      reading;    /* takes --voxel-size, SSRM options and --bin */
+  gboolean      window;     /* the window's maps: of the stack shown, registered or raw */
   StepArgsFunc  args;
 } Step;
 
@@ -76,17 +90,16 @@ invalid (GError    **error,
 
 /* The output's name for a recorded "output" kind: NAME.h5, NAME.tif, or the folder NAME/. */
 static char *
-output_path (JsonObject *record,
-             const char *folder,
-             const char *name)
+output_path (JsonObject    *record,
+             const StepOut *out)
 {
   const char *kind = evox_json_get_string (record, "output");
   g_autofree char *file = NULL;
 
   if (g_strcmp0 (kind, "folder") == 0)
-    return g_strconcat (folder, G_DIR_SEPARATOR_S, name, G_DIR_SEPARATOR_S, NULL);
-  file = g_strconcat (name, g_strcmp0 (kind, "tiff") == 0 ? ".tif" : ".h5", NULL);
-  return g_build_filename (folder, file, NULL);
+    return g_strconcat (out->folder, G_DIR_SEPARATOR_S, out->stem, G_DIR_SEPARATOR_S, NULL);
+  file = g_strconcat (out->stem, g_strcmp0 (kind, "tiff") == 0 ? ".tif" : ".h5", NULL);
+  return g_build_filename (out->folder, file, NULL);
 }
 
 /* --phase/--surface NAME=LO:HI of each recorded {name, range}. */
@@ -136,10 +149,10 @@ add_list (JsonArray   *words,
 }
 
 static gboolean
-registration_args (JsonObject  *record,
-                   const char  *folder,
-                   GPtrArray   *args,
-                   GError     **error)
+registration_args (JsonObject     *record,
+                   const StepOut  *out,
+                   GPtrArray      *args,
+                   GError        **error)
 {
   JsonArray *exclude = evox_json_get_array (record, "exclude-ev");
   const char *scale = evox_json_get_string (record, "scale");
@@ -162,20 +175,53 @@ registration_args (JsonObject  *record,
       add_arg (args, "--exclude", g_string_free (list, FALSE));
     }
   /* Always: its rows give the summary's quality columns through the sample's session. */
-  add_arg (args, "--report", g_build_filename (folder, "registration.csv", NULL));
-  add_arg (args, "-o", output_path (record, folder, "registered"));
+  add_arg (args, "--report", g_build_filename (out->folder, "registration.csv", NULL));
+  add_arg (args, "-o", output_path (record, out));
   return TRUE;
 }
 
+/* option LO:HI, or LO:end for a range to the last energy (hi NaN). */
+static void
+add_range (GPtrArray  *args,
+           const char *option,
+           double      lo,
+           double      hi)
+{
+  g_autofree char *lo_text = format_number (lo);
+  g_autofree char *hi_text = isfinite (hi) ? format_number (hi) : g_strdup ("end");
+
+  add_arg (args, option, g_strdup_printf ("%s:%s", lo_text, hi_text));
+}
+
+/* --nnorm (a number; "auto" is no number), --step-sigma and --no-norm of a XANES record's
+ * keys (norm, the normalised stack, norm_default when not said), then -o. */
+static void
+add_xanes_end (JsonObject    *record,
+               const char    *nnorm_key,
+               const char    *sigma_key,
+               gboolean       norm_default,
+               const StepOut *out,
+               GPtrArray     *args)
+{
+  double value;
+
+  if (evox_json_get_number (record, nnorm_key, &value))
+    add_arg (args, "--nnorm", g_strdup_printf ("%d", (int) value));
+  if (evox_json_get_number (record, sigma_key, &value))
+    add_arg (args, "--step-sigma", format_number (value));
+  if (!evox_json_get_boolean (record, "norm", norm_default))
+    add_arg (args, "--no-norm", NULL);
+  add_arg (args, "-o", output_path (record, out));
+}
+
 static gboolean
-xanes_args (JsonObject  *record,
-            const char  *folder,
-            GPtrArray   *args,
-            GError     **error)
+xanes_args (JsonObject     *record,
+            const StepOut  *out,
+            GPtrArray      *args,
+            GError        **error)
 {
   static const char *const ranges[][2] = { { "pre-ev", "--pre" }, { "post-ev", "--post" } };
   const char *edge = evox_json_get_string (record, "edge");
-  const char *nnorm = evox_json_get_string (record, "nnorm");
   double value;
 
   if (edge != NULL)
@@ -185,33 +231,56 @@ xanes_args (JsonObject  *record,
   for (guint r = 0; r < G_N_ELEMENTS (ranges); r++)
     {
       JsonArray *range = evox_json_get_array (record, ranges[r][0]);
-      g_autofree char *lo = NULL, *hi = NULL;
+      guint n = range != NULL ? json_array_get_length (range) : 0;
 
       if (range == NULL)
         continue;
-      if (json_array_get_length (range) != 2)
+      /* One number: a post-edge to the last energy. */
+      if (n != 2 && !(n == 1 && r == 1))
         return invalid (error, "xanes", ranges[r][0]);
-      lo = format_number (json_array_get_double_element (range, 0));
-      hi = format_number (json_array_get_double_element (range, 1));
-      add_arg (args, ranges[r][1], g_strdup_printf ("%s:%s", lo, hi));
+      add_range (args, ranges[r][1], json_array_get_double_element (range, 0),
+                 n == 2 ? json_array_get_double_element (range, 1) : NAN);
     }
-  if (nnorm == NULL && evox_json_get_number (record, "nnorm", &value))
-    add_arg (args, "--nnorm", g_strdup_printf ("%d", (int) value));
-  if (evox_json_get_number (record, "step-sigma", &value))
-    add_arg (args, "--step-sigma", format_number (value));
   if (evox_json_get_boolean (record, "register", FALSE))
     add_arg (args, "--register", NULL);
-  if (!evox_json_get_boolean (record, "norm", TRUE))
-    add_arg (args, "--no-norm", NULL);
-  add_arg (args, "-o", output_path (record, folder, "xanes"));
+  add_xanes_end (record, "nnorm", "step-sigma", TRUE, out, args);
+  return TRUE;
+}
+
+/* The window's "xanes-maps" record, what evox_xanes_maps wrote in the maps' metadata (e0 on its
+ * energy, edge, pre1, pre2, norm1, norm2 unless to the last energy, nnorm as used, mask_k) and
+ * norm, as `evox xanes` options: the numbers the window computes its maps again with, E0 given
+ * so it is not searched for again. What the record lacks is the kernel's default, as in the
+ * window. */
+static gboolean
+xanes_maps_args (JsonObject     *record,
+                 const StepOut  *out,
+                 GPtrArray      *args,
+                 GError        **error)
+{
+  EvoxXanesParams params;
+  double value;
+
+  evox_xanes_params_init (&params);
+  if (evox_json_get_number (record, "e0", &value))
+    add_arg (args, "--e0", format_number (value));
+  if (evox_json_get_number (record, "edge", &value))
+    add_arg (args, "--edge", format_number (value));
+  evox_json_get_number (record, "pre1", &params.pre1);
+  evox_json_get_number (record, "pre2", &params.pre2);
+  evox_json_get_number (record, "norm1", &params.norm1);
+  evox_json_get_number (record, "norm2", &params.norm2);
+  add_range (args, "--pre", params.pre1, params.pre2);
+  add_range (args, "--post", params.norm1, params.norm2);
+  add_xanes_end (record, "nnorm", "mask_k", FALSE, out, args);
   return TRUE;
 }
 
 static gboolean
-elements_args (JsonObject  *record,
-               const char  *folder,
-               GPtrArray   *args,
-               GError     **error)
+elements_args (JsonObject     *record,
+               const StepOut  *out,
+               GPtrArray      *args,
+               GError        **error)
 {
   static const char *const words[] = { "element", "method", "matrix", "values", NULL };
   JsonArray *pairs = evox_json_get_array (record, "pairs");
@@ -225,17 +294,17 @@ elements_args (JsonObject  *record,
         return invalid (error, "elements", "pairs");
       add_arg (args, "--pair", g_strdup (pair));
     }
-  if (evox_json_get_boolean (record, "register", FALSE))
+  if (evox_json_get_boolean (record, "register", FALSE) && !out->registered)
     add_arg (args, "--register", NULL);
-  add_arg (args, "-o", output_path (record, folder, "elements"));
+  add_arg (args, "-o", output_path (record, out));
   return TRUE;
 }
 
 static gboolean
-reconstruction_args (JsonObject  *record,
-                     const char  *folder,
-                     GPtrArray   *args,
-                     GError     **error)
+reconstruction_args (JsonObject     *record,
+                     const StepOut  *out,
+                     GPtrArray      *args,
+                     GError        **error)
 {
   static const char *const words[] = { "align", "center", "algorithm", "filter", NULL };
   double bin;
@@ -246,16 +315,16 @@ reconstruction_args (JsonObject  *record,
   if (!evox_json_get_boolean (record, "fsc", TRUE))
     add_arg (args, "--no-fsc", NULL);
   if (evox_json_get_boolean (record, "report", FALSE))
-    add_arg (args, "--report", g_build_filename (folder, "reconstruction.csv", NULL));
-  add_arg (args, "-o", output_path (record, folder, "reconstruction"));
+    add_arg (args, "--report", g_build_filename (out->folder, "reconstruction.csv", NULL));
+  add_arg (args, "-o", output_path (record, out));
   return TRUE;
 }
 
 static gboolean
-metrics_args (JsonObject  *record,
-              const char  *folder,
-              GPtrArray   *args,
-              GError     **error)
+metrics_args (JsonObject     *record,
+              const StepOut  *out,
+              GPtrArray      *args,
+              GError        **error)
 {
   JsonArray *axes = evox_json_get_array (record, "tortuosity");
   JsonArray *phase = evox_json_get_array (record, "phase");
@@ -296,20 +365,20 @@ metrics_args (JsonObject  *record,
         add_arg (args, "--connectivity", g_strdup_printf ("%.0f", value));
     }
   if (g_strcmp0 (thickness, "map") == 0)
-    add_arg (args, "--thickness", g_build_filename (folder, "thickness.tif", NULL));
+    add_arg (args, "--thickness", g_build_filename (out->folder, "thickness.tif", NULL));
   else if (g_strcmp0 (thickness, "sizes") == 0)
     add_arg (args, "--sizes", NULL);
   if (evox_json_get_boolean (record, "fields", FALSE))
-    add_arg (args, "--fields", g_build_filename (folder, "fields.tif", NULL));
-  add_arg (args, "--csv", g_build_filename (folder, "metrics.csv", NULL));
+    add_arg (args, "--fields", g_build_filename (out->folder, "fields.tif", NULL));
+  add_arg (args, "--csv", g_build_filename (out->folder, "metrics.csv", NULL));
   return TRUE;
 }
 
 static gboolean
-figure_args (JsonObject  *record,
-             const char  *folder,
-             GPtrArray   *args,
-             GError     **error)
+figure_args (JsonObject     *record,
+             const StepOut  *out,
+             GPtrArray      *args,
+             GError        **error)
 {
   JsonArray *options = evox_json_get_array (record, "options");
   const char *format = evox_json_get_string (record, "format");
@@ -326,19 +395,24 @@ figure_args (JsonObject  *record,
       g_ptr_array_add (args, g_strdup (option));
     }
   name = g_strconcat ("figure.", format, NULL);
-  add_arg (args, "-o", g_build_filename (folder, name, NULL));
+  add_arg (args, "-o", g_build_filename (out->folder, name, NULL));
   return TRUE;
 }
 
 #define FOLDER_MARK "\x01"
 
+/* The window's XANES and elemental maps ("xanes-maps", "elements-maps") run as `evox xanes`
+ * and `evox elements` with the settings they record, after the subcommands' own records. */
 static const Step steps[] = {
-  { "registration", "register", FALSE, registration_args },
-  { "xanes", "xanes", TRUE, xanes_args },
-  { "elements", "elements", TRUE, elements_args },
-  { "reconstruction", "reconstruct", FALSE, reconstruction_args },
-  { "metrics", "metrics", TRUE, metrics_args },
-  { "figure", "render", TRUE, figure_args },
+  { "registration", "register", "registration", "registered", FALSE, FALSE, registration_args },
+  { "xanes", "xanes", "xanes", "xanes", TRUE, FALSE, xanes_args },
+  { "elements", "elements", "elements", "elements", TRUE, FALSE, elements_args },
+  { "xanes-maps", "xanes", "xanes", NULL, TRUE, TRUE, xanes_maps_args },
+  { "elements-maps", "elements", "elements", NULL, TRUE, TRUE, elements_args },
+  { "reconstruction", "reconstruct", "reconstruction", "reconstruction", FALSE, FALSE,
+    reconstruction_args },
+  { "metrics", "metrics", "metrics", "metrics", TRUE, FALSE, metrics_args },
+  { "figure", "render", "figure", "figure", TRUE, FALSE, figure_args },
 };
 
 static JsonObject *
@@ -348,6 +422,31 @@ record_of (JsonObject *root,
   JsonNode *node = json_object_get_member (root, step->key);
 
   return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* A record's run's name: the key, or key-1, key-2... for the runs of "elements-maps" (each
+ * Compute Elements whose maps the window held, evox_session_elements_runs). */
+static char *
+run_name (const Step *step,
+          guint       run,
+          guint       n_runs)
+{
+  return n_runs == 1 ? g_strdup (step->key) : g_strdup_printf ("%s-%u", step->key, run + 1);
+}
+
+/* Whether the window's maps were of the registered stack: the session registers (the
+ * registration step writes it into the sample's folder) and showed the registered stack, and
+ * the record says so where it can ("register" of "elements-maps"). */
+static gboolean
+of_registered (JsonObject *root,
+               const Step *step,
+               JsonObject *record)
+{
+  JsonObject *registration = evox_json_get_object (root, "registration");
+
+  return step->window && registration != NULL &&
+         g_strcmp0 (evox_json_get_string (registration, "view"), "raw") != 0 &&
+         evox_json_get_boolean (record, "register", TRUE);
 }
 
 gboolean
@@ -366,19 +465,28 @@ _evox_cli_steps_add_outputs (JsonObject *root,
   for (guint s = 0; s < G_N_ELEMENTS (steps); s++)
     {
       JsonObject *record = record_of (root, &steps[s]);
-      g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GPtrArray) runs = NULL;
 
       if (record == NULL)
         continue;
-      g_ptr_array_add (names, g_strconcat (steps[s].key, ".evox", NULL));
-      g_ptr_array_add (names, g_strconcat (steps[s].key, ".txt", NULL));
-      /* The files named on its command line, in a folder named by a byte no path has. */
-      if (!steps[s].args (record, FOLDER_MARK, args, NULL))
-        continue;
-      for (guint i = 0; i < args->len; i++)
-        if (g_str_has_prefix (args->pdata[i], FOLDER_MARK G_DIR_SEPARATOR_S))
-          g_ptr_array_add (names, g_strdup ((const char *) args->pdata[i] +
-                                            strlen (FOLDER_MARK G_DIR_SEPARATOR_S)));
+      runs = evox_session_elements_runs (record);
+      for (guint r = 0; r < runs->len; r++)
+        {
+          g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+          g_autofree char *name = run_name (&steps[s], r, runs->len);
+          StepOut out = { FOLDER_MARK, steps[s].stem != NULL ? steps[s].stem : name,
+                          of_registered (root, &steps[s], record) };
+
+          g_ptr_array_add (names, g_strconcat (name, ".evox", NULL));
+          g_ptr_array_add (names, g_strconcat (name, ".txt", NULL));
+          /* The files named on its command line, in a folder named by a byte no path has. */
+          if (!steps[s].args (runs->pdata[r], &out, args, NULL))
+            continue;
+          for (guint i = 0; i < args->len; i++)
+            if (g_str_has_prefix (args->pdata[i], FOLDER_MARK G_DIR_SEPARATOR_S))
+              g_ptr_array_add (names, g_strdup ((const char *) args->pdata[i] +
+                                                strlen (FOLDER_MARK G_DIR_SEPARATOR_S)));
+        }
     }
 }
 
@@ -468,34 +576,57 @@ forward_warnings (const char *text,
     fputs (said->str, stderr);
 }
 
-/* The numbers of the record's "result" in the sample's session, as "KEY NAME" columns. */
+/* Each number of object as a "PREFIX NAME" column. */
 static void
-add_result_columns (const char *path,
-                    const char *key,
+add_number_columns (JsonObject *object,
+                    const char *prefix,
                     GPtrArray  *columns,
                     GPtrArray  *values)
 {
-  g_autoptr (EvoxSession) session = evox_session_load (path, NULL);
-  JsonNode *node;
-  JsonObject *result;
-  g_autoptr (GList) members = NULL;
+  g_autoptr (GList) members = json_object_get_members (object);
 
-  if (session == NULL)
-    return;
-  node = json_object_get_member (evox_session_get_root (session), key);
-  node = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ?
-         json_object_get_member (json_node_get_object (node), "result") : NULL;
-  result = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  if (result != NULL)
-    members = json_object_get_members (result);
   for (GList *l = members; l != NULL; l = l->next)
     {
       double value;
 
-      if (!evox_json_get_number (result, l->data, &value))
+      if (!evox_json_get_number (object, l->data, &value))
         continue;
-      g_ptr_array_add (columns, g_strdup_printf ("%s %s", key, (const char *) l->data));
+      g_ptr_array_add (columns, g_strdup_printf ("%s %s", prefix, (const char *) l->data));
       g_ptr_array_add (values, format_number (value));
+    }
+}
+
+/* The numbers of the record own's "result" in the sample's session, as "NAME KEY" columns (NAME
+ * the run's), and those of its "elements" one per element, "NAME ELEMENT KEY". */
+static void
+add_result_columns (const char *path,
+                    const char *own,
+                    const char *name,
+                    GPtrArray  *columns,
+                    GPtrArray  *values)
+{
+  g_autoptr (EvoxSession) session = evox_session_load (path, NULL);
+  JsonObject *result;
+  JsonArray *elements;
+
+  if (session == NULL)
+    return;
+  result = evox_json_get_object (evox_json_get_object (evox_session_get_root (session), own),
+                                 "result");
+  if (result == NULL)
+    return;
+  add_number_columns (result, name, columns, values);
+  elements = evox_json_get_array (result, "elements");
+  for (guint i = 0; elements != NULL && i < json_array_get_length (elements); i++)
+    {
+      JsonNode *node = json_array_get_element (elements, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      g_autofree char *prefix = NULL;
+
+      if (evox_json_get_string (entry, "element") == NULL)
+        continue;
+      prefix = g_strdup_printf ("%s %s", name, evox_json_get_string (entry, "element"));
+      add_number_columns (entry, prefix, columns, values);
     }
 }
 
@@ -546,6 +677,94 @@ own_executable (GError **error)
   return path;
 }
 
+/* One run of a record: the subcommand that made it, as a process of this evox (self), on file
+ * or, for the window's maps of the registered stack, on what the registration step wrote. */
+static gboolean
+run_step (EvoxSession  *session,
+          const Step   *step,
+          JsonObject   *record,
+          JsonObject   *run,
+          guint         index,
+          guint         n_runs,
+          const char   *self,
+          const char   *file,
+          const char   *folder,
+          gboolean      force,
+          GPtrArray    *columns,
+          GPtrArray    *values,
+          GCancellable *cancellable,
+          GError      **error)
+{
+  JsonObject *root = evox_session_get_root (session);
+  g_autofree char *run_id = run_name (step, index, n_runs);
+  g_autofree char *name = g_strconcat (run_id, ".evox", NULL);
+  g_autofree char *own_session = g_build_filename (folder, name, NULL);
+  g_autofree char *out = NULL, *err = NULL, *reason = NULL, *log = NULL;
+  g_autofree char *log_name = g_strconcat (run_id, ".txt", NULL);
+  g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GBytes) out_bytes = NULL, err_bytes = NULL;
+  StepOut where = { folder, step->stem != NULL ? step->stem : run_id,
+                    of_registered (root, step, record) };
+
+  g_ptr_array_add (args, g_strdup (self));
+  g_ptr_array_add (args, g_strdup (step->command));
+  if (where.registered)
+    {
+      /* Read as `evox register` wrote it: binned and with its voxel size already. */
+      StepOut registered = { folder, "registered", FALSE };
+
+      g_ptr_array_add (args, output_path (evox_json_get_object (root, "registration"),
+                                          &registered));
+    }
+  else
+    {
+      g_ptr_array_add (args, g_strdup (file));
+      add_reading (session, step->reading, args);
+    }
+  if (!step->args (run, &where, args, error))
+    return FALSE;
+  add_arg (args, "--session", g_strdup (own_session));
+  if (force)
+    add_arg (args, "--force", NULL);
+  g_ptr_array_add (args, NULL);
+  process = g_subprocess_newv ((const char * const *) args->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+  if (process == NULL)
+    return FALSE;
+  /* Bytes, not _utf8: a file name the subcommand prints need not be UTF-8. */
+  if (!g_subprocess_communicate (process, NULL, cancellable, &out_bytes, &err_bytes, error))
+    {
+      /* Interrupted: the subcommand goes before the caller removes what it wrote. */
+      g_subprocess_force_exit (process);
+      g_subprocess_wait (process, NULL, NULL);
+      return FALSE;
+    }
+  out = bytes_to_text (out_bytes);
+  err = bytes_to_text (err_bytes);
+  if (!g_spawn_check_wait_status (g_subprocess_get_status (process), NULL))
+    {
+      reason = last_line (err, step->command);
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "evox %s: %s", step->command,
+                   reason);
+      return FALSE;
+    }
+  forward_warnings (err, file, step->command);
+  log = g_build_filename (folder, log_name, NULL);
+  if (*out != '\0' && !evox_csv_write_text (log, out, strlen (out), force, error))
+    return FALSE;
+  add_result_columns (own_session, step->own, run_id, columns, values);
+  if (g_str_equal (step->key, "metrics"))
+    {
+      g_autofree char *csv = g_build_filename (folder, "metrics.csv", NULL);
+
+      if (!add_metrics_columns (csv, columns, values, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 _evox_cli_steps_run (EvoxSession *session,
                      const char  *file,
@@ -567,60 +786,15 @@ _evox_cli_steps_run (EvoxSession *session,
   for (guint s = 0; s < G_N_ELEMENTS (steps); s++)
     {
       JsonObject *record = record_of (root, &steps[s]);
-      g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-      g_autofree char *name = g_strconcat (steps[s].key, ".evox", NULL);
-      g_autofree char *own_session = g_build_filename (folder, name, NULL);
-      g_autofree char *out = NULL, *err = NULL, *reason = NULL, *log = NULL;
-      g_autofree char *log_name = g_strconcat (steps[s].key, ".txt", NULL);
-      g_autoptr (GSubprocess) process = NULL;
-      g_autoptr (GBytes) out_bytes = NULL, err_bytes = NULL;
+      g_autoptr (GPtrArray) runs = NULL;
 
       if (record == NULL)
         continue;
-      g_ptr_array_add (args, g_strdup (self));
-      g_ptr_array_add (args, g_strdup (steps[s].command));
-      g_ptr_array_add (args, g_strdup (file));
-      add_reading (session, steps[s].reading, args);
-      if (!steps[s].args (record, folder, args, error))
-        return FALSE;
-      add_arg (args, "--session", g_strdup (own_session));
-      if (force)
-        add_arg (args, "--force", NULL);
-      g_ptr_array_add (args, NULL);
-      process = g_subprocess_newv ((const char * const *) args->pdata,
-                                   G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                   G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
-      if (process == NULL)
-        return FALSE;
-      /* Bytes, not _utf8: a file name the subcommand prints need not be UTF-8. */
-      if (!g_subprocess_communicate (process, NULL, cancellable, &out_bytes, &err_bytes, error))
-        {
-          /* Interrupted: the subcommand goes before the caller removes what it wrote. */
-          g_subprocess_force_exit (process);
-          g_subprocess_wait (process, NULL, NULL);
+      runs = evox_session_elements_runs (record);
+      for (guint r = 0; r < runs->len; r++)
+        if (!run_step (session, &steps[s], record, runs->pdata[r], r, runs->len, self, file,
+                       folder, force, columns, values, cancellable, error))
           return FALSE;
-        }
-      out = bytes_to_text (out_bytes);
-      err = bytes_to_text (err_bytes);
-      if (!g_spawn_check_wait_status (g_subprocess_get_status (process), NULL))
-        {
-          reason = last_line (err, steps[s].command);
-          g_set_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA, "evox %s: %s",
-                       steps[s].command, reason);
-          return FALSE;
-        }
-      forward_warnings (err, file, steps[s].command);
-      log = g_build_filename (folder, log_name, NULL);
-      if (*out != '\0' && !evox_csv_write_text (log, out, strlen (out), force, error))
-        return FALSE;
-      add_result_columns (own_session, steps[s].key, columns, values);
-      if (g_str_equal (steps[s].key, "metrics"))
-        {
-          g_autofree char *csv = g_build_filename (folder, "metrics.csv", NULL);
-
-          if (!add_metrics_columns (csv, columns, values, error))
-            return FALSE;
-        }
     }
   return TRUE;
 }

@@ -601,8 +601,9 @@ _evox_cli_apply (int    argc,
       "its voxel size, phases, particles, surfaces and clusters (k-means run again with the\n"
       "recorded parameters), and write into DIR/SAMPLE/ what the window's exports write:\n"
       "fractions.csv, particles.csv, surface-N.ply and clusters.csv (cluster sizes). The\n"
-      "records of register, xanes, elements, reconstruct, metrics and render in the session\n"
-      "run again as those commands, writing their files there too. DIR/" SUMMARY_NAME " has\n"
+      "records of register, xanes, elements, reconstruct, metrics and render in the session,\n"
+      "and the window's XANES and elemental maps (as xanes and elements), run again as those\n"
+      "commands, writing their files there too. DIR/" SUMMARY_NAME " has\n"
       "one row per sample. A sample that fails is reported there and the others go on;\n"
       "the exit status is 0 only when every sample succeeded."));
   g_option_context_add_main_entries (context, entries, NULL);

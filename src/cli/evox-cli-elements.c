@@ -281,12 +281,34 @@ kernel (EvoxVolume     *stack,
   return evox_elements_maps (stack, params, progress, cancellable, error);
 }
 
+/* Each element's map's median and 99th percentile (v[2 i], v[2 i + 1]; NaN without finite
+ * values), for the summary and the session. */
+static double *
+map_percentiles (EvoxVolume               *maps,
+                 const EvoxElementsParams *params)
+{
+  static const double q[] = { 50, 99 };
+  double *v = g_new (double, 2 * MAX (params->n_elements, 1));
+
+  for (guint i = 0; i < params->n_elements; i++)
+    {
+      int channel = evox_volume_find_channel (maps, evox_element_symbol (params->edges[i].z));
+
+      v[2 * i] = v[2 * i + 1] = NAN;
+      if (channel >= 0)
+        _evox_cli_maps_percentiles (maps, (guint) channel, q, G_N_ELEMENTS (q), v + 2 * i);
+    }
+  return v;
+}
+
 /* The session's "elements" record: the options as given (null where the data chose), and in
- * "result" each element's edge and the pair of energies used. */
+ * "result" each element's edge, the pair of energies used and its map's median and 99th
+ * percentile ("p99"; left out without finite values), per sample numbers for apply's summary. */
 static JsonObject *
 elements_record_new (const Options            *o,
                      const EvoxElementsParams *params,
-                     EvoxCliMapsKind           kind)
+                     EvoxCliMapsKind           kind,
+                     const double             *v)
 {
   JsonObject *record = _evox_cli_record_new ();
   JsonObject *result = json_object_new ();
@@ -327,6 +349,10 @@ elements_record_new (const Options            *o,
           json_object_set_double_member (entry, "below-ev", params->below[i]);
           json_object_set_double_member (entry, "above-ev", params->above[i]);
         }
+      if (isfinite (v[2 * i]))
+        json_object_set_double_member (entry, "median", v[2 * i]);
+      if (isfinite (v[2 * i + 1]))
+        json_object_set_double_member (entry, "p99", v[2 * i + 1]);
       json_array_add_object_element (elements, entry);
     }
   json_object_set_array_member (result, "elements", elements);
@@ -337,10 +363,9 @@ elements_record_new (const Options            *o,
 static void
 print_summary (EvoxVolume               *maps,
                const EvoxElementsParams *params,
-               guint                     n_energies)
+               guint                     n_energies,
+               const double             *v)
 {
-  static const double q[] = { 50, 99 };
-
   if (params->method == EVOX_ELEMENTS_FIT)
     printf ("method: fit over %u energies%s%s\n", n_energies,
             params->matrix != NULL ? ", matrix " : "",
@@ -355,18 +380,15 @@ print_summary (EvoxVolume               *maps,
                     evox_element_mass_attenuation (params->edges[i].z, params->below[i]);
       const char *unit = channel >= 0 ? evox_volume_get_channel_unit (maps, (guint) channel)
                                       : NULL;
-      double v[G_N_ELEMENTS (q)] = { NAN, NAN };
 
-      if (channel >= 0)
-        _evox_cli_maps_percentiles (maps, (guint) channel, q, G_N_ELEMENTS (q), v);
       /* The fit uses every energy: a pair would say nothing about it. */
       if (params->method == EVOX_ELEMENTS_FIT)
-        printf ("%s: median %.6g %s, 99th percentile %.6g %s\n", symbol, v[0],
-                unit != NULL ? unit : "", v[1], unit != NULL ? unit : "");
+        printf ("%s: median %.6g %s, 99th percentile %.6g %s\n", symbol, v[2 * i],
+                unit != NULL ? unit : "", v[2 * i + 1], unit != NULL ? unit : "");
       else
         printf ("%s: pair %.1f:%.1f eV, mu/rho jump %.4g cm^2/g, median %.6g %s, 99th "
-                "percentile %.6g %s\n", symbol, params->below[i], params->above[i], jump, v[0],
-                unit != NULL ? unit : "", v[1], unit != NULL ? unit : "");
+                "percentile %.6g %s\n", symbol, params->below[i], params->above[i], jump,
+                v[2 * i], unit != NULL ? unit : "", v[2 * i + 1], unit != NULL ? unit : "");
     }
 }
 
@@ -388,6 +410,7 @@ _evox_cli_elements (int    argc,
   g_autoptr(EvoxVolume) maps = NULL;
   g_autoptr(EvoxVolume) loaded = NULL;
   g_autofree double *energies = NULL;
+  g_autofree double *percentiles = NULL;
   g_autoptr(GPtrArray) labels = g_ptr_array_new ();
   const char *name;
   guint n;
@@ -483,10 +506,12 @@ _evox_cli_elements (int    argc,
   maps = _evox_cli_maps_run (kernel, stack, &params, cancellable, "Elemental maps", &error);
   if (maps == NULL)
     return _evox_cli_maps_fail (error, name, _evox_cli_error_status (error));
+  percentiles = map_percentiles (maps, &params);
   if (o.session != NULL &&
       !_evox_cli_save_session_record (loaded, input.demo ? NULL : argv[1], "elements",
-                                      elements_record_new (&o, &params, output.kind), o.session,
-                                      o.force, &status))
+                                      elements_record_new (&o, &params, output.kind,
+                                                           percentiles),
+                                      o.session, o.force, &status))
     return status;
   if (o.provenance)
     provenance = _evox_cli_provenance (input.demo ? NULL : argv[1], command);
@@ -497,6 +522,6 @@ _evox_cli_elements (int    argc,
         g_unlink (o.session);
       return _evox_cli_maps_fail (error, NULL, _evox_cli_error_status (error));
     }
-  print_summary (maps, &params, n);
+  print_summary (maps, &params, n, percentiles);
   return EVOX_EXIT_OK;
 }

@@ -9,6 +9,7 @@
 
 #include "evox-cli-private.h"
 #include "evox-histogram.h"
+#include "evox-methods.h"
 
 #define MAX_BINS 10000000
 
@@ -116,7 +117,7 @@ count_column (const EvoxBinning *binning,
 }
 
 /* Histograms of everything selected are summed from the columns when per layer, so a scan of
- * the whole selection happens once. */
+ * the whole selection happens once. provenance (may be NULL) goes first as '# ' lines. */
 static int
 write_histogram (EvoxVolume *volume,
                  guint       channel,
@@ -126,14 +127,16 @@ write_histogram (EvoxVolume *volume,
                  double      hi,
                  gboolean    measured,
                  gboolean    per_layer,
-                 const char *basis)
+                 const char *basis,
+                 const char *provenance)
 {
   g_autoptr(GArray) columns = select_columns (volume, channel, measured, per_layer);
   gboolean single = !evox_volume_source_is_integer (volume) ||
                     (measured && evox_volume_get_n_scans (volume) > 0);
   g_autoptr(EvoxBinning) binning = NULL;
   g_autofree guint64 *counts = NULL;
-  g_autoptr(GString) out = g_string_new ("lo,hi");
+  g_autofree char *comment = evox_provenance_comment (provenance);
+  g_autoptr(GString) out = g_string_new (comment);
 
   if (!have_range)
     {
@@ -171,6 +174,7 @@ write_histogram (EvoxVolume *volume,
       g_array_index (columns, Column, 0).name = g_strdup ("count");
     }
 
+  g_string_append (out, "lo,hi");
   for (guint c = 0; c < columns->len; c++)
     g_string_append_printf (out, ",%s", g_array_index (columns, Column, c).name);
   g_string_append (out, ",basis\n");
@@ -199,6 +203,9 @@ _evox_cli_histogram (int    argc,
   g_autofree char *layers = NULL;
   g_autofree char *basis = NULL;
   g_autofree char *channel_name = NULL;
+  g_autofree char *command = evox_provenance_join_argv (argc, argv);
+  g_autofree char *provenance = NULL;
+  gboolean with_provenance = FALSE;
   gboolean per_layer = FALSE;
   gboolean measured = FALSE, chosen = FALSE;
   int n_bins = 10;
@@ -214,6 +221,9 @@ _evox_cli_histogram (int    argc,
       "the same as --basis: measured, or all (the volume's grid layers)", "all|measured" },
     { "per-layer", 0, 0, G_OPTION_ARG_NONE, &per_layer, "One count column per layer", NULL },
     { "channel", 0, 0, G_OPTION_ARG_STRING, &channel_name, "Channel label or index", "C" },
+    { "provenance", 0, 0, G_OPTION_ARG_NONE, &with_provenance,
+      "Begin the CSV with '# ' lines: Evox's version, the input and its SHA-256, this command",
+      NULL },
     { NULL }
   };
 
@@ -265,9 +275,12 @@ _evox_cli_histogram (int    argc,
     measured = evox_basis_has_choice (volume, (guint) channel);
   if (measured && channel != 0)
     return _evox_cli_usage_error (context, "--basis measured has only the scans' one channel");
+  if (with_provenance)
+    provenance = _evox_cli_provenance (input.demo ? NULL : argv[1], command);
 
   return write_histogram (volume, channel, n_bins, range != NULL, lo, hi, measured, per_layer,
                           evox_basis_to_string (evox_basis_resolve (
                             volume, (guint) channel,
-                            measured ? EVOX_BASIS_MEASURED : EVOX_BASIS_VOLUME)));
+                            measured ? EVOX_BASIS_MEASURED : EVOX_BASIS_VOLUME)),
+                          provenance);
 }

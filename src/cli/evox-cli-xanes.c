@@ -50,23 +50,29 @@ options_clear (Options *o)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
 
-/* LO:HI in eV relative to E0, LO below HI. */
+/* LO:HI in eV relative to E0, LO below HI; with open_end, LO:end or LO: runs to the last
+ * energy (HI NaN, as the XANES page's field and the kernel take it). */
 static gboolean
 parse_range (const char *option,
              const char *text,
+             gboolean    open_end,
              double      range[2],
              int        *status)
 {
   g_auto(GStrv) parts = g_strsplit (text, ":", -1);
+  gboolean to_end = open_end && g_strv_length (parts) == 2 &&
+                    (g_str_equal (g_strstrip (parts[1]), "") || g_str_equal (parts[1], "end"));
 
+  if (to_end)
+    range[1] = NAN;
   if (g_strv_length (parts) != 2 || !_evox_cli_parse_double (g_strstrip (parts[0]), &range[0]) ||
-      !_evox_cli_parse_double (g_strstrip (parts[1]), &range[1]))
+      (!to_end && !_evox_cli_parse_double (g_strstrip (parts[1]), &range[1])))
     {
       *status = _evox_cli_usage_error (NULL, "%s must be LO:HI in eV relative to E0 (e.g. "
                                        "-150:-30), not '%s'", option, text);
       return FALSE;
     }
-  if (!(range[0] < range[1]))
+  if (!to_end && !(range[0] < range[1]))
     {
       *status = _evox_cli_usage_error (NULL, "%s %s: LO must be below HI", option, text);
       return FALSE;
@@ -95,14 +101,14 @@ parse_params (const Options   *o,
     }
   if (o->pre != NULL)
     {
-      if (!parse_range ("--pre", o->pre, range, status))
+      if (!parse_range ("--pre", o->pre, FALSE, range, status))
         return FALSE;
       params->pre1 = range[0];
       params->pre2 = range[1];
     }
   if (o->post != NULL)
     {
-      if (!parse_range ("--post", o->post, range, status))
+      if (!parse_range ("--post", o->post, TRUE, range, status))
         return FALSE;
       params->norm1 = range[0];
       params->norm2 = range[1];
@@ -289,8 +295,10 @@ xanes_record_new (const Options         *o,
     json_object_set_array_member (record, "pre-ev", _evox_cli_json_numbers (pre, 2));
   else
     json_object_set_null_member (record, "pre-ev");
+  /* One number for a post-edge to the last energy, as in "result". */
   if (o->post != NULL)
-    json_object_set_array_member (record, "post-ev", _evox_cli_json_numbers (post, 2));
+    json_object_set_array_member (record, "post-ev",
+                                  _evox_cli_json_numbers (post, isfinite (post[1]) ? 2 : 1));
   else
     json_object_set_null_member (record, "post-ev");
   if (o->nnorm != NULL && !g_str_equal (o->nnorm, "auto"))
@@ -395,7 +403,8 @@ _evox_cli_xanes (int    argc,
     { "pre", 0, 0, G_OPTION_ARG_STRING, &o.pre,
       "Pre-edge range in eV relative to E0 (default -150:-30, clipped to the data)", "LO:HI" },
     { "post", 0, 0, G_OPTION_ARG_STRING, &o.post,
-      "Post-edge range in eV relative to E0 (default 50 to the last energy)", "LO:HI" },
+      "Post-edge range in eV relative to E0, HI end or empty for the last energy (default "
+      "50:end)", "LO:HI" },
     { "nnorm", 0, 0, G_OPTION_ARG_STRING, &o.nnorm,
       "Degree of the post-edge polynomial (auto: 0 below 30 eV of span, 1 below 300, else 2)",
       "auto|0|1|2" },

@@ -1700,11 +1700,46 @@ scale_spacing (EvoxVolume   *volume,
   evox_volume_set_spacing (volume, spacing);
 }
 
+/* The volumes of one sample, which share its voxel size: the volume first, then the raw and
+ * registered stacks (and their copies with a Clusters channel) and the maps, each once. */
+static GPtrArray *
+sample_volumes (EvoxDocument *self)
+{
+  EvoxRegistration *r = self->registration;
+  EvoxVolume *twins[] = { self->volume,
+                          r != NULL ? evox_registration_get_raw (r) : NULL,
+                          r != NULL ? evox_registration_get_registered (r) : NULL,
+                          self->view_state[0].volume, self->view_state[1].volume,
+                          self->maps, self->other_side.volume };
+  GPtrArray *volumes = g_ptr_array_new ();
+  /* Without a registration or maps, what the sides kept is no part of the sample shown. */
+  guint n = r != NULL || self->maps != NULL ? G_N_ELEMENTS (twins) : 1;
+
+  for (guint i = 0; i < n; i++)
+    if (twins[i] != NULL && !g_ptr_array_find (volumes, twins[i], NULL))
+      g_ptr_array_add (volumes, twins[i]);
+  return volumes;
+}
+
+/* What follows a new voxel size, however it came: particles measured with the old size are
+ * dropped, rulers stay on their voxels, every surface is built again (the same volume: the
+ * builder cancels the running build and marks them stale) and notify::volume has every view read
+ * the geometry again. Called with the notifications frozen and the labels already dropped. */
+static void
+voxel_size_changed (EvoxDocument *self,
+                    const double  old_spacing[3])
+{
+  rescale_rulers (self, old_spacing);
+  evox_surface_builder_set_volume (self->builder, self->volume);
+  notify (self, PROP_VOLUME);
+}
+
 void
 evox_document_set_voxel_size (EvoxDocument *self,
                               const double  spacing_nm[3])
 {
-  double old_spacing[3];
+  g_autoptr (GPtrArray) volumes = NULL;
+  double old_spacing[3], factor[3];
 
   g_return_if_fail (EVOX_IS_DOCUMENT (self));
 
@@ -1713,36 +1748,157 @@ evox_document_set_voxel_size (EvoxDocument *self,
   g_object_freeze_notify (G_OBJECT (self));
   evox_document_set_labels (self, NULL);
   evox_volume_get_spacing (self->volume, old_spacing);
-  /* The raw and registered stacks (and their copies with a Clusters channel) and the maps are
-   * one sample: a length must not change with the view, so each takes the same factor, keeping
-   * the ratio of their pixel sizes that the registration measured. */
-  if (self->registration != NULL || self->maps != NULL)
-    {
-      EvoxRegistration *r = self->registration;
-      EvoxVolume *twins[] = { r != NULL ? evox_registration_get_raw (r) : NULL,
-                              r != NULL ? evox_registration_get_registered (r) : NULL,
-                              self->view_state[0].volume, self->view_state[1].volume,
-                              self->maps, self->other_side.volume };
-      double factor[3];
-
-      for (guint i = 0; i < 3; i++)
-        factor[i] = spacing_nm[i] / old_spacing[i];
-      for (guint i = 0; i < G_N_ELEMENTS (twins); i++)
-        {
-          gboolean seen = twins[i] == NULL || twins[i] == self->volume;
-
-          for (guint j = 0; j < i && !seen; j++)
-            seen = twins[j] == twins[i];
-          if (!seen)
-            scale_spacing (twins[i], factor);
-        }
-    }
-  scale_channel_pixel_sizes (self->volume, spacing_nm[0] / old_spacing[0]);
+  /* The raw and registered stacks and the maps are one sample: a length must not change with the
+   * view, so each takes the same factor, keeping the ratio of their pixel sizes that the
+   * registration measured. */
+  volumes = sample_volumes (self);
+  for (guint i = 0; i < 3; i++)
+    factor[i] = spacing_nm[i] / old_spacing[i];
+  for (guint i = 1; i < volumes->len; i++)
+    scale_spacing (volumes->pdata[i], factor);
+  scale_channel_pixel_sizes (self->volume, factor[0]);
   evox_volume_set_spacing (self->volume, spacing_nm);
-  rescale_rulers (self, old_spacing);
-  /* Same volume: cancels the running build and marks every surface stale. */
-  evox_surface_builder_set_volume (self->builder, self->volume);
-  notify (self, PROP_VOLUME);
+  voxel_size_changed (self, old_spacing);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* One volume's voxel size as it was: the spacing, whether it was known, the pixel size each
+ * channel was given (0 where it follows the spacing). The volume is held weakly: the history
+ * keeps no volume alive for its size, and one gone has no size to put back. */
+typedef struct
+{
+  GWeakRef  volume;
+  double    spacing[3];
+  gboolean  known;
+  double   *pixel_sizes;
+} VoxelSize;
+
+struct _EvoxVoxelSizes
+{
+  guint      n;
+  VoxelSize  sizes[];
+};
+
+static void
+voxel_size_read (VoxelSize  *size,
+                 EvoxVolume *volume)
+{
+  guint n = evox_volume_get_n_channels (volume);
+
+  evox_volume_get_spacing (volume, size->spacing);
+  size->known = evox_volume_get_spacing_known (volume);
+  size->pixel_sizes = g_new (double, MAX (n, 1));
+  for (guint c = 0; c < n; c++)
+    size->pixel_sizes[c] = evox_volume_has_channel_pixel_size (volume, c)
+                           ? evox_volume_get_channel_pixel_size (volume, c) : 0;
+}
+
+static gboolean
+voxel_size_holds (const VoxelSize *size,
+                  EvoxVolume      *volume)
+{
+  VoxelSize now;
+  gboolean same;
+
+  voxel_size_read (&now, volume);
+  same = memcmp (now.spacing, size->spacing, sizeof now.spacing) == 0 &&
+         now.known == size->known &&
+         memcmp (now.pixel_sizes, size->pixel_sizes,
+                 evox_volume_get_n_channels (volume) * sizeof (double)) == 0;
+  g_free (now.pixel_sizes);
+  return same;
+}
+
+EvoxVoxelSizes *
+_evox_document_dup_voxel_sizes (EvoxDocument *self)
+{
+  g_autoptr (GPtrArray) volumes = NULL;
+  EvoxVoxelSizes *sizes;
+
+  g_return_val_if_fail (EVOX_IS_DOCUMENT (self), NULL);
+
+  volumes = sample_volumes (self);
+  sizes = g_malloc0 (sizeof *sizes + volumes->len * sizeof (VoxelSize));
+  sizes->n = volumes->len;
+  for (guint i = 0; i < volumes->len; i++)
+    {
+      g_weak_ref_init (&sizes->sizes[i].volume, volumes->pdata[i]);
+      voxel_size_read (&sizes->sizes[i], volumes->pdata[i]);
+    }
+  return sizes;
+}
+
+void
+_evox_voxel_sizes_free (EvoxVoxelSizes *sizes)
+{
+  if (sizes == NULL)
+    return;
+  for (guint i = 0; i < sizes->n; i++)
+    {
+      g_weak_ref_clear (&sizes->sizes[i].volume);
+      g_free (sizes->sizes[i].pixel_sizes);
+    }
+  g_free (sizes);
+}
+
+gboolean
+_evox_voxel_sizes_equal (const EvoxVoxelSizes *a,
+                         const EvoxVoxelSizes *b)
+{
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  if (a->n == 0 || b->n == 0)
+    return a->n == b->n;
+  return memcmp (a->sizes[0].spacing, b->sizes[0].spacing, sizeof a->sizes[0].spacing) == 0 &&
+         a->sizes[0].known == b->sizes[0].known;
+}
+
+static void
+clear_volume (EvoxVolume *volume)
+{
+  if (volume != NULL)
+    g_object_unref (volume);
+}
+
+void
+_evox_document_restore_voxel_sizes (EvoxDocument         *self,
+                                    const EvoxVoxelSizes *sizes)
+{
+  g_autoptr (GPtrArray) volumes = NULL;
+  gboolean holds = TRUE;
+  double old_spacing[3];
+
+  g_return_if_fail (EVOX_IS_DOCUMENT (self));
+  g_return_if_fail (sizes != NULL);
+
+  /* The volumes still around, NULL for those gone. */
+  volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) clear_volume);
+  for (guint i = 0; i < sizes->n; i++)
+    {
+      EvoxVolume *volume = g_weak_ref_get ((GWeakRef *) &sizes->sizes[i].volume);
+
+      g_ptr_array_add (volumes, volume);
+      holds = holds && (volume == NULL || voxel_size_holds (&sizes->sizes[i], volume));
+    }
+  /* Nothing to put back: particles and surfaces stay as they are. */
+  if (holds || self->volume == NULL)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  evox_document_set_labels (self, NULL);
+  evox_volume_get_spacing (self->volume, old_spacing);
+  for (guint i = 0; i < sizes->n; i++)
+    {
+      const VoxelSize *size = &sizes->sizes[i];
+      EvoxVolume *volume = volumes->pdata[i];
+
+      if (volume == NULL)
+        continue;
+      evox_volume_set_spacing (volume, size->spacing);
+      evox_volume_set_spacing_known (volume, size->known);
+      for (guint c = 0; c < evox_volume_get_n_channels (volume); c++)
+        evox_volume_set_channel_pixel_size (volume, c, size->pixel_sizes[c]);
+    }
+  voxel_size_changed (self, old_spacing);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -2926,6 +3082,46 @@ find_source (GArray     *sources,
   return -1;
 }
 
+guint
+_evox_document_count_elements_runs (EvoxVolume *maps)
+{
+  const char *count;
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (maps), 0);
+  count = evox_volume_get_metadata (maps, "elements_runs");
+  return count != NULL ? (guint) MIN (g_ascii_strtoull (count, NULL, 10), 10000) : 0;
+}
+
+void
+_evox_document_note_elements_run (EvoxVolume *maps,
+                                  EvoxVolume *run)
+{
+  guint n = _evox_document_count_elements_runs (maps) + 1;
+  g_auto (GStrv) keys = evox_volume_dup_metadata_keys (run);
+  g_autoptr (GString) labels = g_string_new (NULL);
+  g_autofree char *prefix = g_strdup_printf ("elements_run%u_", n);
+  g_autofree char *channels = g_strconcat (prefix, "channels", NULL);
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_if_fail (EVOX_IS_VOLUME (maps));
+  g_return_if_fail (EVOX_IS_VOLUME (run));
+
+  for (guint k = 0; keys[k] != NULL; k++)
+    if (g_str_has_prefix (keys[k], "elements_") && !g_str_has_prefix (keys[k], "elements_run"))
+      {
+        g_autofree char *key = g_strconcat (prefix, keys[k] + strlen ("elements_"), NULL);
+
+        evox_volume_set_metadata (maps, key, evox_volume_get_metadata (run, keys[k]));
+      }
+  for (guint c = 0; c < evox_volume_get_n_channels (run); c++)
+    g_string_append_printf (labels, "%s%s", c > 0 ? "," : "",
+                            evox_volume_get_channel_label (run, c) != NULL
+                            ? evox_volume_get_channel_label (run, c) : "");
+  evox_volume_set_metadata (maps, channels, labels->str);
+  g_snprintf (number, sizeof number, "%u", n);
+  evox_volume_set_metadata (maps, "elements_runs", number);
+}
+
 /* A new frozen f32 volume of the sources' channels (voxels copied: the caller's volume stays its
  * own), on the stack's grid. */
 static EvoxVolume *
@@ -2965,6 +3161,11 @@ merge_maps (EvoxVolume  *stack,
       for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
         evox_volume_set_metadata (out, keys[k], evox_volume_get_metadata (meta[m], keys[k]));
     }
+  /* The plain elements_ keys are the last run's: the earlier runs whose maps stay are kept
+   * apart, so that a session computes them all again. */
+  if (evox_volume_get_metadata (maps, "elements_method") != NULL &&
+      evox_volume_get_metadata (maps, "elements_runs") == NULL)
+    _evox_document_note_elements_run (out, maps);
   evox_volume_freeze (out);
   return g_steal_pointer (&out);
 }

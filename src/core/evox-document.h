@@ -339,6 +339,16 @@ gboolean           evox_document_add_maps           (EvoxDocument  *self,
                                                      EvoxVolume    *maps,
                                                      const char    *show,
                                                      GError       **error);
+/* Appends run, one Compute Elements' maps (evox_elements_maps), to the runs maps records in its
+ * metadata: "elements_runs" (how many), and for run N each "elements_KEY" of run as
+ * "elements_runN_KEY" and its channel labels as "elements_runN_channels" ("Ni,residual").
+ * evox_document_add_maps does this for elemental maps without such a record, so the maps keep
+ * every run whose channels they hold (the plain "elements_KEY" being the last run's); a session
+ * restoring several runs as one volume does it for each. maps must not be frozen yet. */
+void               _evox_document_note_elements_run (EvoxVolume    *maps,
+                                                     EvoxVolume    *run);
+/* How many runs maps records (its "elements_runs"; 0 for none or nonsense). */
+guint              _evox_document_count_elements_runs (EvoxVolume  *maps);
 /* Drops the maps (back to the stack when they were shown). */
 void               evox_document_clear_maps         (EvoxDocument  *self);
 gboolean           evox_document_get_show_maps      (EvoxDocument  *self);
@@ -384,6 +394,22 @@ void               evox_document_set_composite_phases (EvoxDocument *self,
 gboolean           _evox_document_restore_maps      (EvoxDocument  *self,
                                                      EvoxVolume    *maps,
                                                      gboolean       show);
+
+/* For the undo history: the voxel size of the document's sample exactly as it is, for the volume
+ * and every volume set_voxel_size scales with it (the registration's stacks, the maps): each
+ * one's spacing, whether it is known and its channels' pixel sizes. Equal when the volume's
+ * spacing and whether it is known are. Restoring puts every size back as it was (on the volumes
+ * still around: they are held weakly) with what set_voxel_size does besides (particles dropped,
+ * rulers kept on their voxels, surfaces rebuilt, volume notified); nothing when they hold
+ * already. */
+typedef struct _EvoxVoxelSizes EvoxVoxelSizes;
+EvoxVoxelSizes    *_evox_document_dup_voxel_sizes   (EvoxDocument  *self);
+void               _evox_voxel_sizes_free           (EvoxVoxelSizes *sizes);
+gboolean           _evox_voxel_sizes_equal          (const EvoxVoxelSizes *a,
+                                                     const EvoxVoxelSizes *b);
+void               _evox_document_restore_voxel_sizes (EvoxDocument         *self,
+                                                       const EvoxVoxelSizes *sizes);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxVoxelSizes, _evox_voxel_sizes_free)
 
 /* For tests: the quiet period before a rebuild. */
 void               _evox_document_set_surface_delay (EvoxDocument  *self,

@@ -141,6 +141,9 @@ typedef struct
   EvoxRegistrationView registration_view;
   EvoxVolume   *maps;
   gboolean      show_maps;
+  /* The voxel size, restored right after the side shown: particles, rulers and surfaces are
+   * measured in it. */
+  EvoxVoxelSizes *voxel_sizes;
   OverlayState  overlays;
   GArray       *rulers;    /* RulerState */
   /* One per watch (in the order they were added), unset where the object is gone; states
@@ -257,6 +260,7 @@ state_free (State *state)
     return;
   g_clear_object (&state->registration);
   g_clear_object (&state->maps);
+  g_clear_pointer (&state->voxel_sizes, _evox_voxel_sizes_free);
   g_array_unref (state->overlays.labels);
   g_array_unref (state->rulers);
   g_array_unref (state->watched);
@@ -476,6 +480,7 @@ state_capture (EvoxDocument *document,
   state->registration_view = evox_document_get_registration_view (document);
   g_set_object (&state->maps, evox_document_get_maps (document));
   state->show_maps = evox_document_get_show_maps (document);
+  state->voxel_sizes = _evox_document_dup_voxel_sizes (document);
   overlays_capture (&state->overlays, evox_document_get_overlays (document));
   state->rulers = rulers_capture (evox_document_get_measurements (document));
   state->watched = watched_capture (watches);
@@ -715,6 +720,39 @@ hidden_diff (GArray     *a,
   return NULL;
 }
 
+/* The Metrics page shows the percolation classes as the document's clusters, over the user's. */
+static gboolean
+is_percolation (EvoxClusters *clusters)
+{
+  return clusters != NULL &&
+         g_strcmp0 (evox_clusters_get_info (clusters, "source"), "percolation") == 0;
+}
+
+static guint64
+n_merges (EvoxClusters *clusters)
+{
+  const char *merges = evox_clusters_get_info (clusters, "merges");
+
+  return merges != NULL ? g_ascii_strtoull (merges, NULL, 10) : 0;
+}
+
+/* Other clusters than a: a merge carries one merge more than the clusters it came from (a new
+ * run of smaller k is no merge). */
+static const char *
+clusters_step (EvoxClusters *a,
+               EvoxClusters *b)
+{
+  if (is_percolation (b))
+    return is_percolation (a) ? "Change Percolation Axis" : "Show Percolation";
+  if (is_percolation (a))
+    return "Hide Percolation";
+  if (b == NULL)
+    return "Clear Clusters";
+  if (a != NULL && n_merges (b) == n_merges (a) + 1)
+    return "Merge Clusters";
+  return "Cluster";
+}
+
 /* What differs between a and b, as a step name and a key that says which thing changed (the same
  * key on consecutive changes lets them fold into one step). NULL when nothing recorded differs. */
 static const char *
@@ -736,6 +774,9 @@ state_diff (State      *a,
     return b->maps != NULL ? "Add Maps" : "Clear Maps";
   if (a->show_maps != b->show_maps)
     return b->show_maps ? "Show Maps" : "Show Stack";
+  /* What a new voxel size drops, moves and rebuilds (particles, rulers, surfaces) is its step. */
+  if (!_evox_voxel_sizes_equal (a->voxel_sizes, b->voxel_sizes))
+    return "Change Voxel Size";
   if (a->phases->len != b->phases->len)
     {
       GArray *fewer = a->phases->len < b->phases->len ? a->phases : b->phases;
@@ -777,14 +818,7 @@ state_diff (State      *a,
     }
 
   if (a->clusters != b->clusters)
-    {
-      if (b->clusters == NULL)
-        return "Clear Clusters";
-      if (a->clusters != NULL &&
-          evox_clusters_get_k (b->clusters) < evox_clusters_get_k (a->clusters))
-        return "Merge Clusters";
-      return "Cluster";
-    }
+    return clusters_step (a->clusters, b->clusters);
   for (guint i = 0; i < a->cluster_states->len && i < b->cluster_states->len; i++)
     {
       ClusterState *p = &g_array_index (a->cluster_states, ClusterState, i);
@@ -1002,6 +1036,8 @@ state_apply (State        *state,
   evox_document_set_registration_view (document, state->registration_view);
   _evox_document_restore_maps (document, state->maps, state->show_maps);
   volume = evox_document_get_volume (document);
+  /* Before the particles, rulers and surfaces, which it would drop, move and rebuild. */
+  _evox_document_restore_voxel_sizes (document, state->voxel_sizes);
 
   properties_apply (G_OBJECT (document), display_properties, G_N_ELEMENTS (display_properties),
                     state->display);

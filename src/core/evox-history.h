@@ -24,12 +24,15 @@ G_BEGIN_DECLS
  * first.
  * Recorded: the registration (run, reverted, raw or registered view) and the maps (added,
  * cleared, shown or hidden), restored first with the same objects (nothing registered or mapped
- * again; each side's phases come back as the document kept them), display (channel, colour
+ * again; each side's phases come back as the document kept them), the voxel size (the spacing,
+ * whether it is known and the channels' pixel sizes of every volume of the sample, restored
+ * exactly with what evox_document_set_voxel_size does besides), display (channel, colour
  * map, mapping, range, view, z-exaggeration, stack opacity, phase and cluster display switches,
  * surface smoothing, clipping and budget, basis), phases
  * (added, removed, reordered, renamed, recoloured, opacity, visibility, edges), the selected
  * phase (restored, but not a step of its own), particles (labels), surfaces (added, removed,
- * renamed, recoloured, opacity, visibility), clusters (new, merged, renamed, recoloured, shown),
+ * renamed, recoloured, opacity, visibility), clusters (new, merged, renamed, recoloured, shown;
+ * the Metrics page's percolation classes shown over them, "source" "percolation" in their info),
  * the figure's overlays (each item shown or hidden and moved, font size, scale-bar length, free
  * labels added, edited, moved, removed), rulers (added, moved, removed: the same objects come
  * back), the RGB composite (switch, phase colours, each slot's channel and range), the Volume

@@ -478,7 +478,8 @@ evox_voxel_size_lookup (const char *path,
  * evox_voxel_size_remember:
  *
  * Keeps @spacing_nm for @path in $XDG_CONFIG_HOME/evox/voxel-sizes.ini, written whole under a
- * temporary name and renamed, so a crash leaves the old list.
+ * temporary name and renamed, so a crash leaves the old list. %NULL forgets the size of @path (a
+ * size set and then undone).
  */
 gboolean
 evox_voxel_size_remember (const char    *path,
@@ -504,9 +505,14 @@ evox_voxel_size_remember (const char    *path,
     }
   /* A list that cannot be read is started again: it only holds conveniences. */
   g_key_file_load_from_file (file, config, G_KEY_FILE_KEEP_COMMENTS, NULL);
-  g_key_file_set_uint64 (file, group, "size", size);
-  g_key_file_set_int64 (file, group, "mtime", mtime);
-  g_key_file_set_double_list (file, group, "spacing_nm", (double *) spacing_nm, 3);
+  if (spacing_nm == NULL)
+    g_key_file_remove_group (file, group, NULL);
+  else
+    {
+      g_key_file_set_uint64 (file, group, "size", size);
+      g_key_file_set_int64 (file, group, "mtime", mtime);
+      g_key_file_set_double_list (file, group, "spacing_nm", (double *) spacing_nm, 3);
+    }
   text = g_key_file_to_data (file, &length, NULL);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {

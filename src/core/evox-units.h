@@ -74,7 +74,8 @@ gboolean    evox_units_parse_voxel_size (const char  *text,
                                          double       spacing_nm[3],
                                          GError     **error);
 
-/* Voxel sizes the user set in the window, per file ($XDG_CONFIG_HOME/evox/voxel-sizes.ini). */
+/* Voxel sizes the user set in the window, per file ($XDG_CONFIG_HOME/evox/voxel-sizes.ini);
+ * remember with spacing_nm NULL forgets the file's. */
 gboolean    evox_voxel_size_lookup      (const char    *path,
                                          double         spacing_nm[3]);
 gboolean    evox_voxel_size_remember    (const char    *path,

@@ -472,6 +472,15 @@ evox_volume_set_channel_pixel_size (EvoxVolume *self,
   self->channels[channel].pixel_size_nm = pixel_size_nm > 0 ? pixel_size_nm : 0;
 }
 
+gboolean
+evox_volume_has_channel_pixel_size (EvoxVolume *self,
+                                    guint       channel)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (self), FALSE);
+  g_return_val_if_fail (channel < self->n_channels, FALSE);
+  return self->channels[channel].pixel_size_nm > 0;
+}
+
 /* TRUE for a channel that a derived volume added (the "Clusters" channel of Make Phase): it was
  * computed from the loaded channels, so it is no feature of a new clustering by default. */
 gboolean

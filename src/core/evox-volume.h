@@ -84,6 +84,9 @@ double            evox_volume_get_channel_pixel_size (EvoxVolume    *self,
 void              evox_volume_set_channel_pixel_size (EvoxVolume    *self,
                                                     guint            channel,
                                                     double           pixel_size_nm);
+/* Whether the channel was given a pixel size (else it follows the x spacing). */
+gboolean          evox_volume_has_channel_pixel_size (EvoxVolume    *self,
+                                                    guint            channel);
 int               evox_volume_find_channel         (EvoxVolume      *self,
                                                     const char      *name_or_index);
 

@@ -24,6 +24,7 @@ struct _EvoxVoxelSource
   /* Readers keep one file handle (libtiff's handles and libhdf5 are not thread-safe): the
    * reducing pass, the slices' thread and analyses take turns. */
   GMutex           lock;
+  gboolean         cheap_rows;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxVoxelSource, evox_voxel_source, G_TYPE_OBJECT)
@@ -301,6 +302,142 @@ evox_voxel_source_reduce (EvoxVoxelSource  *self,
   return evox_voxel_source_reduce_full (self, scale, FALSE, progress, cancellable, error);
 }
 
+/* Reduced voxels [origin, origin + size) at 1:scale (size[2] one plane) into out: the file's
+ * blocks under them read as one slab into `slab`, then their means or modes. sum and count hold
+ * size[0] x size[1] each, block scale^3 values (modes only). */
+static gboolean
+reduce_plane (EvoxVoxelSource  *self,
+              guint             scale,
+              gboolean          modes,
+              const gsize       origin[3],
+              const gsize       size[3],
+              guint8           *slab,
+              double           *sum,
+              guint64          *count,
+              guint16          *block,
+              gpointer          out,
+              GError          **error)
+{
+  gsize fo[3], fs[3], plane = size[0] * size[1];
+
+  for (int i = 0; i < 3; i++)
+    {
+      gsize n = i == 2 ? 1 : size[i];
+
+      fo[i] = origin[i] * scale;
+      fs[i] = MIN ((origin[i] + n) * scale, self->dims[i]) - fo[i];
+    }
+  if (!evox_voxel_source_read_box (self, fo, fs, slab, error))
+    return FALSE;
+  if (modes)
+    store_modes (slab, self->type, fs, fs[2], scale, block, out);
+  else
+    {
+      memset (sum, 0, plane * sizeof *sum);
+      memset (count, 0, plane * sizeof *count);
+      accumulate_slab (slab, self->type, fs, fs[2], scale, sum, count);
+      store_means (sum, count, plane, self->type, out);
+    }
+  return TRUE;
+}
+
+/* The buffers reduce_plane needs for planes of size[0] x size[1] reduced voxels at 1:scale,
+ * checked against the memory cap first. */
+static gboolean
+reduce_buffers (EvoxVoxelSource  *self,
+                guint             scale,
+                gboolean          modes,
+                const gsize       size[3],
+                guint8          **slab,
+                double          **sum,
+                guint64         **count,
+                guint16         **block,
+                GError          **error)
+{
+  gsize item = evox_sample_type_size (self->type), plane = size[0] * size[1];
+  guint64 voxels = (guint64) MIN (size[0] * scale, self->dims[0]) *
+                   MIN (size[1] * scale, self->dims[1]) * MIN ((gsize) scale, self->dims[2]);
+
+  if (!evox_check_allocation (voxels, item, "one slab of planes", error) ||
+      !evox_check_allocation (plane, sizeof (double) + sizeof (guint64), "one reduced plane",
+                              error))
+    return FALSE;
+  *slab = g_malloc (voxels * item);
+  *sum = g_new (double, plane);
+  *count = g_new (guint64, plane);
+  *block = modes ? g_new (guint16, (gsize) scale * scale * scale) : NULL;
+  return TRUE;
+}
+
+/* The reduced volume of ceil (n / scale) voxels a side, its voxels not yet read, after checking
+ * that the pass's slab of planes and plane of sums fit the cap too. */
+static EvoxVolume *
+new_reduced_volume (EvoxVoxelSource  *self,
+                    guint             scale,
+                    GError          **error)
+{
+  g_autoptr(EvoxVolume) reduced = NULL;
+  gsize rdims[3], item = evox_sample_type_size (self->type);
+
+  for (int i = 0; i < 3; i++)
+    rdims[i] = reduced_side (self->dims[i], scale);
+  reduced = evox_volume_new (rdims[0], rdims[1], rdims[2], 1, self->type, error);
+  if (reduced == NULL ||
+      !evox_check_allocation ((guint64) self->dims[0] * self->dims[1] * scale, item,
+                              "one slab of planes", error) ||
+      !evox_check_allocation ((guint64) rdims[0] * rdims[1], sizeof (double) + sizeof (guint64),
+                              "one reduced plane", error))
+    {
+      g_prefix_error (error, "%s: at 1:%u, ", self->path, scale);
+      return NULL;
+    }
+  return g_steal_pointer (&reduced);
+}
+
+/* Reduced planes order[from .. to) (from .. to themselves when order is NULL), each from one
+ * read of its slab of scale planes; progress counts the planes done of all of them. */
+static gboolean
+fill_planes (EvoxVoxelSource  *self,
+             EvoxVolume       *reduced,
+             guint             scale,
+             gboolean          modes,
+             const guint      *order,
+             gsize             from,
+             gsize             to,
+             EvoxProgress     *progress,
+             GCancellable     *cancellable,
+             GError          **error)
+{
+  g_autofree guint16 *block = NULL;
+  g_autofree guint8 *slab = NULL;
+  g_autofree double *sum = NULL;
+  g_autofree guint64 *count = NULL;
+  gsize rdims[3], plane, item;
+  guint8 *out;
+
+  evox_volume_get_dims (reduced, rdims);
+  g_assert (to <= rdims[2]);
+  item = evox_sample_type_size (self->type);
+  plane = rdims[0] * rdims[1];
+  if (!reduce_buffers (self, scale, modes, rdims, &slab, &sum, &count, &block, error))
+    return FALSE;
+  out = evox_volume_get_data_mut (reduced, 0);
+
+  for (gsize i = from; i < to; i++)
+    {
+      gsize rz = order != NULL ? order[i] : i;
+      gsize origin[3] = { 0, 0, rz };
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (!reduce_plane (self, scale, modes, origin, rdims, slab, sum, count, block,
+                         out + rz * plane * item, error))
+        return FALSE;
+      evox_progress_update (progress, (double) (i + 1) / (double) rdims[2]);
+    }
+  return TRUE;
+}
+
 /**
  * evox_voxel_source_reduce_full:
  * @modes: each voxel the most frequent value of its block (ties to the smallest) instead of the
@@ -316,61 +453,83 @@ evox_voxel_source_reduce_full (EvoxVoxelSource  *self,
                                GCancellable     *cancellable,
                                GError          **error)
 {
-  g_autofree guint16 *block = NULL;
   g_autoptr(EvoxVolume) reduced = NULL;
-  g_autofree guint8 *slab = NULL;
-  g_autofree double *sum = NULL;
-  g_autofree guint64 *count = NULL;
-  gsize rdims[3], plane, item;
-  guint8 *out;
 
   g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), NULL);
   g_return_val_if_fail (scale >= 1, NULL);
   g_return_val_if_fail (!modes || self->type == EVOX_SAMPLE_U8 || self->type == EVOX_SAMPLE_U16,
                         NULL);
 
-  for (int i = 0; i < 3; i++)
-    rdims[i] = reduced_side (self->dims[i], scale);
-  item = evox_sample_type_size (self->type);
-  plane = rdims[0] * rdims[1];
-  reduced = evox_volume_new (rdims[0], rdims[1], rdims[2], 1, self->type, error);
+  reduced = new_reduced_volume (self, scale, error);
   if (reduced == NULL ||
-      !evox_check_allocation ((guint64) self->dims[0] * self->dims[1] * scale, item,
-                              "one slab of planes", error) ||
-      !evox_check_allocation (plane, sizeof (double) + sizeof (guint64), "one reduced plane",
-                              error))
+      !fill_planes (self, reduced, scale, modes, NULL, 0, reduced_side (self->dims[2], scale),
+                    progress, cancellable, error))
+    return NULL;
+  return g_steal_pointer (&reduced);
+}
+
+/**
+ * evox_voxel_source_read_reduced:
+ * @scale: the block side s (at least 1; 1 reads the file's own voxels)
+ * @modes: as evox_voxel_source_reduce_full's
+ * @origin: the first voxel of the box, in voxels of the volume at 1:s
+ * @size: the box's voxels at 1:s, inside ceil (n / s) a side
+ * @dest: size[0] * size[1] * size[2] samples of the source's type
+ *
+ * A box of the volume at 1:s exactly as evox_voxel_source_reduce_full computes it, reading only
+ * the file's blocks under it (one reduced plane of them at a time): the levels between the
+ * file and a reduced volume, for views that want more than the reduced voxels. Any thread.
+ */
+gboolean
+evox_voxel_source_read_reduced (EvoxVoxelSource  *self,
+                                guint             scale,
+                                gboolean          modes,
+                                const gsize       origin[3],
+                                const gsize       size[3],
+                                gpointer          dest,
+                                GError          **error)
+{
+  g_autofree guint16 *block = NULL;
+  g_autofree guint8 *slab = NULL;
+  g_autofree double *sum = NULL;
+  g_autofree guint64 *count = NULL;
+  gsize item, plane;
+
+  g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), FALSE);
+  g_return_val_if_fail (scale >= 1 && dest != NULL, FALSE);
+  g_return_val_if_fail (!modes || self->type == EVOX_SAMPLE_U8 || self->type == EVOX_SAMPLE_U16,
+                        FALSE);
+
+  for (int i = 0; i < 3; i++)
+    if (size[i] == 0 || origin[i] >= reduced_side (self->dims[i], scale) ||
+        size[i] > reduced_side (self->dims[i], scale) - origin[i])
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                     "%s: the box %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
+                     " at (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT
+                     ") is not inside the volume at 1:%u", self->path, size[0], size[1],
+                     size[2], origin[0], origin[1], origin[2], scale);
+        return FALSE;
+      }
+  /* The file's own voxels need no sums. */
+  if (scale == 1)
+    return evox_voxel_source_read_box (self, origin, size, dest, error);
+  if (!reduce_buffers (self, scale, modes, size, &slab, &sum, &count, &block, error))
     {
       g_prefix_error (error, "%s: at 1:%u, ", self->path, scale);
-      return NULL;
+      return FALSE;
     }
-  slab = g_malloc ((gsize) self->dims[0] * self->dims[1] * scale * item);
-  sum = g_new (double, plane);
-  count = g_new (guint64, plane);
-  out = evox_volume_get_data_mut (reduced, 0);
-  if (modes)
-    block = g_new (guint16, (gsize) scale * scale * scale);
-
-  for (gsize rz = 0; rz < rdims[2]; rz++)
+  item = evox_sample_type_size (self->type);
+  plane = size[0] * size[1];
+  for (gsize k = 0; k < size[2]; k++)
     {
-      gsize origin[3] = { 0, 0, rz * scale };
-      gsize size[3] = { self->dims[0], self->dims[1], MIN (scale, self->dims[2] - rz * scale) };
+      gsize at[3] = { origin[0], origin[1], origin[2] + k };
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return NULL;
-      if (!evox_voxel_source_read_box (self, origin, size, slab, error))
-        return NULL;
-      if (modes)
-        store_modes (slab, self->type, self->dims, size[2], scale, block, out + rz * plane * item);
-      else
-        {
-          memset (sum, 0, plane * sizeof *sum);
-          memset (count, 0, plane * sizeof *count);
-          accumulate_slab (slab, self->type, self->dims, size[2], scale, sum, count);
-          store_means (sum, count, plane, self->type, out + rz * plane * item);
-        }
-      evox_progress_update (progress, (double) (rz + 1) / (double) rdims[2]);
+      if (!reduce_plane (self, scale, modes, at, size, slab, sum, count, block,
+                         (guint8 *) dest + k * plane * item, error))
+        return FALSE;
     }
-  return g_steal_pointer (&reduced);
+  return TRUE;
 }
 
 /* Whether a u8 or u16 source holds labels (at most EVOX_PROFILE_MAX_LABELS distinct values,
@@ -415,20 +574,19 @@ holds_labels (EvoxVoxelSource  *self,
 }
 
 /**
- * evox_voxel_source_open_reduced:
+ * evox_voxel_source_new_reduced:
  *
- * The reduced volume of a source too large for memory: block means (modes for a label volume,
- * see holds_labels) at the smallest power-of-two
- * scale, at least 2, whose voxels fit half the memory cap (the rest is left to the statistics,
- * the views and analyses), with the source attached and the metadata "info.on demand" saying so.
- * Its spacing is scale voxels, not known; the reader sets the real one (scale times the file's)
- * and its metadata, then freezes it.
+ * The reduced volume of a source too large for memory, its voxels not read yet (see
+ * evox_voxel_source_fill_reduced): block means (modes for a label volume, see holds_labels) at
+ * the smallest power-of-two scale, at least 2, whose voxels fit half the memory cap (the rest
+ * is left to the statistics, the views and analyses), with the source attached and the metadata
+ * "info.on demand" saying so. Its spacing is scale voxels, not known; the reader sets the real
+ * one (scale times the file's) and its metadata, fills it, then freezes it. Split from the
+ * filling so a reader can show previews of it while it fills (evox-preview.h).
  */
 EvoxVolume *
-evox_voxel_source_open_reduced (EvoxVoxelSource  *self,
-                                EvoxProgress     *progress,
-                                GCancellable     *cancellable,
-                                GError          **error)
+evox_voxel_source_new_reduced (EvoxVoxelSource  *self,
+                               GError          **error)
 {
   g_autoptr(EvoxVolume) reduced = NULL;
   g_autofree char *cap = NULL;
@@ -450,7 +608,7 @@ evox_voxel_source_open_reduced (EvoxVoxelSource  *self,
   scale = MAX (scale, 2);
   if (!holds_labels (self, &labels, error))
     return NULL;
-  reduced = evox_voxel_source_reduce_full (self, scale, labels, progress, cancellable, error);
+  reduced = new_reduced_volume (self, scale, error);
   if (reduced == NULL)
     return NULL;
   note = g_strdup_printf ("1:%u in memory (%s of %u^3 blocks); full resolution %" G_GSIZE_FORMAT
@@ -465,6 +623,88 @@ evox_voxel_source_open_reduced (EvoxVoxelSource  *self,
   if (labels)
     g_object_set_data (G_OBJECT (reduced), "evox-reduced-modes", GINT_TO_POINTER (TRUE));
   return g_steal_pointer (&reduced);
+}
+
+/**
+ * evox_voxel_source_fill_reduced:
+ * @reduced: made by evox_voxel_source_new_reduced from this source
+ * @order: (nullable): reduced planes in the order to read them; NULL: in order
+ * @from: the first index into order (or plane) to read
+ * @to: one past the last
+ * @progress: (nullable): the fraction of all the reduced planes done, as if those before
+ *   @from were
+ * @cancellable: (nullable): checked before every plane
+ *
+ * Reads the reduced planes order[from .. to), each the means (or modes) of its blocks from one
+ * slab of scale planes of the file; only that slab and one plane of sums are held.
+ */
+gboolean
+evox_voxel_source_fill_reduced (EvoxVoxelSource  *self,
+                                EvoxVolume       *reduced,
+                                const guint      *order,
+                                gsize             from,
+                                gsize             to,
+                                EvoxProgress     *progress,
+                                GCancellable     *cancellable,
+                                GError          **error)
+{
+  guint scale = 1;
+
+  g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), FALSE);
+  g_return_val_if_fail (evox_voxel_source_get_attached (reduced, &scale) == self, FALSE);
+  g_return_val_if_fail (from <= to && to <= reduced_side (self->dims[2], scale), FALSE);
+
+  return fill_planes (self, reduced, scale,
+                      g_strcmp0 (evox_volume_get_reduction_kind (reduced), "modes") == 0, order,
+                      from, to, progress, cancellable, error);
+}
+
+/**
+ * evox_voxel_source_open_reduced:
+ *
+ * evox_voxel_source_new_reduced, filled in one pass in order.
+ */
+EvoxVolume *
+evox_voxel_source_open_reduced (EvoxVoxelSource  *self,
+                                EvoxProgress     *progress,
+                                GCancellable     *cancellable,
+                                GError          **error)
+{
+  g_autoptr(EvoxVolume) reduced = evox_voxel_source_new_reduced (self, error);
+  gsize rdims[3];
+
+  if (reduced == NULL)
+    return NULL;
+  evox_volume_get_dims (reduced, rdims);
+  if (!evox_voxel_source_fill_reduced (self, reduced, NULL, 0, rdims[2], progress, cancellable,
+                                       error))
+    return NULL;
+  return g_steal_pointer (&reduced);
+}
+
+/**
+ * evox_voxel_source_set_cheap_rows:
+ * @cheap: whether reading one row costs about its own bytes (uncompressed TIFF pages, HDF5
+ *   row hyperslabs) rather than a whole strip, tile or page decoded
+ *
+ * Set by the reader: previews read every s-th row of a plane when rows are cheap, else the
+ * whole plane.
+ */
+void
+evox_voxel_source_set_cheap_rows (EvoxVoxelSource *self,
+                                  gboolean         cheap)
+{
+  g_return_if_fail (EVOX_IS_VOXEL_SOURCE (self));
+
+  self->cheap_rows = cheap;
+}
+
+gboolean
+evox_voxel_source_get_cheap_rows (EvoxVoxelSource *self)
+{
+  g_return_val_if_fail (EVOX_IS_VOXEL_SOURCE (self), FALSE);
+
+  return self->cheap_rows;
 }
 
 gpointer

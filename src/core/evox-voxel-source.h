@@ -53,10 +53,31 @@ EvoxVolume      *evox_voxel_source_reduce_full   (EvoxVoxelSource  *self,
                                                   EvoxProgress     *progress,
                                                   GCancellable     *cancellable,
                                                   GError          **error);
+gboolean         evox_voxel_source_read_reduced  (EvoxVoxelSource  *self,
+                                                  guint             scale,
+                                                  gboolean          modes,
+                                                  const gsize       origin[3],
+                                                  const gsize       size[3],
+                                                  gpointer          dest,
+                                                  GError          **error);
 EvoxVolume      *evox_voxel_source_open_reduced  (EvoxVoxelSource  *self,
                                                   EvoxProgress     *progress,
                                                   GCancellable     *cancellable,
                                                   GError          **error);
+/* open_reduced in two steps, for readers that show previews while the reduced volume fills. */
+EvoxVolume      *evox_voxel_source_new_reduced   (EvoxVoxelSource  *self,
+                                                  GError          **error);
+gboolean         evox_voxel_source_fill_reduced  (EvoxVoxelSource  *self,
+                                                  EvoxVolume       *reduced,
+                                                  const guint      *order,
+                                                  gsize             from,
+                                                  gsize             to,
+                                                  EvoxProgress     *progress,
+                                                  GCancellable     *cancellable,
+                                                  GError          **error);
+void             evox_voxel_source_set_cheap_rows (EvoxVoxelSource *self,
+                                                  gboolean          cheap);
+gboolean         evox_voxel_source_get_cheap_rows (EvoxVoxelSource *self);
 /* The reader's own data, for the reader that made the source. */
 gpointer         evox_voxel_source_get_user_data (EvoxVoxelSource  *self);
 

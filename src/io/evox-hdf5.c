@@ -1633,6 +1633,7 @@ evox_hdf5_open_source (const char  *path,
                        GError     **error)
 {
   Hdf5Source *h5;
+  EvoxVoxelSource *source;
   EvoxSampleType type;
   gsize dims[3];
   gboolean ok;
@@ -1667,20 +1668,25 @@ evox_hdf5_open_source (const char  *path,
   dims[0] = h5->source.nx;
   dims[1] = h5->source.ny;
   dims[2] = h5->source.nz;
-  return evox_voxel_source_new (dims, type, path, hdf5_source_read_box, h5, hdf5_source_free);
+  source = evox_voxel_source_new (dims, type, path, hdf5_source_read_box, h5, hdf5_source_free);
+  /* A row is a hyperslab of its own, as the first preview of a load that fits reads it. */
+  evox_voxel_source_set_cheap_rows (source, TRUE);
+  return source;
 }
 
 /**
  * evox_hdf5_read_reduced:
+ * @preview: (nullable): previews to publish while the reduced volume fills (evox-preview.h)
  *
  * A dataset larger than the memory cap, read once into its reduced volume (evox-voxel-source.h)
  * with the file attached for reading at full resolution on demand.
  */
 EvoxVolume *
-evox_hdf5_read_reduced (const char    *path,
-                        EvoxProgress  *progress,
-                        GCancellable  *cancellable,
-                        GError       **error)
+evox_hdf5_read_reduced (const char                *path,
+                        const EvoxPreviewOptions  *preview,
+                        EvoxProgress              *progress,
+                        GCancellable              *cancellable,
+                        GError                   **error)
 {
   g_autoptr(EvoxVoxelSource) source = evox_hdf5_open_source (path, error);
   g_autoptr(EvoxVolume) volume = NULL;
@@ -1689,10 +1695,10 @@ evox_hdf5_read_reduced (const char    *path,
 
   if (source == NULL)
     return NULL;
-  evox_progress_set_stage (progress, "Reading HDF5 (reduced)", 0.0, 1.0);
-  volume = evox_voxel_source_open_reduced (source, progress, cancellable, error);
+  volume = evox_voxel_source_new_reduced (source, error);
   if (volume == NULL)
     return NULL;
+  /* The previews need the grid, which comes from the attributes alone. */
   scale = evox_volume_get_reduction (volume);
   h5 = evox_voxel_source_get_user_data (source);
   g_mutex_lock (&hdf5_lock);
@@ -1700,6 +1706,9 @@ evox_hdf5_read_reduced (const char    *path,
   restore_evox_attributes (volume, &h5->source, FALSE);
   set_info_metadata (volume, &h5->source, 1, FALSE);
   g_mutex_unlock (&hdf5_lock);
+  evox_progress_set_stage (progress, "Reading HDF5 (reduced)", 0.0, 1.0);
+  if (!evox_preview_fill_reduced (source, volume, preview, progress, cancellable, error))
+    return NULL;
   evox_volume_freeze (volume);
   return g_steal_pointer (&volume);
 }

@@ -57,6 +57,7 @@ EvoxVolume   *evox_hdf5_load_with_preview (const char               *path,
 EvoxVoxelSource *evox_hdf5_open_source  (const char     *path,
                                          GError        **error);
 EvoxVolume      *evox_hdf5_read_reduced (const char     *path,
+                                         const EvoxPreviewOptions *preview,
                                          EvoxProgress   *progress,
                                          GCancellable   *cancellable,
                                          GError        **error);

@@ -226,9 +226,9 @@ read_reduced_instead (const char             *path,
        format != EVOX_FORMAT_HDF5))
     return NULL;
   if (format == EVOX_FORMAT_HDF5)
-    volume = evox_hdf5_read_reduced (path, progress, cancellable, &local);
+    volume = evox_hdf5_read_reduced (path, options->preview, progress, cancellable, &local);
   else
-    volume = evox_tiff_read_reduced (path, progress, cancellable, &local);
+    volume = evox_tiff_read_reduced (path, options->preview, progress, cancellable, &local);
   if (volume != NULL)
     g_clear_error (error);
   else if (!g_error_matches (local, EVOX_ERROR, EVOX_ERROR_UNSUPPORTED))

@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 #include "evox-volume.h"
+#include "evox-voxel-source.h"
 
 G_BEGIN_DECLS
 
@@ -40,6 +41,11 @@ void        evox_preview_plan_init    (EvoxPreviewPlan          *plan,
                                        const EvoxPreviewOptions *options,
                                        const gsize               dims[3],
                                        gsize                     item_size);
+void        evox_preview_plan_init_reduced (EvoxPreviewPlan     *plan,
+                                       const EvoxPreviewOptions *options,
+                                       const gsize               dims[3],
+                                       gsize                     item_size,
+                                       guint                     scale);
 void        evox_preview_plan_clear   (EvoxPreviewPlan          *plan);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvoxPreviewPlan, evox_preview_plan_clear)
 
@@ -65,5 +71,12 @@ EvoxVolume *evox_preview_new_sparse   (EvoxVolume               *full,
 void        evox_preview_publish      (const EvoxPreviewOptions *options,
                                        EvoxVolume               *full,
                                        guint                     stride);
+
+gboolean    evox_preview_fill_reduced (EvoxVoxelSource          *source,
+                                       EvoxVolume               *reduced,
+                                       const EvoxPreviewOptions *options,
+                                       EvoxProgress             *progress,
+                                       GCancellable             *cancellable,
+                                       GError                  **error);
 
 G_END_DECLS

@@ -26,7 +26,7 @@ struct _EvoxSession
   EvoxLabels *labels;  /* the particles evox_session_prepare () labelled */
   EvoxRegistration *registration;  /* the window's run of the "registration" record */
   EvoxVolume *maps;  /* the window's run of the "xanes-maps" record */
-  EvoxVolume *elements;  /* and of the "elements-maps" record */
+  GPtrArray  *elements;  /* and of the "elements-maps" record: EvoxVolume per run, in order */
 };
 
 G_DEFINE_FINAL_TYPE (EvoxSession, evox_session, G_TYPE_OBJECT)
@@ -70,7 +70,7 @@ evox_session_finalize (GObject *object)
   g_clear_object (&self->labels);
   g_clear_object (&self->registration);
   g_clear_object (&self->maps);
-  g_clear_object (&self->elements);
+  g_clear_pointer (&self->elements, g_ptr_array_unref);
   G_OBJECT_CLASS (evox_session_parent_class)->finalize (object);
 }
 
@@ -84,6 +84,7 @@ static void
 evox_session_init (EvoxSession *self)
 {
   self->root = json_object_new ();
+  self->elements = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /* Reading JSON leniently (evox-json.h): a missing key or one of the wrong type gives the
@@ -797,34 +798,34 @@ capture_xanes_maps (JsonObject   *root,
   json_object_set_object_member (root, "xanes-maps", record);
 }
 
-/* The settings of the last elemental maps, from their metadata (evox_elements_maps writes it), with
- * the keys of `evox elements --session`'s "elements" record that mean the same: "element" (the
- * edges, "Mn_K,Ni_K"), "pairs" (the pairs used, "Ni=8178:8570"; none for the fit), "method",
- * "matrix", "values" (null: the window reads them from the file) and "register" (computed on the
- * registered stack). "channels" keeps the maps' channel order when XANES maps are there too. */
-static void
-capture_elements_maps (JsonObject   *root,
-                       EvoxDocument *document)
+/* One Compute Elements' settings from the maps' metadata under prefix ("elements_" for the last
+ * run, "elements_runN_" for run N), with the keys of `evox elements --session`'s "elements"
+ * record that mean the same: "element" (the edges, "Mn_K,Ni_K"), "pairs" (the pairs used,
+ * "Ni=8178:8570"; none for the fit), "method" and "matrix". NULL when they do not say. */
+static JsonObject *
+capture_elements_run (EvoxVolume *maps,
+                      const char *prefix)
 {
-  EvoxVolume *maps = evox_document_get_maps (document);
-  const char *method = maps != NULL ? evox_volume_get_metadata (maps, "elements_method") : NULL;
-  const char *edges = maps != NULL ? evox_volume_get_metadata (maps, "elements_edges") : NULL;
+  g_autofree char *method_key = g_strconcat (prefix, "method", NULL);
+  g_autofree char *edges_key = g_strconcat (prefix, "edges", NULL);
+  g_autofree char *matrix_key = g_strconcat (prefix, "matrix", NULL);
+  const char *method = evox_volume_get_metadata (maps, method_key);
+  const char *edges = evox_volume_get_metadata (maps, edges_key);
+  const char *matrix = evox_volume_get_metadata (maps, matrix_key);
   g_auto (GStrv) names = NULL;
   JsonObject *record;
-  JsonArray *pairs, *channels;
+  JsonArray *pairs;
 
   if (method == NULL || edges == NULL || *edges == '\0')
-    return;
+    return NULL;
   record = json_object_new ();
   pairs = json_array_new ();
-  channels = json_array_new ();
-  json_object_set_int_member (record, "version", 1);
   json_object_set_string_member (record, "element", edges);
   names = g_strsplit (edges, ",", -1);
   for (guint i = 0; g_str_equal (method, "pair") && names[i] != NULL; i++)
     {
       g_autofree char *symbol = g_strndup (names[i], strcspn (names[i], "_"));
-      g_autofree char *key = g_strconcat ("elements_pair_", symbol, NULL);
+      g_autofree char *key = g_strconcat (prefix, "pair_", symbol, NULL);
       const char *pair = evox_volume_get_metadata (maps, key);
       g_autofree char *text = pair != NULL ? g_strdup_printf ("%s=%s", symbol, pair) : NULL;
 
@@ -833,11 +834,79 @@ capture_elements_maps (JsonObject   *root,
     }
   json_object_set_array_member (record, "pairs", pairs);
   json_object_set_string_member (record, "method", method);
-  if (g_str_equal (method, "fit") && evox_volume_get_metadata (maps, "elements_matrix") != NULL)
-    json_object_set_string_member (record, "matrix",
-                                   evox_volume_get_metadata (maps, "elements_matrix"));
+  if (g_str_equal (method, "fit") && matrix != NULL)
+    json_object_set_string_member (record, "matrix", matrix);
   else
     json_object_set_null_member (record, "matrix");
+  return record;
+}
+
+/* Whether every label of run is among the labels of a later run (its maps were all replaced). */
+static gboolean
+run_replaced (GStrv *channels,
+              guint  run,
+              guint  n_runs)
+{
+  for (guint c = 0; channels[run][c] != NULL; c++)
+    {
+      gboolean later = FALSE;
+
+      for (guint r = run + 1; !later && r < n_runs; r++)
+        later = g_strv_contains ((const char * const *) channels[r], channels[run][c]);
+      if (!later)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* "runs": every Compute Elements whose maps the document still holds, in order (as
+ * _evox_document_note_elements_run recorded them), when more than one is left. */
+static void
+capture_elements_runs (JsonObject *record,
+                       EvoxVolume *maps)
+{
+  guint n = _evox_document_count_elements_runs (maps);
+  g_autofree GStrv *channels = g_new0 (GStrv, n + 1);
+  g_autoptr (JsonArray) runs = json_array_new ();
+
+  for (guint r = 0; r < n; r++)
+    {
+      g_autofree char *key = g_strdup_printf ("elements_run%u_channels", r + 1);
+      const char *labels = evox_volume_get_metadata (maps, key);
+
+      channels[r] = g_strsplit (labels != NULL ? labels : "", ",", -1);
+    }
+  for (guint r = 0; r < n; r++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("elements_run%u_", r + 1);
+      JsonObject *run = run_replaced (channels, r, n) ? NULL
+                        : capture_elements_run (maps, prefix);
+
+      if (run != NULL)
+        json_array_add_object_element (runs, run);
+    }
+  for (guint r = 0; r < n; r++)
+    g_strfreev (channels[r]);
+  if (json_array_get_length (runs) > 1)
+    json_object_set_array_member (record, "runs", g_steal_pointer (&runs));
+}
+
+/* The settings of the last elemental maps, from their metadata (evox_elements_maps writes it),
+ * as capture_elements_run says, with "values" (null: the window reads them from the file) and
+ * "register" (computed on the registered stack); "channels" keeps the maps' channel order when
+ * XANES maps are there too, and "runs" every run whose maps are left when there are several. */
+static void
+capture_elements_maps (JsonObject   *root,
+                       EvoxDocument *document)
+{
+  EvoxVolume *maps = evox_document_get_maps (document);
+  JsonObject *record = maps != NULL ? capture_elements_run (maps, "elements_") : NULL;
+  JsonArray *channels;
+
+  if (record == NULL)
+    return;
+  channels = json_array_new ();
+  json_object_set_int_member (record, "version", 1);
   json_object_set_null_member (record, "values");
   json_object_set_boolean_member (record, "register",
                                   evox_document_get_registration (document) != NULL &&
@@ -848,6 +917,7 @@ capture_elements_maps (JsonObject   *root,
     json_array_add_string_element (channels, evox_volume_get_channel_label (maps, c) != NULL ?
                                    evox_volume_get_channel_label (maps, c) : "");
   json_object_set_array_member (record, "channels", channels);
+  capture_elements_runs (record, maps);
   json_object_set_object_member (root, "elements-maps", record);
 }
 
@@ -1682,7 +1752,38 @@ evox_session_set_elements_maps (EvoxSession *self,
 {
   g_return_if_fail (EVOX_IS_SESSION (self));
   g_return_if_fail (maps == NULL || EVOX_IS_VOLUME (maps));
-  g_set_object (&self->elements, maps);
+  g_ptr_array_set_size (self->elements, 0);
+  if (maps != NULL)
+    g_ptr_array_add (self->elements, g_object_ref (maps));
+}
+
+GPtrArray *
+evox_session_elements_runs (JsonObject *record)
+{
+  GPtrArray *runs = g_ptr_array_new ();
+  JsonArray *list = evox_json_get_array (record, "runs");
+
+  g_return_val_if_fail (record != NULL, runs);
+
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *node = json_array_get_element (list, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        g_ptr_array_add (runs, json_node_get_object (node));
+    }
+  if (runs->len == 0)
+    g_ptr_array_add (runs, record);
+  return runs;
+}
+
+void
+evox_session_add_elements_maps (EvoxSession *self,
+                                EvoxVolume  *maps)
+{
+  g_return_if_fail (EVOX_IS_SESSION (self));
+  g_return_if_fail (EVOX_IS_VOLUME (maps));
+  g_ptr_array_add (self->elements, g_object_ref (maps));
 }
 
 void
@@ -1732,22 +1833,29 @@ evox_session_prepare (EvoxSession   *self,
   return TRUE;
 }
 
-/* The XANES and elemental maps computed again as one volume with the channels in the recorded
- * order (a fit's matrix and residual after the XANES maps when it ran after them); NULL when the
- * record names a channel neither has (maps of an earlier run, not computed again). */
+/* The XANES maps and the runs of elemental maps computed again as one volume with the channels
+ * in the recorded order (a fit's matrix and residual after the XANES maps when it ran after
+ * them), each label from the last source that has it (a later run replaced the maps of an
+ * earlier one of the same label); NULL when the record names a channel none has, or when there
+ * are maps it does not name. The runs are recorded in its metadata as the document records
+ * them. */
 static EvoxVolume *
-ordered_maps (JsonArray  *labels,
-              EvoxVolume *xanes,
-              EvoxVolume *elements)
+ordered_maps (JsonArray *labels,
+              GPtrArray *from)
 {
   g_autoptr (EvoxVolume) out = NULL;
-  EvoxVolume *from[2] = { xanes, elements };
+  g_autoptr (GHashTable) all = g_hash_table_new (g_str_hash, g_str_equal);
+  EvoxVolume *first = from->pdata[0];
   gsize dims[3];
   guint n = labels != NULL ? json_array_get_length (labels) : 0;
 
-  if (n == 0 || n != evox_volume_get_n_channels (xanes) + evox_volume_get_n_channels (elements))
+  for (guint m = 0; m < from->len; m++)
+    for (guint c = 0; c < evox_volume_get_n_channels (from->pdata[m]); c++)
+      if (evox_volume_get_channel_label (from->pdata[m], c) != NULL)
+        g_hash_table_add (all, (gpointer) evox_volume_get_channel_label (from->pdata[m], c));
+  if (n == 0 || n != g_hash_table_size (all))
     return NULL;
-  evox_volume_get_dims (elements, dims);
+  evox_volume_get_dims (first, dims);
   out = evox_volume_new (dims[0], dims[1], dims[2], n, EVOX_SAMPLE_F32, NULL);
   if (out == NULL)
     return NULL;
@@ -1760,9 +1868,9 @@ ordered_maps (JsonArray  *labels,
       EvoxVolume *source = NULL;
       int c = -1;
 
-      for (guint m = 0; label != NULL && c < 0 && m < G_N_ELEMENTS (from); m++)
-        if ((c = evox_volume_find_channel (from[m], label)) >= 0)
-          source = from[m];
+      for (guint m = from->len; label != NULL && c < 0 && m-- > 0;)
+        if ((c = evox_volume_find_channel (from->pdata[m], label)) >= 0)
+          source = from->pdata[m];
       if (c < 0)
         return NULL;
       memcpy (evox_volume_get_data_mut (out, i), evox_volume_get_data (source, (guint) c),
@@ -1772,14 +1880,18 @@ ordered_maps (JsonArray  *labels,
                                       evox_volume_get_channel_quantity (source, c),
                                       evox_volume_get_channel_unit (source, c));
     }
-  evox_volume_copy_grid (out, elements);
-  for (guint m = 0; m < G_N_ELEMENTS (from); m++)
+  evox_volume_copy_grid (out, first);
+  for (guint m = 0; m < from->len; m++)
     {
-      g_auto (GStrv) keys = evox_volume_dup_metadata_keys (from[m]);
+      g_auto (GStrv) keys = evox_volume_dup_metadata_keys (from->pdata[m]);
 
       for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
-        evox_volume_set_metadata (out, keys[k], evox_volume_get_metadata (from[m], keys[k]));
+        evox_volume_set_metadata (out, keys[k], evox_volume_get_metadata (from->pdata[m],
+                                                                          keys[k]));
     }
+  for (guint m = 0; m < from->len; m++)
+    if (evox_volume_get_metadata (from->pdata[m], "elements_method") != NULL)
+      _evox_document_note_elements_run (out, from->pdata[m]);
   evox_volume_freeze (out);
   return g_steal_pointer (&out);
 }
@@ -1808,6 +1920,7 @@ evox_session_apply (EvoxSession   *self,
 {
   g_autofree char *title = NULL;
   g_autoptr (EvoxVolume) both = NULL;
+  g_autoptr (GPtrArray) sources = g_ptr_array_new ();
 
   g_return_val_if_fail (EVOX_IS_SESSION (self), FALSE);
   g_return_val_if_fail (EVOX_IS_DOCUMENT (document), FALSE);
@@ -1832,14 +1945,21 @@ evox_session_apply (EvoxSession   *self,
     }
   /* The maps too, in the channel order they had, shown when they were, so that the display and
    * phases go to their side. */
-  if (self->maps != NULL && self->elements != NULL &&
-      (both = ordered_maps (evox_json_get_array (evox_json_get_object (self->root, "elements-maps"), "channels"),
-                            self->maps, self->elements)) != NULL)
+  if (self->maps != NULL)
+    g_ptr_array_add (sources, self->maps);
+  for (guint r = 0; r < self->elements->len; r++)
+    g_ptr_array_add (sources, self->elements->pdata[r]);
+  if (self->elements->len > 0 &&
+      (self->maps != NULL || self->elements->len > 1) &&
+      (both = ordered_maps (evox_json_get_array (evox_json_get_object (self->root,
+                                                                       "elements-maps"),
+                                                 "channels"), sources)) != NULL)
     add_maps_again (self, document, both, "elements-maps");
   else
     {
       add_maps_again (self, document, self->maps, "xanes-maps");
-      add_maps_again (self, document, self->elements, "elements-maps");
+      for (guint r = 0; r < self->elements->len; r++)
+        add_maps_again (self, document, self->elements->pdata[r], "elements-maps");
     }
   apply_display (self->root, document);
   apply_phases (self->root, document);

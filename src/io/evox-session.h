@@ -97,10 +97,18 @@ void         evox_session_set_maps         (EvoxSession      *self,
                                             EvoxVolume       *maps);
 /* The elemental maps the window computed again from the "elements-maps" record (element: the
  * edges as "Mn_K,Ni_K"; pairs: "Ni=8178:8570" each, for the pair method; method; matrix; values,
- * null; register; shown; channels: the labels of all the maps in order) on the same stack: apply
- * merges them with the XANES maps in the recorded channel order. */
+ * null; register; shown; channels: the labels of all the maps in order; runs: when several
+ * Compute Elements left maps, each one's element, pairs, method and matrix in order) on the same
+ * stack: apply merges them with the XANES maps in the recorded channel order, a later run's
+ * map replacing an earlier one's of the same label. set gives the one run (NULL: none), add
+ * appends the next run. */
 void         evox_session_set_elements_maps (EvoxSession     *self,
                                              EvoxVolume      *maps);
+void         evox_session_add_elements_maps (EvoxSession     *self,
+                                             EvoxVolume      *maps);
+/* The runs of an "elements-maps" record (or of any record with "runs"): the objects of its
+ * "runs", or the record itself when it has none; borrowed from record. */
+GPtrArray   *evox_session_elements_runs     (JsonObject      *record);
 /* The labels prepare made (NULL when the session has no particles or none were prepared), and
  * labels to use instead (the window's watershed splits of them: io does not link analysis). The
  * apply of the same volume shows them. */

@@ -2620,6 +2620,8 @@ evox_tiff_open_source (const char    *path,
                        GError       **error)
 {
   TiffSource *source;
+  EvoxVoxelSource *voxels;
+  gboolean plain = TRUE;
   gsize dims[3];
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -2643,21 +2645,29 @@ evox_tiff_open_source (const char    *path,
   dims[0] = source->reader.format.width;
   dims[1] = source->reader.format.height;
   dims[2] = source->reader.pages->len;
-  return evox_voxel_source_new (dims, source->reader.dest_type, path, tiff_source_read_box,
-                                source, tiff_source_free);
+  voxels = evox_voxel_source_new (dims, source->reader.dest_type, path, tiff_source_read_box,
+                                  source, tiff_source_free);
+  /* A row of an uncompressed page is one pread of its bytes; of a compressed one, a strip or a
+   * row of tiles decoded. */
+  for (guint i = 0; i < source->reader.pages->len && plain; i++)
+    plain = g_array_index (source->reader.pages, TiffPage, i).n_runs > 0;
+  evox_voxel_source_set_cheap_rows (voxels, plain);
+  return voxels;
 }
 
 /**
  * evox_tiff_read_reduced:
+ * @preview: (nullable): previews to publish while the reduced volume fills (evox-preview.h)
  *
  * A stack larger than the memory cap, read once into its reduced volume (evox-voxel-source.h)
  * with the stack attached for reading at full resolution on demand.
  */
 EvoxVolume *
-evox_tiff_read_reduced (const char    *path,
-                        EvoxProgress  *progress,
-                        GCancellable  *cancellable,
-                        GError       **error)
+evox_tiff_read_reduced (const char                *path,
+                        const EvoxPreviewOptions  *preview,
+                        EvoxProgress              *progress,
+                        GCancellable              *cancellable,
+                        GError                   **error)
 {
   g_autoptr(EvoxVoxelSource) source = NULL;
   g_autoptr(EvoxVolume) volume = NULL;
@@ -2669,10 +2679,10 @@ evox_tiff_read_reduced (const char    *path,
   source = evox_tiff_open_source (path, cancellable, error);
   if (source == NULL)
     return NULL;
-  evox_progress_set_stage (progress, "Reading TIFF pages (reduced)", 0.03, 1.0);
-  volume = evox_voxel_source_open_reduced (source, progress, cancellable, error);
+  volume = evox_voxel_source_new_reduced (source, error);
   if (volume == NULL)
     return NULL;
+  /* The previews need the grid and the values' meaning, which come from the tags alone. */
   scale = evox_volume_get_reduction (volume);
   tiff = evox_voxel_source_get_user_data (source);
   apply_metadata (&tiff->reader, volume);
@@ -2682,6 +2692,9 @@ evox_tiff_read_reduced (const char    *path,
         spacing[i] *= scale;
       evox_volume_set_spacing (volume, spacing);
     }
+  evox_progress_set_stage (progress, "Reading TIFF pages (reduced)", 0.03, 1.0);
+  if (!evox_preview_fill_reduced (source, volume, preview, progress, cancellable, error))
+    return NULL;
   evox_volume_freeze (volume);
   return g_steal_pointer (&volume);
 }

@@ -35,6 +35,7 @@ EvoxVoxelSource *evox_tiff_open_source  (const char     *path,
                                          GCancellable   *cancellable,
                                          GError        **error);
 EvoxVolume      *evox_tiff_read_reduced (const char     *path,
+                                         const EvoxPreviewOptions *preview,
                                          EvoxProgress   *progress,
                                          GCancellable   *cancellable,
                                          GError        **error);

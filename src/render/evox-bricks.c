@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "evox-file-bricks.h"
 #include "evox-profile.h"
 #include "evox-render-resources.h"
 
@@ -55,6 +56,11 @@ struct _EvoxBricks
   guint       ray_bricks;
   double      ray_pixels;        /* EVOX_BRICKS_RAY_PIXELS, or EVOX_RAY_PIXELS's */
   EvoxBrickRays last_rays;       /* what the last plan drew (valid while pages != 0) */
+  /* A volume held reduced at 1:2^file_levels: the rays' levels below file_levels are its
+   * file's, read on demand (owned); ray level l >= file_levels is pyramid level
+   * l - file_levels, and the rays' level 0 is the file's (the volume's dims times the scale). */
+  EvoxFileBricks *file;
+  guint       file_levels;
 
   /* The levels the rays want, while a thread computes them. */
   GCancellable *cancellable;
@@ -198,6 +204,7 @@ _evox_bricks_free (EvoxBricks *self)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->file, _evox_file_bricks_free);
   g_ptr_array_unref (self->tiles);
   g_ptr_array_unref (self->prepared);
   for (guint l = 0; l < self->n_levels; l++)
@@ -559,6 +566,24 @@ level_dims (EvoxBricks *self,
       dims[a] = (dims[a] + 1) / 2;
 }
 
+/* The dims of the rays' level: the pyramid's above the file's levels, below them the
+ * volume's times 2^(file_levels - level) (a padded file when its sides are not multiples of the
+ * scale: its bricks repeat the face there). */
+static void
+ray_level_dims (EvoxBricks *self,
+                guint       level,
+                gsize       dims[3])
+{
+  if (level >= self->file_levels)
+    {
+      level_dims (self, level - self->file_levels, dims);
+      return;
+    }
+  evox_volume_get_dims (self->volume, dims);
+  for (guint a = 0; a < 3; a++)
+    dims[a] <<= self->file_levels - level;
+}
+
 /* Textures */
 
 static GLenum
@@ -896,7 +921,7 @@ page_pixels (EvoxBricks   *self,
   guint page = self->ray_size - 2;
   double voxel[3], *pixels = g_new0 (double, n);
 
-  evox_volume_get_dims (self->volume, dims);
+  ray_level_dims (self, 0, dims);
   for (guint a = 0; a < 3; a++)
     voxel[a] = (box_hi[a] - box_lo[a]) / (double) dims[a];
   for (gsize k = 0; k < n_pages[2]; k++)
@@ -990,7 +1015,7 @@ plan_rays (EvoxBricks   *self,
   largest = MAX (n_pages[0], MAX (n_pages[1], n_pages[2]));
   while (((gsize) 1 << root.level) < largest)
     root.level++;
-  g_assert (root.level < self->n_levels);
+  g_assert (root.level < self->n_levels + self->file_levels);
   for (gsize i = 0; i < n; i++)
     {
       /* The finest level whose voxels span at least about a pixel (level l's are 2^l wide). */
@@ -1091,6 +1116,32 @@ make_atlas (EvoxBricks *self,
 /* Copies brick j of `level` into slot `slot` of the atlas: the level's voxels from j P - 1 to
  * (j + 1) P + 1 along each axis, clamped to the level (so a brick at the volume's face repeats
  * its last voxel, as GL's clamped edges do). */
+static void
+put_ray_brick (EvoxBricks    *self,
+               guint          slot,
+               EvoxSampleType type,
+               gconstpointer  pixels)
+{
+  guint R = self->ray_size;
+  gsize at[3];
+  GLint alignment = 4;
+
+  at[0] = slot % self->atlas_slots[0];
+  at[1] = slot / self->atlas_slots[0] % self->atlas_slots[1];
+  at[2] = slot / (self->atlas_slots[0] * self->atlas_slots[1]);
+  glActiveTexture (GL_TEXTURE0);
+  glBindTexture (GL_TEXTURE_3D, self->atlas);
+  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+  glTexSubImage3D (GL_TEXTURE_3D, 0, (GLint) (at[0] * R), (GLint) (at[1] * R),
+                   (GLint) (at[2] * R), (GLsizei) R, (GLsizei) R, (GLsizei) R, GL_RED,
+                   type == EVOX_SAMPLE_U8 ? GL_UNSIGNED_BYTE
+                   : type == EVOX_SAMPLE_U16 ? GL_UNSIGNED_SHORT : GL_FLOAT, pixels);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
+  glBindTexture (GL_TEXTURE_3D, 0);
+  self->n_uploads++;
+}
+
 static gboolean
 upload_ray_brick (EvoxBricks  *self,
                   guint        level,
@@ -1098,14 +1149,24 @@ upload_ray_brick (EvoxBricks  *self,
                   guint        slot)
 {
   guint channel, R = self->ray_size, P = R - 2;
-  EvoxVolume *volume = level_volume (self, level, &channel);
+  EvoxVolume *volume;
   EvoxSampleType type;
-  gsize elem, dims[3], at[3];
+  gsize elem, dims[3];
   const guint8 *in;
   g_autofree guint8 *pixels = NULL;
   guint8 *out;
-  GLint alignment = 4;
 
+  /* The file's levels: read already (settle_file_bricks saw to it). */
+  if (level < self->file_levels)
+    {
+      gconstpointer data = _evox_file_bricks_lookup (self->file, level, j, FALSE);
+
+      if (data == NULL)
+        return FALSE;
+      put_ray_brick (self, slot, evox_volume_get_sample_type (self->volume), data);
+      return TRUE;
+    }
+  volume = level_volume (self, level - self->file_levels, &channel);
   if (volume == NULL)
     return FALSE;
   type = evox_volume_get_sample_type (volume);
@@ -1130,21 +1191,64 @@ upload_ray_brick (EvoxBricks  *self,
             memcpy (out, row + (gsize) vx * elem, elem);
           }
       }
-  at[0] = slot % self->atlas_slots[0];
-  at[1] = slot / self->atlas_slots[0] % self->atlas_slots[1];
-  at[2] = slot / (self->atlas_slots[0] * self->atlas_slots[1]);
-  glActiveTexture (GL_TEXTURE0);
-  glBindTexture (GL_TEXTURE_3D, self->atlas);
-  glGetIntegerv (GL_UNPACK_ALIGNMENT, &alignment);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
-  glTexSubImage3D (GL_TEXTURE_3D, 0, (GLint) (at[0] * R), (GLint) (at[1] * R),
-                   (GLint) (at[2] * R), (GLsizei) R, (GLsizei) R, (GLsizei) R, GL_RED,
-                   type == EVOX_SAMPLE_U8 ? GL_UNSIGNED_BYTE
-                   : type == EVOX_SAMPLE_U16 ? GL_UNSIGNED_SHORT : GL_FLOAT, pixels);
-  glPixelStorei (GL_UNPACK_ALIGNMENT, alignment);
-  glBindTexture (GL_TEXTURE_3D, 0);
-  self->n_uploads++;
+  put_ray_brick (self, slot, type, pixels);
   return TRUE;
+}
+
+/* The plan's bricks of the file's levels not read yet give way to their ancestor at the first
+ * level the volume holds (there always), so the frame draws coarser there until they are in;
+ * with wait they are read now. */
+static void
+settle_file_bricks (EvoxBricks *self,
+                    GArray     *nodes,
+                    gboolean    wait)
+{
+  guint top = self->file_levels;
+  g_autoptr(GHashTable) coarse = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                        g_free);
+  GHashTableIter iter;
+  RayNode *ancestor;
+
+  _evox_file_bricks_begin (self->file);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      RayNode *node = &g_array_index (nodes, RayNode, i);
+      RayNode up = { top, { 0, 0, 0 }, 0.0, top };
+      guint64 *key;
+
+      if (node->level >= top || _evox_file_bricks_lookup (self->file, node->level, node->j, wait))
+        continue;
+      for (guint a = 0; a < 3; a++)
+        up.j[a] = node->j[a] >> (top - node->level);
+      key = g_new (guint64, 1);
+      *key = ray_key (top, up.j);
+      g_hash_table_replace (coarse, key, g_memdup2 (&up, sizeof up));
+    }
+  _evox_file_bricks_commit (self->file);
+  if (g_hash_table_size (coarse) == 0)
+    return;
+  for (guint i = 0; i < nodes->len;)
+    {
+      RayNode *node = &g_array_index (nodes, RayNode, i);
+      gsize j[3];
+      guint64 key;
+
+      if (node->level < top)
+        {
+          for (guint a = 0; a < 3; a++)
+            j[a] = node->j[a] >> (top - node->level);
+          key = ray_key (top, j);
+          if (g_hash_table_contains (coarse, &key))
+            {
+              g_array_remove_index_fast (nodes, i);
+              continue;
+            }
+        }
+      i++;
+    }
+  g_hash_table_iter_init (&iter, coarse);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &ancestor))
+    g_array_append_val (nodes, *ancestor);
 }
 
 /* A slot for the plan's brick `key`: the one holding it, else an empty one, else the one drawn
@@ -1201,17 +1305,17 @@ _evox_bricks_prepare_rays (EvoxBricks    *self,
   if (self->ray_failed)
     return FALSE;
   P = self->ray_size - 2;
-  evox_volume_get_dims (self->volume, dims);
+  ray_level_dims (self, 0, dims);
   for (guint a = 0; a < 3; a++)
     n_pages[a] = (dims[a] + P - 1) / P;
   if (self->atlas == 0)
     {
       /* Every level's bricks: the most a plan can use. */
-      for (guint l = 0; l < self->n_levels; l++)
+      for (guint l = 0; l < self->n_levels + self->file_levels; l++)
         {
           gsize ldims[3], count = 1;
 
-          level_dims (self, l, ldims);
+          ray_level_dims (self, l, ldims);
           for (guint a = 0; a < 3; a++)
             count *= (ldims[a] + P - 1) / P;
           total += count;
@@ -1227,6 +1331,8 @@ _evox_bricks_prepare_rays (EvoxBricks    *self,
 
   pixels = page_pixels (self, n_pages, mvp, viewport, box_lo, box_hi);
   nodes = plan_rays (self, n_pages, pixels, self->n_slots);
+  if (self->file != NULL)
+    settle_file_bricks (self, nodes, wait);
   for (guint i = 0; i < nodes->len; i++)
     {
       RayNode *node = &g_array_index (nodes, RayNode, i);
@@ -1237,9 +1343,9 @@ _evox_bricks_prepare_rays (EvoxBricks    *self,
   /* A window's frame does not wait for the pyramid: its coarse levels are computed in a
    * thread (the ready function says when) and the rays wait for them, the slices and the box
    * are drawn meanwhile. */
-  if (!wait && !level_ready (self, coarsest))
+  if (!wait && !level_ready (self, coarsest - MIN (coarsest, self->file_levels)))
     {
-      start_computing (self, coarsest);
+      start_computing (self, coarsest - MIN (coarsest, self->file_levels));
       /* Meanwhile the last plan's bricks, all still in their slots, draw the view. */
       if (self->pages == 0)
         return FALSE;
@@ -1305,8 +1411,31 @@ _evox_bricks_prepare_rays (EvoxBricks    *self,
   rays->page = P;
   rays->finest = finest;
   rays->coarsest = coarsest;
+  rays->file_levels = self->file_levels;
   self->last_rays = *rays;
   return TRUE;
+}
+
+void
+_evox_bricks_set_file (EvoxBricks     *self,
+                       EvoxFileBricks *file)
+{
+  g_return_if_fail (self != NULL && self->file == NULL && self->atlas == 0);
+
+  self->file = file;
+  self->file_levels = file != NULL ? _evox_file_bricks_get_n_levels (file) : 0;
+}
+
+EvoxFileBricks *
+_evox_bricks_get_file (EvoxBricks *self)
+{
+  return self->file;
+}
+
+guint
+_evox_bricks_get_ray_size (EvoxBricks *self)
+{
+  return self->ray_size;
 }
 
 /* A texture of size voxels of type from pixels, for other tiles drawn the bricks' way (the

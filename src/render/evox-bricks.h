@@ -102,6 +102,10 @@ typedef struct
   guint  page;               /* voxels a brick owns a side, at its level */
   guint  finest;             /* the levels the plan uses */
   guint  coarsest;
+  /* Levels below this one are the file's of a volume held reduced at 1:2^file_levels (see
+   * _evox_bricks_set_file): level 0's voxels are then the file's, 2^file_levels a side of the
+   * volume's. */
+  guint  file_levels;
 } EvoxBrickRays;
 
 /* Screen pixels a voxel of a brick's level should span at least (at most twice that). */
@@ -124,6 +128,16 @@ gboolean        _evox_bricks_prepare_rays     (EvoxBricks   *bricks,
                                                const double  box_hi[3],
                                                gboolean      wait,
                                                EvoxBrickRays *rays);
+/* For a volume held reduced at 1:2^n with its file (n the file bricks' levels): the rays take
+ * levels finer than the volume from the file, read in a thread (owned; before the first plan).
+ * Those not read yet give way to the volume's own bricks, so no frame waits for the disk; with
+ * wait they are read now. */
+typedef struct _EvoxFileBricks EvoxFileBricks;
+void            _evox_bricks_set_file         (EvoxBricks     *bricks,
+                                               EvoxFileBricks *file);
+EvoxFileBricks *_evox_bricks_get_file         (EvoxBricks     *bricks);
+/* Texels a side of a ray brick (the size the file's bricks must have). */
+guint           _evox_bricks_get_ray_size     (EvoxBricks     *bricks);
 /* The finest level the last plan used, -1 before one. */
 int             _evox_bricks_get_ray_level    (EvoxBricks   *bricks);
 /* For tests: the last plan's finest and coarsest level and its number of bricks. */

@@ -17,6 +17,7 @@ struct _EvoxFullRes
   GPtrArray       *planes;       /* EvoxFullResPlane, owned */
   guint64          clock;
   GFunc            ready;
+  GFunc            failed;       /* (data, message): a read failed */
   gpointer         ready_data;
   /* The read in flight (NULL when none) and the newest box asked for meanwhile. */
   GCancellable    *reading;
@@ -107,6 +108,24 @@ _evox_fullres_set_ready_func (EvoxFullRes *self,
 {
   self->ready = ready;
   self->ready_data = data;
+}
+
+void
+_evox_fullres_set_failed_func (EvoxFullRes *self,
+                               GFunc        failed)
+{
+  self->failed = failed;
+}
+
+/* A file damaged since it was opened: the reduced slice stays, the reason in the log and, for
+ * the window, in the failed function. */
+static void
+report_failure (EvoxFullRes *self,
+                GError      *error)
+{
+  g_warning ("%s", error->message);
+  if (self->failed != NULL)
+    self->failed (self->ready_data, error->message);
 }
 
 guint
@@ -202,8 +221,7 @@ read_done (GObject      *unused,
   if (ok)
     add_plane (self, read);
   else
-    /* A file damaged since it was opened: the reduced slice stays, the reason in the log. */
-    g_warning ("%s", error->message);
+    report_failure (self, error);
   if (self->has_pending)
     {
       self->has_pending = FALSE;
@@ -344,7 +362,7 @@ _evox_fullres_lookup (EvoxFullRes *self,
           memcpy (read.size, size, sizeof size);
           if (!read_box (&read, &error))
             {
-              g_warning ("%s", error->message);
+              report_failure (self, error);
               g_free (read.data);
               return NULL;
             }

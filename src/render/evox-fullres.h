@@ -37,6 +37,10 @@ void              _evox_fullres_unrealize    (EvoxFullRes     *self);
 void              _evox_fullres_set_ready_func (EvoxFullRes   *self,
                                               GFunc            ready,
                                               gpointer         data);
+/* Called with (data, message) on the main context when a read fails (the file damaged since it
+ * was opened); data is the ready function's. */
+void              _evox_fullres_set_failed_func (EvoxFullRes  *self,
+                                              GFunc            failed);
 /* The plane that holds the box [lo, hi) of plane lo[axis] (hi[axis] = lo[axis] + 1), on the GPU,
  * or NULL while it is read: the read starts now in a thread (a margin around the box, so a
  * small pan needs no new read), the ready function says when it is in, and a newer request

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "evox-renderer-state.h"
+#include "evox-file-bricks.h"
 
 #include <string.h>
 
@@ -110,6 +111,13 @@ _evox_renderer_get_bricks (EvoxRenderer *self)
 {
   g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
   return self->res.bricks;
+}
+
+EvoxBricks *
+_evox_renderer_get_ray_bricks (EvoxRenderer *self)
+{
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), NULL);
+  return self->res.bricks != NULL ? self->res.bricks : self->res.ray_bricks;
 }
 
 /* GL programs */
@@ -786,6 +794,8 @@ delete_bricks (EvoxRenderer *self)
 {
   _evox_bricks_unrealize (self->res.bricks);
   g_clear_pointer (&self->res.bricks, _evox_bricks_free);
+  _evox_bricks_unrealize (self->res.ray_bricks);
+  g_clear_pointer (&self->res.ray_bricks, _evox_bricks_free);
 }
 
 /* Levels computed in a thread are in: the rays can be cast. */
@@ -796,17 +806,23 @@ bricks_ready (gpointer data,
   g_signal_emit_by_name (EVOX_RENDERER (data), "changed");
 }
 
-/* Draws the volume from bricks from now on: tiles of its slices at full resolution (or the
- * level the budget allows) and bricks of the pyramid at the levels each view needs for the
- * rays. */
+/* A brick or a plane read from the file failed: the window says why. */
 static void
-start_bricks (EvoxRenderer *self,
-              guint         max_size,
-              const char   *why)
+source_read_failed (gpointer data,
+                    gpointer message)
+{
+  g_signal_emit_by_name (EVOX_RENDERER (data), "read-failed", (const char *) message);
+}
+
+/* The bricks of self->volume within the budget (forced or EVOX_GPU_BUDGET_MB). */
+static EvoxBricks *
+new_bricks (EvoxRenderer *self,
+            guint         max_size)
 {
   guint brick = self->forced_brick_size != 0 ? self->forced_brick_size
                                              : env_limit ("EVOX_BRICK_SIZE");
   guint budget_mb = env_limit ("EVOX_GPU_BUDGET_MB");
+  EvoxBricks *bricks;
   gsize budget;
 
   if (brick == 0)
@@ -817,8 +833,20 @@ start_bricks (EvoxRenderer *self,
   if (budget_mb == 0)
     budget_mb = EVOX_BRICKS_DEFAULT_BUDGET_MB;
   budget = self->forced_budget != 0 ? self->forced_budget : (gsize) budget_mb << 20;
-  self->res.bricks = _evox_bricks_new (self->volume, self->channel, brick, max_size, budget);
-  _evox_bricks_set_ready_func (self->res.bricks, bricks_ready, self);
+  bricks = _evox_bricks_new (self->volume, self->channel, brick, max_size, budget);
+  _evox_bricks_set_ready_func (bricks, bricks_ready, self);
+  return bricks;
+}
+
+/* Draws the volume from bricks from now on: tiles of its slices at full resolution (or the
+ * level the budget allows) and bricks of the pyramid at the levels each view needs for the
+ * rays. */
+static void
+start_bricks (EvoxRenderer *self,
+              guint         max_size,
+              const char   *why)
+{
+  self->res.bricks = new_bricks (self, max_size);
   g_debug ("A volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
            " voxels is %s; it is drawn from bricks of %u voxels (slices in tiles of %"
            G_GSIZE_FORMAT ")", self->dims[0], self->dims[1], self->dims[2], why,
@@ -849,10 +877,55 @@ start_fullres (EvoxRenderer *self)
                                                           : EVOX_FULLRES_DEFAULT_BUDGET_MB) << 20);
   /* The same "changed" as levels computed in a thread: the canvas draws again. */
   _evox_fullres_set_ready_func (self->res.fullres, bricks_ready, self);
+  _evox_fullres_set_failed_func (self->res.fullres, source_read_failed);
 }
+
+/* A volume held reduced at 1:S (S a power of two): its rays take bricks finer than it from the
+ * file where the view wants them, through the bricks that draw it, or bricks for the rays
+ * alone when it is on the GPU whole (its slices and overlays keep that texture). */
+static void
+start_file_bricks (EvoxRenderer *self,
+                   guint         max_size)
+{
+  guint scale = 1, levels = 0;
+  EvoxVoxelSource *source = evox_voxel_source_get_attached (self->volume, &scale);
+  guint budget_mb = env_limit ("EVOX_FILE_BRICKS_BUDGET_MB");
+  gboolean modes = g_strcmp0 (evox_volume_get_reduction_kind (self->volume), "modes") == 0;
+  EvoxBricks *bricks;
+  gsize budget;
+
+  if (source == NULL || scale < 2 || (scale & (scale - 1)) != 0 ||
+      (!self->res.volume_on_gpu && self->res.bricks == NULL))
+    return;
+  while ((1u << levels) < scale)
+    levels++;
+  if (self->res.bricks == NULL)
+    self->res.ray_bricks = new_bricks (self, max_size);
+  bricks = self->res.bricks != NULL ? self->res.bricks : self->res.ray_bricks;
+  budget = (gsize) (budget_mb != 0 ? budget_mb : EVOX_FILE_BRICKS_DEFAULT_BUDGET_MB) << 20;
+  _evox_bricks_set_file (bricks, _evox_file_bricks_new (source, levels, modes,
+                                                        _evox_bricks_get_ray_size (bricks),
+                                                        budget));
+  _evox_file_bricks_set_funcs (_evox_bricks_get_file (bricks), bricks_ready, source_read_failed,
+                               self);
+}
+
+static void upload_volume_or_bricks (EvoxRenderer *self,
+                                     guint        *max_size);
 
 static void
 upload_volume (EvoxRenderer *self)
+{
+  guint max_size = 0;
+
+  upload_volume_or_bricks (self, &max_size);
+  if (self->volume != NULL)
+    start_file_bricks (self, max_size);
+}
+
+static void
+upload_volume_or_bricks (EvoxRenderer *self,
+                         guint        *max_size_out)
 {
   GLint internal_format;
   guint max_size;
@@ -872,9 +945,9 @@ upload_volume (EvoxRenderer *self)
     return;
   start_fullres (self);
 
-  max_size = max_texture_size (self);
+  max_size = *max_size_out = max_texture_size (self);
   /* For benchmarks: bricks where one texture would do, the GPU's own limits kept. */
-  if (env_limit ("EVOX_FORCE_BRICKS") != 0)
+  if (env_limit ("EVOX_FORCE_BRICKS") != 0 || self->forced_max_texture == G_MAXUINT)
     {
       start_bricks (self, max_size, "forced (EVOX_FORCE_BRICKS)");
       return;

@@ -104,6 +104,9 @@ typedef struct
   /* Non-NULL while the volume is held reduced with a voxel source: its full-resolution planes
    * for zoomed 2D panes. */
   EvoxFullRes    *fullres;
+  /* A volume held reduced on the GPU whole (not bricked): bricks for its rays alone, whose
+   * finer levels come from its file (evox-file-bricks.h). NULL otherwise. */
+  EvoxBricks     *ray_bricks;
   guint64         brick_frame;
   gboolean        drawing_tiles;  /* _evox_slice_pass_use_program picks the BRICKED build */
   gboolean        wait_for_bricks;  /* exports wait for the pyramid; window frames do not */

@@ -40,7 +40,8 @@ guint  _evox_renderer_get_empty_bricks (EvoxRenderer        *self);
 /* Forces a 3D texture size and a brick size smaller than the GPU's, and the bricks' GPU budget
  * in bytes (0 for any: the environment's EVOX_MAX_TEXTURE_SIZE, EVOX_BRICK_SIZE and
  * EVOX_GPU_BUDGET_MB, else the GPU's limit and the defaults), so tests draw tiny volumes from
- * bricks. Takes effect at the next upload of the volume. */
+ * bricks; G_MAXUINT as max_texture_size bricks the volume with the GPU's own limits (as
+ * EVOX_FORCE_BRICKS does). Takes effect at the next upload of the volume. */
 void   _evox_renderer_set_brick_limits (EvoxRenderer        *self,
                                         guint                max_texture_size,
                                         guint                brick_size,
@@ -54,5 +55,8 @@ int    _evox_renderer_get_ray_level    (EvoxRenderer        *self);
 struct _EvoxFullRes *_evox_renderer_get_fullres (EvoxRenderer *self);
 /* The bricks (NULL when the volume is not bricked). */
 struct _EvoxBricks *_evox_renderer_get_bricks (EvoxRenderer   *self);
+/* The bricks the Volume view's rays read: the volume's when it is bricked, else those of a
+ * volume held reduced on the GPU whole, for its file's finer levels; NULL for others. */
+struct _EvoxBricks *_evox_renderer_get_ray_bricks (EvoxRenderer *self);
 
 G_END_DECLS

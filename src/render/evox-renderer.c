@@ -62,6 +62,7 @@ G_DEFINE_FINAL_TYPE (EvoxRenderer, evox_renderer, G_TYPE_OBJECT)
 enum
 {
   CHANGED,
+  READ_FAILED,
   N_SIGNALS
 };
 
@@ -152,6 +153,17 @@ evox_renderer_class_init (EvoxRendererClass *klass)
    */
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * EvoxRenderer::read-failed:
+   * @message: what failed, naming the file
+   *
+   * A part of a volume held reduced could not be read from its file (damaged or changed since
+   * it was opened): the views draw the reduced voxels there instead.
+   */
+  signals[READ_FAILED] = g_signal_new ("read-failed", G_TYPE_FROM_CLASS (klass),
+                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                       G_TYPE_STRING);
 }
 
 static void

@@ -499,12 +499,14 @@ sync_level_bricks (EvoxVolumePass      *pass,
   pass->bricks_finest = rays->finest;
   pass->bricks_coarsest = rays->coarsest;
   memset (pass->grid_offset, 0, sizeof pass->grid_offset);
+  /* (Levels below file_levels have no grid: their plans cast rays without skipping.) */
   for (guint l = rays->finest; l <= rays->coarsest; l++)
     {
       if (pass->level_grids[l] == NULL)
-        pass->level_grids[l] = _evox_volume_bricks_new (_evox_bricks_get_level (bricks, l),
-                                                        l == 0 ? channel : 0,
-                                                        pass->level_grid_dims[l]);
+        pass->level_grids[l] =
+          _evox_volume_bricks_new (_evox_bricks_get_level (bricks, l - rays->file_levels),
+                                   l == rays->file_levels ? channel : 0,
+                                   pass->level_grid_dims[l]);
       pass->grid_offset[l] = (int) depth;
       depth += pass->level_grid_dims[l][2];
     }
@@ -928,13 +930,16 @@ saturation (const EvoxVolumeScene *scene,
             EvoxTransfer           transfer,
             double                 a,
             double                 b,
-            double                 m)
+            double                 m,
+            gboolean               beyond_stats)
 {
   const EvoxStats *stats = evox_volume_get_stats (scene->volume, scene->channel);
   gboolean top = mode == EVOX_RAY_MIP;
   double limit = top ? INFINITY : -INFINITY, w, t, v;
 
-  if (stats != NULL && stats->n_finite > 0)
+  /* A reduced volume's statistics do not bound its file's voxels (block means narrow the
+   * range), which the rays read beyond_stats. */
+  if (stats != NULL && stats->n_finite > 0 && !beyond_stats)
     limit = top ? stats->max : stats->min;
   /* Phases have no colour map; the log axis hides values <= 0 that a minip could still reach. */
   if (source == EVOX_VOLUME_SOURCE_PHASES || !isfinite (a) || !isfinite (b) ||
@@ -989,6 +994,9 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   gboolean bricked = rays != NULL;
   const RayUniforms *u;
   GLuint program, resolve = 0;
+  /* Rays reading the file's levels of a volume held reduced: voxels that many times finer. */
+  guint file_scale = bricked ? 1u << rays->file_levels : 1;
+  gboolean file_bricks = bricked && rays->finest < rays->file_levels;
   double step;
 
   /* (Levels beyond the shader's table would take a volume of millions of voxels a side.) */
@@ -1028,9 +1036,10 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   evox_volume_get_dims (scene->volume, dims);
   get_extent (scene->volume, extent);
   evox_volume_style_get_clip (style, clip_lo, clip_hi);
-  unit = smallest_spacing (scene->volume);
+  unit = smallest_spacing (scene->volume) / file_scale;
   for (guint i = 0; i < 3; i++)
     {
+      dims[i] *= file_scale;
       extent_f[i] = (float) extent[i];
       world_f[i] = (float) (scene->box_hi[i] - scene->box_lo[i]);
       dims_f[i] = (float) dims[i];
@@ -1051,13 +1060,13 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
       b = evox_transfer_apply (transfer, scene->hi);
     }
 
-  if (bricked)
+  if (bricked && !file_bricks)
     sync_level_bricks (pass, scene->volume, scene->channel, textures->bricks, rays);
-  else
+  else if (!bricked)
     sync_bricks (pass, scene->volume, scene->channel);
   if (mode == EVOX_RAY_COMPOSITE && source == EVOX_VOLUME_SOURCE_COLORMAP)
     lut_changed = sync_lut (pass, scene->volume, scene->channel, style);
-  skip = !pass->no_skipping && mode != EVOX_RAY_MEAN &&
+  skip = !pass->no_skipping && mode != EVOX_RAY_MEAN && !file_bricks &&
          !(mode == EVOX_RAY_COMPOSITE && source == EVOX_VOLUME_SOURCE_CLUSTERS);
   if (mode == EVOX_RAY_COMPOSITE && skip)
     sync_empty (pass, source, lut_changed, scene->phases,
@@ -1117,7 +1126,8 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   glUniform1f (u->opacity_scale, (float) evox_volume_style_get_opacity_scale (style));
   glUniform1f (u->iso_level, (float) evox_volume_style_get_iso_level (style));
   if (mode == EVOX_RAY_MIP || mode == EVOX_RAY_MINIP)
-    glUniform1f (u->saturate, (float) saturation (scene, mode, source, transfer, a, b, m));
+    glUniform1f (u->saturate, (float) saturation (scene, mode, source, transfer, a, b, m,
+                                                    file_scale > 1));
   glUniform1i (u->skip, skip);
   if (bricked)
     {
@@ -1313,6 +1323,7 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
                                   self->res.cluster_color_texture, self->res.cluster_scale,
                                   NULL, NULL };
   EvoxBrickRays rays;
+  EvoxBricks *ray_bricks;
   gboolean slices;
   guint planes[3], outlines[3], box, layers = 0, n_layer_vertices = 0;
   GLint framebuffer = 0;
@@ -1363,7 +1374,12 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
   if (n_layer_vertices > 0)
     _evox_renderer_draw_lines (self, frame, &measured_style, layers, n_layer_vertices);
 
-  if (self->res.bricks != NULL)
+  /* A volume held reduced and on the GPU whole casts its rays through bricks too, for the
+   * file's finer ones, unless they show its clusters (whose ids ride in its texture). */
+  ray_bricks = self->res.bricks;
+  if (ray_bricks == NULL && scene.clusters == NULL)
+    ray_bricks = self->res.ray_bricks;
+  if (ray_bricks != NULL)
     {
       /* A bricked volume's rays read the bricks of its pyramid this view needs, planned for
        * the pixels they are cast for (half of them each way while the user drags). */
@@ -1372,15 +1388,16 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
       if (scene.interactive)
         for (guint a = 0; a < 2; a++)
           pixels[a] = MAX (1, pixels[a] / 2);
-      if (_evox_bricks_prepare_rays (self->res.bricks, (const float *) frame->mvp, pixels,
+      if (_evox_bricks_prepare_rays (ray_bricks, (const float *) frame->mvp, pixels,
                                      scene.box_lo, scene.box_hi, self->res.wait_for_bricks,
                                      &rays))
         {
           textures.volume = rays.atlas;
-          textures.bricks = self->res.bricks;
+          textures.bricks = ray_bricks;
           textures.rays = &rays;
         }
-      scene.clusters = NULL;
+      if (self->res.bricks != NULL)
+        scene.clusters = NULL;
     }
   if (self->res.volume_on_gpu || (self->res.bricks != NULL && textures.volume != 0))
     {

@@ -6,17 +6,62 @@
 
 #include <glib/gi18n.h>
 
+#include <string.h>
+
+#include "evox-units.h"
 #include "evox-window-private.h"
 
 static void end_pointer_group (EvoxWindow *self);
+
+/* A voxel size undone or redone is as one set in Image Properties: the banner asks again for a
+ * size no longer known (and goes when one is), and the file remembers the size it has now, or
+ * none, for its next opening. */
+static void
+follow_voxel_size (EvoxWindow *self,
+                   EvoxVolume *volume)
+{
+  const char *path = evox_document_get_path (self->document);
+  gboolean known = evox_volume_get_spacing_known (volume);
+  g_autoptr (GError) error = NULL;
+  double spacing[3];
+
+  evox_window_show_voxel_banner (self, !known);
+  evox_volume_get_spacing (volume, spacing);
+  if (path != NULL && !evox_voxel_size_remember (path, known ? spacing : NULL, &error))
+    g_warning ("%s", error->message);
+}
+
+/* Undo or redo (step), then what the window keeps beside the document follows. */
+static void
+take_step (EvoxWindow  *self,
+           gboolean   (*step) (EvoxHistory *history))
+{
+  g_autoptr (EvoxVolume) volume = NULL;
+  double before[3] = { 0 }, after[3];
+  gboolean known = FALSE;
+
+  end_pointer_group (self);
+  g_set_object (&volume, evox_document_get_volume (self->document));
+  if (volume != NULL)
+    {
+      evox_volume_get_spacing (volume, before);
+      known = evox_volume_get_spacing_known (volume);
+    }
+  if (!step (self->history) || volume == NULL ||
+      evox_document_get_volume (self->document) != volume)
+    return;
+  evox_volume_get_spacing (volume, after);
+  if (memcmp (before, after, sizeof before) != 0 ||
+      known != evox_volume_get_spacing_known (volume))
+    follow_voxel_size (self, volume);
+}
 
 static void
 undo_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
-  end_pointer_group (EVOX_WINDOW (widget));
-  evox_history_undo (EVOX_WINDOW (widget)->history);
+  take_step (EVOX_WINDOW (widget), evox_history_undo);
 }
 
 static void
@@ -24,8 +69,7 @@ redo_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
-  end_pointer_group (EVOX_WINDOW (widget));
-  evox_history_redo (EVOX_WINDOW (widget)->history);
+  take_step (EVOX_WINDOW (widget), evox_history_redo);
 }
 
 /* The items carry the step's name, so the menu is rebuilt when a step comes or goes. */

@@ -396,9 +396,10 @@ elements_params (JsonObject         *record,
   return TRUE;
 }
 
-/* The session's elemental maps computed again on the stack shown with the recorded edges, the
- * pairs they used and the matrix (the same settings on the same stack give the same maps). A
- * record that does not fit the stack is left in the session; opening goes on without them. */
+/* The session's elemental maps computed again on the stack shown, run after run (each Compute
+ * Elements whose maps the document held), with the recorded edges, the pairs they used and the
+ * matrix (the same settings on the same stack give the same maps). A record that does not fit
+ * the stack is left in the session; opening goes on without the elemental maps. */
 static gboolean
 elements_again (EvoxSession   *session,
                 EvoxVolume    *stack,
@@ -406,19 +407,28 @@ elements_again (EvoxSession   *session,
                 GError       **error)
 {
   JsonNode *node = json_object_get_member (evox_session_get_root (session), "elements-maps");
-  EvoxElementsParams params;
-  g_autoptr (EvoxVolume) maps = NULL;
-  g_autoptr (GError) local = NULL;
+  g_autoptr (GPtrArray) runs = NULL;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return TRUE;
-  evox_elements_params_init (&params);
-  if (elements_params (json_node_get_object (node), &params, &local))
-    maps = evox_elements_maps (stack, &params, NULL, cancellable, &local);
-  evox_elements_params_clear (&params);
-  if (maps == NULL)
-    return go_on_without (&local, "elemental maps", error);
-  evox_session_set_elements_maps (session, maps);
+  runs = evox_session_elements_runs (json_node_get_object (node));
+  for (guint r = 0; r < runs->len; r++)
+    {
+      EvoxElementsParams params;
+      g_autoptr (EvoxVolume) maps = NULL;
+      g_autoptr (GError) local = NULL;
+
+      evox_elements_params_init (&params);
+      if (elements_params (runs->pdata[r], &params, &local))
+        maps = evox_elements_maps (stack, &params, NULL, cancellable, &local);
+      evox_elements_params_clear (&params);
+      if (maps == NULL)
+        {
+          evox_session_set_elements_maps (session, NULL);
+          return go_on_without (&local, "elemental maps", error);
+        }
+      evox_session_add_elements_maps (session, maps);
+    }
   return TRUE;
 }
 

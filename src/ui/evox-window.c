@@ -228,6 +228,18 @@ evox_window_show_error (EvoxWindow *self,
   gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
 }
 
+/* A brick of a volume held reduced could not be read from its file: the views keep the reduced
+ * voxels there, and the window says why. */
+static void
+on_read_failed (EvoxWindow *self,
+                const char *message)
+{
+  g_autofree char *text = g_strdup_printf (_("Drawn at the reduced resolution where the file "
+                                             "could not be read: %s"), message);
+
+  evox_window_show_error (self, text);
+}
+
 static gboolean
 hide_saved (gpointer data)
 {
@@ -675,14 +687,14 @@ show_uploaded_volume (EvoxWindow *self)
                                                 ? _("“%s” is larger than the memory cap: it is "
                                                     "held at 1:%u (the most frequent label of "
                                                     "each %u × %u × %u block). Zoomed-in "
-                                                    "slices read full resolution from the file; "
-                                                    "analyses, the histogram and the 3D views "
-                                                    "work at 1:%u.")
+                                                    "slices and the Volume view read full "
+                                                    "resolution from the file; analyses, the "
+                                                    "histogram and the 3D slices work at 1:%u.")
                                                 : _("“%s” is larger than the memory cap: it is "
                                                     "held at 1:%u (means of %u × %u × %u blocks). "
-                                                    "Zoomed-in slices read full resolution from "
-                                                    "the file; analyses, the histogram and the 3D "
-                                                    "views work at 1:%u."),
+                                                    "Zoomed-in slices and the Volume view read "
+                                                    "full resolution from the file; analyses, the "
+                                                    "histogram and the 3D slices work at 1:%u."),
                                                 name, s, s, s, s, s));
       g_free (name);
       name = reduced;
@@ -1264,6 +1276,8 @@ evox_window_init (EvoxWindow *self)
 
   self->document = evox_document_new ();
   evox_canvas_set_document (self->canvas, self->document);
+  g_signal_connect_object (evox_canvas_get_renderer (self->canvas), "read-failed",
+                           G_CALLBACK (on_read_failed), self, G_CONNECT_SWAPPED);
   evox_histogram_view_set_document (EVOX_HISTOGRAM_VIEW (self->histogram), self->document);
   evox_display_panel_set_document (EVOX_DISPLAY_PANEL (self->display_panel), self->document);
   g_signal_connect_object (self->histogram, "notify::dragging",
