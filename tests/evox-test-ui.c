@@ -96,8 +96,9 @@ evox_test_wait_painted (GtkWidget *widget)
 
   g_assert_nonnull (clock);
   id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_paint), &painted);
-  /* Asks for a frame even when nothing changed on screen. */
-  gtk_widget_queue_draw (widget);
+  /* Asks for a frame even when nothing changed on screen, or the widget is on a page not shown
+   * (its own queue_draw would ask for nothing). */
+  gtk_widget_queue_draw (GTK_WIDGET (gtk_widget_get_root (widget)));
   g_assert_true (evox_test_wait_for (painted_once, &painted, 60));
   g_signal_handler_disconnect (clock, id);
 }
