@@ -65,7 +65,7 @@ statistics.
 
     /usr/bin/python3 bench/run-bench.py --big [--size 2048] [--big-formats tiff,hdf5]
                                         [--big-moves 20] [--big-first-only] [--big-keep]
-                                        [--big-ondemand LIMIT] [--markdown]
+                                        [--big-ondemand LIMIT] [--big-repeat N] [--markdown]
     /usr/bin/python3 bench/run-bench.py --big-clean
 
 measures opening a big volume instead (issue 17, "Open and look"): it writes a SIZE^3 u16
@@ -90,7 +90,12 @@ With --big-ondemand LIMIT (1G, say) evox-bench ondemand opens each file with
 EVOX_MEMORY_LIMIT=LIMIT instead, held reduced (one pass over the cold file) with automatic
 previews as the window asks for them (it prints when the first came, and each preview's stride in
 the file's voxels), then reads, each cold again, the first full-resolution z plane (what a zoomed pane of the z slice reads) and x
-plane (a column of every page) from it; no reference, no frames.
+plane (a column of every page) from it; no reference, no frames. With --big-repeat N each
+tool reads each file N times, cold each time, taking turns, the reference first in every other
+round (the frames only in the first); the table gives the median, fastest and slowest of each.
+On a virtual machine that gives freed memory back to its host (this one: Firecracker with free
+page reporting), a read's time depends on when the run before it freed its memory, by 10x and
+more, so single runs in a fixed order compare the order, not the tools.
 
     /usr/bin/python3 bench/run-bench.py --label-memory [--markdown]
 
@@ -170,6 +175,7 @@ import os
 import platform
 import shlex
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -504,9 +510,9 @@ def big_file_ok(fmt, size, path):
 
 
 def bench_big(binary, size, formats, first_only=False, moves=20, keep=False,
-              ondemand_limit=None):
-    """Writes each format in turn, opens it with Evox (then times its slices, moves > 0) and
-    with the reference, deletes it unless keep; with first_only, Evox stops at its first preview
+              ondemand_limit=None, repeat=1):
+    """Writes each format in turn, opens it with Evox (then times its slices, moves > 0, in the
+    first round) and with the reference, repeat rounds, deletes it unless keep; with first_only, Evox stops at its first preview
     (twice, cold each time) and no reference runs; with ondemand_limit, Evox opens it over that
     memory cap, reduced, and reads full-resolution planes on demand (no reference)."""
     results = []
@@ -537,16 +543,27 @@ def bench_big(binary, size, formats, first_only=False, moves=20, keep=False,
                                            path)['big-load'][0])
                 results.append({'format': fmt, 'size': size, 'write_s': write_s, 'first': runs})
                 continue
-            evict(path)
-            records = evox_bench(binary, 'big-load', '--slice-moves', moves, path,
-                                 env=SOFTWARE_GL if moves > 0 else None)
-            evict(path)
-            ref = subprocess.run([sys.executable, __file__, '--big-reference', path],
-                                 stdout=subprocess.PIPE, text=True, check=True)
+            # Each round reads the file cold with both tools, the reference first in every
+            # other round: on a virtual machine that hands freed memory back to its host, a
+            # process that starts right after another freed gigabytes reads faster than one
+            # that starts later, so one run of each in a fixed order measures their order.
+            evox_runs, ref_runs, frames = [], [], []
+            for i in range(repeat):
+                for tool in (('ref', 'evox') if i % 2 else ('evox', 'ref')):
+                    evict(path)
+                    if tool == 'evox':
+                        slice_moves = moves if i == 0 else 0
+                        records = evox_bench(binary, 'big-load', '--slice-moves', slice_moves,
+                                             path, env=SOFTWARE_GL if slice_moves > 0 else None)
+                        evox_runs.append(records['big-load'][0])
+                        frames = frames or records.get('big-frames', [])
+                    else:
+                        ref = subprocess.run([sys.executable, __file__, '--big-reference', path],
+                                             stdout=subprocess.PIPE, text=True, check=True)
+                        ref_runs.append(json.loads(ref.stdout))
             results.append({'format': fmt, 'size': size, 'write_s': write_s,
-                            'evox': records['big-load'][0],
-                            'frames': records.get('big-frames', []),
-                            'ref': json.loads(ref.stdout)})
+                            'evox': evox_runs[0], 'evox_runs': evox_runs, 'frames': frames,
+                            'ref': ref_runs[0], 'ref_runs': ref_runs})
         finally:
             for p in ([] if keep else [path]) + [path + '.part']:
                 if os.path.exists(p):
@@ -625,22 +642,49 @@ def big_report(results, binary, argv, markdown, loads):
                  'time | targets (issue 17) |')
     lines.append('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
     for r in results:
+        runs = r.get('evox_runs', [r['evox']])
+        refs = r.get('ref_runs', [r['ref']])
         e, ref = r['evox'], r['ref']
-        first = float(e['first_preview_s'])
-        peak = float(e['peak_over_volume'])
-        ref_peak = ref['peak_bytes'] / ref['bytes']
+        firsts = [float(x['first_preview_s']) for x in runs]
+        peak = max(float(x['peak_over_volume']) for x in runs)
+        ref_peak = max(x['peak_bytes'] / x['bytes'] for x in refs)
         previews = ', '.join(':'.join(p.split(':')[:2]) + ' s'
                              for p in e['previews'].split(',')) if e['previews'] != 'none' else 'none'
-        ok = 0 <= first <= 3.0 and peak <= 1.10
-        lines.append('| %d^3 u16 %s (%.1f GiB) | %.2f s | %s | %.1f s | %.1f s | %.3fx | %.1f s '
-                     '(%s) | %.3fx | %.2f | preview <= 3 s, peak <= 1.10x: %s |'
+        reads = [float(x['read_s']) for x in runs]
+        ref_reads = [x['seconds'] for x in refs]
+        ok = 0 <= min(firsts) and max(firsts) <= 3.0 and peak <= 1.10
+        lines.append('| %d^3 u16 %s (%.1f GiB) | %s | %s | %s | %s | %.3fx | %s (%s) | %.3fx | '
+                     '%.2f | preview <= 3 s, peak <= 1.10x: %s |'
                      % (r['size'], 'TIFF' if r['format'] == 'tiff' else 'HDF5',
-                        int(e['bytes']) / 2 ** 30, first, previews, float(e['read_s']),
-                        float(e['total_s']), peak, ref['seconds'], ref['tool'], ref_peak,
-                        float(e['read_s']) / ref['seconds'], 'pass' if ok else 'FAIL'))
+                        int(e['bytes']) / 2 ** 30, spread(firsts, 2), previews, spread(reads),
+                        spread([float(x['total_s']) for x in runs]), peak, spread(ref_reads),
+                        ref['tool'], ref_peak, statistics.median(reads) /
+                        statistics.median(ref_reads), 'pass' if ok else 'FAIL'))
+    if any(len(r.get('evox_runs', [])) > 1 for r in results):
+        lines.append('')
+        lines.append('Several rounds (--big-repeat): the median, then the fastest and slowest '
+                     'in brackets; previews (stride:s) of the first round; Evox / reference: '
+                     'the ratio of the medians. The whole reads round by round, in the order '
+                     'they ran:')
+        lines.append('')
+        for r in results:
+            rounds = []
+            for i, (x, ref) in enumerate(zip(r['evox_runs'], r['ref_runs'])):
+                pair = ['Evox %.1f s' % float(x['read_s']), 'reference %.1f s' % ref['seconds']]
+                rounds.append(', '.join(pair[::-1] if i % 2 else pair))
+            lines.append('- %d^3 %s: %s' % (r['size'], 'TIFF' if r['format'] == 'tiff' else 'HDF5',
+                                            '; '.join(rounds)))
     if any(r.get('frames') for r in results):
         lines.extend(big_frames_rows(results))
     return '\n'.join(lines)
+
+
+def spread(values, digits=1):
+    """One run: its value in seconds; several: the median, then the fastest and slowest."""
+    if len(values) == 1:
+        return '%.*f s' % (digits, values[0])
+    return '%.*f s (%.*f-%.*f)' % (digits, statistics.median(values), digits, min(values),
+                                   digits, max(values))
 
 
 # "Interactive" for issue 17's slices: the frame that shows a new slice, 90th percentile of the
@@ -2402,6 +2446,9 @@ def main():
     parser.add_argument('--big-ondemand', metavar='LIMIT',
                         help='open over EVOX_MEMORY_LIMIT=LIMIT (--big): reduced, then the first '
                              'full-resolution planes read on demand')
+    parser.add_argument('--big-repeat', type=int, default=1, metavar='N',
+                        help='rounds of Evox and the reference, taking turns (--big; median, '
+                        'fastest and slowest reported)')
     parser.add_argument('--big-reference', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--vtk-render', metavar='FILE', help=argparse.SUPPRESS)
     parser.add_argument('--volume-render', action='store_true',
@@ -2432,8 +2479,8 @@ def main():
         formats = args.big_formats.split(',')
         if any(f not in ('tiff', 'hdf5') for f in formats) or args.size is not None and args.size < 8:
             parser.error('--big-formats takes tiff and hdf5; --size must be at least 8')
-        if args.big_moves < 0:
-            parser.error('--big-moves must be at least 0')
+        if args.big_moves < 0 or args.big_repeat < 1:
+            parser.error('--big-moves must be at least 0, --big-repeat at least 1')
         size = args.size or 2048
         binary = find_binary(args.binary)
         # Held reduced, a run takes about the cap, as one stopped at its first preview does.
@@ -2444,7 +2491,7 @@ def main():
         load_before = load_average()
         try:
             results = bench_big(binary, size, formats, args.big_first_only, args.big_moves,
-                                args.big_keep, args.big_ondemand)
+                                args.big_keep, args.big_ondemand, args.big_repeat)
         except KeyboardInterrupt:
             log('run-bench.py: interrupted; the big files it wrote are removed%s'
                 % (' (but for kept ones)' if args.big_keep else ''))

@@ -22,7 +22,10 @@ import tifffile
 from scipy import ndimage
 
 
-def solve(volume, d, axis, ghost):
+def solve(volume, d, axis, ghost, h=(1.0, 1.0, 1.0)):
+    """h: the voxel's edges along the numpy axes (z, y, x), for anisotropic voxels: a face
+    conducts its area over the distance between the centres, h_z h_y h_x / h_a^2, times the
+    harmonic mean of D; lengths and areas are physical."""
     conducting = d > 0
     labels, _ = ndimage.label(conducting)
     first = np.take(labels, 0, axis=axis)
@@ -32,6 +35,7 @@ def solve(volume, d, axis, ghost):
     index = -np.ones(volume.shape, int)
     index[kept] = np.arange(kept.sum())
     n = int(kept.sum())
+    voxel = h[0] * h[1] * h[2]
     rows, cols, vals = [], [], []
     diag = np.zeros(n)
     b = np.zeros(n)
@@ -43,13 +47,13 @@ def solve(volume, d, axis, ghost):
         i, j = index[tuple(low)], index[tuple(high)]
         di, dj = d[tuple(low)], d[tuple(high)]
         both = (i >= 0) & (j >= 0)
-        w = 2 * di[both] * dj[both] / (di[both] + dj[both])
+        w = voxel / h[a] ** 2 * 2 * di[both] * dj[both] / (di[both] + dj[both])
         rows += [i[both], j[both]]
         cols += [j[both], i[both]]
         vals += [-w, -w]
         np.add.at(diag, i[both], w)
         np.add.at(diag, j[both], w)
-    g = 1.0 if ghost else 2.0
+    g = (1.0 if ghost else 2.0) * voxel / h[axis] ** 2
     i0, d0 = np.take(index, 0, axis=axis), np.take(d, 0, axis=axis)
     i1, d1 = np.take(index, -1, axis=axis), np.take(d, -1, axis=axis)
     m0, m1 = i0 >= 0, i1 >= 0
@@ -62,8 +66,8 @@ def solve(volume, d, axis, ghost):
     flux_in = np.sum(g * d0[m0] * (1 - c[i0[m0]]))
     flux_out = np.sum(g * d1[m1] * c[i1[m1]])
     length = volume.shape[axis]
-    area = volume.size / length
-    d_eff = 0.5 * (flux_in + flux_out) * (length + 1 if ghost else length) / area
+    area = volume.size / length * voxel / h[axis]
+    d_eff = 0.5 * (flux_in + flux_out) * (length + 1 if ghost else length) * h[axis] / area
     return d_eff, flux_in, flux_out
 
 

@@ -82,6 +82,16 @@ uniform vec3 u_level_scale;     // level voxels per unit of texture coordinate (
 uniform ivec3 u_tile_first;     // the level voxel at the tile texture's texel 0
 uniform vec3 u_tile_lo;         // the voxels this tile draws: lo <= p < hi, open at the faces
 uniform vec3 u_tile_hi;
+// What the tile's plane draws besides the values, in textures of the same layout (texel for
+// texel): the particle labels (R8, R16 or R32F: label = normalized x u_label_scale) and the
+// cluster ids (R16; u_cluster_scale 65535); the RGB channels come on u_rgb_*.
+uniform sampler3D u_label_tile;
+uniform float u_label_scale;
+#ifdef CLUSTERS
+uniform sampler3D u_cluster_tile;
+#endif
+// The tile texel of the fragment's voxel (fetch_volume () sets it).
+ivec3 tile_texel;
 #endif
 
 out vec4 frag_color;
@@ -118,18 +128,22 @@ rgb_component (float used,
   return clamp ((v - lo) / (hi - lo), 0.0, 1.0);
 }
 
+#ifdef BRICKED
+#define RGB_FETCH(channel) texelFetch (channel, tile_texel, 0).r
+#else
+#define RGB_FETCH(channel) texture (channel, v_texcoord).r
+#endif
+
 // FALSE when the voxel is NaN in every used slot.
 bool
 rgb_colour (out vec3 colour)
 {
   bool seen = false;
 
-  colour.r = rgb_component (u_rgb_used.r, texture (u_rgb_red, v_texcoord).r, u_rgb_lo.r,
-                            u_rgb_hi.r, seen);
-  colour.g = rgb_component (u_rgb_used.g, texture (u_rgb_green, v_texcoord).r, u_rgb_lo.g,
-                            u_rgb_hi.g, seen);
-  colour.b = rgb_component (u_rgb_used.b, texture (u_rgb_blue, v_texcoord).r, u_rgb_lo.b,
-                            u_rgb_hi.b, seen);
+  colour.r = rgb_component (u_rgb_used.r, RGB_FETCH (u_rgb_red), u_rgb_lo.r, u_rgb_hi.r, seen);
+  colour.g = rgb_component (u_rgb_used.g, RGB_FETCH (u_rgb_green), u_rgb_lo.g, u_rgb_hi.g,
+                            seen);
+  colour.b = rgb_component (u_rgb_used.b, RGB_FETCH (u_rgb_blue), u_rgb_lo.b, u_rgb_hi.b, seen);
   return seen;
 }
 #endif
@@ -192,9 +206,13 @@ label_here ()
   if (u_selected == 0u)
 #endif
     return 0u;
+#ifdef BRICKED
+  return uint (texelFetch (u_label_tile, tile_texel, 0).r * u_label_scale + 0.5);
+#else
   size = textureSize (u_labels, 0);
   voxel = clamp (ivec3 (floor (v_texcoord * vec3 (size))), ivec3 (0), size - 1);
   return texelFetch (u_labels, voxel, 0).r;
+#endif
 }
 
 #ifdef CLUSTERS
@@ -224,8 +242,17 @@ cluster_overlay (vec3 colour,
     return colour;
 #ifdef CLUSTER_OUTLINES
     {
+#ifdef BRICKED
+      // The tile holds one voxel of border where the level has one, so a neighbour lies
+      // outside the tile's texture exactly where it lies outside the volume.
+      ivec3 size = textureSize (u_cluster_tile, 0);
+      ivec3 voxel = tile_texel;
+#define CLUSTER_AT(n) texelFetch (u_cluster_tile, n, 0).r
+#else
       ivec3 size = textureSize (u_volume, 0);
       ivec3 voxel = clamp (ivec3 (floor (v_texcoord * vec3 (size))), ivec3 (0), size - 1);
+#define CLUSTER_AT(n) texelFetch (u_volume, n, 0).g
+#endif
       // The plane's normal is the axis along which the texture coordinate does not change
       // across the screen; its two other axes span the slice.
       vec3 change = plane_change;
@@ -242,7 +269,7 @@ cluster_overlay (vec3 colour,
           ivec3 n = around[i];
 
           if (all (greaterThanEqual (n, ivec3 (0))) && all (lessThan (n, size)) &&
-              cluster_id (texelFetch (u_volume, n, 0).g) != id)
+              cluster_id (CLUSTER_AT (n)) != id)
             edge = true;
         }
       if (edge)
@@ -263,7 +290,14 @@ fetch_volume ()
   // Another tile draws this fragment.
   if (any (lessThan (p, u_tile_lo)) || any (greaterThanEqual (p, u_tile_hi)))
     discard;
-  return texelFetch (u_volume, clamp (ivec3 (floor (p)) - u_tile_first, ivec3 (0), size - 1), 0);
+  vec4 texel;
+
+  tile_texel = clamp (ivec3 (floor (p)) - u_tile_first, ivec3 (0), size - 1);
+  texel = texelFetch (u_volume, tile_texel, 0);
+#ifdef CLUSTERS
+  texel.g = texelFetch (u_cluster_tile, tile_texel, 0).r;
+#endif
+  return texel;
 #else
   return texture (u_volume, v_texcoord);
 #endif

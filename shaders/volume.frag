@@ -44,6 +44,10 @@ uniform vec3 u_atlas_size;
 uniform float u_page;
 uniform float u_brick;
 uniform int u_grid_offset[16];   // EVOX_VOLUME_MAX_LEVELS entries
+#if BRICKED && SOURCE == 2
+// The cluster ids (R16) in an atlas of the same slots, read through the same page table.
+uniform sampler3D u_cluster_ids;
+#endif
 uniform float u_value_scale;    // 255 for R8, 65535 for R16, 1 for R32F
 uniform bool u_integer;         // nearest samples: round back to the stored integer
 
@@ -217,7 +221,12 @@ vec4
 classify (vec3 p)
 {
 #if SOURCE == 2
+#if BRICKED
+  vec3 q = atlas_point (p);
+  vec2 texel = vec2 (texture (u_volume, q).r, texture (u_cluster_ids, q).r);
+#else
   vec2 texel = texture (u_volume, p).rg;
+#endif
   float v = texel.r * u_value_scale;
   uint id = uint (texel.g * u_cluster_scale + 0.5);
   vec4 tint;

@@ -7,6 +7,21 @@
 
 #include "evox-volume.h"
 
+/* A new volume of n_channels (zeros), asserting that it could be made. */
+static inline EvoxVolume *
+evox_test_volume_new_channels (gsize          nx,
+                               gsize          ny,
+                               gsize          nz,
+                               guint          n_channels,
+                               EvoxSampleType type)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (nx, ny, nz, n_channels, type, &error);
+
+  g_assert_no_error (error);
+  return volume;
+}
+
 /* A new one-channel volume (zeros), asserting that it could be made. */
 static inline EvoxVolume *
 evox_test_volume_new (gsize          nx,
@@ -14,11 +29,7 @@ evox_test_volume_new (gsize          nx,
                       gsize          nz,
                       EvoxSampleType type)
 {
-  g_autoptr(GError) error = NULL;
-  EvoxVolume *volume = evox_volume_new (nx, ny, nz, 1, type, &error);
-
-  g_assert_no_error (error);
-  return volume;
+  return evox_test_volume_new_channels (nx, ny, nz, 1, type);
 }
 
 /* The stored value of voxel i (x fastest) of channel 0, read straight from the data. */

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 #include <hdf5.h>
+#include <tiffio.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
@@ -242,12 +243,13 @@ check_previews (Collected  *collected,
 
 /* Uncompressed, the first preview is read row by row before any page (read_plain_row); with
  * Deflate every preview comes from whole pages. Either way the same voxels. */
+/* The file at path, written from source: read whole, the same voxels; read again with previews
+ * from stride 4, checked by check_previews. */
 static void
-test_tiff_preview (gconstpointer flags)
+check_read_with_previews (const char  *path,
+                          EvoxVolume  *source,
+                          gboolean     hdf5)
 {
-  g_autofree char *dir = evox_test_tmpdir_new ();
-  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
-  g_autoptr(EvoxVolume) source = random_volume (19, 13, 23);
   g_autoptr(EvoxVolume) whole = NULL;
   g_autoptr(EvoxVolume) read = NULL;
   g_autoptr(GPtrArray) previews = g_ptr_array_new_with_free_func (g_object_unref);
@@ -255,14 +257,82 @@ test_tiff_preview (gconstpointer flags)
   Collected collected = { previews, NULL };
   EvoxPreviewOptions options = { .stride = 4, .func = collect, .user_data = &collected };
 
-  g_assert_true (evox_tiff_write (source, 0, path, GPOINTER_TO_UINT (flags), &error));
-  g_assert_no_error (error);
-  whole = evox_tiff_read (path, NULL, NULL, &error);
+  whole = hdf5 ? evox_hdf5_load (path, 1, NULL, NULL, &error)
+               : evox_tiff_read (path, NULL, NULL, &error);
   g_assert_no_error (error);
   assert_same_voxels (whole, source);
-  read = evox_tiff_read_with_preview (path, &options, NULL, NULL, &error);
+  read = hdf5 ? evox_hdf5_load_with_preview (path, 1, &options, NULL, NULL, &error)
+              : evox_tiff_read_with_preview (path, &options, NULL, NULL, &error);
   g_assert_no_error (error);
   check_previews (&collected, whole, read);
+}
+
+static void
+test_tiff_preview (gconstpointer flags)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "stack.tif", NULL);
+  g_autoptr(EvoxVolume) source = random_volume (19, 13, 23);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (evox_tiff_write (source, 0, path, GPOINTER_TO_UINT (flags), &error));
+  g_assert_no_error (error);
+  check_read_with_previews (path, source, FALSE);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A u16 stack of the source volume's pages written through libtiff in strips of three rows,
+ * each page's strips written last first: its pixels lie in the file in pieces, out of order. */
+static void
+write_scattered_strips (EvoxVolume *source,
+                        const char *path)
+{
+  TIFF *tif = TIFFOpen (path, "w");
+  const guint16 *v = evox_volume_get_data (source, 0);
+  gsize dims[3];
+  guint32 rps = 3;
+
+  g_assert_nonnull (tif);
+  evox_volume_get_dims (source, dims);
+  for (gsize z = 0; z < dims[2]; z++)
+    {
+      guint32 n_strips = (guint32) ((dims[1] + rps - 1) / rps);
+
+      g_assert_true (TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, (guint32) dims[0]));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_IMAGELENGTH, (guint32) dims[1]));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, 16));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, 1));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_COMPRESSION, COMPRESSION_NONE));
+      g_assert_true (TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, rps));
+      for (guint32 i = 0; i < n_strips; i++)
+        {
+          guint32 s = n_strips - 1 - i;
+          gsize rows = MIN (rps, dims[1] - (gsize) s * rps);
+          tmsize_t bytes = (tmsize_t) (rows * dims[0] * 2);
+
+          g_assert_cmpint (TIFFWriteEncodedStrip (tif, s,
+                                                  (gpointer) (v + (z * dims[1] + (gsize) s * rps) *
+                                                              dims[0]), bytes), ==, bytes);
+        }
+      g_assert_true (TIFFWriteDirectory (tif));
+    }
+  TIFFClose (tif);
+}
+
+/* The first preview's rows and those asked from the disk ahead of them (read_plain_row) are
+ * found through each page's pieces however they lie in the file: the previews and the volume
+ * are still the source's voxels. */
+static void
+test_tiff_preview_scattered (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "scattered.tif", NULL);
+  g_autoptr(EvoxVolume) source = random_volume (21, 17, 25);
+
+  write_scattered_strips (source, path);
+  check_read_with_previews (path, source, FALSE);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -272,21 +342,11 @@ test_hdf5_preview (void)
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = g_build_filename (dir, "volume.h5", NULL);
   g_autoptr(EvoxVolume) source = random_volume (17, 11, 22);
-  g_autoptr(EvoxVolume) whole = NULL;
-  g_autoptr(EvoxVolume) read = NULL;
-  g_autoptr(GPtrArray) previews = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
-  Collected collected = { previews, NULL };
-  EvoxPreviewOptions options = { .stride = 4, .func = collect, .user_data = &collected };
 
   g_assert_true (evox_hdf5_write (source, path, FALSE, NULL, NULL, &error));
   g_assert_no_error (error);
-  whole = evox_hdf5_load (path, 1, NULL, NULL, &error);
-  g_assert_no_error (error);
-  assert_same_voxels (whole, source);
-  read = evox_hdf5_load_with_preview (path, 1, &options, NULL, NULL, &error);
-  g_assert_no_error (error);
-  check_previews (&collected, whole, read);
+  check_read_with_previews (path, source, TRUE);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
@@ -591,6 +651,7 @@ main (int    argc,
                         GUINT_TO_POINTER (EVOX_TIFF_WRITE_NONE), test_tiff_preview);
   g_test_add_data_func ("/Evox/Bigload/tiff-preview/deflate",
                         GUINT_TO_POINTER (EVOX_TIFF_WRITE_DEFLATE), test_tiff_preview);
+  g_test_add_func ("/Evox/Bigload/tiff-preview/scattered-strips", test_tiff_preview_scattered);
   g_test_add_func ("/Evox/Bigload/hdf5-preview", test_hdf5_preview);
   g_test_add_data_func ("/Evox/Bigload/reduced-preview/plain", &reduced_cases[0],
                         test_reduced_preview);

@@ -9,7 +9,10 @@
 #include <string.h>
 #include <epoxy/gl.h>
 
+#include "evox-brick-overlays.h"
 #include "evox-bricks.h"
+#include "evox-clusters.h"
+#include "evox-labels.h"
 #include "evox-demo.h"
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
@@ -35,41 +38,53 @@ scramble (gsize i,
   return h;
 }
 
+/* Channel c scrambled as voxel (i + 1000 c, j, k) would be. */
+static EvoxVolume *
+scrambled_channels (gsize          nx,
+                    gsize          ny,
+                    gsize          nz,
+                    guint          n_channels,
+                    EvoxSampleType type)
+{
+  EvoxVolume *volume = evox_test_volume_new_channels (nx, ny, nz, n_channels, type);
+  const double spacing[3] = { 10.0, 10.0, 20.0 };
+
+  for (guint c = 0; c < n_channels; c++)
+    for (gsize k = 0; k < nz; k++)
+      for (gsize j = 0; j < ny; j++)
+        for (gsize i = 0; i < nx; i++)
+          {
+            gpointer data = evox_volume_get_data_mut (volume, c);
+            gsize at = (k * ny + j) * nx + i;
+            guint h = scramble (i + 1000 * c, j, k);
+
+            switch (type)
+              {
+              case EVOX_SAMPLE_U8:
+                ((guint8 *) data)[at] = (guint8) h;
+                break;
+              case EVOX_SAMPLE_U16:
+                ((guint16 *) data)[at] = (guint16) h;
+                break;
+              case EVOX_SAMPLE_F32:
+              default:
+                /* A few holes, which both drawings leave out. */
+                ((float *) data)[at] = h % 53 == 0 ? NAN : (float) (h % 1000) / 7.0f;
+                break;
+              }
+          }
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_freeze (volume);
+  return volume;
+}
+
 static EvoxVolume *
 scrambled_volume (gsize          nx,
                   gsize          ny,
                   gsize          nz,
                   EvoxSampleType type)
 {
-  EvoxVolume *volume = evox_test_volume_new (nx, ny, nz, type);
-  gpointer data = evox_volume_get_data_mut (volume, 0);
-  const double spacing[3] = { 10.0, 10.0, 20.0 };
-
-  for (gsize k = 0; k < nz; k++)
-    for (gsize j = 0; j < ny; j++)
-      for (gsize i = 0; i < nx; i++)
-        {
-          gsize at = (k * ny + j) * nx + i;
-          guint h = scramble (i, j, k);
-
-          switch (type)
-            {
-            case EVOX_SAMPLE_U8:
-              ((guint8 *) data)[at] = (guint8) h;
-              break;
-            case EVOX_SAMPLE_U16:
-              ((guint16 *) data)[at] = (guint16) h;
-              break;
-            case EVOX_SAMPLE_F32:
-            default:
-              /* A few holes, which both drawings leave out. */
-              ((float *) data)[at] = h % 53 == 0 ? NAN : (float) (h % 1000) / 7.0f;
-              break;
-            }
-        }
-  evox_volume_set_spacing (volume, spacing);
-  evox_volume_freeze (volume);
-  return volume;
+  return scrambled_channels (nx, ny, nz, 1, type);
 }
 
 /* The pyramid */
@@ -361,19 +376,20 @@ test_label_pyramid (void)
 
 /* Bricked against unbricked */
 
-static void
-check_same_pictures (EvoxSampleType type,
-                     double         lo,
-                     double         hi)
+/* Every view that draws slices. The 2x2 too: its panes draw under a scissor of their own, which
+ * the tiles' must keep; and the layer stack, every layer blended over the ones behind it. */
+static const EvoxView slice_views[6] = {
+  EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y, EVOX_VIEW_SLICES, EVOX_VIEW_QUAD,
+  EVOX_VIEW_STACK
+};
+
+/* A renderer of the volume with slices 23, 17 and 9 and the camera orbited, as the bricked
+ * pictures are compared with. */
+static EvoxRenderer *
+compared_renderer_new (EvoxVolume *volume,
+                       double      lo,
+                       double      hi)
 {
-  /* 40 x 36 x 28 voxels: 4 x 3 tiles of 12 across the z slice, some of them partial. */
-  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, type);
-  /* The 2x2 too: its panes draw under a scissor of their own, which the tiles' must keep; and
-   * the layer stack, every layer blended over the ones behind it. */
-  const EvoxView views[6] = {
-    EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y, EVOX_VIEW_SLICES, EVOX_VIEW_QUAD,
-    EVOX_VIEW_STACK
-  };
   EvoxRenderer *renderer = evox_test_renderer_new_realized ();
   guint slices[3] = { 23, 17, 9 };
 
@@ -381,7 +397,33 @@ check_same_pictures (EvoxSampleType type,
   evox_renderer_set_slices (renderer, slices);
   evox_renderer_set_range (renderer, lo, hi);
   evox_camera_orbit (evox_renderer_get_camera (renderer), 25, 15);
-  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+  return renderer;
+}
+
+/* The renderer's picture unbricked, then bricked under the limits (texture size, brick size). */
+static void
+render_both (EvoxRenderer *renderer,
+             guint         max_texture,
+             guint         brick,
+             int           width,
+             int           height,
+             guint8      **plain,
+             guint8      **bricked)
+{
+  _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
+  *plain = evox_test_render (renderer, width, height, FALSE);
+  g_assert_false (_evox_renderer_is_bricked (renderer));
+  _evox_renderer_set_brick_limits (renderer, max_texture, brick, 0);
+  *bricked = evox_test_render (renderer, width, height, FALSE);
+  g_assert_true (_evox_renderer_is_bricked (renderer));
+}
+
+/* Each of the slice views drawn unbricked and bricked (tiles of 12, bricks of 4): the same
+ * pixels, and the unbricked picture draws something. */
+static void
+assert_same_bricked (EvoxRenderer *renderer)
+{
+  for (guint v = 0; v < G_N_ELEMENTS (slice_views); v++)
     {
       g_autofree guint8 *plain = NULL;
       g_autofree guint8 *bricked = NULL;
@@ -389,37 +431,368 @@ check_same_pictures (EvoxSampleType type,
       int width = 321, height = 257;
       gsize differ = 0, n = (gsize) width * height;
 
-      evox_renderer_set_view (renderer, views[v]);
-      _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
-      plain = evox_test_render (renderer, width, height, FALSE);
-      g_assert_false (_evox_renderer_is_bricked (renderer));
-      _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 0);
-      bricked = evox_test_render (renderer, width, height, FALSE);
-      g_assert_true (_evox_renderer_is_bricked (renderer));
+      evox_renderer_set_view (renderer, slice_views[v]);
+      render_both (renderer, MAX_TEXTURE, BRICK, width, height, &plain, &bricked);
       g_assert_cmpuint (evox_test_count_not_background (plain, n), >, n / 10);
       for (gsize i = 0; i < n; i++)
         if (memcmp (plain + 4 * i, bricked + 4 * i, 4) != 0)
           {
             if (differ < 12)
               g_test_message ("%s (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT "): plain %u,%u,%u "
-                              "bricked %u,%u,%u", evox_view_to_string (views[v]), i % width,
+                              "bricked %u,%u,%u", evox_view_to_string (slice_views[v]), i % width,
                               i / width, plain[4 * i], plain[4 * i + 1], plain[4 * i + 2],
                               bricked[4 * i], bricked[4 * i + 1], bricked[4 * i + 2]);
             differ++;
           }
       g_assert_cmpuint (differ, ==, 0);
     }
-  evox_test_renderer_free (renderer);
 }
+
+/* Each sample type with a display range over its scrambled values. */
+static const struct
+{
+  EvoxSampleType type;
+  double         lo;
+  double         hi;
+} compared_types[3] = {
+  { EVOX_SAMPLE_U16, 0, 65535 },
+  { EVOX_SAMPLE_U8, 20, 230 },
+  { EVOX_SAMPLE_F32, 0, 1000.0 / 7.0 },
+};
 
 static void
 test_same_as_unbricked (void)
 {
   if (!evox_test_need_gl ())
     return;
-  check_same_pictures (EVOX_SAMPLE_U16, 0, 65535);
-  check_same_pictures (EVOX_SAMPLE_U8, 20, 230);
-  check_same_pictures (EVOX_SAMPLE_F32, 0, 1000.0 / 7.0);
+  for (guint t = 0; t < G_N_ELEMENTS (compared_types); t++)
+    {
+      /* 40 x 36 x 28 voxels: 4 x 3 tiles of 12 across the z slice, some of them partial. */
+      g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, compared_types[t].type);
+      EvoxRenderer *renderer = compared_renderer_new (volume, compared_types[t].lo,
+                                                      compared_types[t].hi);
+
+      assert_same_bricked (renderer);
+      evox_test_renderer_free (renderer);
+    }
+}
+
+/* Bricked slices from a coarser level */
+
+/* `renderer` draws volume (u16, slices 23, 17 and 9) bricked under a budget of 8000 bytes: 4000
+ * for the tiles, which level 0's three slices (about 5000) overrun and level 1's (about 1400) do
+ * not; `coarse` draws `level`, its level 1, with the slices there (11, 8 and 4). */
+static void
+coarse_pair_new (EvoxVolume    *volume,
+                 EvoxVolume    *level,
+                 EvoxRenderer **renderer,
+                 EvoxRenderer **coarse)
+{
+  guint slices[3] = { 23, 17, 9 }, halves[3] = { 11, 8, 4 };
+
+  *renderer = evox_test_renderer_new_realized ();
+  *coarse = evox_test_renderer_new_realized ();
+  _evox_renderer_set_brick_limits (*renderer, MAX_TEXTURE, BRICK, 8000);
+  evox_renderer_set_volume (*renderer, volume, 0);
+  evox_renderer_set_slices (*renderer, slices);
+  evox_renderer_set_range (*renderer, 0, 65535);
+  evox_renderer_set_volume (*coarse, level, 0);
+  evox_renderer_set_slices (*coarse, halves);
+  evox_renderer_set_range (*coarse, 0, 65535);
+}
+
+/* The 2D slice views: the bricked pictures are the coarse renderer's, pixel for pixel. */
+static void
+assert_same_as_coarse (EvoxRenderer *renderer,
+                       EvoxRenderer *coarse)
+{
+  const EvoxView views[3] = { EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y };
+
+  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      g_autofree guint8 *bricked = NULL;
+      g_autofree guint8 *expected = NULL;
+
+      evox_renderer_set_view (renderer, views[v]);
+      evox_renderer_set_view (coarse, views[v]);
+      bricked = evox_test_render (renderer, 321, 257, FALSE);
+      expected = evox_test_render (coarse, 321, 257, FALSE);
+      g_assert_true (_evox_renderer_is_bricked (renderer));
+      g_assert_false (_evox_renderer_is_bricked (coarse));
+      g_assert_cmpuint (evox_test_count_not_background (expected, 321 * 257), >, 321 * 257 / 10);
+      g_assert_cmpmem (bricked, 321 * 257 * 4, expected, 321 * 257 * 4);
+    }
+}
+
+/* Overlays on bricked slices: each drawn bricked as unbricked, pixel for pixel */
+
+/* Pixels of the z slice drawn bricked in exactly `rgb`: what a test checks that its overlay
+ * shows at all (the comparison alone would pass if neither drawing showed it). */
+static gsize
+count_bricked_colour (EvoxRenderer *renderer,
+                      const guint8  rgb[3])
+{
+  g_autofree guint8 *pixels = NULL;
+  gsize count = 0;
+
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 0);
+  pixels = evox_test_render (renderer, 321, 257, FALSE);
+  g_assert_true (_evox_renderer_is_bricked (renderer));
+  for (gsize i = 0; i < (gsize) 321 * 257; i++)
+    count += memcmp (pixels + 4 * i, rgb, 3) == 0;
+  return count;
+}
+
+/* Particles of the voxels in [lo, hi]: the highlight of one that the z slice cuts, alone and
+ * with particle colours. */
+static void
+check_particles (double lo,
+                 double hi,
+                 guint  min_particles,
+                 guint  max_particles)
+{
+  static const guint8 magenta[3] = { 255, 0, 255 };   /* EVOX_RENDERER_HIGHLIGHT_RGB */
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxLabels) labels = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxRenderer *renderer;
+  const guint32 *data;
+  guint32 selected = 0;
+
+  labels = evox_labels_compute (volume, 0, NULL, lo, hi, EVOX_CONNECTIVITY_6, 0, NULL, NULL,
+                                &error);
+  g_assert_no_error (error);
+  /* The labels' tiles are R8 up to 255 particles, R16 beyond. */
+  g_test_message ("%u particles", evox_labels_get_n_particles (labels));
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), >=, min_particles);
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), <=, max_particles);
+  /* The largest label the z slice (9) cuts, so the highest bits count too. */
+  data = evox_labels_get_data (labels);
+  for (gsize i = 9 * 40 * 36; i < 10 * 40 * 36; i++)
+    selected = MAX (selected, data[i]);
+  g_assert_cmpuint (selected, >, 0);
+
+  renderer = compared_renderer_new (volume, 20, 230);
+  evox_renderer_set_labels (renderer, labels);
+  evox_renderer_set_selected_particle (renderer, selected);
+  assert_same_bricked (renderer);
+  g_assert_cmpuint (count_bricked_colour (renderer, magenta), >, 0);
+  evox_renderer_set_particle_colors (renderer, EVOX_PARTICLE_COLOR_ID);
+  assert_same_bricked (renderer);
+  g_assert_cmpuint (count_bricked_colour (renderer, magenta), >, 0);
+  evox_test_renderer_free (renderer);
+}
+
+static void
+test_particles_bricked (void)
+{
+  if (!evox_test_need_gl ())
+    return;
+  /* One value in 256 of 40,320 voxels: about 160 single voxels; a quarter of the values: many
+   * more particles than 255. */
+  check_particles (0, 0, 50, 255);
+  check_particles (0, 60, 256, 40 * 36 * 28);
+}
+
+/* Cluster ids over blocks of 3 x 3 x 2 voxels, 0 (outside the mask) in one block of 5, so the
+ * outlines and the unmasked voxels both show. */
+static EvoxClusters *
+block_clusters (const gsize dims[3],
+                guint       k)
+{
+  g_autoptr(GError) error = NULL;
+  guint16 *ids = _evox_alloc_large (dims[0] * dims[1] * dims[2] * sizeof (guint16));
+  EvoxClusters *clusters;
+
+  for (gsize z = 0; z < dims[2]; z++)
+    for (gsize y = 0; y < dims[1]; y++)
+      for (gsize x = 0; x < dims[0]; x++)
+        {
+          guint h = scramble (x / 3, y / 3, z / 2);
+
+          ids[(z * dims[1] + y) * dims[0] + x] = h % 5 == 0 ? 0 : (guint16) (1 + h % k);
+        }
+  clusters = evox_clusters_new_take (dims, ids, k, 0, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return clusters;
+}
+
+static void
+check_clusters (EvoxSampleType type,
+                double         lo,
+                double         hi)
+{
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, type);
+  g_autoptr(EvoxClusters) clusters = NULL;
+  EvoxRenderer *renderer;
+  gsize dims[3];
+  guint8 shade[3];
+  float rgb[3];
+
+  evox_volume_get_dims (volume, dims);
+  clusters = block_clusters (dims, 4);
+  renderer = compared_renderer_new (volume, lo, hi);
+  evox_renderer_set_clusters (renderer, clusters);
+  /* Opaque outlines: cluster 2's colour at half brightness, drawn exactly. */
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.6, TRUE);
+  assert_same_bricked (renderer);
+  evox_clusters_get_rgb (clusters, 2, rgb);
+  for (guint c = 0; c < 3; c++)
+    shade[c] = (guint8) lrintf (lrintf (rgb[c] * 255.0f) * EVOX_RENDERER_OUTLINE_SHADE);
+  g_test_message ("outline shade %u,%u,%u", shade[0], shade[1], shade[2]);
+  g_assert_cmpuint (count_bricked_colour (renderer, shade), >, 0);
+  /* Without outlines, one cluster selected (the others dimmed) and one hidden. */
+  evox_renderer_set_cluster_style (renderer, TRUE, 1.0, FALSE);
+  evox_renderer_set_selected_cluster (renderer, 3);
+  evox_clusters_set_visible (clusters, 1, FALSE);
+  assert_same_bricked (renderer);
+  evox_test_renderer_free (renderer);
+}
+
+static void
+test_clusters_bricked (void)
+{
+  if (!evox_test_need_gl ())
+    return;
+  /* Beside u8 values the unbricked ids are RG8, beside u16 and f32 RG16 and RG32F; the tiles'
+   * are R16 whatever the values. */
+  for (guint t = 0; t < G_N_ELEMENTS (compared_types); t++)
+    check_clusters (compared_types[t].type, compared_types[t].lo, compared_types[t].hi);
+}
+
+/* Slices the budget holds only at level 1 (as in test_coarse_slices): the ids' tiles come
+ * from their mode level, so the picture is level 1's own drawn unbricked with the mode-filtered
+ * ids, outlines included. */
+static void
+test_clusters_coarse (void)
+{
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) level = _evox_bricks_downsample (volume, 0);
+  g_autoptr(EvoxVolume) ids = evox_test_volume_new (40, 36, 28, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) modes = NULL;
+  g_autoptr(EvoxClusters) clusters = NULL;
+  g_autoptr(EvoxClusters) coarse_clusters = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *plain = NULL;
+  g_autofree guint8 *overlaid = NULL;
+  gsize dims[3], level_dims[3], n;
+  guint16 *coarse_ids;
+  guint largest;
+  EvoxRenderer *coarse, *renderer;
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_get_dims (volume, dims);
+  evox_volume_get_dims (level, level_dims);
+  /* More ids than _evox_bricks_is_categorical takes for labels: modes all the same. */
+  clusters = block_clusters (dims, 40);
+  memcpy (evox_volume_get_data_mut (ids, 0), evox_clusters_get_data (clusters),
+          dims[0] * dims[1] * dims[2] * sizeof (guint16));
+  modes = _evox_bricks_downsample_mode (ids, 0);
+  n = level_dims[0] * level_dims[1] * level_dims[2];
+  coarse_ids = _evox_alloc_large (n * sizeof (guint16));
+  memcpy (coarse_ids, evox_volume_get_data (modes, 0), n * sizeof (guint16));
+  coarse_clusters = evox_clusters_new_take (level_dims, coarse_ids, 40, 0, NULL, NULL, NULL, NULL,
+                                            NULL, &error);
+  g_assert_no_error (error);
+
+  coarse_pair_new (volume, level, &renderer, &coarse);
+  evox_renderer_set_view (coarse, EVOX_VIEW_SLICE_Z);
+  plain = evox_test_render (coarse, 321, 257, FALSE);
+  evox_renderer_set_clusters (renderer, clusters);
+  evox_renderer_set_clusters (coarse, coarse_clusters);
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.6, TRUE);
+  evox_renderer_set_cluster_style (coarse, TRUE, 0.6, TRUE);
+  /* The overlay shows: the level without clusters differs. */
+  overlaid = evox_test_render (coarse, 321, 257, FALSE);
+  g_assert_cmpuint (evox_test_count_differing (plain, overlaid, 321 * 257, &largest), >, 321 * 257 / 10);
+  assert_same_as_coarse (renderer, coarse);
+  evox_test_renderer_free (renderer);
+  evox_test_renderer_free (coarse);
+}
+
+/* An overlay's tiles stay under a quarter of the budget, besides the plane being drawn: with a
+ * budget of 8000 bytes the ids' tiles may keep 2000, less than one z plane (4 x 3 tiles with
+ * their borders: 13 + 14 + 14 + 5 by 13 + 14 + 13 texels of 2 bytes, 3680 bytes), so each new
+ * plane drops the ones before it. */
+static void
+test_overlay_budget (void)
+{
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxClusters) clusters = NULL;
+  EvoxBrickOverlays *overlays;
+  gsize dims[3];
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_get_dims (volume, dims);
+  clusters = block_clusters (dims, 4);
+  overlays = _evox_brick_overlays_new (volume, BRICK, MAX_TEXTURE, 8000);
+  for (gsize z = 0; z < 28; z++)
+    {
+      g_assert_cmpint (_evox_brick_overlays_prepare (overlays, NULL, clusters, NULL, 0, 2, z,
+                                                     1 + z), ==, EVOX_BRICK_OVERLAY_CLUSTERS);
+      g_assert_cmpuint (_evox_brick_overlays_get_gpu_bytes (overlays), ==, 46 * 40 * 2);
+    }
+  _evox_brick_overlays_unrealize (overlays);
+  g_assert_cmpuint (_evox_brick_overlays_get_gpu_bytes (overlays), ==, 0);
+  _evox_brick_overlays_free (overlays);
+}
+
+static void
+test_rgb_bricked (void)
+{
+  g_autoptr(EvoxVolume) u16 = scrambled_channels (40, 36, 28, 3, EVOX_SAMPLE_U16);
+  g_autoptr(EvoxVolume) f32 = scrambled_channels (40, 36, 28, 3, EVOX_SAMPLE_F32);
+  EvoxRenderer *renderer;
+  int channels[3] = { 2, 0, 1 };
+  double lo[3] = { 0, 10000, 30000 }, hi[3] = { 65535, 50000, 30000 };
+
+  if (!evox_test_need_gl ())
+    return;
+  renderer = compared_renderer_new (u16, 0, 65535);
+  evox_renderer_set_rgb (renderer, channels, lo, hi);
+  assert_same_bricked (renderer);
+  evox_test_renderer_free (renderer);
+
+  /* f32 with holes (NaN): a voxel NaN in both used slots is not drawn; green unused. */
+  channels[0] = 1;
+  channels[1] = -1;
+  channels[2] = 2;
+  lo[0] = lo[2] = 10;
+  hi[0] = hi[2] = 120;
+  renderer = compared_renderer_new (f32, 0, 1000.0 / 7.0);
+  evox_renderer_set_rgb (renderer, channels, lo, hi);
+  assert_same_bricked (renderer);
+  /* Picking sees the composite's holes as the picture does: channel 0, shown, is NaN where 1
+   * and 2 are not (about one voxel in 53), and the other way round. */
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  {
+    g_autofree gboolean *picked = g_new (gboolean, 321 * 257);
+    gsize n_picked = 0;
+
+    for (guint bricked = 0; bricked < 2; bricked++)
+      {
+        _evox_renderer_set_brick_limits (renderer, bricked ? MAX_TEXTURE : 0,
+                                         bricked ? BRICK : 0, 0);
+        g_free (evox_test_render (renderer, 321, 257, FALSE));
+        g_assert_true (_evox_renderer_is_bricked (renderer) == (gboolean) bricked);
+        for (int y = 0; y < 257; y++)
+          for (int x = 0; x < 321; x++)
+            {
+              double position[3];
+              gboolean here = evox_renderer_pick (renderer, x, y, 321, 257, position);
+
+              if (!bricked)
+                n_picked += picked[y * 321 + x] = here;
+              else
+                g_assert_cmpint (here, ==, picked[y * 321 + x]);
+            }
+      }
+    g_assert_cmpuint (n_picked, >, 321 * 257 / 10);
+  }
+  evox_test_renderer_free (renderer);
 }
 
 /* The demo SSRM stack as it first opens (the layer stack, log mapping), its measured scans
@@ -458,38 +831,12 @@ test_coarse_slices (void)
 {
   g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U16);
   g_autoptr(EvoxVolume) level = _evox_bricks_downsample (volume, 0);
-  const EvoxView views[3] = { EVOX_VIEW_SLICE_Z, EVOX_VIEW_SLICE_X, EVOX_VIEW_SLICE_Y };
-  guint slices[3] = { 23, 17, 9 }, halves[3] = { 11, 8, 4 };
   EvoxRenderer *coarse, *renderer;
 
   if (!evox_test_need_gl ())
     return;
-
-  renderer = evox_test_renderer_new_realized ();
-  coarse = evox_test_renderer_new_realized ();
-  /* 8000 bytes: 4000 for the tiles, which level 0's three slices (about 5000) overrun and level
-   * 1's (about 1400) do not. */
-  _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 8000);
-  evox_renderer_set_volume (renderer, volume, 0);
-  evox_renderer_set_slices (renderer, slices);
-  evox_renderer_set_range (renderer, 0, 65535);
-  evox_renderer_set_volume (coarse, level, 0);
-  evox_renderer_set_slices (coarse, halves);
-  evox_renderer_set_range (coarse, 0, 65535);
-  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
-    {
-      g_autofree guint8 *bricked = NULL;
-      g_autofree guint8 *expected = NULL;
-
-      evox_renderer_set_view (renderer, views[v]);
-      evox_renderer_set_view (coarse, views[v]);
-      bricked = evox_test_render (renderer, 321, 257, FALSE);
-      expected = evox_test_render (coarse, 321, 257, FALSE);
-      g_assert_true (_evox_renderer_is_bricked (renderer));
-      g_assert_false (_evox_renderer_is_bricked (coarse));
-      g_assert_cmpuint (evox_test_count_not_background (expected, 321 * 257), >, 321 * 257 / 10);
-      g_assert_cmpmem (bricked, 321 * 257 * 4, expected, 321 * 257 * 4);
-    }
+  coarse_pair_new (volume, level, &renderer, &coarse);
+  assert_same_as_coarse (renderer, coarse);
   evox_test_renderer_free (renderer);
   evox_test_renderer_free (coarse);
 }
@@ -658,12 +1005,7 @@ test_rays_same_as_unbricked (void)
       gsize differ;
 
       evox_volume_style_set_mode (style, modes[m]);
-      _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
-      plain = evox_test_render (renderer, width, height, FALSE);
-      g_assert_false (_evox_renderer_is_bricked (renderer));
-      _evox_renderer_set_brick_limits (renderer, RAY_MAX_TEXTURE, RAY_BRICK, 0);
-      bricked = evox_test_render (renderer, width, height, FALSE);
-      g_assert_true (_evox_renderer_is_bricked (renderer));
+      render_both (renderer, RAY_MAX_TEXTURE, RAY_BRICK, width, height, &plain, &bricked);
       _evox_bricks_get_ray_levels (_evox_renderer_get_bricks (renderer), &finest, &coarsest,
                                    &n_bricks);
       /* Every brick at level 0: 12 x 7 x 6. */
@@ -686,6 +1028,43 @@ test_rays_same_as_unbricked (void)
       else
         g_assert_cmpuint (differ, ==, 0);
     }
+  evox_test_renderer_free (renderer);
+}
+
+/* Composite rays with the clusters as their source read the ids from an atlas of the same
+ * slots as the values': bricked at full resolution as unbricked, within the composite's
+ * tolerance above (the nearest sample of an id takes the same atlas coordinate). */
+static void
+test_rays_clusters (void)
+{
+  g_autoptr(EvoxVolume) volume = waves_volume (72, 40, 36);
+  g_autoptr(EvoxVolumeStyle) style = evox_volume_style_new ();
+  g_autoptr(EvoxClusters) clusters = NULL;
+  g_autofree guint8 *plain = NULL;
+  g_autofree guint8 *colormap = NULL;
+  g_autofree guint8 *bricked = NULL;
+  EvoxRenderer *renderer;
+  int width = 321, height = 257;
+  gsize n = (gsize) width * height, differ, dims[3];
+  guint largest;
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_get_dims (volume, dims);
+  clusters = block_clusters (dims, 4);
+  evox_volume_style_set_mode (style, EVOX_RAY_COMPOSITE);
+  renderer = ray_renderer_new (volume, style);
+  evox_camera_orbit (evox_renderer_get_camera (renderer), 25, 15);
+  /* Without clusters the colour map: what a bricked view drew before. */
+  colormap = evox_test_render (renderer, width, height, FALSE);
+  evox_renderer_set_clusters (renderer, clusters);
+  evox_volume_style_set_source (style, EVOX_VOLUME_SOURCE_CLUSTERS);
+  render_both (renderer, RAY_MAX_TEXTURE, RAY_BRICK, width, height, &plain, &bricked);
+  g_assert_cmpuint (evox_test_count_not_background (plain, n), >, n / 5);
+  g_assert_cmpuint (evox_test_count_differing (plain, colormap, n, &largest), >, n / 5);
+  differ = evox_test_count_differing (plain, bricked, n, &largest);
+  g_test_message ("clusters: %" G_GSIZE_FORMAT " pixels differ, by up to %u", differ, largest);
+  g_assert_cmpuint (largest, <=, 2);
   evox_test_renderer_free (renderer);
 }
 
@@ -938,6 +1317,11 @@ main (int   argc,
   g_test_add_func ("/Evox/Bricks/mode-filter", test_mode_filter);
   g_test_add_func ("/Evox/Bricks/label-pyramid", test_label_pyramid);
   g_test_add_func ("/Evox/Bricks/same-as-unbricked", test_same_as_unbricked);
+  g_test_add_func ("/Evox/Bricks/particles", test_particles_bricked);
+  g_test_add_func ("/Evox/Bricks/clusters", test_clusters_bricked);
+  g_test_add_func ("/Evox/Bricks/clusters-coarse", test_clusters_coarse);
+  g_test_add_func ("/Evox/Bricks/overlay-budget", test_overlay_budget);
+  g_test_add_func ("/Evox/Bricks/rgb", test_rgb_bricked);
   g_test_add_func ("/Evox/Bricks/demo-stack", test_demo_stack);
   g_test_add_func ("/Evox/Bricks/coarse-slices", test_coarse_slices);
   g_test_add_func ("/Evox/Bricks/tiles", test_tiles);
@@ -945,6 +1329,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Bricks/beyond-gpu-limit", test_beyond_gpu_limit);
   g_test_add_func ("/Evox/Bricks/ray-level-in-thread", test_ray_level_in_thread);
   g_test_add_func ("/Evox/Bricks/rays-same-as-unbricked", test_rays_same_as_unbricked);
+  g_test_add_func ("/Evox/Bricks/rays-clusters", test_rays_clusters);
   g_test_add_func ("/Evox/Bricks/rays-coarser-level", test_rays_coarser_level);
   g_test_add_func ("/Evox/Bricks/rays-window-frames", test_rays_window_frames);
   status = g_test_run ();

@@ -14,20 +14,7 @@
 #include "evox-document.h"
 #include "evox-rgb-legend.h"
 #include "evox-test-util.h"
-
-static EvoxVolume *
-volume_new (gsize          nx,
-            gsize          ny,
-            gsize          nz,
-            guint          n_channels,
-            EvoxSampleType type)
-{
-  g_autoptr(GError) error = NULL;
-  EvoxVolume *volume = evox_volume_new (nx, ny, nz, n_channels, type, &error);
-
-  g_assert_no_error (error);
-  return volume;
-}
+#include "evox-test-volume.h"
 
 /* numpy.percentile (values, percent) with its default linear method, over the finite values. */
 static double
@@ -57,7 +44,7 @@ brute_percentile (EvoxVolume *volume,
 static EvoxVolume *
 random_u16 (void)
 {
-  EvoxVolume *volume = volume_new (20, 10, 3, 3, EVOX_SAMPLE_U16);
+  EvoxVolume *volume = evox_test_volume_new_channels (20, 10, 3, 3, EVOX_SAMPLE_U16);
   guint64 state = 14;
 
   for (guint c = 0; c < 3; c++)
@@ -76,7 +63,7 @@ random_u16 (void)
 static EvoxVolume *
 random_f32 (void)
 {
-  EvoxVolume *volume = volume_new (17, 9, 4, 3, EVOX_SAMPLE_F32);
+  EvoxVolume *volume = evox_test_volume_new_channels (17, 9, 4, 3, EVOX_SAMPLE_F32);
   guint64 state = 7;
 
   for (guint c = 0; c < 3; c++)
@@ -151,7 +138,7 @@ static void
 test_slots (void)
 {
   g_autoptr(EvoxVolume) u16 = random_u16 ();
-  g_autoptr(EvoxVolume) single = volume_new (4, 4, 2, 1, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxVolume) single = evox_test_volume_new_channels (4, 4, 2, 1, EVOX_SAMPLE_U8);
   g_autoptr(EvoxDocument) document = evox_document_new ();
   guint slots = 0, on = 0;
   double lo[3], hi[3];
@@ -236,7 +223,7 @@ test_follow_volume (void)
 {
   g_autoptr(EvoxVolume) u16 = random_u16 ();
   g_autoptr(EvoxDocument) document = evox_document_new ();
-  g_autoptr(EvoxVolume) labels = volume_new (20, 10, 3, 1, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxVolume) labels = evox_test_volume_new_channels (20, 10, 3, 1, EVOX_SAMPLE_U8);
   g_autoptr(EvoxClusters) clusters = NULL;
   g_autoptr(GError) error = NULL;
   guint8 *ids = evox_volume_get_data_mut (labels, 0);
@@ -266,7 +253,7 @@ static void
 test_maps (void)
 {
   g_autoptr(EvoxVolume) u16 = random_u16 ();
-  g_autoptr(EvoxVolume) maps = volume_new (20, 10, 3, 2, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolume) maps = evox_test_volume_new_channels (20, 10, 3, 2, EVOX_SAMPLE_F32);
   g_autoptr(EvoxDocument) document = evox_document_new ();
   g_autoptr(GError) error = NULL;
   double lo, hi;
@@ -318,8 +305,8 @@ test_elements_first (void)
 {
   const char *labels[] = { "edge_energy", "e0", "whiteline_energy", "norm 8333 eV", "Mn", "Co",
                            "Ni", "matrix" };
-  g_autoptr(EvoxVolume) maps = volume_new (6, 5, 1, G_N_ELEMENTS (labels), EVOX_SAMPLE_F32);
-  g_autoptr(EvoxVolume) xanes = volume_new (6, 5, 1, 4, EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolume) maps = evox_test_volume_new_channels (6, 5, 1, G_N_ELEMENTS (labels), EVOX_SAMPLE_F32);
+  g_autoptr(EvoxVolume) xanes = evox_test_volume_new_channels (6, 5, 1, 4, EVOX_SAMPLE_F32);
   g_autoptr(EvoxDocument) document = evox_document_new ();
   double lo, hi;
 

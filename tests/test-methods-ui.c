@@ -1,4 +1,4 @@
-/* test-methods-ui.c: Help > Methods… shows the methods paragraph of the window, and saves it. */
+/* test-methods-ui.c: the menu's Methods… shows the methods paragraph of the window, and saves it. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 

@@ -305,22 +305,30 @@ test_cli (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
-/* The paragraph of a session written by hand (no volume: what the session alone says). */
-static char *
-methods_of_json (const char *json)
+/* A session written by hand, loaded. */
+static EvoxSession *
+session_of_json (const char *json)
 {
   g_autofree char *dir = evox_test_tmpdir_new ();
   g_autofree char *path = g_build_filename (dir, "s.evox", NULL);
-  g_autoptr (EvoxSession) session = NULL;
   g_autoptr (GError) error = NULL;
-  char *text;
+  EvoxSession *session;
 
   g_assert_true (g_file_set_contents (path, json, -1, &error));
   session = evox_session_load (path, &error);
   g_assert_no_error (error);
-  text = evox_methods_format (session, NULL);
-  g_test_message ("%s", text);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
+  return session;
+}
+
+/* The paragraph of a session written by hand (no volume: what the session alone says). */
+static char *
+methods_of_json (const char *json)
+{
+  g_autoptr (EvoxSession) session = session_of_json (json);
+  char *text = evox_methods_format (session, NULL);
+
+  g_test_message ("%s", text);
   return text;
 }
 
@@ -366,6 +374,78 @@ test_clustering_run (void)
   assert_contains (text, "on the values of channels 0,2 per voxel");
   assert_contains (text, "standardised to zero mean and unit variance (z-score), without PCA");
   g_assert_null (strstr (text, "whose value in channel"));
+}
+
+/* The Metrics page's percolation overlay, saved as the document's clusters (as
+ * evox_percolation_clusters_set_source records it), is described as the labelling it is, not as
+ * a k-means run (it was before); and particles labelled without a minimum size (0, the default
+ * of evox segment, or 1) are not said to drop "components smaller than 0 voxels". */
+static void
+test_percolation_overlay (void)
+{
+  static const char overlay[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"clusters\": { \"k\": 3, \"info\": { \"source\": \"percolation\",\n"
+    "    \"percolation.axis\": \"z\", \"percolation.channel\": \"0\",\n"
+    "    \"percolation.ranges\": \"0:0;170:170\", \"percolation.connectivity\": \"26\" },\n"
+    "    \"clusters\": [] } }\n";
+  static const char no_minimum[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
+    "  \"particles\": { \"phase\": \"AM\", \"channel\": 0, \"range\": [ 85, 85 ],\n"
+    "                 \"connectivity\": 26, \"min-size\": %d, \"selected\": 0 } }\n";
+  g_autofree char *text = methods_of_json (overlay);
+
+  assert_contains (text, "Percolation. The voxels of the phase [0, 0] and [170, 170] (stored "
+                   "values of channel 0) were shown in three classes by how their 26-connected "
+                   "components reach the two faces of the volume normal to z: joined to both "
+                   "faces, to one face only, or to neither");
+  g_assert_null (strstr (text, "k-means"));
+  g_assert_null (strstr (text, "Clustering."));
+  for (int min_size = 0; min_size <= 2; min_size++)
+    {
+      g_autofree char *json = g_strdup_printf (no_minimum, min_size);
+
+      g_clear_pointer (&text, g_free);
+      text = methods_of_json (json);
+      assert_contains (text, "labelled with 26-connectivity");
+      if (min_size < 2)
+        {
+          assert_contains (text, "every component kept (no minimum size)");
+          g_assert_null (strstr (text, "smaller than"));
+        }
+      else
+        assert_contains (text, "components smaller than 2 voxels discarded (minimum size)");
+    }
+}
+
+/* --bin N means N x N pixels of each image as it is read (a spectral set, an image) and N x N x N
+ * voxels of a volume: the data sentence says which, as the volume's depth shows (it said
+ * "4 x 4 x 4" for a binned 2D energy stack, beside a voxel size binned in x and y only). */
+static void
+test_binning (void)
+{
+  static const char json[] =
+    "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"file\", \"path\": \"s.h5\",\n"
+    "  \"reading\": { \"bin\": 4 } } ] }\n";
+  g_autoptr (EvoxSession) session = session_of_json (json);
+  g_autoptr (GError) error = NULL;
+
+  for (gsize nz = 1; nz <= 3; nz += 2)
+    {
+      g_autoptr (EvoxVolume) volume = evox_volume_new (8, 6, nz, 2, EVOX_SAMPLE_F32, &error);
+      g_autofree char *text = NULL;
+
+      g_assert_no_error (error);
+      text = evox_methods_format (session, volume);
+      g_test_message ("%s", text);
+      if (nz == 1)
+        {
+          assert_contains (text, "It was binned 4 x 4 pixels on reading.");
+          g_assert_null (strstr (text, "4 x 4 x 4"));
+        }
+      else
+        assert_contains (text, "It was binned 4 x 4 x 4 on reading.");
+    }
 }
 
 /* A level surface is where the values cross the level, not half way between voxel centres as
@@ -1076,6 +1156,8 @@ main (int    argc,
   g_test_add_func ("/Evox/Methods/cli", test_cli);
   g_test_add_func ("/Evox/Methods/cli-voxel-size", test_cli_voxel_size);
   g_test_add_func ("/Evox/Methods/clustering-run", test_clustering_run);
+  g_test_add_func ("/Evox/Methods/percolation-overlay", test_percolation_overlay);
+  g_test_add_func ("/Evox/Methods/binning", test_binning);
   g_test_add_func ("/Evox/Methods/figure", test_figure);
   g_test_add_func ("/Evox/Methods/window-maps", test_window_maps);
   g_test_add_func ("/Evox/Methods/level-surfaces", test_level_surfaces);

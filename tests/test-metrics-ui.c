@@ -14,6 +14,7 @@
 #include "evox-types.h"
 #include "evox-units.h"
 #include "evox-window.h"
+#include "evox-window-private.h"
 
 /* 16 x 8 x 8 voxels: pores (0) are the channels y % 4 < 2 and z % 4 < 2 along x, the rest solid
  * (200). Porosity is 1/4 exactly; the channels join the two x faces straight (tau_x = 1 exactly,
@@ -678,6 +679,17 @@ assert_overlay (EvoxDocument *document,
   g_assert_true (evox_document_get_show_clusters (document));
 }
 
+/* Computes the page's table with percolation alone, waiting for it. */
+static void
+compute_percolation (EvoxMetricsPanel *panel)
+{
+  set_tortuosity (panel, FALSE);
+  evox_metrics_panel_set_metric (panel, "percolation", TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+}
+
 /* Show Percolation: disabled before a table; a click on it puts the classes along z (then x, as
  * the axis list changes) over the volume as the document's clusters, voxel for voxel as the
  * geometry says, with the legend's shares; a second click gives back the clusters the user had;
@@ -716,11 +728,7 @@ test_percolation_overlay (void)
 
   evox_test_wait_painted (button);
   g_assert_false (gtk_widget_get_sensitive (button));
-  set_tortuosity (panel, FALSE);
-  evox_metrics_panel_set_metric (panel, "percolation", TRUE);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
-  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
-  g_assert_null (_evox_metrics_panel_get_error (panel));
+  compute_percolation (panel);
   evox_test_wait_painted (button);
   g_assert_true (gtk_widget_get_sensitive (button));
 
@@ -776,6 +784,155 @@ test_percolation_overlay (void)
   evox_test_close_window (window);
 }
 
+/* The toggle, its axis and the legend as the overlay the document shows (along axis), or off. */
+static void
+assert_toggle (EvoxMetricsPanel *panel,
+               GtkWidget        *button,
+               GtkWidget        *legend,
+               int               axis)
+{
+  GtkWidget *along = evox_test_find_named (GTK_WIDGET (panel), "percolation-axis-dropdown");
+
+  g_assert_nonnull (along);
+  /* The toggle follows the panel's action state; nothing here waits on a clock. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpint (evox_metrics_panel_get_show_percolation (panel), ==, axis >= 0);
+  g_assert_cmpint (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)), ==, axis >= 0);
+  g_assert_cmpint (gtk_widget_get_visible (legend), ==, axis >= 0);
+  if (axis >= 0)
+    g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (along)), ==, (guint) axis);
+}
+
+typedef struct
+{
+  EvoxHistory *history;
+  guint        n_undo;
+} StepWait;
+
+static gboolean
+step_recorded (gpointer data)
+{
+  StepWait *wait = data;
+
+  return evox_history_get_n_undo (wait->history) == wait->n_undo;
+}
+
+/* The history records a change when the main loop is next idle: waits for the nth step, then
+ * checks its name. */
+static void
+wait_for_step (EvoxHistory *history,
+               guint        n_undo,
+               const char  *name)
+{
+  StepWait wait = { history, n_undo };
+
+  g_assert_true (evox_test_wait_for (step_recorded, &wait, 60));
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, name);
+}
+
+/* Edit > Undo and Redo of Show Percolation, its axis and Hide Percolation, named so in the menu:
+ * the overlay comes and goes as the document's clusters, and the toggle, the axis and the legend
+ * follow it (they stayed off while the overlay was back on the volume, and a second toggle
+ * then could not take it away). */
+static void
+test_percolation_undo (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxMetricsPanel *panel;
+  EvoxHistory *history;
+  GtkWidget *button, *legend;
+
+  if (library_missing ())
+    return;
+  window = open_window (volume);
+  document = evox_window_get_document (window);
+  history = window->history;
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  button = evox_test_find_named (GTK_WIDGET (panel), "show-percolation-button");
+  legend = evox_test_find_named (GTK_WIDGET (panel), "percolation-legend");
+  compute_percolation (panel);
+  evox_test_wait_painted (button);
+
+  g_signal_emit_by_name (button, "clicked");
+  assert_toggle (panel, button, legend, 2);
+  wait_for_step (history, 1, "Show Percolation");
+  evox_metrics_panel_set_percolation_axis (panel, 0);
+  assert_overlay (document, 0);
+  wait_for_step (history, 2, "Change Percolation Axis");
+  g_signal_emit_by_name (button, "clicked");
+  assert_toggle (panel, button, legend, -1);
+  g_assert_null (evox_document_get_clusters (document));
+  wait_for_step (history, 3, "Hide Percolation");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  assert_overlay (document, 0);
+  assert_toggle (panel, button, legend, 0);
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (legend)),
+                            "Connected to both faces  100.0 %"));
+  /* The axis change undone: the overlay along z again, the drop-down with it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  assert_overlay (document, 2);
+  assert_toggle (panel, button, legend, 2);
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (legend)),
+                            "Connected to one face  50.0 %"));
+  g_assert_cmpstr (evox_history_get_undo_name (history), ==, "Show Percolation");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_null (evox_document_get_clusters (document));
+  assert_toggle (panel, button, legend, -1);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  assert_overlay (document, 2);
+  assert_toggle (panel, button, legend, 2);
+  /* Back on through Redo, the toggle takes it away again. */
+  g_signal_emit_by_name (button, "clicked");
+  assert_toggle (panel, button, legend, -1);
+  g_assert_null (evox_document_get_clusters (document));
+  assert_side_width (window);
+  evox_test_close_window (window);
+}
+
+/* A share that rounds to 100.0 % but is not all of the phase reads "> 99.9 %" beside the
+ * "< 0.1 %" of the rest (it read "100.0 %" beside an isolated class): a 20^3 pore volume with
+ * one pore voxel walled in by its 26 neighbours, 7973 of 7974 pore voxels joined to both faces. */
+static void
+test_percolation_legend_shares (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EvoxVolume) volume = evox_volume_new (20, 20, 20, 1, EVOX_SAMPLE_U8, &error);
+  EvoxWindow *window;
+  EvoxMetricsPanel *panel;
+  GtkWidget *button, *legend;
+  const char *text;
+  guint8 *data;
+
+  g_assert_no_error (error);
+  if (library_missing ())
+    return;
+  data = evox_volume_get_data_mut (volume, 0);
+  memset (data, 0, 20 * 20 * 20);
+  for (int dz = -1; dz <= 1; dz++)
+    for (int dy = -1; dy <= 1; dy++)
+      for (int dx = -1; dx <= 1; dx++)
+        if (dx != 0 || dy != 0 || dz != 0)
+          data[((10 + dz) * 20 + 10 + dy) * 20 + 10 + dx] = 200;
+  evox_volume_freeze (volume);
+  window = open_window (volume);
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  button = evox_test_find_named (GTK_WIDGET (panel), "show-percolation-button");
+  legend = evox_test_find_named (GTK_WIDGET (panel), "percolation-legend");
+  compute_percolation (panel);
+  g_signal_emit_by_name (button, "clicked");
+  text = gtk_label_get_text (GTK_LABEL (legend));
+  g_test_message ("legend: %s", text);
+  g_assert_nonnull (strstr (text, "Connected to both faces  > 99.9 %"));
+  g_assert_nonnull (strstr (text, "Connected to one face  0.0 %"));
+  g_assert_nonnull (strstr (text, "Isolated  < 0.1 %"));
+  evox_test_close_window (window);
+}
+
 static gboolean
 has_clusters (gpointer window)
 {
@@ -825,6 +982,13 @@ test_percolation_session (void)
   assert_overlay (evox_window_get_document (second), 2);
   g_assert_cmpstr (evox_clusters_get_info (evox_document_get_clusters (
                      evox_window_get_document (second)), "source"), ==, "percolation");
+  /* What the session restores is where the history starts: nothing to undo once the history
+   * has looked at the restored document (it records on idle), and the toggle shows the overlay
+   * it brought. */
+  evox_history_flush (second->history);
+  g_assert_cmpuint (evox_history_get_n_undo (second->history), ==, 0);
+  g_assert_true (evox_metrics_panel_get_show_percolation (
+                   EVOX_METRICS_PANEL (evox_window_get_metrics_panel (second))));
   evox_test_close_window (second);
   evox_test_close_window (first);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
@@ -873,6 +1037,9 @@ main (int    argc,
   g_test_add_func ("/Evox/MetricsPage/fields", test_fields);
   g_test_add_func ("/Evox/MetricsPage/fields-not-percolating", test_fields_not_percolating);
   g_test_add_func ("/Evox/MetricsPage/percolation-overlay", test_percolation_overlay);
+  g_test_add_func ("/Evox/MetricsPage/percolation-undo", test_percolation_undo);
+  g_test_add_func ("/Evox/MetricsPage/percolation-legend-shares",
+                   test_percolation_legend_shares);
   g_test_add_func ("/Evox/MetricsPage/percolation-session", test_percolation_session);
   g_test_add_func ("/Evox/MetricsPage/errors", test_errors);
   return g_test_run ();

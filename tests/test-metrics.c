@@ -864,6 +864,73 @@ test_csv_and_text (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Anisotropic voxels (10 x 10 x 30 nm) reach the solves: the table's tau and D_eff along y are
+ * evox_tortuosity_compute_mask's with that spacing (not the cubes'), the note names the voxels,
+ * and the fields' flux is the library's with the spacing. A volume without a voxel size is
+ * solved with cubes and the note says so. */
+static void
+test_anisotropic (void)
+{
+  const gsize dims[3] = { 12, 10, 9 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  const double spacing[3] = { 10.0, 10.0, 30.0 };
+  g_autoptr (EvoxVolume) volume = NULL;
+  g_autoptr (EvoxVolume) plain = NULL;
+  g_autoptr (EvoxMetrics) table = NULL;
+  g_autoptr (EvoxMetrics) cubic = NULL;
+  g_autoptr (EvoxTortuosity) tau = NULL;
+  g_autoptr (EvoxTortuosity) cubes = NULL;
+  g_autoptr (EvoxVolume) fields = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxTortuosityParams params;
+  EvoxMetricsRequest request;
+  guint64 state = 30;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (random_mask); i++)
+    random_mask[i] = evox_test_uniform (&state) < 0.6;
+  plain = make_volume (dims[0], dims[1], dims[2], random_inside, 0);
+  volume = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_U8, &error);
+  g_assert_no_error (error);
+  memcpy (evox_volume_get_data_mut (volume, 0), evox_volume_get_data (plain, 0), n);
+  evox_volume_set_spacing (volume, spacing);
+  evox_volume_freeze (volume);
+  request_init (&request);
+  request.tortuosity[1] = TRUE;
+  request.tolerance = 1e-10;
+  request.keep_fields = TRUE;
+  table = evox_metrics_compute (volume, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+  cubic = evox_metrics_compute (plain, &request, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  evox_tortuosity_params_init (&params);
+  params.axis = EVOX_FLOW_AXIS_Y;
+  params.tolerance = 1e-10;
+  params.keep_flux = TRUE;
+  cubes = evox_tortuosity_compute_mask (random_mask, dims, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  memcpy (params.spacing, spacing, sizeof spacing);
+  tau = evox_tortuosity_compute_mask (random_mask, dims, &params, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (value_of (table, "tortuosity_factor", "pore", "y"), ==,
+                     evox_tortuosity_get_tau (tau));
+  g_assert_cmpfloat (value_of (table, "effective_diffusivity", "pore", "y"), ==,
+                     evox_tortuosity_get_effective_diffusivity (tau));
+  g_assert_cmpfloat (value_of (cubic, "tortuosity_factor", "pore", "y"), ==,
+                     evox_tortuosity_get_tau (cubes));
+  g_assert_cmpfloat (fabs (evox_tortuosity_get_tau (tau) / evox_tortuosity_get_tau (cubes) - 1),
+                     >, 0.01);
+  g_assert_cmpstr (find_row (table, "effective_diffusivity", "pore", "y")->note, ==,
+                   "D_eff / D; voxels 10 x 10 x 30 nm");
+  g_assert_cmpstr (find_row (cubic, "effective_diffusivity", "pore", "y")->note, ==,
+                   "D_eff / D; cubic voxels (the voxel size is not known)");
+
+  fields = evox_metrics_dup_fields (table, &error);
+  g_assert_no_error (error);
+  assert_same_floats (evox_volume_get_data (fields, 1),
+                      evox_volume_get_data (evox_tortuosity_get_flux_magnitude (tau), 0), n);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -882,5 +949,6 @@ main (int    argc,
   g_test_add_func ("/Evox/Metrics/two-phase", test_two_phase);
   g_test_add_func ("/Evox/Metrics/progress", test_progress);
   g_test_add_func ("/Evox/Metrics/csv-and-text", test_csv_and_text);
+  g_test_add_func ("/Evox/Metrics/anisotropic", test_anisotropic);
   return g_test_run ();
 }

@@ -2193,7 +2193,8 @@ test_particles_too_large (void)
     return;
 
   glGetIntegerv (GL_MAX_3D_TEXTURE_SIZE, &max_size);
-  volume = evox_test_volume_new (2, (gsize) max_size + 1, 2, EVOX_SAMPLE_U8);
+  /* 64 wide, so the z slice's strip is a few pixels wide. */
+  volume = evox_test_volume_new (64, (gsize) max_size + 1, 2, EVOX_SAMPLE_U8);
   labels = evox_labels_compute (volume, 0, NULL, 0, 0, EVOX_CONNECTIVITY_6, 0, NULL, NULL,
                                 &error);
   g_assert_no_error (error);
@@ -2201,13 +2202,20 @@ test_particles_too_large (void)
   evox_renderer_set_volume (renderer, volume, 0);
   evox_renderer_set_labels (renderer, labels);
   evox_renderer_set_selected_particle (renderer, 1);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
 
-  /* The volume is drawn from bricks; the labels, as large, cannot go up. */
-  g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*cannot be highlighted*");
+  /* The volume is drawn from bricks, and the labels, as large, in tiles beside its own (no
+   * texture of the whole volume): the one particle, every voxel, in the highlight colour. */
   pixels = evox_test_render (renderer, 200, 100, FALSE);
-  g_test_assert_expected_messages ();
+  g_assert_true (_evox_renderer_is_bricked (renderer));
   g_assert_cmpuint (_evox_renderer_get_label_format (renderer), ==, 0);
-  g_assert_cmpuint (evox_test_count_not_background (pixels, 200 * 100), >, 50);
+  {
+    gsize highlighted = 0;
+
+    for (gsize i = 0; i < 200 * 100; i++)
+      highlighted += pixels[4 * i] == 255 && pixels[4 * i + 1] == 0 && pixels[4 * i + 2] == 255;
+    g_assert_cmpuint (highlighted, >, 50);
+  }
 
   evox_test_renderer_free (renderer);
 }

@@ -20,15 +20,16 @@ voxel_index (const gsize dims[3],
 }
 
 /* d2 >= 0: a second phase of that relative diffusivity, the mask value 2
- * (EVOX_TORTUOSITY_SECOND_PHASE); d2 < 0: one phase. */
+ * (EVOX_TORTUOSITY_SECOND_PHASE); d2 < 0: one phase. spacing NULL: cubes. */
 static EvoxTortuosity *
-solve_two (const guint8                 *mask,
-           const gsize                   dims[3],
-           EvoxFlowAxis                  axis,
-           EvoxTortuosityPreconditioner  preconditioner,
-           double                        d2,
-           double                        tolerance,
-           gboolean                      fields)
+solve_spaced (const guint8                 *mask,
+              const gsize                   dims[3],
+              EvoxFlowAxis                  axis,
+              EvoxTortuosityPreconditioner  preconditioner,
+              double                        d2,
+              double                        tolerance,
+              gboolean                      fields,
+              const double                 *spacing)
 {
   g_autoptr(GError) error = NULL;
   EvoxTortuosityParams params;
@@ -44,10 +45,25 @@ solve_two (const guint8                 *mask,
   params.keep_flux = fields;
   params.second_phase = d2 >= 0.0;
   params.second_diffusivity = MAX (d2, 0.0);
+  g_assert_cmpfloat (params.spacing[0], ==, 0.0);
+  if (spacing != NULL)
+    memcpy (params.spacing, spacing, sizeof params.spacing);
   result = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (result);
   return result;
+}
+
+static EvoxTortuosity *
+solve_two (const guint8                 *mask,
+           const gsize                   dims[3],
+           EvoxFlowAxis                  axis,
+           EvoxTortuosityPreconditioner  preconditioner,
+           double                        d2,
+           double                        tolerance,
+           gboolean                      fields)
+{
+  return solve_spaced (mask, dims, axis, preconditioner, d2, tolerance, fields, NULL);
 }
 
 static EvoxTortuosity *
@@ -216,7 +232,12 @@ test_plates (void)
  * the fluxes must not change. Parts that touch no face would make the matrix singular and carry
  * nothing. With d2 >= 0 the mask value 2 is a second phase of diffusivity d2 (0: it does not
  * conduct): a face conducts 1 / (1 / (2 D_i) + 1 / (2 D_j)), two half voxels in series, a fixed
- * face 2 D_i, and tau = (eps1 + d2 eps2) / D_eff. d2 < 0: every nonzero voxel has D = 1. */
+ * face 2 D_i, and tau = (eps1 + d2 eps2) / D_eff. d2 < 0: every nonzero voxel has D = 1.
+ * Voxels h[0] x h[1] x h[2] (NULL: cubes of edge 1), in physical units straight from the
+ * geometry: a face normal to d conducts its area h_x h_y h_z / h_d over the distance h_d between
+ * the centres (over h_d / 2 to a fixed face), and D_eff = F L / A with L and A the volume's
+ * length and cross-section in the same unit. The fluxes are then divided by h_x h_y h_z / h_a^2
+ * to be in the solver's units; nothing else here uses the solver's scaling. */
 typedef struct
 {
   double tau;
@@ -242,12 +263,17 @@ half_voxels (double di,
 }
 
 static void
-direct_solve (const guint8 *mask,
-              const gsize   dims[3],
-              int           axis,
-              double        d2,
-              Direct       *out)
+direct_solve_spaced (const guint8 *mask,
+                     const gsize   dims[3],
+                     int           axis,
+                     double        d2,
+                     const double *spacing,
+                     Direct       *out)
 {
+  const double cube[3] = { 1.0, 1.0, 1.0 };
+  const double *h = spacing != NULL ? spacing : cube;
+  const double voxel = h[0] * h[1] * h[2];
+  const double to_solver = voxel / (h[axis] * h[axis]);
   const gsize n_vox = dims[0] * dims[1] * dims[2];
   const gsize stride[3] = { 1, dims[0], dims[0] * dims[1] };
   const gsize last = dims[axis] - 1;
@@ -321,14 +347,16 @@ direct_solve (const guint8 *mask,
         {
           if (pos[d] > 0 && unknown[g - stride[d]] >= 0)
             {
-              double w = half_voxels (di, voxel_d (mask, g - stride[d], d2));
+              double w = half_voxels (di, voxel_d (mask, g - stride[d], d2)) *
+                         voxel / (h[d] * h[d]);
 
               a[i * n + i] += w;
               a[i * n + unknown[g - stride[d]]] -= w;
             }
           if (pos[d] + 1 < dims[d] && unknown[g + stride[d]] >= 0)
             {
-              double w = half_voxels (di, voxel_d (mask, g + stride[d], d2));
+              double w = half_voxels (di, voxel_d (mask, g + stride[d], d2)) *
+                         voxel / (h[d] * h[d]);
 
               a[i * n + i] += w;
               a[i * n + unknown[g + stride[d]]] -= w;
@@ -336,11 +364,11 @@ direct_solve (const guint8 *mask,
         }
       if (pos[axis] == 0)
         {
-          a[i * n + i] += 2.0 * di;
-          b[i] += 2.0 * di * 1.0;
+          a[i * n + i] += 2.0 * di * to_solver;
+          b[i] += 2.0 * di * to_solver * 1.0;
         }
       if (pos[axis] == last)
-        a[i * n + i] += 2.0 * di;
+        a[i * n + i] += 2.0 * di * to_solver;
     }
 
   /* Cholesky A = L L^T in place (lower triangle), then two triangular solves. */
@@ -383,14 +411,25 @@ direct_solve (const guint8 *mask,
       if (unknown[g] < 0)
         continue;
       if (pos_a == 0)
-        in += 2.0 * voxel_d (mask, g, d2) * (1.0 - b[unknown[g]]);
+        in += 2.0 * voxel_d (mask, g, d2) * to_solver * (1.0 - b[unknown[g]]);
       if (pos_a == last)
-        outflux += 2.0 * voxel_d (mask, g, d2) * b[unknown[g]];
+        outflux += 2.0 * voxel_d (mask, g, d2) * to_solver * b[unknown[g]];
     }
-  out->flux_in = in;
-  out->flux_out = outflux;
-  out->d_rel = 0.5 * (in + outflux) * dims[axis] / ((double) n_vox / dims[axis]);
+  out->flux_in = in / to_solver;
+  out->flux_out = outflux / to_solver;
+  out->d_rel = 0.5 * (in + outflux) * (dims[axis] * h[axis]) /
+               ((double) n_vox / dims[axis] * voxel / h[axis]);
   out->tau = (d_sum / n_vox) / out->d_rel;
+}
+
+static void
+direct_solve (const guint8 *mask,
+              const gsize   dims[3],
+              int           axis,
+              double        d2,
+              Direct       *out)
+{
+  direct_solve_spaced (mask, dims, axis, d2, NULL, out);
 }
 
 /* t against the dense solve: tau, D_eff, both fluxes within 1e-8 relative (the flux in equals
@@ -730,11 +769,29 @@ test_volume (void)
   params.axis = EVOX_FLOW_AXIS_Z;
   params.tolerance = 1e-9;
   params.keep_concentration = TRUE;
-  from_mask = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
-  g_assert_no_error (error);
+  /* The volume's voxels are 20 x 20 x 30 nm: evox_tortuosity_compute solves with that spacing,
+   * the mask alone with cubes unless told. */
+  {
+    g_autoptr(EvoxTortuosity) cubes = evox_tortuosity_compute_mask (mask, dims, &params, NULL,
+                                                                    NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_false (evox_tortuosity_get_spacing (cubes, got));
+    g_assert_cmpfloat (got[0], ==, 1.0);
+    g_assert_cmpfloat (got[2], ==, 1.0);
+    memcpy (params.spacing, spacing, sizeof spacing);
+    from_mask = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (fabs (evox_tortuosity_get_tau (cubes) / evox_tortuosity_get_tau (from_mask)
+                             - 1.0), >, 0.01);
+    memset (params.spacing, 0, sizeof params.spacing);
+  }
   from_range = evox_tortuosity_compute (volume, 0, -0.5, 40.0, &params, progress, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (evox_tortuosity_get_percolating (from_range));
+  g_assert_true (evox_tortuosity_get_spacing (from_range, got));
+  g_assert_cmpfloat (got[1], ==, 20.0);
+  g_assert_cmpfloat (got[2], ==, 30.0);
   g_assert_cmpfloat (evox_tortuosity_get_tau (from_range), ==,
                      evox_tortuosity_get_tau (from_mask));
   g_assert_cmpfloat (evox_tortuosity_get_porosity (from_range), ==,
@@ -1102,6 +1159,299 @@ test_axis_names (void)
   g_assert_false (evox_flow_axis_from_string (NULL, &axis));
 }
 
+/* Anisotropic voxels against the dense solve assembled in physical units (direct_solve_spaced):
+ * random 7 x 8 x 9 volumes with one phase (porosity 0.6) and with a second phase (D2 = 0.2),
+ * FIB-SEM-like 1 x 1 x 3 voxels and a voxel longest along x (3 x 1 x 1.5), each axis, both
+ * preconditioners, to 1e-11: tau, D_eff, both fluxes within 1e-8 and the concentration within
+ * 1e-6. The cubic solve of the same volume differs by more than 1 % (the spacing matters). */
+static void
+test_anisotropic_dense (void)
+{
+  const gsize dims[3] = { 7, 8, 9 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  const double spacings[][3] = { { 1.0, 1.0, 3.0 }, { 3.0, 1.0, 1.5 } };
+  g_autofree guint8 *one = g_new (guint8, n);
+  g_autofree guint8 *two = g_new (guint8, n);
+  guint64 state = 1018;
+
+  for (gsize g = 0; g < n; g++)
+    {
+      double u = evox_test_uniform (&state);
+
+      one[g] = u < 0.6;
+      two[g] = u < 0.4 ? 1 : u < 0.7 ? 2 : 0;
+    }
+  for (guint k = 0; k < G_N_ELEMENTS (spacings); k++)
+    for (int phases = 1; phases <= 2; phases++)
+      for (int pre = 0; pre < 2; pre++)
+        for (int axis = 0; axis < 3; axis++)
+          {
+            const guint8 *mask = phases == 1 ? one : two;
+            const double d2 = phases == 1 ? -1.0 : 0.2;
+            g_autoptr(EvoxTortuosity) t = solve_spaced (mask, dims, axis,
+                                                        pre ? EVOX_TORTUOSITY_JACOBI
+                                                            : EVOX_TORTUOSITY_MULTIGRID,
+                                                        d2, 1e-11, TRUE, spacings[k]);
+            g_autoptr(EvoxTortuosity) cubes = solve_two (mask, dims, axis,
+                                                         EVOX_TORTUOSITY_MULTIGRID, d2, 1e-9,
+                                                         FALSE);
+            Direct direct = { 0 };
+            double got[3];
+
+            direct_solve_spaced (mask, dims, axis, d2, spacings[k], &direct);
+            g_test_message ("spacing %g x %g x %g, %d phase(s), %s, axis %d: tau %.9f (direct "
+                            "%.9f, cubes %.9f), %u iterations", spacings[k][0], spacings[k][1],
+                            spacings[k][2], phases, pre ? "Jacobi" : "multigrid", axis,
+                            evox_tortuosity_get_tau (t), direct.tau,
+                            evox_tortuosity_get_tau (cubes), evox_tortuosity_get_n_iterations (t));
+            assert_direct (t, &direct, n);
+            g_assert_cmpfloat (fabs (evox_tortuosity_get_tau (t) / evox_tortuosity_get_tau (cubes)
+                                     - 1.0), >, 0.01);
+            g_assert_true (evox_tortuosity_get_spacing (t, got));
+            g_assert_cmpfloat (got[2], ==, spacings[k][2]);
+            g_free (direct.conc);
+          }
+}
+
+/* A path one voxel wide through a 4 x 3 x 1 volume along x, steps (0,0) (1,0) (1,1) (1,2) (2,2)
+ * (3,2) in (x, y): a chain of resistors, so D_eff has a closed form. With voxels hx x hy x hz
+ * a step along x resists hx / (hy hz D), one along y hy / (hx hz D), and each end's half voxel
+ * hx / (2 hy hz D); F = 1 / (the sum), D_eff = F 4 hx / (3 hy 1 hz), porosity 6 / 12. The step
+ * voxel (1,1) is the second phase in a second volume: the two y steps then each resist
+ * hy / (hx hz) (1/2 + 1/(2 D2)) and D_mean = (5 + D2) / 12. Both preconditioners, to 1e-12;
+ * spacing (1, 1, 1) gives the cubes' numbers and scaling all three edges changes nothing. */
+static double
+path_d_eff (const double h[3],
+            double       d2)
+{
+  double rx = h[0] / (h[1] * h[2]), ry = h[1] / (h[0] * h[2]);
+  double resistance = 2.0 * 0.5 * rx + 3.0 * rx + (d2 < 0.0 ? 2.0 * ry
+                                                             : 2.0 * ry * (0.5 + 0.5 / d2));
+
+  return (1.0 / resistance) * 4.0 * h[0] / (3.0 * h[1] * 1.0 * h[2]);
+}
+
+static void
+test_anisotropic_path (void)
+{
+  const gsize dims[3] = { 4, 3, 1 };
+  const gsize steps[][2] = { { 0, 0 }, { 1, 0 }, { 1, 1 }, { 1, 2 }, { 2, 2 }, { 3, 2 } };
+  const double spacings[][3] = { { 1, 1, 1 }, { 1, 2, 1 }, { 3, 1, 7 }, { 30, 10, 70 },
+                                 { 0.5, 4, 2 } };
+  guint8 mask[12] = { 0 };
+
+  for (guint k = 0; k < G_N_ELEMENTS (steps); k++)
+    mask[voxel_index (dims, steps[k][0], steps[k][1], 0)] = 1;
+  for (guint phases = 1; phases <= 2; phases++)
+    {
+      const double d2 = phases == 1 ? -1.0 : 0.25;
+
+      mask[voxel_index (dims, 1, 1, 0)] = phases;
+      for (guint k = 0; k < G_N_ELEMENTS (spacings); k++)
+        for (int pre = 0; pre < 2; pre++)
+          {
+            g_autoptr(EvoxTortuosity) t = solve_spaced (mask, dims, EVOX_FLOW_AXIS_X,
+                                                        pre ? EVOX_TORTUOSITY_JACOBI
+                                                            : EVOX_TORTUOSITY_MULTIGRID,
+                                                        d2, 1e-12, FALSE, spacings[k]);
+            double d_eff = path_d_eff (spacings[k], d2);
+            double d_mean = phases == 1 ? 0.5 : (5.0 + d2) / 12.0;
+
+            g_test_message ("path, spacing %g x %g x %g, %u phase(s): D_eff %.12f (closed form "
+                            "%.12f)", spacings[k][0], spacings[k][1], spacings[k][2], phases,
+                            evox_tortuosity_get_effective_diffusivity (t), d_eff);
+            g_assert_true (evox_tortuosity_get_percolating (t));
+            g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_effective_diffusivity (t), d_eff,
+                                            1e-10 * d_eff);
+            g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (t), d_mean / d_eff,
+                                            1e-10 * d_mean / d_eff);
+          }
+    }
+  /* The closed form itself: cubes give 4 / (3 (1 + 3 + 2)) = 2 / 9; 30 x 10 x 70 is 3 x 1 x 7. */
+  g_assert_cmpfloat_with_epsilon (path_d_eff (spacings[0], -1.0), 2.0 / 9.0, 1e-15);
+  g_assert_cmpfloat_with_epsilon (path_d_eff (spacings[2], -1.0), path_d_eff (spacings[3], -1.0),
+                                  1e-15);
+}
+
+/* A straight 2 x 3 bar along each axis of a 6 x 7 x 8 volume with voxels 1 x 2.5 x 4: no flux
+ * crosses the bar's sides, so tau is 1 and D_eff the bar's fraction whatever the spacing, the
+ * concentration is linear and the flux magnitude (D dC per voxel edge along the flow) 1 / L. */
+static void
+test_anisotropic_channel (void)
+{
+  const gsize dims[3] = { 6, 7, 8 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  const double spacing[3] = { 1.0, 2.5, 4.0 };
+
+  for (int axis = 0; axis < 3; axis++)
+    {
+      g_autofree guint8 *mask = g_new0 (guint8, n);
+      g_autoptr(EvoxTortuosity) t = NULL;
+      const float *c, *flux;
+      int u = (axis + 1) % 3, v = (axis + 2) % 3;
+      double length = dims[axis];
+
+      for (gsize g = 0; g < n; g++)
+        {
+          gsize pos[3] = { g % dims[0], g / dims[0] % dims[1], g / (dims[0] * dims[1]) };
+
+          mask[g] = pos[u] >= 2 && pos[u] < 4 && pos[v] >= 1 && pos[v] < 4;
+        }
+      t = solve_spaced (mask, dims, axis, EVOX_TORTUOSITY_MULTIGRID, -1.0, 1e-10, TRUE,
+                        spacing);
+      g_assert_true (evox_tortuosity_get_percolating (t));
+      g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (t), 1.0, 1e-12);
+      g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_effective_diffusivity (t),
+                                      6.0 * length / n, 1e-12);
+      c = evox_volume_get_data (evox_tortuosity_get_concentration (t), 0);
+      flux = evox_volume_get_data (evox_tortuosity_get_flux_magnitude (t), 0);
+      for (gsize g = 0; g < n; g++)
+        {
+          gsize pos[3] = { g % dims[0], g / dims[0] % dims[1], g / (dims[0] * dims[1]) };
+
+          if (!mask[g])
+            {
+              g_assert_true (isnan (c[g]) && isnan (flux[g]));
+              continue;
+            }
+          g_assert_cmpfloat_with_epsilon (c[g], 1.0 - (pos[axis] + 0.5) / length, 1e-6);
+          g_assert_cmpfloat_with_epsilon (flux[g], 1.0 / length, 1e-6);
+        }
+    }
+}
+
+/* A structure constant along z, flow along x or y: the concentration is constant along z, so
+ * the faces normal to z carry nothing and a voxel h_z deep conducts across x and y as two
+ * stacked voxels h_z / 2 deep. The volume 9 x 8 x 3 with voxels 1 x 1 x 2 and its copy with
+ * each z layer doubled (9 x 8 x 6, cubes) give the same D_eff and tau (within 1e-9 at a
+ * tolerance of 1e-12), and so does 1 x 1 x 0.5 with the layers halved to 9 x 8 x 3 from 6.
+ * (With flow along z the two discretisations differ: the stretched voxel joins its sides at one
+ * centre where the copy joins them at two, so there is no exact identity there.) In x and y the
+ * voxels are 1 x 1.5 in a third solve, against the dense solve. */
+static void
+test_anisotropic_stretched (void)
+{
+  const gsize dims[3] = { 9, 8, 3 };
+  const gsize dims2[3] = { 9, 8, 6 };
+  const gsize plane = dims[0] * dims[1];
+  const double tall[3] = { 1.0, 1.0, 2.0 };
+  const double flat[3] = { 1.0, 1.0, 0.5 };
+  g_autofree guint8 *mask = g_new (guint8, plane * dims[2]);
+  g_autofree guint8 *doubled = g_new (guint8, plane * dims2[2]);
+  guint64 state = 4;
+
+  for (gsize g = 0; g < plane; g++)
+    {
+      /* A cross through the middle keeps both x and y percolating. */
+      guint8 m = evox_test_uniform (&state) < 0.6 || g % dims[0] == 4 || g / dims[0] == 3;
+
+      for (gsize z = 0; z < dims[2]; z++)
+        mask[z * plane + g] = m;
+      for (gsize z = 0; z < dims2[2]; z++)
+        doubled[z * plane + g] = m;
+    }
+  for (int axis = 0; axis < 2; axis++)
+    {
+      g_autoptr(EvoxTortuosity) stretched = solve_spaced (mask, dims, axis,
+                                                          EVOX_TORTUOSITY_MULTIGRID, -1.0,
+                                                          1e-12, FALSE, tall);
+      g_autoptr(EvoxTortuosity) copy = solve_spaced (doubled, dims2, axis,
+                                                     EVOX_TORTUOSITY_MULTIGRID, -1.0, 1e-12,
+                                                     FALSE, NULL);
+      g_autoptr(EvoxTortuosity) squashed = solve_spaced (doubled, dims2, axis,
+                                                         EVOX_TORTUOSITY_JACOBI, -1.0, 1e-12,
+                                                         FALSE, flat);
+      g_autoptr(EvoxTortuosity) halved = solve_spaced (mask, dims, axis,
+                                                       EVOX_TORTUOSITY_JACOBI, -1.0, 1e-12,
+                                                       FALSE, NULL);
+      const double xy[3] = { 1.0, 1.5, 2.0 };
+      g_autoptr(EvoxTortuosity) lateral = solve_spaced (mask, dims, axis,
+                                                        EVOX_TORTUOSITY_MULTIGRID, -1.0, 1e-12,
+                                                        TRUE, xy);
+      Direct direct = { 0 };
+
+      g_assert_true (evox_tortuosity_get_percolating (copy));
+      g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_effective_diffusivity (stretched),
+                                      evox_tortuosity_get_effective_diffusivity (copy), 1e-9);
+      g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (stretched),
+                                      evox_tortuosity_get_tau (copy), 1e-9);
+      g_assert_cmpfloat_with_epsilon (evox_tortuosity_get_tau (squashed),
+                                      evox_tortuosity_get_tau (halved), 1e-9);
+      direct_solve_spaced (mask, dims, axis, -1.0, xy, &direct);
+      assert_direct (lateral, &direct, plane * dims[2]);
+      g_free (direct.conc);
+    }
+}
+
+/* The multigrid on anisotropic voxels (1 x 1 x 3, the coarse levels built from the scaled
+ * conductances) agrees with Jacobi on a 42 x 38 x 38 volume and needs far fewer iterations. */
+static void
+test_anisotropic_levels (void)
+{
+  const gsize dims[3] = { 42, 38, 38 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  const double spacing[3] = { 1.0, 1.0, 3.0 };
+  g_autofree guint8 *mask = g_new (guint8, n);
+  guint64 state = 77;
+
+  for (gsize g = 0; g < n; g++)
+    mask[g] = evox_test_uniform (&state) < 0.6;
+  for (int axis = 0; axis < 3; axis += 2)
+    {
+      g_autoptr(EvoxTortuosity) mg = solve_spaced (mask, dims, axis, EVOX_TORTUOSITY_MULTIGRID,
+                                                   -1.0, 1e-11, FALSE, spacing);
+      g_autoptr(EvoxTortuosity) jacobi = solve_spaced (mask, dims, axis, EVOX_TORTUOSITY_JACOBI,
+                                                       -1.0, 1e-11, FALSE, spacing);
+
+      assert_multigrid_beats_jacobi (mg, jacobi, axis, 1e-8);
+    }
+}
+
+/* A spacing is three finite lengths above 0, or none; cubes of any edge are the cube solve to
+ * the bit. */
+static void
+test_anisotropic_errors (void)
+{
+  const gsize dims[3] = { 5, 4, 6 };
+  const gsize n = dims[0] * dims[1] * dims[2];
+  const double bad[][3] = { { 1, 0, 1 }, { -1, 1, 1 }, { 1, 1, NAN }, { INFINITY, 1, 1 } };
+  const double big[3] = { 7.5, 7.5, 7.5 };
+  g_autofree guint8 *mask = g_new (guint8, n);
+  g_autoptr(EvoxTortuosity) cubes = NULL;
+  g_autoptr(EvoxTortuosity) sized = NULL;
+  guint64 state = 5;
+  double got[3];
+
+  for (gsize g = 0; g < n; g++)
+    mask[g] = evox_test_uniform (&state) < 0.7;
+  for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(EvoxTortuosity) t = NULL;
+      EvoxTortuosityParams params;
+
+      evox_tortuosity_params_init (&params);
+      memcpy (params.spacing, bad[k], sizeof params.spacing);
+      t = evox_tortuosity_compute_mask (mask, dims, &params, NULL, NULL, &error);
+      g_assert_null (t);
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, "voxel spacing"));
+    }
+  cubes = solve_spaced (mask, dims, EVOX_FLOW_AXIS_Y, EVOX_TORTUOSITY_MULTIGRID, -1.0, 1e-8,
+                        TRUE, NULL);
+  sized = solve_spaced (mask, dims, EVOX_FLOW_AXIS_Y, EVOX_TORTUOSITY_MULTIGRID, -1.0, 1e-8,
+                        TRUE, big);
+  g_assert_cmpfloat (evox_tortuosity_get_tau (sized), ==, evox_tortuosity_get_tau (cubes));
+  g_assert_cmpuint (evox_tortuosity_get_n_iterations (sized), ==,
+                    evox_tortuosity_get_n_iterations (cubes));
+  g_assert_cmpmem (evox_volume_get_data (evox_tortuosity_get_flux_magnitude (sized), 0),
+                   n * sizeof (float),
+                   evox_volume_get_data (evox_tortuosity_get_flux_magnitude (cubes), 0),
+                   n * sizeof (float));
+  g_assert_true (evox_tortuosity_get_spacing (sized, got));
+  g_assert_cmpfloat (got[1], ==, 7.5);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1122,5 +1472,11 @@ main (int    argc,
   g_test_add_func ("/Evox/Tortuosity/two-phase-levels", test_two_phase_levels);
   g_test_add_func ("/Evox/Tortuosity/two-phase-errors", test_two_phase_errors);
   g_test_add_func ("/Evox/Tortuosity/two-phase-volume", test_two_phase_volume);
+  g_test_add_func ("/Evox/Tortuosity/anisotropic-dense", test_anisotropic_dense);
+  g_test_add_func ("/Evox/Tortuosity/anisotropic-path", test_anisotropic_path);
+  g_test_add_func ("/Evox/Tortuosity/anisotropic-channel", test_anisotropic_channel);
+  g_test_add_func ("/Evox/Tortuosity/anisotropic-stretched", test_anisotropic_stretched);
+  g_test_add_func ("/Evox/Tortuosity/anisotropic-levels", test_anisotropic_levels);
+  g_test_add_func ("/Evox/Tortuosity/anisotropic-errors", test_anisotropic_errors);
   return g_test_run ();
 }

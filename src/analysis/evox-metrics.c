@@ -105,12 +105,28 @@ parts_end (Parts *parts)
   evox_progress_pop (parts->progress);
 }
 
+/* The tortuosity solves' spacing: the volume's voxel size when known (anisotropic voxels change
+ * the conductances across the flow), cubes otherwise; NULL or the voxels' shape for the notes. */
+static char *
+tortuosity_voxels (EvoxVolume *grid,
+                   double      spacing[3])
+{
+  memset (spacing, 0, 3 * sizeof (double));
+  if (!evox_volume_get_spacing_known (grid))
+    return g_strdup ("cubic voxels (the voxel size is not known)");
+  evox_volume_get_spacing (grid, spacing);
+  if (spacing[0] == spacing[1] && spacing[1] == spacing[2])
+    return NULL;
+  return g_strdup_printf ("voxels %g x %g x %g nm", spacing[0], spacing[1], spacing[2]);
+}
+
 /* mask holds EVOX_TORTUOSITY_SECOND_PHASE for the second phase when d2 is not NaN; the
  * mean_diffusivity row goes in with the first axis solved. */
 static gboolean
 add_tortuosity (EvoxMetrics                *table,
                 const guint8               *mask,
                 const gsize                 dims[3],
+                EvoxVolume                 *volume,
                 const char                 *name,
                 double                      d2,
                 gboolean                    first_axis,
@@ -123,9 +139,12 @@ add_tortuosity (EvoxMetrics                *table,
 {
   g_autoptr (EvoxTortuosity) result = NULL;
   g_autofree char *note = NULL;
+  g_autofree char *d_note = NULL;
+  g_autofree char *voxels = NULL;
   EvoxTortuosityParams params;
 
   evox_tortuosity_params_init (&params);
+  voxels = tortuosity_voxels (volume, params.spacing);
   params.axis = (EvoxFlowAxis) axis;
   params.tolerance = tolerance;
   params.second_phase = !isnan (d2);
@@ -148,9 +167,11 @@ add_tortuosity (EvoxMetrics                *table,
     note = g_strdup_printf ("not percolating: %s", evox_tortuosity_get_reason (result));
   evox_metrics_add (table, "tortuosity_factor", name, axis_names[axis],
                     evox_tortuosity_get_tau (result), "", note);
+  d_note = g_strdup_printf ("D_eff / D%s%s", voxels != NULL ? "; " : "",
+                            voxels != NULL ? voxels : "");
   evox_metrics_add (table, "effective_diffusivity", name, axis_names[axis],
                     evox_tortuosity_get_effective_diffusivity (result), "",
-                    evox_tortuosity_get_percolating (result) ? "D_eff / D" : note);
+                    evox_tortuosity_get_percolating (result) ? d_note : note);
   if (params.second_phase && first_axis)
     {
       g_autofree char *mean_note =
@@ -540,13 +561,15 @@ evox_metrics_dup_fields (EvoxMetrics  *table,
       c++;
       /* Straight into its channel: nothing but the solve's numbering on top of the fields. */
       evox_tortuosity_params_init (&params);
+      g_free (tortuosity_voxels (mask, params.spacing));
       params.axis = (EvoxFlowAxis) axis;
       params.second_phase = !isnan (d2);
       params.second_diffusivity = params.second_phase ? d2 : 0.0;
       evox_tortuosity_flux_from_concentration (conc, evox_volume_get_data (mask, 0), dims,
                                                &params, evox_volume_get_data_mut (fields, c));
       evox_volume_set_channel_info (fields, c, flux_label, NAN);
-      /* TauFactor's units: the diffusivity times the concentration drop, per voxel edge. */
+      /* TauFactor's units: the diffusivity times the concentration drop, per voxel edge (along
+       * the flow, for anisotropic voxels). */
       evox_volume_set_channel_values (fields, c, EVOX_SCALE_LINEAR, EVOX_FLUX_MAGNITUDE_QUANTITY,
                                       "D dC / voxel");
       c++;
@@ -673,7 +696,7 @@ evox_metrics_compute (EvoxVolume                *volume,
     }
   for (guint axis = 0; axis < 3; axis++)
     if (request->tortuosity[axis] &&
-        !add_tortuosity (table, two_phase != NULL ? two_phase : mask, dims,
+        !add_tortuosity (table, two_phase != NULL ? two_phase : mask, dims, volume,
                          tau_name != NULL ? tau_name : name, d2, axis == field_axis, axis,
                          tolerance,
                          request->keep_fields && axis == field_axis ? &kept : NULL, &parts,

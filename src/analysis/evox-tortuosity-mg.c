@@ -125,23 +125,23 @@ build_from_fine (const System *s,
                 if (x + 1 < nx && (j = id[x + 1]) != NONE)
                   {
                     if (x & 1)
-                      c->w[0][I] += (float) _evox_tortuosity_face (s, i, j);
+                      c->w[0][I] += (float) _evox_tortuosity_face (s, 0, i, j);
                     else
-                      c->diag[I] -= 2.0 * _evox_tortuosity_face (s, i, j);
+                      c->diag[I] -= 2.0 * _evox_tortuosity_face (s, 0, i, j);
                   }
                 if (y + 1 < ny && (j = id[x + nx]) != NONE)
                   {
                     if (dy == 1)
-                      c->w[1][I] += (float) _evox_tortuosity_face (s, i, j);
+                      c->w[1][I] += (float) _evox_tortuosity_face (s, 1, i, j);
                     else
-                      c->diag[I] -= 2.0 * _evox_tortuosity_face (s, i, j);
+                      c->diag[I] -= 2.0 * _evox_tortuosity_face (s, 1, i, j);
                   }
                 if (z + 1 < nz && (j = id[x + plane]) != NONE)
                   {
                     if (dz == 1)
-                      c->w[2][I] += (float) _evox_tortuosity_face (s, i, j);
+                      c->w[2][I] += (float) _evox_tortuosity_face (s, 2, i, j);
                     else
-                      c->diag[I] -= 2.0 * _evox_tortuosity_face (s, i, j);
+                      c->diag[I] -= 2.0 * _evox_tortuosity_face (s, 2, i, j);
                   }
               }
           }
@@ -332,17 +332,17 @@ fine_smooth (const System *s,
             continue;
           sum = r[i];
           if (x > 0 && (j = id[x - 1]) != NONE)
-            sum += _evox_tortuosity_face (s, i, j) * z[j];
+            sum += _evox_tortuosity_face (s, 0, i, j) * z[j];
           if (x + 1 < nx && (j = id[x + 1]) != NONE)
-            sum += _evox_tortuosity_face (s, i, j) * z[j];
+            sum += _evox_tortuosity_face (s, 0, i, j) * z[j];
           if (ym != NULL && (j = ym[x]) != NONE)
-            sum += _evox_tortuosity_face (s, i, j) * z[j];
+            sum += _evox_tortuosity_face (s, 1, i, j) * z[j];
           if (yp != NULL && (j = yp[x]) != NONE)
-            sum += _evox_tortuosity_face (s, i, j) * z[j];
+            sum += _evox_tortuosity_face (s, 1, i, j) * z[j];
           if (zm != NULL && (j = zm[x]) != NONE)
-            sum += _evox_tortuosity_face (s, i, j) * z[j];
+            sum += _evox_tortuosity_face (s, 2, i, j) * z[j];
           if (zp != NULL && (j = zp[x]) != NONE)
-            sum += _evox_tortuosity_face (s, i, j) * z[j];
+            sum += _evox_tortuosity_face (s, 2, i, j) * z[j];
           z[i] = sum / _evox_tortuosity_diag (s, i);
         }
     }
@@ -385,17 +385,17 @@ fine_restrict (const System *s,
                   continue;
                 t = r[i] - _evox_tortuosity_diag (s, i) * z[i];
                 if (x > 0 && (j = id[x - 1]) != NONE)
-                  t += _evox_tortuosity_face (s, i, j) * z[j];
+                  t += _evox_tortuosity_face (s, 0, i, j) * z[j];
                 if (x + 1 < nx && (j = id[x + 1]) != NONE)
-                  t += _evox_tortuosity_face (s, i, j) * z[j];
+                  t += _evox_tortuosity_face (s, 0, i, j) * z[j];
                 if (y > 0 && (j = id[(gssize) x - (gssize) nx]) != NONE)
-                  t += _evox_tortuosity_face (s, i, j) * z[j];
+                  t += _evox_tortuosity_face (s, 1, i, j) * z[j];
                 if (y + 1 < ny && (j = id[x + nx]) != NONE)
-                  t += _evox_tortuosity_face (s, i, j) * z[j];
+                  t += _evox_tortuosity_face (s, 1, i, j) * z[j];
                 if (z_ > 0 && (j = id[(gssize) x - (gssize) plane]) != NONE)
-                  t += _evox_tortuosity_face (s, i, j) * z[j];
+                  t += _evox_tortuosity_face (s, 2, i, j) * z[j];
                 if (z_ + 1 < nz && (j = id[x + plane]) != NONE)
-                  t += _evox_tortuosity_face (s, i, j) * z[j];
+                  t += _evox_tortuosity_face (s, 2, i, j) * z[j];
                 rc[x / 2] += t;
               }
           }

@@ -15,9 +15,10 @@ typedef struct _EvoxMgLevel EvoxMgLevel;
 
 /* The linear system on the grid: idx numbers the unknowns in raster order (NONE elsewhere), so
  * a voxel's neighbours are found through the grid and the vectors hold unknowns only. With one
- * phase every face conducts 1 and diag is the number of phase neighbours plus 2 per fixed face.
- * With a second phase, cls gives each unknown's class (0: D = 1, 1: D = D2), face[] the
- * conductance of a face by the sum of its two voxels' classes (the harmonic mean of their D),
+ * phase and cubic voxels every face conducts 1 and diag is the number of phase neighbours plus
+ * 2 per fixed face. Otherwise (a second phase, anisotropic voxels or both) cls gives each
+ * unknown's class (0: D = 1, 1: D = D2), face[d][] the conductance of a face normal to axis d by
+ * the sum of its two voxels' classes (the harmonic mean of their D times (h_a / h_d)^2),
  * fixed[] the conductance 2 D to a fixed face by class, and wdiag the diagonal (diag unused). */
 typedef struct
 {
@@ -27,7 +28,7 @@ typedef struct
   guint32      *idx;
   guint8       *diag;
   guint8       *cls;
-  double        face[3];
+  double        face[3][3];
   double        fixed[2];
   double       *wdiag;
   double       *x;
@@ -39,13 +40,14 @@ typedef struct
   guint         n_levels;
 } EvoxTortuositySystem;
 
-/* The conductance of the face between unknowns i and j. */
+/* The conductance of the face between unknowns i and j, neighbours along axis d. */
 static inline double
 _evox_tortuosity_face (const EvoxTortuositySystem *s,
+                       int                         d,
                        guint32                     i,
                        guint32                     j)
 {
-  return s->cls == NULL ? 1.0 : s->face[s->cls[i] + s->cls[j]];
+  return s->cls == NULL ? 1.0 : s->face[d][s->cls[i] + s->cls[j]];
 }
 
 /* Row i's diagonal: the sum of its faces' conductances, fixed faces included. */

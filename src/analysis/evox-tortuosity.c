@@ -30,7 +30,15 @@
  * faces. TauFactor's MultiPhaseSolver holds the fixed concentrations one whole voxel outside the
  * volume instead (conductance D_i, length L + 1); Evox keeps the half voxel of its one-phase
  * solver, so that D2 = 1 is exactly the one-phase solve of the union and layers in series give
- * exactly the series resistance. */
+ * exactly the series resistance.
+ *
+ * Anisotropic voxels (h_x, h_y, h_z) make a face normal to axis d conduct D h_x h_y h_z / h_d^2
+ * (its area over the distance between the centres) and a fixed face 2 D h_x h_y h_z / h_a^2
+ * (half a voxel along the flow axis a). The system is divided by h_x h_y h_z / h_a^2, so the
+ * faces normal to the flow and the fixed faces conduct as with cubes and the others (h_a /
+ * h_d)^2 (TauFactor's AnisotropicSolver); D_eff / D = F L / (A dC) keeps its voxel counts because
+ * the spacing cancels from F h_b h_c / h_a x n_a h_a / (n_b h_b n_c h_c). Cubes of any size take
+ * the one-phase path with integer diagonals, so their results do not move by a bit. */
 
 #define NONE EVOX_TORTUOSITY_NONE
 #define PARALLEL_MIN EVOX_TORTUOSITY_PARALLEL_MIN
@@ -54,6 +62,8 @@ struct _EvoxTortuosity
   double        flux_in;
   double        flux_out;
   guint64       n_unknowns;
+  gboolean      has_spacing;
+  double        spacing[3];
   GArray       *history;
   EvoxVolume   *concentration;
   EvoxVolume   *flux;
@@ -187,17 +197,17 @@ system_apply (const System *s,
           if (i == NONE)
             continue;
           if (x > 0 && (j = id[x - 1]) != NONE)
-            sum += _evox_tortuosity_face (s, i, j) * v[j];
+            sum += _evox_tortuosity_face (s, 0, i, j) * v[j];
           if (x + 1 < nx && (j = id[x + 1]) != NONE)
-            sum += _evox_tortuosity_face (s, i, j) * v[j];
+            sum += _evox_tortuosity_face (s, 0, i, j) * v[j];
           if (ym != NULL && (j = ym[x]) != NONE)
-            sum += _evox_tortuosity_face (s, i, j) * v[j];
+            sum += _evox_tortuosity_face (s, 1, i, j) * v[j];
           if (yp != NULL && (j = yp[x]) != NONE)
-            sum += _evox_tortuosity_face (s, i, j) * v[j];
+            sum += _evox_tortuosity_face (s, 1, i, j) * v[j];
           if (zm != NULL && (j = zm[x]) != NONE)
-            sum += _evox_tortuosity_face (s, i, j) * v[j];
+            sum += _evox_tortuosity_face (s, 2, i, j) * v[j];
           if (zp != NULL && (j = zp[x]) != NONE)
-            sum += _evox_tortuosity_face (s, i, j) * v[j];
+            sum += _evox_tortuosity_face (s, 2, i, j) * v[j];
           a = _evox_tortuosity_diag (s, i) * v[i] - sum;
           out[i] = a;
           dot += v[i] * a;
@@ -206,24 +216,55 @@ system_apply (const System *s,
   return dot;
 }
 
-/* The classes of the unknowns from the mask and the conductances of D2 (two half voxels of D_i
- * and D_j in series across a face). */
+/* (h_a / h_d)^power along each axis d, a the flow axis; 1 for cubes (spacing all 0). */
 static void
-system_init_classes (System       *s,
-                     const guint8 *mask,
-                     double        d2)
+axis_ratios (const EvoxTortuosityParams *params,
+             double                      power,
+             double                      ratio[3])
+{
+  const double *h = params->spacing;
+
+  for (int d = 0; d < 3; d++)
+    ratio[d] = h[0] == 0.0 && h[1] == 0.0 && h[2] == 0.0 ? 1.0
+               : pow (h[params->axis] / h[d], power);
+}
+
+/* face[d][class i + class j]: the conductance of two half voxels of D_i and D_j in series across
+ * a face normal to d, times scale[d]; fixed[class]: 2 D to a fixed face. D2 = 0 or one phase:
+ * every class is 0. */
+static void
+conductance_tables (double                      d2,
+                    const double                scale[3],
+                    double                      face[3][3],
+                    double                      fixed[2])
+{
+  for (int d = 0; d < 3; d++)
+    {
+      face[d][0] = scale[d];
+      face[d][1] = scale[d] * (2.0 * d2 / (1.0 + d2));
+      face[d][2] = scale[d] * d2;
+    }
+  fixed[0] = 2.0;
+  fixed[1] = 2.0 * d2;
+}
+
+/* The classes of the unknowns from the mask (all 0 without a conducting second phase) and the
+ * conductances of D2 and the spacing. */
+static void
+system_init_classes (System                     *s,
+                     const guint8               *mask,
+                     gboolean                    weighted,
+                     const EvoxTortuosityParams *params)
 {
   const gsize n_voxels = s->dims[0] * s->dims[1] * s->dims[2];
+  double scale[3];
 
-  s->face[0] = 1.0;
-  s->face[1] = 2.0 * d2 / (1.0 + d2);
-  s->face[2] = d2;
-  s->fixed[0] = 2.0;
-  s->fixed[1] = 2.0 * d2;
+  axis_ratios (params, 2.0, scale);
+  conductance_tables (weighted ? params->second_diffusivity : 1.0, scale, s->face, s->fixed);
 #pragma omp parallel for schedule(static) if (n_voxels >= PARALLEL_MIN)
   for (gsize g = 0; g < n_voxels; g++)
     if (s->idx[g] != NONE)
-      s->cls[s->idx[g]] = mask[g] == EVOX_TORTUOSITY_SECOND_PHASE;
+      s->cls[s->idx[g]] = weighted && mask[g] == EVOX_TORTUOSITY_SECOND_PHASE;
 }
 
 /* The diagonal, the linear start x = 1 - (a + 1/2) / L along the axis and b in r. */
@@ -251,17 +292,17 @@ system_init_rows (System *s)
           if (i == NONE)
             continue;
           if (x > 0 && (j = id[x - 1]) != NONE)
-            d += _evox_tortuosity_face (s, i, j);
+            d += _evox_tortuosity_face (s, 0, i, j);
           if (x + 1 < nx && (j = id[x + 1]) != NONE)
-            d += _evox_tortuosity_face (s, i, j);
+            d += _evox_tortuosity_face (s, 0, i, j);
           if (y > 0 && (j = id[(gssize) x - (gssize) nx]) != NONE)
-            d += _evox_tortuosity_face (s, i, j);
+            d += _evox_tortuosity_face (s, 1, i, j);
           if (y + 1 < ny && (j = id[x + nx]) != NONE)
-            d += _evox_tortuosity_face (s, i, j);
+            d += _evox_tortuosity_face (s, 1, i, j);
           if (z > 0 && (j = id[(gssize) x - (gssize) plane]) != NONE)
-            d += _evox_tortuosity_face (s, i, j);
+            d += _evox_tortuosity_face (s, 2, i, j);
           if (z + 1 < nz && (j = id[x + plane]) != NONE)
-            d += _evox_tortuosity_face (s, i, j);
+            d += _evox_tortuosity_face (s, 2, i, j);
           a = coord_along (s, x, y, z);
           fixed = system_fixed (s, i);
           if (a == 0)
@@ -542,19 +583,12 @@ flux_from_floats (const float                *conc,
   const gsize last = dims[axis] - 1;
   const gboolean two = params->second_phase;
   const gboolean weighted = two && params->second_diffusivity > 0.0;
-  System classes = { 0 };
+  double face[3][3], fixed[2], ratio[3];
 
-  /* The conductances by class, as the solve had them (system_init_classes). */
-  classes.face[0] = classes.face[1] = classes.face[2] = 1.0;
-  classes.fixed[0] = classes.fixed[1] = 2.0;
-  if (weighted)
-    {
-      double d2 = params->second_diffusivity;
-
-      classes.face[1] = 2.0 * d2 / (1.0 + d2);
-      classes.face[2] = d2;
-      classes.fixed[1] = 2.0 * d2;
-    }
+  /* The conductances by class as the solve had them (system_init_classes), but scaled by h_a /
+   * h_d instead of its square: the face flux per area, in D dC per voxel edge along the flow. */
+  axis_ratios (params, 1.0, ratio);
+  conductance_tables (weighted ? params->second_diffusivity : 1.0, ratio, face, fixed);
 
 #pragma omp parallel for schedule(static) if (n_rows * nx >= PARALLEL_MIN)
   for (gsize row = 0; row < n_rows; row++)
@@ -583,17 +617,17 @@ flux_from_floats (const float                *conc,
               double lo = 0.0, hi = 0.0;
 
               if (pos[d] > 0 && !isnan (conc[g - step[d]]))
-                lo = classes.face[ci + (weighted &&
-                                        mask[g - step[d]] == EVOX_TORTUOSITY_SECOND_PHASE)] *
+                lo = face[d][ci + (weighted &&
+                                   mask[g - step[d]] == EVOX_TORTUOSITY_SECOND_PHASE)] *
                      ((double) conc[g - step[d]] - conc[g]);
               else if (d == axis && pos[d] == 0)
-                lo = classes.fixed[ci] * (1.0 - conc[g]);
+                lo = fixed[ci] * (1.0 - conc[g]);
               if (pos[d] < dims[d] - 1 && !isnan (conc[g + step[d]]))
-                hi = classes.face[ci + (weighted &&
-                                        mask[g + step[d]] == EVOX_TORTUOSITY_SECOND_PHASE)] *
+                hi = face[d][ci + (weighted &&
+                                   mask[g + step[d]] == EVOX_TORTUOSITY_SECOND_PHASE)] *
                      ((double) conc[g] - conc[g + step[d]]);
               else if (d == axis && pos[d] == last)
-                hi = classes.fixed[ci] * conc[g];
+                hi = fixed[ci] * conc[g];
               sum2 += 0.25 * (lo + hi) * (lo + hi);
             }
           flux[g] = (float) sqrt (sum2);
@@ -743,8 +777,9 @@ evox_tortuosity_compute_mask (const guint8               *mask,
   gsize n_voxels;
   guint64 n_phase = 0, n_second = 0, n_conducting;
   guint32 n_labels = 0;
-  gboolean touches_in, touches_out, ok, mg, two, weighted;
+  gboolean touches_in, touches_out, ok, mg, two, weighted, varied, has_spacing;
   double d2;
+  const double *h = params->spacing;
   guint max_iterations;
   const char *a;
 
@@ -778,6 +813,15 @@ evox_tortuosity_compute_mask (const guint8               *mask,
                    "phase has D = 1)", d2);
       return NULL;
     }
+  has_spacing = h[0] != 0.0 || h[1] != 0.0 || h[2] != 0.0;
+  if (has_spacing && !(isfinite (h[0]) && isfinite (h[1]) && isfinite (h[2]) &&
+                       h[0] > 0.0 && h[1] > 0.0 && h[2] > 0.0))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   "The voxel spacing %g x %g x %g is not a voxel size: give three finite "
+                   "lengths above 0, or none for cubes", h[0], h[1], h[2]);
+      return NULL;
+    }
   n_voxels = dims[0] * dims[1] * dims[2];
   g_return_val_if_fail (mask != NULL || n_voxels == 0, NULL);
 
@@ -790,6 +834,8 @@ evox_tortuosity_compute_mask (const guint8               *mask,
     }
   /* D2 = 0: the second phase conducts nothing, so it is left out of the paths as well. */
   weighted = two && d2 > 0.0;
+  /* Cubes of any size keep the one-phase path; other voxels need conductances per axis. */
+  varied = weighted || (has_spacing && (h[0] != h[1] || h[1] != h[2]));
   n_conducting = n_phase + (weighted ? n_second : 0);
   if (n_conducting == 0)
     {
@@ -813,6 +859,9 @@ evox_tortuosity_compute_mask (const guint8               *mask,
   self->porosity = (double) n_phase / (double) n_voxels;
   self->second_fraction = (double) n_second / (double) n_voxels;
   self->second_diffusivity = d2;
+  self->has_spacing = has_spacing;
+  for (int d = 0; d < 3; d++)
+    self->spacing[d] = has_spacing ? h[d] : 1.0;
 
   /* The labelling reports no progress of its own: its stage would be named for particles. */
   evox_progress_set_stage (progress, "Finding connected paths", 0.0, 0.1);
@@ -854,13 +903,13 @@ evox_tortuosity_compute_mask (const guint8               *mask,
     }
   mg = params->preconditioner == EVOX_TORTUOSITY_MULTIGRID;
   if (!evox_check_allocation (s.n, (mg ? 5 : 4) * sizeof (double) +
-                              (weighted ? 1 + sizeof (double) : 1), "The diffusion solve",
+                              (varied ? 1 + sizeof (double) : 1), "The diffusion solve",
                               error))
     {
       system_clear (&s);
       return NULL;
     }
-  if (weighted)
+  if (varied)
     {
       s.cls = _evox_alloc_large (s.n);
       s.wdiag = _evox_alloc_large (s.n * sizeof (double));
@@ -873,7 +922,7 @@ evox_tortuosity_compute_mask (const guint8               *mask,
   s.q = _evox_alloc_large (s.n * sizeof (double));
   if (mg)
     s.z = _evox_alloc_large (s.n * sizeof (double));
-  if ((weighted ? s.cls == NULL || s.wdiag == NULL : s.diag == NULL) ||
+  if ((varied ? s.cls == NULL || s.wdiag == NULL : s.diag == NULL) ||
       s.x == NULL || s.r == NULL || s.p == NULL || s.q == NULL || (mg && s.z == NULL))
     {
       g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
@@ -884,8 +933,8 @@ evox_tortuosity_compute_mask (const guint8               *mask,
     }
 
   evox_progress_set_stage (progress, "Solving diffusion", 0.1, 1.0);
-  if (weighted)
-    system_init_classes (&s, mask, d2);
+  if (varied)
+    system_init_classes (&s, mask, weighted, params);
   system_init_rows (&s);
   if (mg && !_evox_tortuosity_mg_build (&s, error))
     {
@@ -1021,7 +1070,16 @@ evox_tortuosity_compute (EvoxVolume                 *volume,
         }
     }
 
-  self = evox_tortuosity_compute_mask (mask, dims, params, progress, cancellable, error);
+  {
+    EvoxTortuosityParams with_spacing = *params;
+    const double *h = params->spacing;
+
+    /* An unknown voxel size (no unit) stays cubic. */
+    if (h[0] == 0.0 && h[1] == 0.0 && h[2] == 0.0 && evox_volume_get_spacing_known (volume))
+      evox_volume_get_spacing (volume, with_spacing.spacing);
+    self = evox_tortuosity_compute_mask (mask, dims, &with_spacing, progress, cancellable,
+                                         error);
+  }
   if (self == NULL)
     return NULL;
   if (self->concentration != NULL)
@@ -1224,6 +1282,16 @@ evox_tortuosity_get_residual (EvoxTortuosity *self)
   if (self->history->len == 0)
     return 0.0;
   return g_array_index (self->history, double, self->history->len - 1);
+}
+
+gboolean
+evox_tortuosity_get_spacing (EvoxTortuosity *self,
+                             double          spacing[3])
+{
+  g_return_val_if_fail (EVOX_IS_TORTUOSITY (self), FALSE);
+  g_return_val_if_fail (spacing != NULL, FALSE);
+  memcpy (spacing, self->spacing, sizeof self->spacing);
+  return self->has_spacing;
 }
 
 EvoxVolume *

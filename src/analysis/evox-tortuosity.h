@@ -53,23 +53,33 @@ typedef struct
   double       second_diffusivity;
   double       second_lo;
   double       second_hi;
+  /* The voxel's edges along x, y and z in any one unit (only their ratios count); all three 0
+   * (evox_tortuosity_params_init): cubes. Anisotropic voxels change the face conductances (see
+   * below); evox_tortuosity_compute takes the volume's spacing when this is unset and the
+   * volume's voxel size is known. */
+  double       spacing[3];
 } EvoxTortuosityParams;
 
 /* axis x, multigrid, the default tolerance, the default cap, no fields kept, one phase. */
 void evox_tortuosity_params_init (EvoxTortuosityParams *params);
 
-/* The result of one solve (immutable). The phase is a voxel mask; voxels are cubes of edge 1
- * (the volume's spacing is not used, as TauFactor's Solver). Concentration 1 is held on the
+/* The result of one solve (immutable). The phase is a voxel mask of voxels h_x x h_y x h_z
+ * (params->spacing; cubes when unset, TauFactor's Solver). Concentration 1 is held on the
  * face before the first layer along the axis and 0 on the face after the last, half a voxel from
  * the centres of the boundary voxels (conductance 2 between those centres and the face);
  * every other face of the volume and every face between the phase and the rest carries no flux.
- * Two face-adjacent phase voxels are joined by conductance 1 (D = 1). Only the voxels of the
+ * Two phase voxels adjacent along axis d are joined by conductance (h_a / h_d)^2 (D = 1), a the
+ * flow axis: D times the face's area over the distance between the centres, h_x h_y h_z / h_d^2,
+ * divided by h_x h_y h_z / h_a^2 so that faces across the flow conduct 1 as with cubes
+ * (TauFactor's AnisotropicSolver: Ky = (dx / dy)^2, Kz = (dx / dz)^2). Only the voxels of the
  * 6-connected parts of the phase that touch both faces are solved for: other parts cannot carry
  * a steady flux, and the solution is the same with or without them.
  *
  *   porosity = phase voxels / all voxels (isolated and dead-end parts included)
  *   D_eff / D = F L / (A dC),  F the flux through the volume (the mean of the flux in and the
  *               flux out), L the voxels along the axis, A the voxels of a cross-section, dC = 1
+ *               (in physical units F h_b h_c / h_a, L n_a h_a and A n_b h_b n_c h_c: the
+ *               spacing cancels, so this is D_eff / D in lengths of nm as well)
  *   tau = porosity / (D_eff / D)
  *
  * A phase that does not connect the two faces gives a result that is not percolating: D_eff 0,
@@ -95,6 +105,7 @@ G_DECLARE_FINAL_TYPE (EvoxTortuosity, evox_tortuosity, EVOX, TORTUOSITY, GObject
  * every OpenMP thread: a preconditioned conjugate gradient (params->preconditioner), matrix-free, on
  * the connected voxels only, from the linear profile along the axis. Fails with
  * EVOX_ERROR_ARGUMENT on a tolerance that is not in (0, 1), a second diffusivity not in [0, 1],
+ * a spacing that is neither all 0 nor three finite lengths above 0,
  * a volume one voxel thick along the axis or no conducting voxels; EVOX_ERROR_TOO_LARGE when the work arrays do not fit the
  * memory cap; EVOX_ERROR_FAILED when the iteration cap is reached first (the message gives the
  * residual reached); G_IO_ERROR_CANCELLED when cancelled.
@@ -147,7 +158,8 @@ double          evox_tortuosity_get_effective_diffusivity (EvoxTortuosity *self)
 /* D_mean / (D_eff / D); INFINITY when not percolating. */
 double          evox_tortuosity_get_tau        (EvoxTortuosity *self);
 /* Flux through the face at concentration 1 and the face at 0, in units of D dC times the voxel
- * edge (the sum over boundary voxels of 2 D_i (1 - c) and 2 D_i c). */
+ * volume over the square of its edge along the axis (h_x h_y h_z / h_a^2: the voxel edge for
+ * cubes; the sum over boundary voxels of 2 D_i (1 - c) and 2 D_i c). */
 double          evox_tortuosity_get_flux_in    (EvoxTortuosity *self);
 double          evox_tortuosity_get_flux_out   (EvoxTortuosity *self);
 guint64         evox_tortuosity_get_n_unknowns (EvoxTortuosity *self);
@@ -157,9 +169,14 @@ const double   *evox_tortuosity_get_residual_history (EvoxTortuosity *self,
                                                       guint          *n_values);
 /* The last value of the history. */
 double          evox_tortuosity_get_residual   (EvoxTortuosity *self);
+/* The spacing the solve used (params->spacing, or the volume's); FALSE and 1, 1, 1 for cubes
+ * (none given, or the volume's voxel size unknown). */
+gboolean        evox_tortuosity_get_spacing    (EvoxTortuosity *self,
+                                                double          spacing[3]);
 /* transfer none, NULL unless asked for: f32 volumes of the mask's dims. The concentration is
  * in [0, 1] on the connected voxels and NaN elsewhere; the flux magnitude (units of D dC per
- * voxel edge) is the length of the vector of mean face fluxes per axis on the connected voxels,
+ * voxel edge along the flow axis: a face flux across axis d counts (h_a / h_d) times its
+ * concentration difference times its class's conductance) is the length of the vector of mean face fluxes per axis on the connected voxels,
  * 0 on the rest of the conducting voxels (both phases; the first alone when D2 = 0) and NaN
  * elsewhere. */
 EvoxVolume     *evox_tortuosity_get_concentration (EvoxTortuosity *self);
@@ -167,7 +184,8 @@ EvoxVolume     *evox_tortuosity_get_flux_magnitude (EvoxTortuosity *self);
 
 /* The flux magnitude of evox_tortuosity_get_flux_magnitude into flux (f32, the mask's dims),
  * from a kept concentration field and the mask and params the solve was given (their axis,
- * second_phase and second_diffusivity): the voxels with a concentration are the connected ones.
+ * second_phase, second_diffusivity and spacing; evox_tortuosity_get_spacing's when the solve
+ * took the volume's): the voxels with a concentration are the connected ones.
  * The solve computes its own flux the same way, from the f32 concentration, so the two are the
  * same bit for bit; what lets a caller keep one field instead of two. */
 void            evox_tortuosity_flux_from_concentration (const float                *concentration,

@@ -20,12 +20,45 @@
 #include "evox-tiff.h"
 #include "evox-tortuosity.h"
 
-/* The phases of the --phase (or --surface) specs as one union: their ranges, their names
- * joined by "+"; each also as {name, range} in recorded (NULL: not asked). */
+/* auto:N names N phases that together cover the whole range, so their union would be every
+ * voxel (a porosity of 1): refused, with the ranges it found so the user can pick one. */
+static gboolean
+check_no_auto (EvoxPhaseList  *list,
+               const char     *option,
+               char          **specs,
+               int            *status)
+{
+  g_autoptr (GString) ranges = NULL;
+
+  for (guint i = 0; specs[i] != NULL; i++)
+    if (g_str_has_prefix (specs[i], "auto:"))
+      {
+        ranges = g_string_new (NULL);
+        break;
+      }
+  if (ranges == NULL)
+    return TRUE;
+  for (guint i = 0; i < evox_phase_list_get_n_phases (list); i++)
+    {
+      EvoxPhase *p = evox_phase_list_get_phase (list, i);
+
+      g_string_append_printf (ranges, "%s%s=%g:%g", i > 0 ? ", " : "", evox_phase_get_name (p),
+                              evox_phase_get_lo (p), evox_phase_get_hi (p));
+    }
+  *status = _evox_cli_error (EVOX_EXIT_USAGE,
+                             _("%s: auto:N splits the whole range, so its union is every voxel; "
+                               "name the phase to measure as NAME=LO:HI (auto gives %s)"),
+                             option, ranges->str);
+  return FALSE;
+}
+
+/* The phases of the --phase (or --surface, --second) specs as one union: their ranges, their
+ * names joined by "+"; each also as {name, range} in recorded (NULL: not asked). */
 static gboolean
 phase_from_specs (EvoxMetricsPhase  *phase,
                   EvoxVolume        *volume,
                   guint              channel,
+                  const char        *option,
                   char             **specs,
                   JsonArray         *recorded,
                   int               *status)
@@ -34,7 +67,8 @@ phase_from_specs (EvoxMetricsPhase  *phase,
   g_autoptr (GString) name = g_string_new (NULL);
   guint n;
 
-  if (!_evox_cli_parse_phases (list, volume, channel, specs, FALSE, status))
+  if (!_evox_cli_parse_phases (list, volume, channel, specs, FALSE, status) ||
+      !check_no_auto (list, option, specs, status))
     return FALSE;
   n = evox_phase_list_get_n_phases (list);
   phase->channel = channel;
@@ -350,18 +384,18 @@ _evox_cli_metrics (int    argc,
     record = metrics_record_new (&request, (guint) channel, axes_text != NULL, percolation,
                                  connectivity, surface != NULL, thickness != NULL, sizes,
                                  fields != NULL);
-  if (!phase_from_specs (&request.phase, volume, (guint) channel, specs,
+  if (!phase_from_specs (&request.phase, volume, (guint) channel, "--phase", specs,
                          record != NULL ? json_object_get_array_member (record, "phase") : NULL,
                          &status))
     goto out;
   if (surface != NULL &&
-      !phase_from_specs (&request.other, volume, (guint) channel, surface,
+      !phase_from_specs (&request.other, volume, (guint) channel, "--surface", surface,
                          record != NULL ? json_object_get_array_member (record, "surface")
                                         : NULL,
                          &status))
     goto out;
   if (second != NULL &&
-      !phase_from_specs (&request.second, volume, (guint) channel, second,
+      !phase_from_specs (&request.second, volume, (guint) channel, "--second", second,
                          record != NULL ? json_object_get_array_member (record, "second")
                                         : NULL, &status))
     goto out;

@@ -51,6 +51,7 @@ append_data (GString     *text,
   JsonObject *input = NULL;
   JsonObject *reading, *ssrm;
   double number;
+  gsize shape[3] = { 0, 0, 0 };
 
   if (inputs != NULL && json_array_get_length (inputs) > 0 &&
       JSON_NODE_HOLDS_OBJECT (json_array_get_element (inputs, 0)))
@@ -101,7 +102,15 @@ append_data (GString     *text,
         }
       g_string_append (text, ".");
     }
-  if (evox_json_get_number (reading, "bin", &number) && number > 1)
+  /* Images (one layer: spectral sets, single HDF5 or Xradia images) are binned in x and y
+   * only; volumes in z too (evox-hdf5.c). */
+  if (volume != NULL)
+    evox_volume_get_dims (volume, shape);
+  if (evox_json_get_number (reading, "bin", &number) && number > 1 &&
+      volume != NULL && shape[2] == 1)
+    g_string_append_printf (text, " It was binned %u x %u pixels on reading.",
+                            (guint) number, (guint) number);
+  else if (evox_json_get_number (reading, "bin", &number) && number > 1)
     g_string_append_printf (text, " It was binned %u x %u x %u on reading.",
                             (guint) number, (guint) number, (guint) number);
   if (volume != NULL && evox_volume_get_reduction (volume) > 1)
@@ -789,9 +798,12 @@ append_particles (GString     *text,
   g_string_append (text, " were labelled");
   if (evox_json_get_number (particles, "connectivity", &connectivity))
     g_string_append_printf (text, " with %d-connectivity", (int) connectivity);
-  if (evox_json_get_number (particles, "min-size", &min_size))
+  /* Components of min-size voxels or more are kept, so 0 and 1 (the defaults) drop none. */
+  if (evox_json_get_number (particles, "min-size", &min_size) && min_size > 1)
     g_string_append_printf (text, ", components smaller than %" G_GUINT64_FORMAT " voxels "
                             "discarded (minimum size)", (guint64) min_size);
+  else if (evox_json_get_number (particles, "min-size", &min_size))
+    g_string_append (text, ", every component kept (no minimum size)");
   g_string_append (text, ".\n\n");
 }
 
@@ -919,6 +931,39 @@ append_cluster_scaling (GString    *text,
     g_string_append_printf (text, ", PCA %s", pca);
 }
 
+/* The Metrics page's percolation overlay is saved as the document's clusters (info "source" =
+ * "percolation"), but it is a labelling of the phase's components, not a k-means run: what it
+ * was made from, as evox_percolation_clusters_set_source records it ("LO:HI;LO:HI" ranges). */
+static void
+append_percolation_overlay (GString    *text,
+                            JsonObject *info)
+{
+  const char *ranges = evox_json_get_string (info, "percolation.ranges");
+  const char *channel = evox_json_get_string (info, "percolation.channel");
+  const char *connectivity = evox_json_get_string (info, "percolation.connectivity");
+  const char *axis = evox_json_get_string (info, "percolation.axis");
+  g_auto (GStrv) parts = ranges != NULL ? g_strsplit (ranges, ";", -1) : NULL;
+
+  g_string_append (text, "Percolation. The voxels of the phase");
+  for (guint i = 0; parts != NULL && parts[i] != NULL; i++)
+    {
+      g_auto (GStrv) ends = g_strsplit (parts[i], ":", 2);
+
+      g_string_append_printf (text, "%s [%s, %s]", i > 0 ? " and" : "", ends[0],
+                              ends[1] != NULL ? ends[1] : ends[0]);
+    }
+  if (channel != NULL)
+    g_string_append_printf (text, " (stored values of channel %s)", channel);
+  g_string_append (text, " were shown in three classes by how their");
+  if (connectivity != NULL)
+    g_string_append_printf (text, " %s-connected", connectivity);
+  g_string_append (text, " components reach the two faces of the volume");
+  if (axis != NULL)
+    g_string_append_printf (text, " normal to %s", axis);
+  g_string_append (text, ": joined to both faces, to one face only, or to neither (a labelling "
+                   "of the phase, not a clustering).\n\n");
+}
+
 static void
 append_clusters (GString     *text,
                  EvoxSession *session)
@@ -936,6 +981,11 @@ append_clusters (GString     *text,
 
   if (clusters == NULL)
     return;
+  if (g_strcmp0 (evox_json_get_string (info, "source"), "percolation") == 0)
+    {
+      append_percolation_overlay (text, info);
+      return;
+    }
   g_string_append (text, "Clustering. Voxels were clustered by k-means");
   if (evox_json_get_number (clusters, "k", &k))
     g_string_append_printf (text, " with k = %d", (int) k);

@@ -1667,6 +1667,31 @@ decode_range (TiffReader    *reader,
   return decode_sequential (reader, order, from, to, cancellable, error);
 }
 
+/* Where byte at of plain page's decoded pixels lies in its file; *n_left: the bytes from there
+ * that lie in one piece (to the end of their run). */
+static guint64
+plain_offset (const TiffReader  *reader,
+              const TiffPage    *page,
+              guint64            at,
+              guint64           *n_left)
+{
+  guint64 run_start = 0;
+
+  for (guint r = 0; r < page->n_runs; r++)
+    {
+      const TiffRun *run = &g_array_index (reader->runs, TiffRun, page->first_run + r);
+
+      if (at < run_start + run->length)
+        {
+          *n_left = run_start + run->length - at;
+          return run->offset + (at - run_start);
+        }
+      run_start += run->length;
+    }
+  g_assert_not_reached ();
+  return 0;
+}
+
 /* Bytes [at, at + n) of plain page's decoded pixels, through its runs, in this machine's order. */
 static gboolean
 read_plain_bytes (const TiffReader  *reader,
@@ -1678,35 +1703,26 @@ read_plain_bytes (const TiffReader  *reader,
                   GError           **error)
 {
   const TiffFile *file = g_ptr_array_index (reader->files, page->file);
-  guint64 run_start = 0;
   gsize done = 0;
 
   /* The runs cover the page in order; the bytes may straddle several. */
-  for (guint r = 0; r < page->n_runs && done < n_bytes; r++)
+  while (done < n_bytes)
     {
-      const TiffRun *run = &g_array_index (reader->runs, TiffRun, page->first_run + r);
-      guint64 run_end = run_start + run->length;
+      guint64 n_left, offset = plain_offset (reader, page, at + done, &n_left);
+      gsize n = (gsize) MIN (n_left, n_bytes - done);
 
-      if (at + done < run_end)
+      errno = 0;
+      if (io_pread (fd, out + done, n, offset) != (gssize) n)
         {
-          guint64 within = at + done - run_start;
-          gsize n = (gsize) MIN (run->length - within, n_bytes - done);
+          int saved_errno = errno;
 
-          errno = 0;
-          if (io_pread (fd, out + done, n, run->offset + within) != (gssize) n)
-            {
-              int saved_errno = errno;
-
-              set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, page->number,
-                              "cannot read the pixel data: %s",
-                              saved_errno ? g_strerror (saved_errno) : "the file is shorter");
-              return FALSE;
-            }
-          done += n;
+          set_file_error (error, EVOX_ERROR_INVALID_DATA, file->path, page->number,
+                          "cannot read the pixel data: %s",
+                          saved_errno ? g_strerror (saved_errno) : "the file is shorter");
+          return FALSE;
         }
-      run_start = run_end;
+      done += n;
     }
-  g_assert (done == n_bytes);
   if (file->swapped && reader->dest_item == 2)
     TIFFSwabArrayOfShort ((guint16 *) out, (tmsize_t) (n_bytes / 2));
   else if (file->swapped && reader->dest_item == 4)
@@ -1714,13 +1730,47 @@ read_plain_bytes (const TiffReader  *reader,
   return TRUE;
 }
 
-/* Row y of plain page z read alone, for the first preview (evox_preview_new_sparse). */
+/* Row y of plain page z read alone, for the first preview (evox_preview_new_sparse), which
+ * reads every stride-th row of every stride-th page, page after page. */
 typedef struct
 {
   const TiffReader *reader;
   int               fd;
   guint             fd_file;
+  guint             stride;
+  gsize             advised;   /* the next page whose rows are to be asked ahead */
 } TiffRowReader;
+
+/* Pages whose preview rows are asked ahead of the one being read. */
+#define TIFF_ROWS_AHEAD_PAGES 4
+
+/* The preview's rows of the next few pages are asked from the disk (posix_fadvise WILLNEED
+ * queues their reads and returns) while those of this page are read: thousands of small rows
+ * read one pread after the other, from a cold disk, would each wait for the disk alone. */
+static void
+rows_read_ahead (TiffRowReader *rows,
+                 gsize          z)
+{
+  const TiffReader *reader = rows->reader;
+  gsize row_bytes = (gsize) reader->format.width * reader->dest_item;
+  gsize until = MIN (reader->pages->len, z + (gsize) TIFF_ROWS_AHEAD_PAGES * rows->stride + 1);
+
+  for (; rows->advised < until; rows->advised += rows->stride)
+    {
+      const TiffPage *page = &g_array_index (reader->pages, TiffPage, rows->advised);
+
+      /* A folder's pages are files of their own. */
+      if (page->file != rows->fd_file)
+        continue;
+      for (gsize y = 0; y < reader->format.height; y += rows->stride)
+        {
+          guint64 n_left, offset = plain_offset (reader, page, (guint64) y * row_bytes, &n_left);
+
+          posix_fadvise (rows->fd, (off_t) offset, (off_t) MIN (n_left, row_bytes),
+                         POSIX_FADV_WILLNEED);
+        }
+    }
+}
 
 static gboolean
 read_plain_row (gpointer   user_data,
@@ -1750,6 +1800,7 @@ read_plain_row (gpointer   user_data,
         }
       rows->fd_file = page->file;
     }
+  rows_read_ahead (rows, z);
   return read_plain_bytes (reader, rows->fd, page, (guint64) y * row_bytes, row_bytes, row, error);
 }
 
@@ -1762,7 +1813,7 @@ publish_sparse_preview (const TiffReader          *reader,
                         const EvoxPreviewOptions  *preview,
                         EvoxVolume                *volume)
 {
-  TiffRowReader rows = { reader, -1, 0 };
+  TiffRowReader rows = { reader, -1, 0, stride, 0 };
   g_autoptr(EvoxVolume) sparse = NULL;
   g_autoptr(GError) local = NULL;
 

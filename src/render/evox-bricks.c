@@ -215,10 +215,26 @@ _evox_bricks_free (EvoxBricks *self)
   g_free (self);
 }
 
+void
+_evox_bricks_set_categorical (EvoxBricks *self,
+                              gboolean    categorical)
+{
+  g_return_if_fail (self != NULL);
+  /* Levels made before would be of the other kind. */
+  g_return_if_fail (self->n_levels < 2 || self->levels[1] == NULL);
+  self->categorical = categorical;
+}
+
 guint
 _evox_bricks_get_brick_size (EvoxBricks *self)
 {
   return self->brick_size;
+}
+
+gsize
+_evox_bricks_get_budget (EvoxBricks *self)
+{
+  return self->budget;
 }
 
 gsize
@@ -719,15 +735,27 @@ _evox_bricks_prepare_slice (EvoxBricks *self,
                             guint64     frame,
                             guint      *n)
 {
-  guint level, u = (axis + 1) % 3, v = (axis + 2) % 3;
+  g_return_val_if_fail (self != NULL, NULL);
+  return _evox_bricks_prepare_slice_at (self, slice_level (self), axis, index, frame, n);
+}
+
+EvoxBrickTile **
+_evox_bricks_prepare_slice_at (EvoxBricks *self,
+                               guint       level,
+                               guint       axis,
+                               gsize       index,
+                               guint64     frame,
+                               guint      *n)
+{
+  guint u = (axis + 1) % 3, v = (axis + 2) % 3;
   gsize dims[3], n_tiles[2];
   EvoxSampleType type = evox_volume_get_sample_type (self->volume);
 
   g_return_val_if_fail (self != NULL && axis < 3 && n != NULL, NULL);
+  g_return_val_if_fail (level < self->n_levels, NULL);
 
   g_ptr_array_set_size (self->prepared, 0);
   *n = 0;
-  level = slice_level (self);
   level_dims (self, level, dims);
   index >>= level;
   index = MIN (index, dims[axis] - 1);
@@ -1447,4 +1475,64 @@ _evox_bricks_upload_texture (GLuint         *texture,
                              gconstpointer   pixels)
 {
   return upload (texture, type, size, pixels);
+}
+
+/* What is read beside the rays' values (cluster ids): slot for slot the leader's bricks, so
+ * the leader's page table finds them. */
+GLuint
+_evox_bricks_mirror_rays (EvoxBricks *self,
+                          EvoxBricks *leader)
+{
+  EvoxSampleType type;
+
+  g_return_val_if_fail (self != NULL && leader != NULL, 0);
+  g_return_val_if_fail (self->ray_size == leader->ray_size, 0);
+
+  type = evox_volume_get_sample_type (self->volume);
+  /* A volume held reduced takes its finest rays' levels from the file, where nothing beside
+   * its values exists. */
+  if (self->ray_failed || leader->pages == 0 || leader->file_levels > 0)
+    return 0;
+  if (self->atlas == 0 || memcmp (self->atlas_slots, leader->atlas_slots,
+                                   sizeof self->atlas_slots) != 0)
+    {
+      gsize size[3];
+
+      if (self->atlas != 0)
+        glDeleteTextures (1, &self->atlas);
+      self->atlas = 0;
+      g_clear_pointer (&self->slots, g_free);
+      for (guint a = 0; a < 3; a++)
+        size[a] = leader->atlas_slots[a] * self->ray_size;
+      if (upload (&self->atlas, type, size, NULL) != GL_NO_ERROR)
+        {
+          g_warning ("The GPU could not take a second atlas of %u bricks for the volume "
+                     "rendering", leader->n_slots);
+          self->ray_failed = TRUE;
+          self->ray_bytes = 0;
+          return 0;
+        }
+      memcpy (self->atlas_slots, leader->atlas_slots, sizeof self->atlas_slots);
+      self->n_slots = leader->n_slots;
+      self->slots = g_new0 (RaySlot, self->n_slots);
+      self->ray_bytes = (gsize) self->n_slots * self->ray_size * self->ray_size *
+                        self->ray_size * sample_size (type);
+    }
+  /* The slots of the leader's last plan: they hold what its page table points at. */
+  for (guint i = 0; i < self->n_slots; i++)
+    {
+      guint64 key = leader->slots[i].key;
+      const guint64 mask = ((guint64) 1 << 19) - 1;
+      gsize j[3] = { key & mask, (key >> 19) & mask, (key >> 38) & mask };
+
+      if (key == 0 || leader->slots[i].used != leader->ray_frame || self->slots[i].key == key)
+        continue;
+      if (!upload_ray_brick (self, (guint) (key >> 57) - 1, j, i))
+        {
+          self->slots[i].key = 0;
+          return 0;
+        }
+      self->slots[i].key = key;
+    }
+  return self->atlas;
 }

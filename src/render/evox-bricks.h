@@ -46,7 +46,13 @@ void            _evox_bricks_free             (EvoxBricks   *bricks);
 /* Deletes every texture (the pyramid stays). */
 void            _evox_bricks_unrealize        (EvoxBricks   *bricks);
 
+/* Modes rather than means for the levels, whatever the values look like (particle labels and
+ * cluster ids have more values than _evox_bricks_is_categorical allows); before any level is
+ * made. */
+void            _evox_bricks_set_categorical  (EvoxBricks   *bricks,
+                                               gboolean      categorical);
 guint           _evox_bricks_get_brick_size   (EvoxBricks   *bricks);
+gsize           _evox_bricks_get_budget       (EvoxBricks   *bricks);
 /* Voxels a tile of a slice owns along each of its axes: as many bricks as fit the texture size
  * with the border. */
 gsize           _evox_bricks_get_tile_size    (EvoxBricks   *bricks);
@@ -79,6 +85,14 @@ gboolean        _evox_bricks_is_categorical   (EvoxVolume   *volume,
  * frames. Returns the tiles (owned by the bricks, valid until the next call) and their number;
  * NULL with n 0 when even the coarsest level does not go up. */
 EvoxBrickTile **_evox_bricks_prepare_slice    (EvoxBricks   *bricks,
+                                               guint         axis,
+                                               gsize         index,
+                                               guint64       frame,
+                                               guint        *n);
+/* The same at the given level, whatever the budget: for what is drawn beside another bricks'
+ * tiles of the same layout (evox-brick-overlays.h). */
+EvoxBrickTile **_evox_bricks_prepare_slice_at (EvoxBricks   *bricks,
+                                               guint         level,
                                                guint         axis,
                                                gsize         index,
                                                guint64       frame,
@@ -138,6 +152,12 @@ void            _evox_bricks_set_file         (EvoxBricks     *bricks,
 EvoxFileBricks *_evox_bricks_get_file         (EvoxBricks     *bricks);
 /* Texels a side of a ray brick (the size the file's bricks must have). */
 guint           _evox_bricks_get_ray_size     (EvoxBricks     *bricks);
+/* For what the rays read beside the values of `leader` (bricks of a volume of the same dims,
+ * brick size and texture size: the cluster ids): an atlas of the same slots holding this
+ * volume's bricks of leader's last plan, so leader's page table reads them too; 0 when there
+ * is no plan or the GPU takes no atlas. */
+GLuint          _evox_bricks_mirror_rays      (EvoxBricks   *bricks,
+                                               EvoxBricks   *leader);
 /* The finest level the last plan used, -1 before one. */
 int             _evox_bricks_get_ray_level    (EvoxBricks   *bricks);
 /* For tests: the last plan's finest and coarsest level and its number of bricks. */

@@ -17,9 +17,16 @@ GResource *evox_shaders_get_resource (void);
 static gboolean
 slice_variant_exists (guint variant)
 {
-  if (variant & SLICE_BRICKED)
-    return variant == SLICE_BRICKED;
   return !(variant & SLICE_CLUSTER_OUTLINES) || (variant & SLICE_CLUSTERS);
+}
+
+/* The bricked builds with overlays are linked when first drawn: most sessions never brick a
+ * volume, and each build costs the realize of every renderer. */
+static gboolean
+slice_variant_at_realize (guint variant)
+{
+  return slice_variant_exists (variant) &&
+         (!(variant & SLICE_BRICKED) || variant == SLICE_BRICKED);
 }
 
 void
@@ -263,11 +270,12 @@ delete_programs (EvoxRenderer *self)
   GLuint *programs[] = { &self->res.line_program, &self->res.composite_program };
 
   for (guint v = 0; v < N_SLICE_PROGRAMS; v++)
-    if (self->res.slice_programs[v] != 0)
-      {
+    {
+      if (self->res.slice_programs[v] != 0)
         glDeleteProgram (self->res.slice_programs[v]);
-        self->res.slice_programs[v] = 0;
-      }
+      self->res.slice_programs[v] = 0;
+      self->res.slice_failed[v] = FALSE;
+    }
   for (guint i = 0; i < G_N_ELEMENTS (programs); i++)
     if (*programs[i] != 0)
       {
@@ -286,6 +294,104 @@ static void delete_rgb_textures (EvoxRenderer *self);
 static void delete_bricks (EvoxRenderer *self);
 static void delete_fullres (EvoxRenderer *self);
 static void prepare_rgb (EvoxRenderer *self);
+
+/* Builds slice program `variant` and finds its uniforms; 0 with error set when it does not
+ * link. */
+static GLuint
+link_slice_program (EvoxRenderer *self,
+                    guint         variant,
+                    GError      **error)
+{
+  g_autofree char *defines = NULL;
+  SliceUniforms *su = &self->res.su[variant];
+  GLuint program;
+
+  defines = g_strconcat (variant & SLICE_PARTICLE_COLORS ? "#define PARTICLE_COLORS 1\n" : "",
+                         variant & SLICE_CLUSTERS ? "#define CLUSTERS 1\n" : "",
+                         variant & SLICE_CLUSTER_OUTLINES ? "#define CLUSTER_OUTLINES 1\n" : "",
+                         variant & SLICE_RGB ? "#define RGB 1\n" : "",
+                         variant & SLICE_BRICKED ? "#define BRICKED 1\n" : "",
+                         NULL);
+  program = link_program ("slice", "slice.vert", NULL, "slice.frag", defines, error);
+  self->res.slice_programs[variant] = program;
+  if (program == 0)
+    return 0;
+#define SLICE_UNIFORM(field, name) su->field = glGetUniformLocation (program, name)
+  SLICE_UNIFORM (mvp, "u_mvp");
+  SLICE_UNIFORM (volume, "u_volume");
+  SLICE_UNIFORM (colormap, "u_colormap");
+  SLICE_UNIFORM (value_scale, "u_value_scale");
+  SLICE_UNIFORM (integer, "u_integer");
+  SLICE_UNIFORM (transfer, "u_transfer");
+  SLICE_UNIFORM (a, "u_a");
+  SLICE_UNIFORM (b, "u_b");
+  SLICE_UNIFORM (m, "u_m");
+  SLICE_UNIFORM (valid, "u_valid");
+  SLICE_UNIFORM (alpha, "u_alpha");
+  SLICE_UNIFORM (phase_mode, "u_phase_mode");
+  SLICE_UNIFORM (n_phases, "u_n_phases");
+  SLICE_UNIFORM (phases, "u_phases");
+  SLICE_UNIFORM (selected, "u_selected");
+  SLICE_UNIFORM (labels, "u_labels");
+  SLICE_UNIFORM (highlight, "u_highlight");
+  SLICE_UNIFORM (dim, "u_dim");
+  SLICE_UNIFORM (label_colors, "u_label_colors");
+  SLICE_UNIFORM (label_color_width, "u_label_color_width");
+  SLICE_UNIFORM (label_color_shift, "u_label_color_shift");
+  SLICE_UNIFORM (cluster_colors, "u_cluster_colors");
+  SLICE_UNIFORM (cluster_opacity, "u_cluster_opacity");
+  SLICE_UNIFORM (clusters_on, "u_clusters_on");
+  SLICE_UNIFORM (cluster_scale, "u_cluster_scale");
+  SLICE_UNIFORM (rgb_on, "u_rgb_on");
+  SLICE_UNIFORM (rgb_red, "u_rgb_red");
+  SLICE_UNIFORM (rgb_green, "u_rgb_green");
+  SLICE_UNIFORM (rgb_blue, "u_rgb_blue");
+  SLICE_UNIFORM (rgb_used, "u_rgb_used");
+  SLICE_UNIFORM (rgb_lo, "u_rgb_lo");
+  SLICE_UNIFORM (rgb_hi, "u_rgb_hi");
+  SLICE_UNIFORM (level_scale, "u_level_scale");
+  SLICE_UNIFORM (tile_first, "u_tile_first");
+  SLICE_UNIFORM (tile_lo, "u_tile_lo");
+  SLICE_UNIFORM (tile_hi, "u_tile_hi");
+  SLICE_UNIFORM (label_tile, "u_label_tile");
+  SLICE_UNIFORM (label_scale, "u_label_scale");
+  SLICE_UNIFORM (cluster_tile, "u_cluster_tile");
+#undef SLICE_UNIFORM
+  /* Each sampler on its own unit for good: samplers of different types (the float volume
+   * and the integer labels) must never share one, not even while unused. */
+  glUseProgram (program);
+  glUniform1i (su->volume, 0);
+  glUniform1i (su->colormap, 1);
+  glUniform1i (su->phases, 2);
+  glUniform1i (su->labels, 3);
+  glUniform1i (su->label_colors, 4);
+  glUniform1i (su->cluster_colors, 7);
+  glUniform1i (su->rgb_red, RGB_TEXTURE_UNIT);
+  glUniform1i (su->rgb_green, RGB_TEXTURE_UNIT + 1);
+  glUniform1i (su->rgb_blue, RGB_TEXTURE_UNIT + 2);
+  glUniform1i (su->label_tile, EVOX_BRICK_OVERLAYS_LABEL_UNIT);
+  glUniform1i (su->cluster_tile, EVOX_BRICK_OVERLAYS_CLUSTER_UNIT);
+  glUseProgram (0);
+  return program;
+}
+
+GLuint
+_evox_render_resources_slice_program (EvoxRenderer *self,
+                                      guint         variant)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert (variant < N_SLICE_PROGRAMS && slice_variant_exists (variant));
+  if (self->res.slice_programs[variant] != 0 || self->res.slice_failed[variant])
+    return self->res.slice_programs[variant];
+  if (link_slice_program (self, variant, &error) == 0)
+    {
+      /* Once: the plain bricked build still draws the values. */
+      g_warning ("%s", error->message);
+      self->res.slice_failed[variant] = TRUE;
+    }
+  return self->res.slice_programs[variant];
+}
 
 static gboolean
 check_gl_version (GError **error)
@@ -320,21 +426,8 @@ evox_renderer_realize (EvoxRenderer  *self,
     return FALSE;
 
   for (guint v = 0; v < N_SLICE_PROGRAMS && linked; v++)
-    {
-      g_autofree char *defines = NULL;
-
-      if (!slice_variant_exists (v))
-        continue;
-      defines = g_strconcat (v & SLICE_PARTICLE_COLORS ? "#define PARTICLE_COLORS 1\n" : "",
-                             v & SLICE_CLUSTERS ? "#define CLUSTERS 1\n" : "",
-                             v & SLICE_CLUSTER_OUTLINES ? "#define CLUSTER_OUTLINES 1\n" : "",
-                             v & SLICE_RGB ? "#define RGB 1\n" : "",
-                             v & SLICE_BRICKED ? "#define BRICKED 1\n" : "",
-                             NULL);
-      self->res.slice_programs[v] = link_program ("slice", "slice.vert", NULL, "slice.frag",
-                                                  defines, error);
-      linked = self->res.slice_programs[v] != 0;
-    }
+    if (slice_variant_at_realize (v))
+      linked = link_slice_program (self, v, error) != 0;
   if (!linked)
     {
       delete_programs (self);
@@ -366,64 +459,6 @@ evox_renderer_realize (EvoxRenderer  *self,
       return FALSE;
     }
 
-  for (guint v = 0; v < N_SLICE_PROGRAMS; v++)
-    {
-      SliceUniforms *su = &self->res.su[v];
-      GLuint program = self->res.slice_programs[v];
-
-      if (program == 0)
-        continue;
-#define SLICE_UNIFORM(field, name) su->field = glGetUniformLocation (program, name)
-      SLICE_UNIFORM (mvp, "u_mvp");
-      SLICE_UNIFORM (volume, "u_volume");
-      SLICE_UNIFORM (colormap, "u_colormap");
-      SLICE_UNIFORM (value_scale, "u_value_scale");
-      SLICE_UNIFORM (integer, "u_integer");
-      SLICE_UNIFORM (transfer, "u_transfer");
-      SLICE_UNIFORM (a, "u_a");
-      SLICE_UNIFORM (b, "u_b");
-      SLICE_UNIFORM (m, "u_m");
-      SLICE_UNIFORM (valid, "u_valid");
-      SLICE_UNIFORM (alpha, "u_alpha");
-      SLICE_UNIFORM (phase_mode, "u_phase_mode");
-      SLICE_UNIFORM (n_phases, "u_n_phases");
-      SLICE_UNIFORM (phases, "u_phases");
-      SLICE_UNIFORM (selected, "u_selected");
-      SLICE_UNIFORM (labels, "u_labels");
-      SLICE_UNIFORM (highlight, "u_highlight");
-      SLICE_UNIFORM (dim, "u_dim");
-      SLICE_UNIFORM (label_colors, "u_label_colors");
-      SLICE_UNIFORM (label_color_width, "u_label_color_width");
-      SLICE_UNIFORM (label_color_shift, "u_label_color_shift");
-      SLICE_UNIFORM (cluster_colors, "u_cluster_colors");
-      SLICE_UNIFORM (cluster_opacity, "u_cluster_opacity");
-      SLICE_UNIFORM (clusters_on, "u_clusters_on");
-      SLICE_UNIFORM (cluster_scale, "u_cluster_scale");
-      SLICE_UNIFORM (rgb_on, "u_rgb_on");
-      SLICE_UNIFORM (rgb_red, "u_rgb_red");
-      SLICE_UNIFORM (rgb_green, "u_rgb_green");
-      SLICE_UNIFORM (rgb_blue, "u_rgb_blue");
-      SLICE_UNIFORM (rgb_used, "u_rgb_used");
-      SLICE_UNIFORM (rgb_lo, "u_rgb_lo");
-      SLICE_UNIFORM (rgb_hi, "u_rgb_hi");
-      SLICE_UNIFORM (level_scale, "u_level_scale");
-      SLICE_UNIFORM (tile_first, "u_tile_first");
-      SLICE_UNIFORM (tile_lo, "u_tile_lo");
-      SLICE_UNIFORM (tile_hi, "u_tile_hi");
-#undef SLICE_UNIFORM
-      /* Each sampler on its own unit for good: samplers of different types (the float volume
-       * and the integer labels) must never share one, not even while unused. */
-      glUseProgram (program);
-      glUniform1i (su->volume, 0);
-      glUniform1i (su->colormap, 1);
-      glUniform1i (su->phases, 2);
-      glUniform1i (su->labels, 3);
-      glUniform1i (su->label_colors, 4);
-      glUniform1i (su->cluster_colors, 7);
-      glUniform1i (su->rgb_red, RGB_TEXTURE_UNIT);
-      glUniform1i (su->rgb_green, RGB_TEXTURE_UNIT + 1);
-      glUniform1i (su->rgb_blue, RGB_TEXTURE_UNIT + 2);
-    }
   glUseProgram (0);
   self->res.lu.mvp = glGetUniformLocation (self->res.line_program, "u_mvp");
   self->res.lu.viewport = glGetUniformLocation (self->res.line_program, "u_viewport");
@@ -796,6 +831,8 @@ delete_bricks (EvoxRenderer *self)
   g_clear_pointer (&self->res.bricks, _evox_bricks_free);
   _evox_bricks_unrealize (self->res.ray_bricks);
   g_clear_pointer (&self->res.ray_bricks, _evox_bricks_free);
+  _evox_brick_overlays_unrealize (self->res.brick_overlays);
+  g_clear_pointer (&self->res.brick_overlays, _evox_brick_overlays_free);
 }
 
 /* Levels computed in a thread are in: the rays can be cast. */
@@ -847,6 +884,11 @@ start_bricks (EvoxRenderer *self,
               const char   *why)
 {
   self->res.bricks = new_bricks (self, max_size);
+  /* The overlays' tiles take the volume's layout: the same brick size, texture size and
+   * budget. */
+  self->res.brick_overlays =
+    _evox_brick_overlays_new (self->volume, _evox_bricks_get_brick_size (self->res.bricks),
+                              max_size, _evox_bricks_get_budget (self->res.bricks));
   g_debug ("A volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
            " voxels is %s; it is drawn from bricks of %u voxels (slices in tiles of %"
            G_GSIZE_FORMAT ")", self->dims[0], self->dims[1], self->dims[2], why,
@@ -1120,7 +1162,8 @@ upload_labels (EvoxRenderer *self)
     }
   self->res.label_format = 0;
   memset (self->res.label_dims, 0, sizeof self->res.label_dims);
-  if (self->labels == NULL)
+  /* A bricked volume's labels go up in tiles beside its own (evox-brick-overlays.h). */
+  if (self->labels == NULL || self->res.bricks != NULL)
     return;
 
   evox_labels_get_dims (self->labels, dims);
@@ -1263,8 +1306,13 @@ _evox_render_resources_prepare (EvoxRenderer *self)
   self->res.brick_frame++;
   if (self->res.volume_dirty)
     {
+      gboolean was_bricked = self->res.bricks != NULL;
+
       upload_volume (self);
       upload_scans (self);
+      /* The labels go up whole or in tiles, as the volume does. */
+      if (was_bricked != (self->res.bricks != NULL))
+        self->res.labels_dirty = TRUE;
     }
   if (self->res.colormap_dirty)
     upload_colormap (self);
@@ -1325,7 +1373,8 @@ prepare_rgb (EvoxRenderer *self)
   GLint internal_format;
   GLenum type;
 
-  if (!_evox_render_resources_rgb_wanted (self))
+  /* A bricked volume's channels go up in tiles beside its own (evox-brick-overlays.h). */
+  if (!_evox_render_resources_rgb_wanted (self) || self->res.bricks != NULL)
     {
       delete_rgb_textures (self);
       g_clear_object (&self->rgb.source);

@@ -7,6 +7,7 @@
 #include "evox-renderer.h"
 #include "evox-renderer-private.h"
 #include "evox-bricks.h"
+#include "evox-brick-overlays.h"
 #include "evox-fullres.h"
 
 G_BEGIN_DECLS
@@ -42,7 +43,8 @@ enum
   SLICE_CLUSTERS = 1 << 1,
   SLICE_CLUSTER_OUTLINES = 1 << 2,
   SLICE_RGB = 1 << 3,
-  /* Tiles of a bricked volume (evox-bricks.h); alone, without the flags above. */
+  /* Tiles of a bricked volume (evox-bricks.h); with the flags above, their overlays come in
+   * tiles of the same layout (evox-brick-overlays.h). */
   SLICE_BRICKED = 1 << 4,
   N_SLICE_PROGRAMS = 32
 };
@@ -54,7 +56,7 @@ typedef struct
   GLint label_colors, label_color_width, label_color_shift;
   GLint cluster_colors, cluster_opacity, clusters_on, cluster_scale;
   GLint rgb_on, rgb_red, rgb_green, rgb_blue, rgb_used, rgb_lo, rgb_hi;
-  GLint level_scale, tile_first, tile_lo, tile_hi;
+  GLint level_scale, tile_first, tile_lo, tile_hi, label_tile, label_scale, cluster_tile;
 } SliceUniforms;
 
 /* The RGB composite's three textures, one a channel. */
@@ -66,6 +68,7 @@ typedef struct
 typedef struct
 {
   GLuint          slice_programs[N_SLICE_PROGRAMS];  /* by SLICE_* flags */
+  gboolean        slice_failed[N_SLICE_PROGRAMS];    /* builds linked on first use that failed */
   guint           slice_variant;  /* the one _evox_slice_pass_use_program last made current */
   GLuint          line_program;
   GLuint          mesh_programs[N_MESH_PROGRAMS];
@@ -101,6 +104,10 @@ typedef struct
   /* Non-NULL while the volume is drawn from bricks (volume_on_gpu is then FALSE): larger than
    * the 3D texture size, or than the GPU took. */
   EvoxBricks     *bricks;
+  /* Beside bricks: the particle labels, cluster ids and RGB channels in tiles of its layout,
+   * and which of them the tiles being drawn have (0 outside _evox_slice_pass_draw_bricked). */
+  EvoxBrickOverlays *brick_overlays;
+  EvoxBrickOverlayFlags tile_overlays;
   /* Non-NULL while the volume is held reduced with a voxel source: its full-resolution planes
    * for zoomed 2D panes. */
   EvoxFullRes    *fullres;
@@ -153,6 +160,10 @@ GLuint    _evox_gl_link_program                  (const char  *name,
  * first thing a frame does, with the context current. */
 void      _evox_render_resources_prepare         (EvoxRenderer *self);
 gboolean  _evox_render_resources_rgb_wanted      (EvoxRenderer *self);
+/* Slice program `variant` (SLICE_* flags), linked now when it is a bricked build with
+ * overlays not drawn before; 0 when it does not link (said once). */
+GLuint    _evox_render_resources_slice_program   (EvoxRenderer *self,
+                                                  guint         variant);
 /* _evox_render_resources_prepare () has uploaded every used slot's channel of the RGB
  * composite. */
 gboolean  _evox_render_resources_rgb_on_gpu      (EvoxRenderer *self);

@@ -1812,15 +1812,22 @@ hit_is_visible (EvoxRenderer *self,
       index[a] = (gsize) CLAMP (floor (f), 0.0, (double) self->dims[a] - 1);
     }
   value = evox_volume_get_value (self->volume, self->channel, index[0], index[1], index[2]);
-  if (_evox_render_resources_rgb_on_gpu (self))
+  /* A bricked volume's channels go up in tiles as its slices are drawn. */
+  if (_evox_render_resources_rgb_on_gpu (self) ||
+      (self->res.bricks != NULL && _evox_render_resources_rgb_wanted (self)))
     {
       /* The composite's holes are NaN in every used slot, whatever the shown channel holds. */
+      guint n_channels = evox_volume_get_n_channels (self->volume);
       gboolean drawn = FALSE;
 
       for (guint s = 0; s < 3 && !drawn; s++)
-        drawn = self->rgb.uploaded[s] >= 0 &&
-                isfinite (evox_volume_get_value (self->volume, (guint) self->rgb.uploaded[s],
-                                                 index[0], index[1], index[2]));
+        {
+          int channel = self->res.bricks != NULL ? self->rgb.channels[s] : self->rgb.uploaded[s];
+
+          drawn = channel >= 0 && channel < (int) n_channels &&
+                  isfinite (evox_volume_get_value (self->volume, (guint) channel, index[0],
+                                                   index[1], index[2]));
+        }
       if (!drawn)
         return FALSE;
     }

@@ -15,14 +15,22 @@ static const LineStyle slice_styles[3] = {
   { { 0.40f, 0.60f, 1.00f, 1.0f }, 1.5f },
 };
 
+/* Bricked, the channels' tiles are bound with each tile of the values. */
 static void
 use_rgb (EvoxRenderer       *self,
-         const SliceUniforms *su)
+         const SliceUniforms *su,
+         gboolean             bricked)
 {
+  guint n_channels = evox_volume_get_n_channels (self->volume);
   float used[3];
 
   for (guint s = 0; s < 3; s++)
     {
+      if (bricked)
+        {
+          used[s] = self->rgb.channels[s] >= 0 && self->rgb.channels[s] < (int) n_channels;
+          continue;
+        }
       used[s] = self->rgb.uploaded[s] >= 0 ? 1.0f : 0.0f;
       glActiveTexture (GL_TEXTURE0 + RGB_TEXTURE_UNIT + s);
       glBindTexture (GL_TEXTURE_3D, self->rgb.textures[s]);
@@ -45,16 +53,24 @@ _evox_slice_pass_use_program (EvoxRenderer *self,
   double a, b, m = 0.0;
   float value_scale = 1.0f;
   gboolean integer = FALSE;
+  /* Tiles bring what their overlays have (none for the full-resolution planes). */
+  gboolean bricked = self->res.drawing_tiles;
+  EvoxBrickOverlayFlags overlays = bricked ? self->res.tile_overlays : 0;
   /* _evox_render_resources_prepare () has uploaded the current labels, so their dims are the
    * texture's. */
-  gboolean bricked = self->res.drawing_tiles;
-  gboolean highlight = !bricked && self->res.label_texture != 0 &&
-                       memcmp (self->res.label_dims, self->dims, sizeof self->dims) == 0;
+  gboolean highlight = bricked ? (overlays & EVOX_BRICK_OVERLAY_LABELS) != 0
+                       : self->res.label_texture != 0 &&
+                         memcmp (self->res.label_dims, self->dims, sizeof self->dims) == 0;
   gboolean colouring;
   /* _evox_render_resources_prepare () has packed the current clusters' ids into the volume
    * texture when they match. */
-  gboolean clusters = !bricked && _evox_renderer_clusters_shown (self) &&
-                      self->res.cluster_format != 0;
+  gboolean clusters = _evox_renderer_clusters_shown (self) &&
+                      (bricked ? (overlays & EVOX_BRICK_OVERLAY_CLUSTERS) != 0
+                               : self->res.cluster_format != 0);
+  gboolean rgb = bricked ? (overlays & EVOX_BRICK_OVERLAY_RGB) != 0
+                         : _evox_render_resources_rgb_on_gpu (self);
+  guint variant;
+  GLuint program;
   SliceUniforms *su;
 
   if (transfer == EVOX_TRANSFER_EXP10)
@@ -87,15 +103,20 @@ _evox_slice_pass_use_program (EvoxRenderer *self,
     }
 
   colouring = highlight && self->res.label_color_width > 0;
-  self->res.slice_variant = (colouring ? SLICE_PARTICLE_COLORS : 0) |
-                        (clusters ? SLICE_CLUSTERS : 0) |
-                        (clusters && self->cluster_outlines ? SLICE_CLUSTER_OUTLINES : 0) |
-                        (_evox_render_resources_rgb_on_gpu (self) ? SLICE_RGB : 0);
-  /* Tiles carry the values only: no labels, cluster ids or other channels at their size. */
-  if (bricked)
-    self->res.slice_variant = SLICE_BRICKED;
-  su = &self->res.su[self->res.slice_variant];
-  glUseProgram (self->res.slice_programs[self->res.slice_variant]);
+  variant = (colouring ? SLICE_PARTICLE_COLORS : 0) | (clusters ? SLICE_CLUSTERS : 0) |
+            (clusters && self->cluster_outlines ? SLICE_CLUSTER_OUTLINES : 0) |
+            (rgb ? SLICE_RGB : 0) | (bricked ? SLICE_BRICKED : 0);
+  program = _evox_render_resources_slice_program (self, variant);
+  if (program == 0)
+    {
+      /* A bricked build that did not link: the values alone. */
+      variant = SLICE_BRICKED;
+      highlight = colouring = clusters = FALSE;
+      program = self->res.slice_programs[variant];
+    }
+  self->res.slice_variant = variant;
+  su = &self->res.su[variant];
+  glUseProgram (program);
   glUniformMatrix4fv (su->mvp, 1, GL_FALSE, (const float *) frame->mvp);
   glUniform1i (su->volume, 0);
   glUniform1i (su->colormap, 1);
@@ -119,7 +140,8 @@ _evox_slice_pass_use_program (EvoxRenderer *self,
     {
       glUniform1f (su->cluster_opacity, (float) self->cluster_opacity);
       glUniform1i (su->clusters_on, TRUE);
-      glUniform1f (su->cluster_scale, self->res.cluster_scale);
+      /* The tiles' ids are R16 whatever the values' type. */
+      glUniform1f (su->cluster_scale, bricked ? 65535.0f : self->res.cluster_scale);
       glActiveTexture (GL_TEXTURE7);
       glBindTexture (GL_TEXTURE_2D, self->res.cluster_color_texture);
     }
@@ -133,8 +155,10 @@ _evox_slice_pass_use_program (EvoxRenderer *self,
   glBindTexture (GL_TEXTURE_3D, self->res.label_texture);
   glActiveTexture (GL_TEXTURE4);
   glBindTexture (GL_TEXTURE_2D, self->res.label_color_texture);
-  if (self->res.slice_variant & SLICE_RGB)
-    use_rgb (self, su);
+  if (variant & SLICE_RGB)
+    use_rgb (self, su, bricked);
+  if (highlight && bricked)
+    glUniform1f (su->label_scale, _evox_brick_overlays_get_label_scale (self->res.brick_overlays));
   glActiveTexture (GL_TEXTURE0);
 }
 void
@@ -421,6 +445,26 @@ tile_rectangle (EvoxRenderer        *self,
   return TRUE;
 }
 
+/* The overlays the plane's tiles need beside the values, at the values' level: labels only while
+ * a particle is selected or coloured (their tiles cost as much as the values'), clusters while
+ * shown, the composite's channels while a slot is used. */
+static EvoxBrickOverlayFlags
+prepare_overlays (EvoxRenderer *self,
+                  guint         level,
+                  guint         axis,
+                  gsize         index)
+{
+  gboolean labels = _evox_renderer_labels_match_volume (self) &&
+                    (self->selected_particle != 0 || self->res.label_color_width > 0);
+
+  return _evox_brick_overlays_prepare (self->res.brick_overlays, labels ? self->labels : NULL,
+                                       _evox_renderer_clusters_shown (self) ? self->clusters
+                                                                            : NULL,
+                                       _evox_render_resources_rgb_wanted (self)
+                                       ? self->rgb.channels : NULL,
+                                       level, axis, index, self->res.brick_frame);
+}
+
 /* Each tile draws the whole plane's quad, the very vertices of the unbricked drawing (a quad
  * of its own would interpolate texture coordinates a rounding apart, and a pixel whose centre
  * lies on a voxel boundary could show the neighbour), with a scissor around the tile so only
@@ -446,10 +490,11 @@ _evox_slice_pass_draw_bricked (EvoxRenderer *self,
     return;
   glGetIntegerv (GL_SCISSOR_BOX, saved);
 
+  self->res.tile_overlays = prepare_overlays (self, tiles[0]->level, axis, index);
   self->res.drawing_tiles = TRUE;
   _evox_slice_pass_use_program (self, frame, alpha);
   self->res.drawing_tiles = FALSE;
-  su = &self->res.su[SLICE_BRICKED];
+  su = &self->res.su[self->res.slice_variant];
   for (guint i = 0; i < n; i++)
     {
       const EvoxBrickTile *tile = tiles[i];
@@ -487,8 +532,10 @@ _evox_slice_pass_draw_bricked (EvoxRenderer *self,
         glScissor (saved[0], saved[1], saved[2], saved[3]);
       else
         glDisable (GL_SCISSOR_TEST);
+      _evox_brick_overlays_bind (self->res.brick_overlays, self->res.tile_overlays, tile);
       draw_tile (su, scale, tile_first, lo, hi, tile->texture, plane);
     }
+  self->res.tile_overlays = 0;
   glBindTexture (GL_TEXTURE_3D, 0);
   glScissor (saved[0], saved[1], saved[2], saved[3]);
   if (scissor)

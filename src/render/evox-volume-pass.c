@@ -25,6 +25,7 @@
  *   CPU: the grid once per volume and channel (one pass over the voxels), the table and flags
  *   when what they depend on changed (a few thousand texels and one flag a brick). */
 
+#define CLUSTER_IDS_UNIT 3
 #define LUT_UNIT 11
 #define BRICKS_UNIT 12
 #define EMPTY_UNIT 13
@@ -45,7 +46,7 @@ typedef struct
   GLint volume, value_scale, integer, colormap, transfer, a, b, m, valid;
   GLint lut, lut_lo, lut_scale, lut_n, phases, n_phases, cluster_colors, cluster_scale;
   GLint cluster_opacity, opacity_scale, iso_level, saturate, skip, bricks, empty, depth;
-  GLint depth_scale, pages, atlas_size, page, brick, grid_offset;
+  GLint depth_scale, pages, atlas_size, page, brick, grid_offset, cluster_ids;
 } RayUniforms;
 
 struct _EvoxVolumePass
@@ -374,6 +375,7 @@ get_program (EvoxVolumePass *pass,
   RAY_UNIFORM (depth, "u_depth");
   RAY_UNIFORM (depth_scale, "u_depth_scale");
   RAY_UNIFORM (pages, "u_pages");
+  RAY_UNIFORM (cluster_ids, "u_cluster_ids");
   RAY_UNIFORM (atlas_size, "u_atlas_size");
   RAY_UNIFORM (page, "u_page");
   RAY_UNIFORM (brick, "u_brick");
@@ -389,6 +391,7 @@ get_program (EvoxVolumePass *pass,
   glUniform1i (u->empty, EMPTY_UNIT);
   glUniform1i (u->depth, DEPTH_UNIT);
   glUniform1i (u->pages, PAGES_UNIT);
+  glUniform1i (u->cluster_ids, CLUSTER_IDS_UNIT);
   glUseProgram (0);
   return program;
 }
@@ -1175,6 +1178,8 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
   glBindTexture (GL_TEXTURE_2D, pass->depth_texture);
   glActiveTexture (GL_TEXTURE0 + PAGES_UNIT);
   glBindTexture (GL_TEXTURE_3D, bricked ? rays->pages : 0);
+  glActiveTexture (GL_TEXTURE0 + CLUSTER_IDS_UNIT);
+  glBindTexture (GL_TEXTURE_3D, textures->cluster_ids);
   glActiveTexture (GL_TEXTURE0);
 
   glDisable (GL_DEPTH_TEST);
@@ -1222,6 +1227,8 @@ _evox_volume_pass_draw (EvoxVolumePass           *pass,
     }
   glActiveTexture (GL_TEXTURE7);
   glBindTexture (GL_TEXTURE_2D, 0);
+  glActiveTexture (GL_TEXTURE0 + CLUSTER_IDS_UNIT);
+  glBindTexture (GL_TEXTURE_3D, 0);
   glActiveTexture (GL_TEXTURE0);
   return TRUE;
 }
@@ -1281,7 +1288,10 @@ _evox_volume_pass_get_scene (EvoxRenderer    *self,
   scene->hi = self->hi;
   _evox_renderer_get_box (self, scene->box_lo, scene->box_hi);
   scene->phases = self->phases;
-  scene->clusters = self->res.cluster_format != 0 ? self->clusters : NULL;
+  /* A bricked volume's ids go up beside its bricks when the rays want them. */
+  scene->clusters = self->res.cluster_format != 0 ||
+                    (self->res.bricks != NULL && _evox_renderer_clusters_match_volume (self))
+                    ? self->clusters : NULL;
   scene->cluster_opacity = self->cluster_opacity;
   scene->interactive = self->interactive;
 }
@@ -1321,7 +1331,7 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
   EvoxVolumeTextures textures = { self->res.volume_texture, self->res.colormap_texture,
                                   self->res.phase_texture, self->res.n_phase_rows,
                                   self->res.cluster_color_texture, self->res.cluster_scale,
-                                  NULL, NULL };
+                                  NULL, NULL, 0 };
   EvoxBrickRays rays;
   EvoxBricks *ray_bricks;
   gboolean slices;
@@ -1396,7 +1406,15 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
           textures.bricks = ray_bricks;
           textures.rays = &rays;
         }
+      /* A bricked volume's ids come in an atlas of the same slots, when the rays show them. */
+      if (self->res.bricks != NULL && textures.rays != NULL && scene.clusters != NULL &&
+          evox_volume_style_get_source (scene.style) == EVOX_VOLUME_SOURCE_CLUSTERS)
+        textures.cluster_ids = _evox_brick_overlays_prepare_rays (self->res.brick_overlays,
+                                                                  scene.clusters,
+                                                                  self->res.bricks);
       if (self->res.bricks != NULL)
+        textures.cluster_scale = 65535.0f;
+      if (self->res.bricks != NULL && textures.cluster_ids == 0)
         scene.clusters = NULL;
     }
   if (self->res.volume_on_gpu || (self->res.bricks != NULL && textures.volume != 0))

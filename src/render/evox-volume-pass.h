@@ -35,13 +35,13 @@ typedef struct
   double           box_lo[3];        /* the volume's box in world units (z exaggerated) */
   double           box_hi[3];
   EvoxPhaseList   *phases;           /* NULL for none */
-  EvoxClusters    *clusters;         /* NULL unless their ids ride in the volume texture */
+  EvoxClusters    *clusters;         /* NULL unless their ids are on the GPU */
   double           cluster_opacity;
   gboolean         interactive;
 } EvoxVolumeScene;
 
 /* The renderer's shared textures the rays read (units: volume 0, colour map 1, phases 2,
- * cluster colours 7). */
+ * cluster colours 7; a bricked volume's cluster ids 3). */
 typedef struct
 {
   GLuint volume;
@@ -53,6 +53,9 @@ typedef struct
   /* A bricked volume (volume is then 0): its pyramid and the bricks of this view. */
   EvoxBricks          *bricks;
   const EvoxBrickRays *rays;
+  /* Bricked, with clusters: their ids (R16, cluster_scale 65535) in an atlas of the same
+   * slots as rays' (evox-brick-overlays.h). */
+  GLuint               cluster_ids;
 } EvoxVolumeTextures;
 
 typedef struct _EvoxVolumePass EvoxVolumePass;

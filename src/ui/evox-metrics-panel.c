@@ -813,6 +813,8 @@ update_legend (EvoxMetricsPanel *self)
                               evox_percolation_class_color (k), name);
       if (percent > 0.0 && percent < 0.05)
         g_string_append (markup, "&lt; 0.1 %");
+      else if (percent < 100.0 && percent >= 99.95)
+        g_string_append (markup, "&gt; 99.9 %");
       else
         g_string_append_printf (markup, "%.1f %%", percent);
     }
@@ -897,13 +899,42 @@ update_overlay (EvoxMetricsPanel *self)
   update_legend (self);
 }
 
+/* Undo and redo (and an opened session) can put a percolation overlay back as the document's
+ * clusters: the toggle, its axis and the legend follow it (they stayed off before). What it
+ * replaced is kept only when an overlay was showing already (an axis change undone). */
+static void
+adopt_overlay (EvoxMetricsPanel *self,
+               EvoxClusters     *overlay)
+{
+  const char *axis = evox_clusters_get_info (overlay, "percolation.axis");
+
+  if (self->overlay == NULL)
+    g_clear_object (&self->hidden);
+  g_set_object (&self->overlay, overlay);
+  self->placing = TRUE;
+  if (axis != NULL && axis[0] >= 'x' && axis[0] <= 'z' && axis[1] == '\0')
+    gtk_drop_down_set_selected (self->percolation_axis_dropdown, (guint) (axis[0] - 'x'));
+  self->placing = FALSE;
+  set_shown (self, TRUE);
+  update_legend (self);
+}
+
 /* Clusters the user made (or a new volume) replace the overlay: it is off then, and what it had
  * replaced is not given back over them. */
 static void
 on_clusters_changed (EvoxMetricsPanel *self)
 {
-  if (self->placing || self->overlay == NULL ||
-      evox_document_get_clusters (self->document) == self->overlay)
+  EvoxClusters *clusters = evox_document_get_clusters (self->document);
+
+  if (self->placing || clusters == self->overlay)
+    return;
+  if (clusters != NULL &&
+      g_strcmp0 (evox_clusters_get_info (clusters, "source"), "percolation") == 0)
+    {
+      adopt_overlay (self, clusters);
+      return;
+    }
+  if (self->overlay == NULL)
     return;
   g_clear_object (&self->overlay);
   g_clear_object (&self->hidden);
@@ -914,7 +945,7 @@ on_clusters_changed (EvoxMetricsPanel *self)
 static void
 on_percolation_axis (EvoxMetricsPanel *self)
 {
-  if (self->show_percolation)
+  if (self->show_percolation && !self->placing)
     update_overlay (self);
 }
 

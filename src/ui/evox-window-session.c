@@ -672,6 +672,10 @@ restore_clusters (EvoxWindow  *self,
 
           evox_window_show_error (self, message);
         }
+      /* Made at once, after the history was cleared: part of what the session restores too,
+       * not a step to undo (it was one, "Show Percolation"). */
+      else
+        evox_history_clear (self->history);
       return;
     }
   /* Older sessions lack the run's numbers, and merged clusters of older sessions the merges. */
@@ -1002,7 +1006,7 @@ open_session_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
-/* Help > Methods: the methods paragraph of what the window holds now, as its session would
+/* Methods… (the main menu): the methods paragraph of what the window holds now, as its session would
  * record it, in a window with Copy and Save…. */
 
 static void
