@@ -326,10 +326,10 @@ evox_test_grabbed (gpointer grab)
   return ((EvoxTestGrab *) grab)->pixels != NULL;
 }
 
-guint32 *
-evox_test_render_widget (GtkWidget *widget,
-                         int       *width,
-                         int       *height)
+static guint32 *
+render_now (GtkWidget *widget,
+            int       *width,
+            int       *height)
 {
   GtkSnapshot *snapshot = gtk_snapshot_new ();
   GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
@@ -348,6 +348,56 @@ evox_test_render_widget (GtkWidget *widget,
   pixels = g_new (guint32, (gsize) *width * *height);
   gdk_texture_download (texture, (guint8 *) pixels, (gsize) *width * 4);
   return pixels;
+}
+
+typedef struct
+{
+  GtkWidget *widget;
+  guint32   *pixels;
+  int        width;
+  int        height;
+} RenderWait;
+
+static void
+render_after_paint (GdkFrameClock *clock,
+                    gpointer       data)
+{
+  RenderWait *wait = data;
+
+  if (wait->pixels == NULL)
+    wait->pixels = render_now (wait->widget, &wait->width, &wait->height);
+}
+
+static gboolean
+render_done (gpointer data)
+{
+  return ((RenderWait *) data)->pixels != NULL;
+}
+
+guint32 *
+evox_test_render_widget (GtkWidget *widget,
+                         int       *width,
+                         int       *height)
+{
+  RenderWait wait = { widget, NULL, 0, 0 };
+  GdkFrameClock *clock;
+  gulong handler;
+
+  /* A widget queued for resize (a page just switched, a pane just shown) has no current
+   * allocation until the next frame's layout, and snapshotting it then is an error. Right
+   * after a frame's paint every allocation is current: render there, on the frame a queued
+   * draw asks for. */
+  if (!gtk_widget_get_mapped (widget))
+    return render_now (widget, width, height);
+  clock = gtk_widget_get_frame_clock (widget);
+  g_assert_nonnull (clock);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (render_after_paint), &wait);
+  gtk_widget_queue_draw (widget);
+  g_assert_true (evox_test_wait_for (render_done, &wait, 120));
+  g_signal_handler_disconnect (clock, handler);
+  *width = wait.width;
+  *height = wait.height;
+  return wait.pixels;
 }
 
 gboolean

@@ -103,8 +103,8 @@ gboolean evox_test_grabbed           (gpointer      grab);
 void     evox_test_grab_next_frame   (EvoxWindow   *window,
                                       EvoxTestGrab *grab);
 
-/* A widget's own drawing (without its CSS background) rendered through its window's renderer:
- * width x height Cairo ARGB32 pixels, rows `width` words apart; g_free() them. */
+/* A widget's own drawing (without its CSS background) rendered through its window's renderer,
+ * for a mapped widget on the next frame, once its allocation is current: width x height Cairo ARGB32 pixels, rows `width` words apart; g_free() them. */
 guint32 *evox_test_render_widget     (GtkWidget    *widget,
                                       int          *width,
                                       int          *height);

@@ -194,6 +194,33 @@ evox_test_csv_double (GPtrArray *rows,
 }
 
 void
+evox_test_assert_shortest (const char *text,
+                           double      expected)
+{
+  char *end = NULL;
+  double value;
+
+  g_assert_nonnull (text);
+  value = g_ascii_strtod (text, &end);
+  g_assert_true (end != text && *end == '\0');
+  g_assert_cmpfloat (value, ==, expected);
+  /* Brute force from one digit up: the first precision that reads back is the shortest. */
+  for (int digits = 1; digits <= 17; digits++)
+    {
+      char format[8], buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buffer, sizeof buffer, format, expected);
+      if (g_ascii_strtod (buffer, NULL) == expected)
+        {
+          g_assert_cmpstr (text, ==, buffer);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+void
 evox_test_csv_assert_header (GPtrArray  *rows,
                              const char *header)
 {

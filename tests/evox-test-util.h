@@ -104,6 +104,10 @@ GPtrArray *evox_test_csv_read  (const char *path);
 double     evox_test_csv_double (GPtrArray *rows,
                                  guint      row,
                                  guint      column);
+/* Asserts that text reads back as exactly `expected` and is its shortest such form (%.Ng with
+ * the fewest digits N), as the README promises of Evox's CSV numbers. */
+void       evox_test_assert_shortest (const char *text,
+                                      double      expected);
 /* Asserts that the first row joined with commas is `header`. */
 void       evox_test_csv_assert_header (GPtrArray  *rows,
                                         const char *header);

@@ -76,7 +76,7 @@ test_previews_then_volume (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   gtk_window_present (GTK_WINDOW (window));
   evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 120));
   g_unsetenv ("EVOX_PREVIEW_STRIDE");
   g_assert_null (evox_window_get_error (window));
 
@@ -152,7 +152,7 @@ test_failed_after_preview (void)
   gtk_window_present (GTK_WINDOW (window));
   evox_window_open_file (window, file, NULL);
   g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) evox_window_get_error, window,
-                                     60));
+                                     120));
   g_unsetenv ("EVOX_PREVIEW_STRIDE");
   /* The previews came, and went with the error: nothing half-read is left to work on. */
   g_assert_cmpuint (seen->len, ==, 2);

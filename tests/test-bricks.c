@@ -740,6 +740,50 @@ test_overlay_budget (void)
   _evox_brick_overlays_free (overlays);
 }
 
+/* The particles' and clusters' copies count what the window already holds: a volume of 40,320
+ * u8 voxels with labels of 4 bytes a voxel (copied to u8: about 160 particles) needs 241,920
+ * bytes in all, with cluster ids of 2 bytes copied to 2 bytes 201,600; under a cap of 190 KiB
+ * (194,560 bytes) neither is drawn, though each copy alone (40,320 and 80,640 bytes) would fit
+ * under it. Run in a subprocess: the cap comes from the environment, which other tests' threads
+ * may read. */
+static void
+test_overlay_memory_cap (void)
+{
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(EvoxLabels) labels = NULL;
+  g_autoptr(EvoxClusters) clusters = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxBrickOverlays *overlays;
+  gsize dims[3];
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U8);
+  evox_volume_get_dims (volume, dims);
+  labels = evox_labels_compute (volume, 0, NULL, 0, 0, EVOX_CONNECTIVITY_6, 0, NULL, NULL,
+                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_labels_get_n_particles (labels), <=, 255);
+  clusters = block_clusters (dims, 4);
+  g_setenv ("EVOX_MEMORY_LIMIT", "190K", TRUE);
+  overlays = _evox_brick_overlays_new (volume, BRICK, MAX_TEXTURE, 8000);
+  g_test_expect_message ("evox", G_LOG_LEVEL_WARNING,
+                         "The particles of the bricked volume are not drawn: *memory cap*");
+  g_test_expect_message ("evox", G_LOG_LEVEL_WARNING,
+                         "The clusters of the bricked volume are not drawn: *memory cap*");
+  g_assert_cmpint (_evox_brick_overlays_prepare (overlays, labels, clusters, NULL, 0, 2, 9, 1),
+                   ==, 0);
+  /* Said once: the next frame tries neither again. */
+  g_assert_cmpint (_evox_brick_overlays_prepare (overlays, labels, clusters, NULL, 0, 2, 10, 2),
+                   ==, 0);
+  g_test_assert_expected_messages ();
+  _evox_brick_overlays_free (overlays);
+}
+
 static void
 test_rgb_bricked (void)
 {
@@ -1321,6 +1365,7 @@ main (int   argc,
   g_test_add_func ("/Evox/Bricks/clusters", test_clusters_bricked);
   g_test_add_func ("/Evox/Bricks/clusters-coarse", test_clusters_coarse);
   g_test_add_func ("/Evox/Bricks/overlay-budget", test_overlay_budget);
+  g_test_add_func ("/Evox/Bricks/overlay-memory-cap", test_overlay_memory_cap);
   g_test_add_func ("/Evox/Bricks/rgb", test_rgb_bricked);
   g_test_add_func ("/Evox/Bricks/demo-stack", test_demo_stack);
   g_test_add_func ("/Evox/Bricks/coarse-slices", test_coarse_slices);

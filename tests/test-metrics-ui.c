@@ -894,6 +894,56 @@ test_percolation_undo (void)
   evox_test_close_window (window);
 }
 
+/* The user's clusters under the overlay come back when the toggle takes away an overlay that
+ * Redo put back (they were lost: the page knew only what it had replaced itself). */
+static void
+test_percolation_redo_keeps_clusters (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (EvoxClusters) mine = NULL;
+  g_autoptr (GError) error = NULL;
+  EvoxWindow *window;
+  EvoxDocument *document;
+  EvoxMetricsPanel *panel;
+  EvoxHistory *history;
+  GtkWidget *button, *legend;
+  guint16 *ids;
+  guint n_undo;
+
+  if (library_missing ())
+    return;
+  window = open_window (volume);
+  document = evox_window_get_document (window);
+  history = window->history;
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  button = evox_test_find_named (GTK_WIDGET (panel), "show-percolation-button");
+  legend = evox_test_find_named (GTK_WIDGET (panel), "percolation-legend");
+  ids = _evox_alloc_large ((gsize) NX * NY * NZ * sizeof (guint16));
+  for (gsize i = 0; i < (gsize) NX * NY * NZ; i++)
+    ids[i] = 1;
+  mine = evox_clusters_new_take ((const gsize[3]) { NX, NY, NZ }, ids, 1, 0, NULL, NULL, NULL,
+                                 NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_document_set_clusters (document, mine));
+  compute_percolation (panel);
+  evox_test_spin (0.1);
+  n_undo = evox_history_get_n_undo (history);
+
+  g_signal_emit_by_name (button, "clicked");
+  assert_overlay (document, 2);
+  wait_for_step (history, n_undo + 1, "Show Percolation");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  g_assert_true (evox_document_get_clusters (document) == mine);
+  assert_toggle (panel, button, legend, -1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  assert_overlay (document, 2);
+  assert_toggle (panel, button, legend, 2);
+  g_signal_emit_by_name (button, "clicked");
+  assert_toggle (panel, button, legend, -1);
+  g_assert_true (evox_document_get_clusters (document) == mine);
+  evox_test_close_window (window);
+}
+
 /* A share that rounds to 100.0 % but is not all of the phase reads "> 99.9 %" beside the
  * "< 0.1 %" of the rest (it read "100.0 %" beside an isolated class): a 20^3 pore volume with
  * one pore voxel walled in by its 26 neighbours, 7973 of 7974 pore voxels joined to both faces. */
@@ -1038,6 +1088,8 @@ main (int    argc,
   g_test_add_func ("/Evox/MetricsPage/fields-not-percolating", test_fields_not_percolating);
   g_test_add_func ("/Evox/MetricsPage/percolation-overlay", test_percolation_overlay);
   g_test_add_func ("/Evox/MetricsPage/percolation-undo", test_percolation_undo);
+  g_test_add_func ("/Evox/MetricsPage/percolation-redo-keeps-clusters",
+                   test_percolation_redo_keeps_clusters);
   g_test_add_func ("/Evox/MetricsPage/percolation-legend-shares",
                    test_percolation_legend_shares);
   g_test_add_func ("/Evox/MetricsPage/percolation-session", test_percolation_session);

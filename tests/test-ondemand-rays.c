@@ -532,10 +532,14 @@ gated_read_box (gpointer      user_data,
   return formula_read_box ((gpointer) &waves, origin, size, dest, error);
 }
 
+/* Runs on whichever thread drops the source's last reference, often the reading thread after
+ * the main loop ran the read's callback: the wakeup makes the test's iteration, perhaps already
+ * polling with nothing else to come, look at `gone` again. */
 static void
 gate_gone (gpointer data)
 {
-  ((Gate *) data)->gone = TRUE;
+  g_atomic_int_set (&((Gate *) data)->gone, TRUE);
+  g_main_context_wakeup (NULL);
 }
 
 /* The renderer and the volume go while the thread reads bricks: the read finishes on its own
@@ -578,11 +582,11 @@ test_freed_while_reading (void)
   g_assert_true (_evox_file_bricks_is_reading (file));
   evox_test_renderer_free (renderer);
   g_object_unref (reduced);
-  g_assert_false (gate.gone);
+  g_assert_false (g_atomic_int_get (&gate.gone));
 
   evox_test_gate_set (&gate.gate, TRUE);
   timeout = g_timeout_add_seconds (120, time_out, &late);
-  while (!gate.gone && !late)
+  while (!g_atomic_int_get (&gate.gone) && !late)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (late);
   g_source_remove (timeout);

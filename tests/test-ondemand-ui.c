@@ -189,7 +189,7 @@ test_zoomed_pane (void)
   evox_test_screenshot (GTK_WIDGET (window), "ondemand-reduced");
 
   evox_test_gate_set (&gate, TRUE);
-  g_assert_true (evox_test_wait_for (plane_read, renderer, 60));
+  g_assert_true (evox_test_wait_for (plane_read, renderer, 120));
   evox_test_grab_next_frame (window, &after);
   evox_test_screenshot (GTK_WIDGET (window), "ondemand-full");
 

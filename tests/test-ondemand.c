@@ -665,6 +665,18 @@ test_damaged (void)
         g_assert_false (evox_voxel_source_read_box (source, o, s, plane, &error));
         g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
         g_assert_nonnull (strstr (error->message, name));
+        /* The reduced reads of the views' bricks (means and modes) say the same: their last
+         * plane at 1:2 lies in the part cut off. */
+        for (int modes = 0; modes < 2; modes++)
+          {
+            g_clear_error (&error);
+            g_assert_false (evox_voxel_source_read_reduced (source, 2, modes,
+                                                            (gsize[3]) { 0, 0, NZ / 2 - 1 },
+                                                            (gsize[3]) { NX / 2, NY / 2, 1 },
+                                                            plane, &error));
+            g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+            g_assert_nonnull (strstr (error->message, name));
+          }
       }
 
   {

@@ -48,9 +48,10 @@ typedef struct
 static char *
 format_number (double value)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  GString *text = g_string_new (NULL);
 
-  return g_strdup (g_ascii_dtostr (buf, sizeof buf, value));
+  evox_csv_append_double (text, value);
+  return g_string_free (text, FALSE);
 }
 
 static void

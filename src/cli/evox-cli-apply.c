@@ -131,16 +131,15 @@ format_cluster_sizes (EvoxClusters *clusters)
 
   for (guint id = 1; id <= evox_clusters_get_k (clusters); id++)
     {
-      char buf[G_ASCII_DTOSTR_BUF_SIZE];
       g_autofree char *name = g_strdup (evox_clusters_get_name (clusters, id));
 
       /* Names are the user's: no comma or quote may break the row. */
       g_strcanon (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.+#()",
                   '_');
-      g_string_append_printf (text, "%u,%s,%" G_GUINT64_FORMAT ",%s\n", id, name,
-                              evox_clusters_get_voxels (clusters, id),
-                              g_ascii_dtostr (buf, sizeof buf,
-                                              evox_clusters_get_fraction (clusters, id)));
+      g_string_append_printf (text, "%u,%s,%" G_GUINT64_FORMAT ",", id, name,
+                              evox_clusters_get_voxels (clusters, id));
+      evox_csv_append_double (text, evox_clusters_get_fraction (clusters, id));
+      g_string_append_c (text, '\n');
     }
   return g_string_free (text, FALSE);
 }
@@ -500,7 +499,6 @@ format_summary (JsonObject *root,
   for (guint i = 0; i < samples->len; i++)
     {
       Sample *sample = samples->pdata[i];
-      char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
       append_field (text, sample->file);
       g_string_append_c (text, ',');
@@ -511,8 +509,7 @@ format_summary (JsonObject *root,
         {
           g_string_append_c (text, ',');
           if (p < sample->fractions->len)
-            g_string_append (text, g_ascii_dtostr (buf, sizeof buf,
-                                                   g_array_index (sample->fractions, double, p)));
+            evox_csv_append_double (text, g_array_index (sample->fractions, double, p));
         }
       if (has_particles)
         {

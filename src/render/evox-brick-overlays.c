@@ -93,10 +93,36 @@ _evox_brick_overlays_free (EvoxBrickOverlays *self)
   g_free (self);
 }
 
+/* Whether a copy of `item` bytes a voxel fits under the memory cap beside what the window
+ * already holds for it: the bricked volume (`held` bytes) and the source of `source_item` bytes
+ * a voxel. The copy is made on the main thread during a draw, so on a big volume it is refused
+ * here with a message rather than let the window run out of memory. */
+static gboolean
+copy_fits (guint64       held,
+           const gsize  *dims,
+           gsize         source_item,
+           gsize         item,
+           GError      **error)
+{
+  guint64 n_voxels = (guint64) dims[0] * dims[1] * dims[2];
+
+  return evox_check_allocation (held + n_voxels * (source_item + item), 1,
+                                "a copy for the bricked overlay, with the volume and its source",
+                                error);
+}
+
+static guint64
+volume_bytes (EvoxVolume *volume)
+{
+  return (guint64) evox_volume_get_n_voxels (volume) * evox_volume_get_n_channels (volume) *
+         evox_sample_type_size (evox_volume_get_sample_type (volume));
+}
+
 /* The labels as a one-channel volume of the narrowest type that holds them exactly (u8, u16,
  * or f32 up to 2^24), so their tiles cost what the unbricked label texture costs a voxel. */
 static EvoxVolume *
 labels_volume (EvoxLabels *labels,
+               guint64     held,
                float      *scale,
                GError    **error)
 {
@@ -116,6 +142,8 @@ labels_volume (EvoxLabels *labels,
       return NULL;
     }
   evox_labels_get_dims (labels, dims);
+  if (!copy_fits (held, dims, sizeof (guint32), evox_sample_type_size (type), error))
+    return NULL;
   volume = evox_volume_new (dims[0], dims[1], dims[2], 1, type, error);
   if (volume == NULL)
     return NULL;
@@ -142,12 +170,15 @@ labels_volume (EvoxLabels *labels,
 
 static EvoxVolume *
 clusters_volume (EvoxClusters *clusters,
+                 guint64       held,
                  GError      **error)
 {
   g_autoptr(EvoxVolume) volume = NULL;
   gsize dims[3];
 
   evox_clusters_get_dims (clusters, dims);
+  if (!copy_fits (held, dims, sizeof (guint16), sizeof (guint16), error))
+    return NULL;
   volume = evox_volume_new (dims[0], dims[1], dims[2], 1, EVOX_SAMPLE_U16, error);
   if (volume == NULL)
     return NULL;
@@ -176,9 +207,10 @@ overlay_sync (EvoxBrickOverlays *self,
   overlay->source = source != NULL ? g_object_ref (source) : NULL;
   overlay->channel = channel;
   if (which == OVERLAY_LABELS)
-    copy = labels_volume (EVOX_LABELS (source), &self->label_scale, &error);
+    copy = labels_volume (EVOX_LABELS (source), volume_bytes (self->volume),
+                          &self->label_scale, &error);
   else if (which == OVERLAY_CLUSTERS)
-    copy = clusters_volume (EVOX_CLUSTERS (source), &error);
+    copy = clusters_volume (EVOX_CLUSTERS (source), volume_bytes (self->volume), &error);
   if (which < OVERLAY_RED && copy == NULL)
     {
       g_warning ("The %s of the bricked volume are not drawn: %s",

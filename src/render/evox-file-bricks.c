@@ -422,7 +422,12 @@ _evox_file_bricks_lookup (EvoxFileBricks *self,
           !_evox_file_bricks_read (self->source, level, self->modes, self->brick, j, data,
                                    &error))
         {
-          set_broken (self, error != NULL ? error->message : "no memory for a brick");
+          g_autofree char *message = NULL;
+
+          if (error == NULL)
+            message = g_strdup_printf ("%s: no memory for a brick",
+                                       evox_voxel_source_get_path (self->source));
+          set_broken (self, error != NULL ? error->message : message);
           return NULL;
         }
       brick = add_brick (self, key, g_steal_pointer (&data));

@@ -56,6 +56,9 @@ struct _EvoxMetricsPanel
   gboolean          show_percolation;
   EvoxClusters     *overlay;
   EvoxClusters     *hidden;
+  /* The document's last clusters that were not an overlay: what an overlay that Undo or Redo
+   * puts back had replaced, given back when it goes. */
+  EvoxClusters     *under;
   gboolean          placing;
   /* The phase the table measured, which the overlay records for sessions. */
   EvoxMetricsPhase  measured;
@@ -900,8 +903,9 @@ update_overlay (EvoxMetricsPanel *self)
 }
 
 /* Undo and redo (and an opened session) can put a percolation overlay back as the document's
- * clusters: the toggle, its axis and the legend follow it (they stayed off before). What it
- * replaced is kept only when an overlay was showing already (an axis change undone). */
+ * clusters: the toggle, its axis and the legend follow it (they stayed off before). It hides
+ * the clusters the document held last (those it had replaced when it was first shown), or,
+ * when an overlay was showing already (an axis change undone), what that one hid. */
 static void
 adopt_overlay (EvoxMetricsPanel *self,
                EvoxClusters     *overlay)
@@ -909,7 +913,7 @@ adopt_overlay (EvoxMetricsPanel *self,
   const char *axis = evox_clusters_get_info (overlay, "percolation.axis");
 
   if (self->overlay == NULL)
-    g_clear_object (&self->hidden);
+    g_set_object (&self->hidden, self->under);
   g_set_object (&self->overlay, overlay);
   self->placing = TRUE;
   if (axis != NULL && axis[0] >= 'x' && axis[0] <= 'z' && axis[1] == '\0')
@@ -934,6 +938,7 @@ on_clusters_changed (EvoxMetricsPanel *self)
       adopt_overlay (self, clusters);
       return;
     }
+  g_set_object (&self->under, clusters);
   if (self->overlay == NULL)
     return;
   g_clear_object (&self->overlay);
@@ -1015,6 +1020,7 @@ evox_metrics_panel_set_document (EvoxMetricsPanel *self,
       gtk_flow_box_bind_model (self->phase_box, NULL, NULL, NULL, NULL);
     }
   g_set_object (&self->document, document);
+  g_clear_object (&self->under);
   if (document != NULL)
     {
       EvoxPhaseList *phases = get_phases (self);
