@@ -53,6 +53,56 @@ evox_test_spin (double seconds)
   evox_test_wait_for (never, NULL, seconds);
 }
 
+static gboolean
+weak_ref_cleared (gpointer data)
+{
+  g_autoptr (GObject) object = g_weak_ref_get (data);
+
+  return object == NULL;
+}
+
+void
+evox_test_assert_released (gpointer object)
+{
+  GWeakRef weak;
+
+  g_assert_true (G_IS_OBJECT (object));
+  /* A GWeakRef, not a weak pointer: the last reference may go on a worker thread. */
+  g_weak_ref_init (&weak, object);
+  g_object_unref (object);
+  g_assert_true (evox_test_wait_for (weak_ref_cleared, &weak, 60));
+  g_weak_ref_clear (&weak);
+}
+
+static void
+count_paint (GdkFrameClock *clock,
+             guint         *painted)
+{
+  (*painted)++;
+}
+
+static gboolean
+painted_once (gpointer painted)
+{
+  return *(guint *) painted > 0;
+}
+
+void
+evox_test_wait_painted (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  guint painted = 0;
+  gulong id;
+
+  g_assert_nonnull (clock);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_paint), &painted);
+  /* Asks for a frame even when nothing changed on screen, or the widget is on a page not shown
+   * (its own queue_draw would ask for nothing). */
+  gtk_widget_queue_draw (GTK_WIDGET (gtk_widget_get_root (widget)));
+  g_assert_true (evox_test_wait_for (painted_once, &painted, 60));
+  g_signal_handler_disconnect (clock, id);
+}
+
 gboolean
 evox_test_is_drawn (gpointer widget)
 {
@@ -69,7 +119,7 @@ evox_test_show_in_window (GtkWidget *child,
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   gtk_window_set_child (GTK_WINDOW (window), child);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, child, 20));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, child, 60));
   return window;
 }
 
@@ -89,7 +139,7 @@ evox_test_open_file (const char *path)
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   gtk_window_present (GTK_WINDOW (window));
   evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 30));
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
   g_assert_null (evox_window_get_error (window));
   return window;
 }
@@ -168,7 +218,7 @@ evox_test_panel_window_new (GtkWidget *panel,
   gtk_window_set_child (GTK_WINDOW (window), scrolled);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), panel);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, panel, 20));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, panel, 60));
   return window;
 }
 
@@ -215,10 +265,10 @@ evox_test_answer_file_dialog (const char *path,
 {
   GtkWindow *dialog;
 
-  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
   dialog = evox_test_find_file_dialog ();
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), path);
-  g_assert_true (evox_test_wait_for (file_dialog_names, (gpointer) path, 10));
+  g_assert_true (evox_test_wait_for (file_dialog_names, (gpointer) path, 60));
   gtk_dialog_response (GTK_DIALOG (dialog), response);
 }
 G_GNUC_END_IGNORE_DEPRECATIONS
@@ -412,7 +462,7 @@ evox_test_wait_pinned (EvoxSpectrumPanel *panel,
 {
   PinWait wait = { panel, n };
 
-  g_assert_true (evox_test_wait_for (pinned_reaches, &wait, 10));
+  g_assert_true (evox_test_wait_for (pinned_reaches, &wait, 60));
   g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, n);
 }
 
@@ -427,6 +477,6 @@ evox_test_grab_next_frame (EvoxWindow   *window,
   g_clear_pointer (&grab->pixels, g_free);
   gtk_widget_queue_draw (canvas);
   gtk_gl_area_queue_render (GTK_GL_AREA (canvas));
-  g_assert_true (evox_test_wait_for (evox_test_grabbed, grab, 20));
+  g_assert_true (evox_test_wait_for (evox_test_grabbed, grab, 60));
   g_signal_handler_disconnect (canvas, id);
 }

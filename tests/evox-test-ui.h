@@ -21,6 +21,13 @@ gboolean evox_test_wait_for          (gboolean    (*check) (gpointer),
 
 /* Runs the main loop for `seconds`. */
 void     evox_test_spin              (double        seconds);
+/* Drops the caller's reference to object and waits (60 s at most, a guard against a hang) until
+ * something finalizes it: a cancelled job may still hold it until its worker notices and its
+ * callback has run, which on a loaded machine takes any time. */
+void     evox_test_assert_released   (gpointer      object);
+/* Waits (60 s at most) until the window of widget has painted a whole frame after this call, so
+ * that what was changed before it has been laid out and drawn. */
+void     evox_test_wait_painted      (GtkWidget    *widget);
 /* A check for evox_test_wait_for: the widget is mapped and has been given a width. */
 gboolean evox_test_is_drawn          (gpointer      widget);
 /* A new width x height window (a reference the caller owns) showing child, once child is drawn. */
@@ -30,7 +37,7 @@ GtkWidget *evox_test_show_in_window  (GtkWidget    *child,
 
 /* A check for evox_test_wait_for: the EvoxWindow has a volume and is not loading. */
 gboolean    evox_test_window_loaded (gpointer    window);
-/* A 1000 x 700 window that has opened the file at `path` (within 30 s, without an error). */
+/* A 1000 x 700 window that has opened the file at `path` (within 60 s, without an error). */
 EvoxWindow *evox_test_open_file     (const char *path);
 
 /* A window made for a test (demo or file already asked for), closed: the window and its document
@@ -49,12 +56,12 @@ int         evox_test_run_viewer     (const char * const *args,
                                       gpointer            data);
 
 /* A width x height window (a reference owned by the caller) showing panel in a scrolled window,
- * presented and drawn (within 20 s). */
+ * presented and drawn (within 60 s). */
 GtkWidget *evox_test_panel_window_new (GtkWidget    *panel,
                                        int           width,
                                        int           height);
 
-/* Waits (10 s at most) until the Spectra page has no spectrum pending and n pinned, and asserts
+/* Waits (60 s at most) until the Spectra page has no spectrum pending and n pinned, and asserts
  * that it holds exactly n. */
 void       evox_test_wait_pinned     (EvoxSpectrumPanel *panel,
                                       guint              n);

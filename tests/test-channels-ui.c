@@ -200,7 +200,7 @@ test_chooser (void)
         gtk_drop_down_set_selected (dropdown, c);
         pair[1] = expected;
         g_test_message ("channel %u: phase fraction %s", c, expected);
-        g_assert_true (evox_test_wait_for (fraction_ends_with, pair, 5));
+        g_assert_true (evox_test_wait_for (fraction_ends_with, pair, 60));
       }
     evox_window_show_page (window, "display");
   }
@@ -367,10 +367,10 @@ test_energy_labels (void)
   g_assert_true (evox_spectrum_panel_get_spectral (EVOX_SPECTRUM_PANEL (spectra)));
   evox_document_set_channel (document, 1);
   g_assert_cmpstr (gtk_label_get_text (label), ==, "1 / 1");
-  evox_test_spin (0.1);
+  evox_test_wait_painted (GTK_WIDGET (window));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (evox_test_find_descendant (
                      scale, GTK_TYPE_LABEL))), ==, "8345 eV");
-  evox_test_spin (0.2);
+  evox_test_wait_painted (GTK_WIDGET (window));
   g_assert_cmpstr (evox_histogram_view_get_title (histogram), ==, "value · 8345 eV");
 
   /* A few channels, one with a name of its own, keep the drop-down; "7.728 keV" and a bare
@@ -468,12 +468,12 @@ test_open_features (void)
   gtk_window_present (GTK_WINDOW (window));
 
   evox_window_open_features (window, npy_file, coords_file);
-  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 30));
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
   assert_features (window);
   g_assert_cmpstr (evox_document_get_title (document), ==, "features.npy");
 
   evox_window_open_features (window, csv_file, NULL);
-  g_assert_true (evox_test_wait_for (not_loading, window, 30));
+  g_assert_true (evox_test_wait_for (not_loading, window, 60));
   g_assert_null (evox_window_get_error (window));
   assert_features (window);
   g_assert_cmpstr (evox_document_get_title (document), ==, "features.csv");
@@ -481,7 +481,7 @@ test_open_features (void)
   /* A matrix without its coordinates: the banner says so, naming the file; the volume stays. */
   shown = evox_document_get_volume (document);
   evox_window_open_features (window, npy_file, NULL);
-  g_assert_true (evox_test_wait_for (not_loading, window, 30));
+  g_assert_true (evox_test_wait_for (not_loading, window, 60));
   error_text = evox_window_get_error (window);
   g_assert_nonnull (error_text);
   g_assert_nonnull (strstr (error_text, "features.npy"));
@@ -491,7 +491,7 @@ test_open_features (void)
   /* Coordinates that do not match the rows (the features as their own coordinates: 3 columns
    * of fractions): refused, naming the file. */
   evox_window_open_features (window, npy_file, npy_file);
-  g_assert_true (evox_test_wait_for (not_loading, window, 30));
+  g_assert_true (evox_test_wait_for (not_loading, window, 60));
   g_assert_nonnull (evox_window_get_error (window));
   g_assert_nonnull (strstr (evox_window_get_error (window), "features.npy"));
   g_assert_true (evox_document_get_volume (document) == shown);

@@ -94,9 +94,9 @@ fixture_tear_down (Fixture       *fixture,
 {
   gtk_window_destroy (GTK_WINDOW (fixture->window));
   g_assert_finalize_object (fixture->window);
-  evox_test_spin (0.05);
-  g_assert_finalize_object (fixture->document);
-  g_assert_finalize_object (fixture->volume);
+  /* A sweep the panel cancelled holds them until its worker stops. */
+  evox_test_assert_released (fixture->document);
+  evox_test_assert_released (fixture->volume);
 }
 
 static gboolean
@@ -124,7 +124,7 @@ run_clusters (Fixture *fixture,
   g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 60));
   g_assert_cmpstr (evox_cluster_panel_get_error (fixture->panel), ==, "");
   g_assert_true (has_clusters (fixture));
-  evox_test_spin (0.05);
+  evox_test_wait_painted (GTK_WIDGET (fixture->panel));
   return evox_document_get_clusters (fixture->document);
 }
 
@@ -671,7 +671,7 @@ test_sweep (Fixture       *fixture,
   g_assert_cmpuint (k, ==, 3);
 
   /* A click near k = 5 on the plot picks 5. */
-  evox_test_spin (0.1);
+  evox_test_wait_painted (GTK_WIDGET (plot));
   g_assert_true (evox_plot_data_to_widget (plot, 5, sweep->rows[4].inertia, &wx, &wy));
   _evox_cluster_panel_click_sweep (fixture->panel, wx + 2, wy);
   g_object_get (fixture->panel, "k", &k, NULL);
@@ -1204,7 +1204,7 @@ test_legend (Fixture       *fixture,
   guint rows;
 
   run_clusters (fixture, 12);
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (curves));
   g_assert_cmpuint (evox_plot_get_n_lines (curves), ==, 12);
   rows = evox_plot_get_legend (curves, &bounds);
   g_test_message ("legend: %u rows, x %g..%g of %d, y %g..%g", rows, bounds.origin.x,
@@ -1262,7 +1262,7 @@ test_side_width (void)
   g_assert_true (gtk_widget_activate_action (evox_window_get_cluster_panel (window),
                                              "clusters.run", NULL));
   g_assert_true (evox_test_wait_for (window_has_clusters, window, 120));
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
   g_assert_nonnull (paned);
   side = gtk_paned_get_end_child (GTK_PANED (paned));
@@ -1298,7 +1298,7 @@ test_export_choosers (Fixture       *fixture,
 
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel),
                                                  exports[i].action, NULL));
-      g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+      g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
       chooser = evox_test_find_file_dialog ();
       g_assert_cmpstr (gtk_window_get_title (chooser), ==, exports[i].title);
       G_GNUC_BEGIN_IGNORE_DEPRECATIONS
@@ -1307,13 +1307,13 @@ test_export_choosers (Fixture       *fixture,
       /* The response handler drops the chooser, which destroys the dialog. */
       gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
       G_GNUC_END_IGNORE_DEPRECATIONS
-      g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+      g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
       g_assert_cmpuint (evox_test_count_entries (dir), ==, i);
 
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel),
                                                  exports[i].action, NULL));
       evox_test_answer_file_dialog (path, GTK_RESPONSE_ACCEPT);
-      g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+      g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
       g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
       g_assert_cmpuint (evox_test_count_entries (dir), ==, i + 1);
     }

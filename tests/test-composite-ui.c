@@ -198,7 +198,7 @@ test_window_legend (void)
   evox_document_set_composite (document, TRUE);
   evox_document_set_composite_slot (document, 1, -1, 0, 0);
   g_assert_true (gtk_widget_get_visible (overlay));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, overlay, 10));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, overlay, 60));
   legend = evox_rgb_legend_new_from_document (document);
   evox_rgb_legend_get_size (legend, 1.0, &w, &h);
   g_assert_cmpint (gtk_widget_get_width (overlay), ==, w);

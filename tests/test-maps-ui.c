@@ -81,12 +81,12 @@ test_spectra_with_maps (void)
 
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
   evox_window_show_page (window, "spectra");
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (window));
   g_assert_true (evox_spectrum_panel_get_spectral (panel));
 
   g_assert_true (evox_document_add_maps (document, maps, "edge_energy", &error));
   g_assert_no_error (error);
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (window));
   g_assert_true (evox_document_get_show_maps (document));
   g_assert_true (evox_document_get_stack (document) == loaded);
   g_assert_cmpstr (evox_document_get_colormap (document), ==, "coolwarm");
@@ -139,7 +139,7 @@ test_spectra_with_maps (void)
   /* Back to the stack: the same stack, so what was pinned stays; the map's phase is not the
    * stack's. */
   evox_document_set_show_maps (document, FALSE);
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (window));
   g_assert_true (evox_document_get_volume (document) == loaded);
   g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 2);
   g_assert_cmpuint (evox_phase_list_get_n_phases (evox_document_get_phases (document)), ==, 0);

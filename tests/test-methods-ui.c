@@ -68,7 +68,7 @@ test_methods_window (void)
   phase = evox_phase_new ("Solid", 80, 90, "#d62728");
   evox_phase_list_append (evox_document_get_phases (evox_window_get_document (window)), phase);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-methods", NULL));
-  g_assert_true (evox_test_wait_for (methods_shown, NULL, 10));
+  g_assert_true (evox_test_wait_for (methods_shown, NULL, 60));
   methods = find_methods_window ();
   view = evox_test_find_descendant (GTK_WIDGET (methods), GTK_TYPE_TEXT_VIEW);
   g_assert_nonnull (view);
@@ -87,9 +87,9 @@ test_methods_window (void)
              gtk_window_get_child (methods)));
   g_assert_true (GTK_IS_BUTTON (button));
   g_signal_emit_by_name (button, "clicked");
-  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 10));
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
   evox_test_answer_file_dialog (out, GTK_RESPONSE_ACCEPT);
-  g_assert_true (evox_test_wait_for (file_exists, out, 10));
+  g_assert_true (evox_test_wait_for (file_exists, out, 60));
   g_assert_true (g_file_get_contents (out, &saved, NULL, &error));
   g_assert_cmpstr (saved, ==, text);
 

@@ -138,7 +138,7 @@ assert_side_width (EvoxWindow *window)
   GtkWidget *paned;
   int min = 0;
 
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (window));
   paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
   g_assert_nonnull (paned);
   gtk_widget_measure (gtk_paned_get_end_child (GTK_PANED (paned)), GTK_ORIENTATION_HORIZONTAL,
@@ -247,7 +247,7 @@ test_table (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.copy", NULL));
   gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (panel)), NULL, text_read,
                                  &copied);
-  g_assert_true (evox_test_wait_for (is_set, &copied, 10));
+  g_assert_true (evox_test_wait_for (is_set, &copied, 60));
   text = evox_metrics_to_text (expected);
   g_assert_cmpstr (copied, ==, text);
 
@@ -264,9 +264,9 @@ test_table (void)
   g_assert_nonnull (error);
   g_clear_error (&error);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.export", NULL));
-  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 10));
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
   evox_test_answer_file_dialog (chosen_csv, GTK_RESPONSE_ACCEPT);
-  g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 10));
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
   chosen = read_file (chosen_csv);
   g_assert_cmpstr (chosen, ==, expected_csv);
 
@@ -365,7 +365,7 @@ test_union (void)
       g_assert_null (_evox_metrics_panel_get_error (panel));
       g_assert_nonnull (strstr (_evox_metrics_panel_get_cell (panel, 1, 1), "carbon-binder"));
       /* this page's own width: the Phases page widens the panel with such names by itself */
-      evox_test_spin (0.3);
+      evox_test_wait_painted (GTK_WIDGET (panel));
       gtk_widget_measure (GTK_WIDGET (panel), GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL,
                           NULL);
       g_test_message ("metrics page with long names: min %d", min);
@@ -726,10 +726,10 @@ test_percolation_overlay (void)
   g_assert_no_error (error);
   g_assert_true (evox_document_set_clusters (document, mine));
 
-  evox_test_spin (0.1);
+  evox_test_wait_painted (button);
   g_assert_false (gtk_widget_get_sensitive (button));
   compute_percolation (panel);
-  evox_test_spin (0.1);
+  evox_test_wait_painted (button);
   g_assert_true (gtk_widget_get_sensitive (button));
 
   g_signal_emit_by_name (button, "clicked");
@@ -854,7 +854,7 @@ test_percolation_undo (void)
   button = evox_test_find_named (GTK_WIDGET (panel), "show-percolation-button");
   legend = evox_test_find_named (GTK_WIDGET (panel), "percolation-legend");
   compute_percolation (panel);
-  evox_test_spin (0.1);
+  evox_test_wait_painted (button);
 
   g_signal_emit_by_name (button, "clicked");
   assert_toggle (panel, button, legend, 2);
@@ -1062,7 +1062,7 @@ test_errors (void)
 
   evox_metrics_panel_set_phase_checked (panel, 2, TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
-  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
   message = _evox_metrics_panel_get_error (panel);
   g_assert_nonnull (message);
   g_test_message ("empty phase: %s", message);

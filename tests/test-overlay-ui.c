@@ -102,7 +102,7 @@ draw_canvas (EvoxWindow *window,
              int        *width,
              int        *height)
 {
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   return evox_test_render_widget (GTK_WIDGET (canvas_of (window)), width, height);
 }
 
@@ -245,7 +245,7 @@ test_drag (void)
   /* In a slice view: no pan, no ruler from a press on the scale bar; a middle drag there does
    * nothing at all. */
   evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_OVERLAY_SCALE_BAR, rect));
   g_test_message ("scale bar %g,%g %gx%g", rect[0], rect[1], rect[2], rect[3]);
   evox_camera_get_matrices (camera, width, height, view_before, projection);
@@ -293,7 +293,7 @@ test_labels (void)
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-label", NULL));
   g_assert_cmpuint (evox_overlays_get_n_labels (overlays), ==, 1);
-  evox_test_spin (0.2);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   type_label (canvas, "  Graphite  ");
   g_assert_cmpstr (evox_overlays_get_label (overlays, 0, NULL, NULL), ==, "Graphite");
   g_assert_true (evox_canvas_get_overlay_rect (canvas, label, rect));
@@ -342,7 +342,7 @@ test_hover_clear (void)
   height = gtk_widget_get_height (GTK_WIDGET (canvas));
   evox_canvas_hover_at (canvas, width / 2.0, height / 2.0);
   g_assert_nonnull (evox_canvas_get_hover_text (canvas));
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   g_assert_true (gtk_widget_get_mapped (hover));
   g_assert_false (gtk_widget_get_can_target (hover));
   g_assert_true (gtk_widget_compute_bounds (hover, GTK_WIDGET (canvas), &bounds));
@@ -366,7 +366,7 @@ test_hover_clear (void)
   for (guint i = 0; i < G_N_ELEMENTS (switches); i++)
     g_action_group_activate_action (G_ACTION_GROUP (window), switches[i], NULL);
   g_assert_false (evox_overlays_any_visible (overlays_of (window)));
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   g_assert_true (gtk_widget_compute_bounds (hover, GTK_WIDGET (canvas), &bounds));
   g_test_message ("no overlays: readout %g,%g %gx%g", bounds.origin.x, bounds.origin.y,
                   bounds.size.width, bounds.size.height);
@@ -476,7 +476,7 @@ test_label_editor_close (void)
   gboolean handled = FALSE;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-label", NULL));
-  evox_test_spin (0.2);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   entry = evox_test_find_named (GTK_WIDGET (canvas), "overlay-label-entry");
   g_assert_nonnull (entry);
   popover = gtk_widget_get_ancestor (entry, GTK_TYPE_POPOVER);
@@ -561,7 +561,7 @@ test_export (void)
   }
   /* A 2D view: the scale bar is exact there ("at focus" in perspective). */
   evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   evox_overlays_set_scale_bar_length (overlays, 100);
   evox_overlays_set_visible (overlays, EVOX_OVERLAY_SCALE_BAR, TRUE);
   evox_overlays_set_visible (overlays, EVOX_OVERLAY_AXES, TRUE);
@@ -588,14 +588,14 @@ test_export (void)
     gtk_window_present (GTK_WINDOW (dialog));
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.choose-file",
                                                NULL));
-    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
     chooser = evox_test_find_file_dialog ();
     G_GNUC_BEGIN_IGNORE_DEPRECATIONS
     g_assert_true (g_str_has_suffix (gtk_file_chooser_get_current_name (
                                        GTK_FILE_CHOOSER (chooser)), ".pdf"));
     G_GNUC_END_IGNORE_DEPRECATIONS
     evox_test_answer_file_dialog (typed, GTK_RESPONSE_ACCEPT);
-    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
     g_assert_true (g_file_get_contents (written, &head, NULL, &error));
     g_assert_no_error (error);
     g_assert_true (g_str_has_prefix (head, "%PDF"));
@@ -690,7 +690,7 @@ test_export (void)
     g_assert_no_error (error);
     evox_document_set_clusters (document, clusters);
     evox_document_set_show_clusters (document, FALSE);
-    evox_test_spin (0.2);
+    evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
     g_assert_true (evox_window_export_figure_overlays (window, with, width, height, FALSE,
                                                        FALSE, TRUE, TRUE, &error));
     g_assert_true (evox_window_export_figure_overlays (window, curves, width, height, FALSE,
@@ -879,10 +879,10 @@ test_export_crop (void)
   guint differ = 0;
 
   evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICES);
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   g_assert_false (evox_window_get_crop_size (window, size));
   evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   g_assert_true (evox_window_get_crop_size (window, size));
   view_width = gtk_widget_get_width (GTK_WIDGET (canvas_of (window)));
   view_height = gtk_widget_get_height (GTK_WIDGET (canvas_of (window)));
@@ -984,7 +984,7 @@ test_wysiwyg (void)
   const double margin = EVOX_RGB_LEGEND_MARGIN;
 
   evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   width = gtk_widget_get_width (GTK_WIDGET (canvas));
   height = gtk_widget_get_height (GTK_WIDGET (canvas));
   g_assert_true (evox_renderer_get_slice_footprint (renderer, width, height, footprint));
@@ -1093,7 +1093,7 @@ test_wysiwyg (void)
 
   /* Other views lay the overlays out over the whole canvas. */
   evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICES);
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   g_assert_false (evox_renderer_get_slice_footprint (renderer, width, height, footprint));
   g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_OVERLAY_LEGEND, rect));
   g_assert_cmpfloat_with_epsilon (rect[0], margin, 1e-6);
@@ -1126,7 +1126,7 @@ test_export_remembers (void)
   EvoxWindow *window = open_window (&dir);
 
   evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   {
     EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 80);
     GtkDropDown *format = GTK_DROP_DOWN (evox_test_find_named (GTK_WIDGET (dialog),
@@ -1162,7 +1162,7 @@ test_export_remembers (void)
   }
   /* A 3D view has no margins to crop: not offered. */
   evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICES);
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (canvas_of (window)));
   {
     EvoxExportDialog *dialog = evox_export_dialog_new (window, 100, 80);
 
@@ -1178,9 +1178,9 @@ test_export_remembers (void)
     gtk_window_present (GTK_WINDOW (dialog));
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.choose-file",
                                                NULL));
-    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
     evox_test_answer_file_dialog (typed, GTK_RESPONSE_ACCEPT);
-    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
     g_assert_true (g_file_test (typed, G_FILE_TEST_EXISTS));
   }
   {

@@ -27,7 +27,7 @@ show_in_window (GtkWidget *child,
 {
   GtkWidget *window = evox_test_show_in_window (child, width, height);
 
-  evox_test_spin (0.05);
+  evox_test_wait_painted (child);
   return window;
 }
 
@@ -106,7 +106,7 @@ test_plot_bars (void)
   evox_plot_set_axes (plot, "Diameter (nm)", "Particles");
   evox_plot_set_bars (plot, edges, counts, 4, &red);
   evox_plot_add_marker (plot, 25);
-  evox_test_spin (0.05);
+  evox_test_wait_painted (GTK_WIDGET (plot));
 
   g_assert_true (evox_plot_has_data (plot));
   g_assert_true (evox_plot_get_ranges (plot, &x0, &x1, &y0, &y1));
@@ -190,7 +190,7 @@ test_plot_lines (void)
   line = evox_plot_add_line (plot, x, hi, 5, &green, "hi edge");
   g_assert_cmpuint (line, ==, 1);
   evox_plot_add_marker (plot, 0);
-  evox_test_spin (0.05);
+  evox_test_wait_painted (GTK_WIDGET (plot));
 
   g_assert_true (evox_plot_get_ranges (plot, &x0, &x1, &y0, &y1));
   g_assert_cmpfloat (x0, ==, -0.5);
@@ -454,9 +454,9 @@ fixture_tear_down (Fixture       *fixture,
 {
   if (fixture->window != NULL)
     close_window (fixture->window);
-  evox_test_spin (0.05);
-  g_assert_finalize_object (fixture->document);
-  g_assert_finalize_object (fixture->volume);
+  /* A search the panel cancelled holds them until its worker stops. */
+  evox_test_assert_released (fixture->document);
+  evox_test_assert_released (fixture->volume);
   flood_free (fixture->flood);
 }
 
@@ -474,7 +474,7 @@ find_particles (Fixture *fixture)
   g_assert_true (evox_test_wait_for (has_labels, fixture->document, 60));
   g_assert_false (evox_particle_panel_is_busy (fixture->panel));
   g_assert_cmpstr (evox_particle_panel_get_error (fixture->panel), ==, "");
-  evox_test_spin (0.05);
+  evox_test_wait_painted (GTK_WIDGET (fixture->panel));
 }
 
 static GtkSingleSelection *
@@ -542,7 +542,7 @@ sort_by (Fixture     *fixture,
         {
           g_assert_nonnull (gtk_column_view_column_get_sorter (column));
           gtk_column_view_sort_by_column (view, column, order);
-          evox_test_spin (0.05);
+          evox_test_wait_painted (GTK_WIDGET (view));
           return;
         }
     }
@@ -642,7 +642,7 @@ test_panel_find (Fixture       *fixture,
   for (guint axis = 0; axis < 3; axis++)
     before[axis] = evox_document_get_slice (document, axis);
   evox_document_set_selected_particle (document, other);
-  evox_test_spin (0.05);
+  evox_test_wait_painted (GTK_WIDGET (fixture->panel));
   g_assert_cmpuint (selected_row_id (fixture), ==, other);
   for (guint axis = 0; axis < 3; axis++)
     g_assert_cmpuint (evox_document_get_slice (document, axis), ==, before[axis]);
@@ -924,7 +924,7 @@ test_panel_many (void)
   start = g_get_monotonic_time ();
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
   g_assert_true (evox_test_wait_for (has_labels, document, 120));
-  evox_test_spin (0.05);
+  evox_test_wait_painted (GTK_WIDGET (panel));
   g_test_message ("labels and table: %.0f ms", (g_get_monotonic_time () - start) / 1e3);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (selection)), ==, expected);
 
@@ -955,7 +955,7 @@ test_panel_many (void)
       expected - middle, expected
     };
 
-    g_assert_true (evox_test_wait_for (row_in_view, &check, 20));
+    g_assert_true (evox_test_wait_for (row_in_view, &check, 60));
   }
 
   close_window (window);
@@ -1009,7 +1009,7 @@ test_panel_energy_digits (void)
   window = show_in_window (GTK_WIDGET (panel), 380, 800);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
   g_assert_true (evox_test_wait_for (has_labels, document, 60));
-  evox_test_spin (0.2);
+  evox_test_wait_painted (GTK_WIDGET (panel));
 
   g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (document)), ==, 2);
   g_test_message ("%s", evox_particle_panel_get_summary (panel));
@@ -1091,7 +1091,7 @@ test_panel_columns (void)
   window = show_in_window (GTK_WIDGET (panel), 380, 800);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
   g_assert_true (evox_test_wait_for (has_labels, document, 60));
-  evox_test_spin (0.2);
+  evox_test_wait_painted (GTK_WIDGET (panel));
   labels = evox_document_get_labels (document);
 
   for (guint i = 0; i < G_N_ELEMENTS (defaults); i++)
@@ -1250,7 +1250,7 @@ test_panel_split (void)
   g_object_set (panel, "split-size", 2.0, NULL);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
   g_assert_true (evox_test_wait_for (not_busy, panel, 60));
-  evox_test_spin (0.05);
+  evox_test_wait_painted (GTK_WIDGET (panel));
   g_assert_cmpstr (evox_particle_panel_get_error (panel), ==, "");
   g_assert_cmpuint (n_document_particles (document), ==, 2);
   g_assert_cmpint (evox_document_get_particle_colors (document), ==, EVOX_PARTICLE_COLOR_ID);
@@ -1274,7 +1274,7 @@ test_panel_split (void)
   g_assert_true (evox_test_wait_for (not_busy, panel, 60));
   g_assert_cmpuint (n_document_particles (document), ==, 2);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.apply-split", NULL));
-  evox_test_spin (0.05);
+  evox_test_wait_painted (GTK_WIDGET (panel));
   g_assert_cmpuint (n_document_particles (document), ==, 2);
   g_assert_cmpint (evox_document_get_particle_colors (document), ==,
                    EVOX_PARTICLE_COLOR_DIAMETER);
@@ -1545,7 +1545,7 @@ test_panel_fits_window (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.find", NULL));
   g_assert_true (evox_test_wait_for (has_labels, document, 60));
   g_assert_cmpuint (evox_labels_get_n_particles (evox_document_get_labels (document)), ==, 12);
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "particles-1280x800");
 
   /* Nine page buttons in two rows. */

@@ -74,7 +74,7 @@ red_share (EvoxDocument *document,
   g_clear_pointer (&grab->pixels, g_free);
   if (redraw)
     gtk_widget_queue_draw (canvas);
-  g_assert_true (evox_test_wait_for (evox_test_grabbed, grab, 20));
+  g_assert_true (evox_test_wait_for (evox_test_grabbed, grab, 60));
   for (int y = grab->height / 4; y < 3 * grab->height / 4; y++)
     for (int x = 0; x < grab->width; x++)
       {
@@ -129,13 +129,13 @@ test_drag_edge (void)
   g_assert_nonnull (row);
   pair[0] = row;
   pair[1] = "25.0 %";
-  g_assert_true (evox_test_wait_for (fraction_is, pair, 5));
+  g_assert_true (evox_test_wait_for (fraction_is, pair, 60));
   share = red_share (document, &grab, canvas, TRUE);
   g_test_message ("red share before the drag: %.3f", share);
   g_assert_cmpfloat (fabs (share - 0.25), <, 0.03);
 
   /* Drag the high edge to the value 127: values 0..124 (32 columns) are in. */
-  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 5));
+  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 60));
   g_assert_true (evox_histogram_view_get_phase_edge_x (view, 0, TRUE, &x0));
   x1 = evox_histogram_view_value_to_x (view, 127);
   g_assert_true (_evox_histogram_view_drag_begin (view, x0, gtk_widget_get_height (
@@ -148,7 +148,7 @@ test_drag_edge (void)
   g_assert_cmpint (evox_document_get_selected_phase (document), ==, 0);
 
   pair[1] = "50.0 %";
-  g_assert_true (evox_test_wait_for (fraction_is, pair, 5));
+  g_assert_true (evox_test_wait_for (fraction_is, pair, 60));
   share = red_share (document, &grab, canvas, FALSE);
   g_test_message ("red share after the drag: %.3f", share);
   g_assert_cmpfloat (fabs (share - 0.5), <, 0.03);
@@ -285,12 +285,12 @@ test_particles_and_exports (void)
   /* Values 100..140 are the x columns 25..35: one slab, one particle. */
   g_assert_cmpuint (evox_labels_get_n_particles (labels), ==, 1);
   evox_document_set_labels (document, labels);
-  g_assert_true (evox_test_wait_for (has_labels, document, 1));
+  g_assert_true (evox_test_wait_for (has_labels, document, 60));
 
   /* Hover every pixel of the middle row until one is over the particle. */
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
   frames = evox_canvas_get_frames (EVOX_CANVAS (canvas));
-  g_assert_true (evox_test_wait_for (drew_since, &frames, 20));
+  g_assert_true (evox_test_wait_for (drew_since, &frames, 60));
   w = gtk_widget_get_width (canvas);
   h = gtk_widget_get_height (canvas);
   for (int x = 0; x < w && evox_document_get_selected_particle (document) == 0; x += 2)
@@ -509,14 +509,14 @@ test_basis_switch (void)
 
     g_assert_no_error (error);
     evox_document_set_labels (document, labels);
-    g_assert_true (evox_test_wait_for (has_labels, document, 1));
+    g_assert_true (evox_test_wait_for (has_labels, document, 60));
     g_assert_nonnull (strstr (evox_particle_panel_get_summary (particles),
                               "of the interpolated volume"));
   }
 
   /* A tomogram has one basis: no switch, the plain source name. */
   evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 30));
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
   g_assert_false (gtk_widget_get_visible (box));
   g_assert_cmpstr (gtk_string_list_get_string (sources, 0), ==, "Whole volume");
 

@@ -53,7 +53,7 @@ hover_middle (EvoxWindow *window)
   int w, h;
 
   evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_SLICE_Z);
-  g_assert_true (evox_test_wait_for (has_size, canvas, 10));
+  g_assert_true (evox_test_wait_for (has_size, canvas, 60));
   w = gtk_widget_get_width (GTK_WIDGET (canvas));
   h = gtk_widget_get_height (GTK_WIDGET (canvas));
   evox_canvas_hover_at (canvas, w / 2.0, h / 2.0);
@@ -112,7 +112,7 @@ test_voxel_size_dialog (void)
       g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
     }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "properties.apply", NULL));
-  g_assert_true (evox_test_wait_for (dialog_gone, &dialog, 10));
+  g_assert_true (evox_test_wait_for (dialog_gone, &dialog, 60));
 
   /* The same volume, now with its size: the voxels stay, every reader sees the new spacing. */
   g_assert_true (evox_document_get_volume (evox_window_get_document (window)) == volume);
@@ -220,7 +220,7 @@ test_properties_once (void)
     }
   g_object_add_weak_pointer (G_OBJECT (dialog), &dialog);
   gtk_window_destroy (GTK_WINDOW (dialog));
-  g_assert_true (evox_test_wait_for (dialog_gone, &dialog, 10));
+  g_assert_true (evox_test_wait_for (dialog_gone, &dialog, 60));
   g_assert_cmpuint (count_properties_dialogs (), ==, 0);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.image-properties", NULL));

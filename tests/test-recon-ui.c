@@ -128,7 +128,7 @@ demo_window (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   gtk_window_present (GTK_WINDOW (window));
   evox_window_open_demo (window);
-  g_assert_true (evox_test_wait_for (loaded, window, 30));
+  g_assert_true (evox_test_wait_for (loaded, window, 60));
   return window;
 }
 
@@ -151,7 +151,7 @@ open_dialog (EvoxWindow *window)
     }
   g_assert_nonnull (dialog);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, dialog, 10));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, dialog, 60));
   return dialog;
 }
 
@@ -192,6 +192,21 @@ assert_line_is (EvoxPlot     *plot,
   g_assert_cmpuint (n_points, ==, n);
   for (guint i = 0; i < n; i++)
     g_assert_cmpfloat_with_epsilon (y[i], expected[i], 1e-9);
+}
+
+/* A check for evox_test_wait_for: the file chooser on screen shows the folder `dir`. */
+static gboolean
+chooser_in (gpointer dir)
+{
+  GtkWindow *chooser = evox_test_find_file_dialog ();
+  g_autoptr (GFile) folder = NULL;
+  g_autofree char *path = NULL;
+
+  if (chooser == NULL)
+    return FALSE;
+  folder = gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser));
+  path = folder != NULL ? g_file_get_path (folder) : NULL;
+  return g_strcmp0 (path, dir) == 0;
 }
 
 static void
@@ -353,19 +368,12 @@ test_run (void)
   /* Save Report… as a user answers its chooser: the report as CSV (evox_tomo_report_write_csv),
    * the window's toast naming it, and no overwriting without force. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.save-report", NULL));
-  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 10));
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
   /* It opens beside the projections (the test runs elsewhere, in the build folder); the
    * chooser loads the folder in turns of the main loop. */
-  evox_test_spin (0.3);
-  {
-    g_autoptr (GFile) folder = gtk_file_chooser_get_current_folder
-                                 (GTK_FILE_CHOOSER (evox_test_find_file_dialog ()));
-    g_autofree char *folder_path = folder != NULL ? g_file_get_path (folder) : NULL;
-
-    g_assert_cmpstr (folder_path, ==, dir);
-  }
+  g_assert_true (evox_test_wait_for (chooser_in, dir, 60));
   evox_test_answer_file_dialog (csv, GTK_RESPONSE_ACCEPT);
-  g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 10));
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
   g_assert_null (evox_recon_dialog_get_message (dialog));
   /* The toast is the window's, behind the dialog: the dialog says it too. */
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (field (dialog, "summary_label"))),
@@ -628,8 +636,8 @@ test_cancel (void)
   gtk_drop_down_set_selected (GTK_DROP_DOWN (field (dialog, "algorithm_dropdown")), 1);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (field (dialog, "sirt_iterations")), 2000);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
-  g_assert_true (evox_test_wait_for (reconstructing, dialog, 30));
-  evox_test_spin (0.2);
+  g_assert_true (evox_test_wait_for (reconstructing, dialog, 60));
+  evox_test_wait_painted (GTK_WIDGET (dialog));
   g_assert_true (evox_plot_has_data (EVOX_PLOT (evox_recon_dialog_get_plot
                                                   (dialog, EVOX_RECON_PLOT_SHIFTS))));
   /* The report as it stood before the reconstruction: aligned, its centre chosen. */
@@ -666,7 +674,7 @@ test_cancel (void)
    * end arrives to nobody. */
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
-  g_assert_true (evox_test_wait_for (reconstructing, dialog, 30));
+  g_assert_true (evox_test_wait_for (reconstructing, dialog, 60));
   evox_test_close_window (window);
   g_assert_null (dialog);
   evox_test_spin (1.0);
@@ -696,7 +704,7 @@ test_errors (void)
   g_assert_true (g_file_set_contents (bad, "not an HDF5 file\n", -1, NULL));
   evox_recon_dialog_set_path (dialog, bad);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
-  g_assert_true (evox_test_wait_for (stopped, dialog, 30));
+  g_assert_true (evox_test_wait_for (stopped, dialog, 60));
   message = evox_recon_dialog_get_message (dialog);
   g_test_message ("bad file: %s", message);
   g_assert_nonnull (message);
@@ -716,7 +724,7 @@ test_errors (void)
     evox_test_xrm_write (txrm, &spec);
     evox_recon_dialog_set_path (dialog, txrm);
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
-    g_assert_true (evox_test_wait_for (stopped, dialog, 30));
+    g_assert_true (evox_test_wait_for (stopped, dialog, 60));
     message = evox_recon_dialog_get_message (dialog);
     g_test_message ("no reference: %s", message);
     g_assert_nonnull (message);
@@ -731,7 +739,7 @@ test_errors (void)
   gtk_check_button_set_active (GTK_CHECK_BUTTON (field (dialog, "center_auto")), FALSE);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (field (dialog, "center_spin")), 500);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "recon.run", NULL));
-  g_assert_true (evox_test_wait_for (stopped, dialog, 30));
+  g_assert_true (evox_test_wait_for (stopped, dialog, 60));
   message = evox_recon_dialog_get_message (dialog);
   g_test_message ("centre outside: %s", message);
   g_assert_nonnull (message);

@@ -54,14 +54,24 @@ typedef struct
   gboolean          block;
   gint              release;       /* atomic */
   gint              cancelled;     /* atomic: the worker saw its cancellable go */
+  gint              running;       /* atomic: workers that have not returned yet */
   EvoxRegistration *template;
 } Fake;
 
 static Fake fake;
 
+/* A check for evox_test_wait_for: no worker reads `fake` any more, so it may be reset. */
+static gboolean
+fake_idle (gpointer unused)
+{
+  return g_atomic_int_get (&fake.running) == 0;
+}
+
 static void
 fake_reset (EvoxRegistration *template)
 {
+  /* A worker that was released or cancelled may still be reading the template. */
+  g_assert_true (evox_test_wait_for (fake_idle, NULL, 60));
   g_clear_pointer (&fake.exclude, g_array_unref);
   g_clear_object (&fake.template);
   memset (&fake, 0, sizeof fake);
@@ -70,10 +80,10 @@ fake_reset (EvoxRegistration *template)
 }
 
 static void
-fake_worker (GTask        *task,
-             gpointer      source,
-             gpointer      task_data,
-             GCancellable *cancellable)
+fake_work (GTask        *task,
+           gpointer      source,
+           gpointer      task_data,
+           GCancellable *cancellable)
 {
   EvoxVolume *raw = task_data;
   EvoxProgress *progress = g_object_get_data (G_OBJECT (task), "progress");
@@ -102,6 +112,16 @@ fake_worker (GTask        *task,
 }
 
 static void
+fake_worker (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  fake_work (task, source, task_data, cancellable);
+  g_atomic_int_add (&fake.running, -1);
+}
+
+static void
 fake_run (EvoxVolume                *raw,
           const EvoxRegisterOptions *options,
           EvoxProgress              *progress,
@@ -126,6 +146,7 @@ fake_run (EvoxVolume                *raw,
   g_task_set_task_data (task, g_object_ref (raw), g_object_unref);
   g_object_set_data_full (G_OBJECT (task), "progress", evox_progress_ref (progress),
                           (GDestroyNotify) evox_progress_unref);
+  g_atomic_int_inc (&fake.running);
   g_task_run_in_thread (task, fake_worker);
 }
 
@@ -166,11 +187,11 @@ fixture_tear_down (Fixture       *fixture,
 {
   gtk_window_destroy (GTK_WINDOW (fixture->window));
   g_assert_finalize_object (fixture->window);
-  evox_test_spin (0.05);
-  g_assert_finalize_object (fixture->document);
+  /* A run the panel cancelled holds them until its worker stops. */
+  evox_test_assert_released (fixture->document);
   g_clear_object (&fixture->registration);
   fake_reset (NULL);
-  g_assert_finalize_object (fixture->raw);
+  evox_test_assert_released (fixture->raw);
 }
 
 static gboolean
@@ -432,7 +453,7 @@ test_energy_format (Fixture       *fixture,
   g_assert_null (strstr (evox_registration_panel_get_summary (fixture->panel), ".0 eV"));
 
   /* The NCC-before point of 7712.5 eV (the energy left out) reads its energy whole. */
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, ncc_plot, 10));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, ncc_plot, 60));
   y = evox_plot_get_line (ncc_plot, 0, &x, &n);
   g_assert_cmpfloat (x[EVOX_TEST_REG_EXCLUDED], ==, 7712.5);
   g_assert_true (evox_plot_data_to_widget (ncc_plot, x[EVOX_TEST_REG_EXCLUDED],
@@ -499,10 +520,10 @@ test_layout (void)
   gtk_window_set_child (GTK_WINDOW (window), scrolled);
   gtk_window_set_default_size (GTK_WINDOW (window), 460, 360);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, panel, 20));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, panel, 60));
 
   g_assert_true (evox_document_set_registration (document, registration));
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (window));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (table)), <=, 436);
   /* The page is taller than its window: the inner lists are where they could shrink. */
   g_assert_true (scrolls (panel, GTK_ORIENTATION_VERTICAL));
@@ -662,7 +683,7 @@ test_run (Fixture       *fixture,
   g_assert_true (evox_registration_panel_is_busy (fixture->panel));
   g_assert_true (action_enabled (fixture->panel, "registration.cancel"));
   g_assert_false (action_enabled (fixture->panel, "registration.run"));
-  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 20));
+  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 60));
   g_assert_cmpuint (fake.calls, ==, 1);
   g_assert_cmpfloat (fake.reference_ev, ==, 7740);
   g_assert_cmpint (fake.scale, ==, EVOX_REGISTER_SCALE_ENERGY);
@@ -679,7 +700,7 @@ test_run (Fixture       *fixture,
   /* The settings stay for the next run; running again replaces the registration. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "registration.run",
                                              NULL));
-  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 20));
+  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 60));
   g_assert_cmpuint (fake.calls, ==, 2);
   g_assert_cmpfloat (fake.reference_ev, ==, 7740);
   g_assert_true (evox_document_get_registration (fixture->document) != result);
@@ -706,7 +727,7 @@ test_cancel (Fixture       *fixture,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel),
                                              "registration.cancel", NULL));
   g_assert_false (evox_registration_panel_is_busy (fixture->panel));
-  g_assert_true (evox_test_wait_for (fake_cancelled, NULL, 20));
+  g_assert_true (evox_test_wait_for (fake_cancelled, NULL, 60));
   evox_test_spin (0.1);
   g_assert_null (evox_document_get_registration (fixture->document));
   g_assert_true (evox_document_get_volume (fixture->document) == fixture->raw);
@@ -733,7 +754,7 @@ test_cancel (Fixture       *fixture,
   evox_document_set_registration_view (fixture->document, EVOX_REGISTRATION_VIEW_RAW);
   g_assert_true (evox_registration_panel_is_busy (fixture->panel));
   g_atomic_int_set (&fake.release, 1);
-  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 20));
+  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 60));
   g_assert_true (evox_document_get_registration (fixture->document) != fixture->registration);
   g_assert_cmpint (evox_document_get_registration_view (fixture->document), ==,
                    EVOX_REGISTRATION_VIEW_REGISTERED);
@@ -752,7 +773,7 @@ test_error (Fixture       *fixture,
   g_object_set (fixture->panel, "reference-ev", 1234.0, NULL);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "registration.run",
                                              NULL));
-  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 20));
+  g_assert_true (evox_test_wait_for (not_busy, fixture->panel, 60));
   g_assert_nonnull (evox_registration_panel_get_error (fixture->panel));
   g_assert_nonnull (strstr (evox_registration_panel_get_error (fixture->panel),
                             "reference energy 1234.0 eV"));
@@ -858,7 +879,7 @@ answer_save_chooser (GtkWidget  *owner,
   g_weak_ref_init (&gone, chooser);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
   evox_test_answer_file_dialog (path, response);
-  g_assert_true (evox_test_wait_for (weak_ref_gone, &gone, 10));
+  g_assert_true (evox_test_wait_for (weak_ref_gone, &gone, 60));
   g_weak_ref_clear (&gone);
 }
 
@@ -1009,14 +1030,14 @@ test_window (void)
   g_assert_cmpstr (evox_window_get_page (window), ==, "registration");
   panel = EVOX_REGISTRATION_PANEL (evox_window_get_registration_panel (window));
   g_assert_true (evox_registration_panel_get_document (panel) == document);
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, panel, 20));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, panel, 60));
   g_assert_false (gtk_widget_get_visible (switch_box));
 
   g_assert_true (evox_document_set_registration (document, registration));
   g_assert_true (gtk_widget_get_visible (switch_box));
   g_assert_true (gtk_toggle_button_get_active (registered_button));
   g_assert_false (gtk_toggle_button_get_active (raw_button));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, switch_box, 20));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, switch_box, 60));
   evox_test_spin (0.5);
   evox_test_screenshot (GTK_WIDGET (window), "registration-page");
   {
@@ -1053,7 +1074,7 @@ test_window (void)
   g_assert_cmpint (evox_document_get_registration_view (document), ==,
                    EVOX_REGISTRATION_VIEW_RAW);
   g_assert_true (evox_document_get_volume (document) == raw);
-  g_assert_true (evox_test_wait_for (drew_again, &wait, 20));
+  g_assert_true (evox_test_wait_for (drew_again, &wait, 60));
   evox_test_screenshot (GTK_WIDGET (window), "registration-raw");
   /* The spectrum pinned on the registered stack stays, to compare with one of the raw stack: the
    * raw values there, as the file has them (the disc of 1000 or the background of 100). */
@@ -1075,7 +1096,7 @@ test_window (void)
   gtk_toggle_button_set_active (registered_button, TRUE);
   g_assert_true (evox_document_get_volume (document) ==
                  evox_registration_get_registered (registration));
-  g_assert_true (evox_test_wait_for (drew_again, &wait, 20));
+  g_assert_true (evox_test_wait_for (drew_again, &wait, 60));
   evox_document_set_registration_view (document, EVOX_REGISTRATION_VIEW_RAW);
   g_assert_true (gtk_toggle_button_get_active (raw_button));
   g_assert_false (gtk_toggle_button_get_active (registered_button));
@@ -1106,8 +1127,8 @@ test_window (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "registration.run", NULL));
   g_assert_true (evox_registration_panel_is_busy (panel));
   evox_test_close_window (window);
-  g_assert_true (evox_test_wait_for (fake_cancelled, NULL, 20));
-  evox_test_spin (0.05);
+  g_assert_true (evox_test_wait_for (fake_cancelled, NULL, 60));
+  /* fake_reset waits for the worker to return. */
   fake_reset (NULL);
 }
 
@@ -1238,8 +1259,8 @@ test_switch_placement (void)
   gtk_window_present (GTK_WINDOW (window));
   evox_document_set_volume (document, raw, "XANES stack", NULL);
   g_assert_true (evox_document_set_registration (document, registration));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, box, 20));
-  evox_test_spin (0.3);
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, box, 60));
+  evox_test_wait_painted (GTK_WIDGET (canvas));
   g_assert_false (switch_overlaps (window, box));
   g_assert_true (gtk_widget_compute_bounds (box, GTK_WIDGET (canvas), &bounds));
   /* Bottom right, 12 px in. */
@@ -1248,7 +1269,7 @@ test_switch_placement (void)
 
   evox_overlays_set_visible (overlays, EVOX_OVERLAY_SCALE_BAR, TRUE);
   evox_overlays_add_label (overlays, "Registered stack, energy 1", 1, 1);
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (canvas));
   g_assert_true (evox_canvas_get_overlay_rect (canvas, EVOX_N_OVERLAY_ITEMS,
                                                (double[4]) { 0 }));
   g_assert_false (switch_overlaps (window, box));

@@ -799,7 +799,7 @@ static void
 compute_elements (GtkWidget *panel)
 {
   g_assert_true (gtk_widget_activate_action (panel, "xanes.compute-elements", NULL));
-  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
   g_assert_null (evox_xanes_panel_get_error (EVOX_XANES_PANEL (panel)));
 }
 

@@ -93,7 +93,7 @@ open_and_wait (EvoxWindow *window,
   Opened opened = { window, evox_document_get_volume (evox_window_get_document (window)) };
 
   evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (replaced, &opened, 30));
+  g_assert_true (evox_test_wait_for (replaced, &opened, 60));
   g_assert_null (evox_window_get_error (window));
 }
 
@@ -387,16 +387,16 @@ test_missing_input (void)
   evox_phase_list_append (evox_document_get_phases (evox_window_get_document (window)), ball);
   remember (window, &shown);
   evox_window_open_file (window, session_file, NULL);
-  g_assert_true (evox_test_wait_for (error_shown, window, 10));
+  g_assert_true (evox_test_wait_for (error_shown, window, 60));
   message = evox_window_get_error (window);
   g_assert_nonnull (strstr (message, "gone.evox"));
   g_assert_nonnull (strstr (message, "gone.tif"));
   g_assert_nonnull (strstr (message, "missing"));
-  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_dialog_response (GTK_DIALOG (evox_test_find_file_dialog ()), GTK_RESPONSE_CANCEL);
   G_GNUC_END_IGNORE_DEPRECATIONS
-  g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+  g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
   evox_test_spin (0.2);
   assert_kept (window, &shown);
   g_assert_null (evox_document_get_labels (evox_window_get_document (window)));

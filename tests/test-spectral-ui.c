@@ -158,7 +158,7 @@ test_open_filters (void)
 
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open", NULL));
-  g_assert_true (evox_test_wait_for (chooser_shown, NULL, 20));
+  g_assert_true (evox_test_wait_for (chooser_shown, NULL, 60));
   chooser = find_chooser ();
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (chooser));
@@ -171,7 +171,7 @@ test_open_filters (void)
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
   G_GNUC_END_IGNORE_DEPRECATIONS
-  g_assert_true (evox_test_wait_for (chooser_gone, NULL, 20));
+  g_assert_true (evox_test_wait_for (chooser_gone, NULL, 60));
   evox_test_close_window (window);
 }
 

@@ -146,7 +146,7 @@ test_spectra (void)
   g_test_message ("channel label: %s", gtk_label_get_text (channel_label));
   /* The knob carries the energy; the line under it the channel's name, the energy not again. */
   g_assert_cmpstr (gtk_label_get_text (channel_label), ==, "3 / 7 · E3");
-  evox_test_spin (0.1);
+  evox_test_wait_painted (GTK_WIDGET (canvas));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (evox_test_find_descendant (
                      scale, GTK_TYPE_LABEL))), ==, "8360 eV");
   /* The histogram follows the channel shown. */
@@ -156,11 +156,11 @@ test_spectra (void)
   g_assert_true (gtk_stack_page_get_visible (gtk_stack_get_page (
     stack, gtk_stack_get_child_by_name (stack, "spectra"))));
   evox_window_show_page (window, "spectra");
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (canvas));
 
   /* Hovering a voxel plots its spectrum: the values the file holds at that voxel. */
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (canvas));
   evox_canvas_hover_at (canvas, gtk_widget_get_width (GTK_WIDGET (canvas)) / 2.0,
                         gtk_widget_get_height (GTK_WIDGET (canvas)) / 2.0);
   g_assert_true (evox_canvas_get_hover_voxel (canvas, voxel));
@@ -180,11 +180,11 @@ test_spectra (void)
 
   /* A click pins it, while the page is shown: on another page a click means nothing here. */
   evox_window_show_page (window, "display");
-  evox_test_spin (0.2);
+  evox_test_wait_painted (GTK_WIDGET (canvas));
   g_signal_emit_by_name (canvas, "voxel-clicked", (guint) voxel[0], (guint) voxel[1], 0u);
   g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 0);
   evox_window_show_page (window, "spectra");
-  evox_test_spin (0.2);
+  evox_test_wait_painted (GTK_WIDGET (canvas));
   {
     guint n_lines = evox_plot_get_n_lines (plot);
 
@@ -255,14 +255,14 @@ test_spectra (void)
        * nothing. */
       evox_document_set_view (document, EVOX_VIEW_SLICE_X);
       evox_document_set_slice (document, 0, b[0] - 1);
-      evox_test_spin (0.2);
+      evox_test_wait_painted (GTK_WIDGET (canvas));
       g_assert_false (evox_canvas_get_box_outline (canvas, 1, NULL));
       evox_document_set_slice (document, 0, b[2]);
-      evox_test_spin (0.2);
+      evox_test_wait_painted (GTK_WIDGET (canvas));
       g_assert_true (evox_canvas_get_box_outline (canvas, 1, NULL));
       /* In the 2x2, in its pane: the pick at the outline's corners again finds the box's. */
       evox_document_set_view (document, EVOX_VIEW_QUAD);
-      evox_test_spin (0.3);
+      evox_test_wait_painted (GTK_WIDGET (canvas));
       g_assert_true (evox_canvas_get_box_outline (canvas, 1, &outline));
       g_test_message ("outline in the 2x2 %g, %g, %g x %g", outline.origin.x, outline.origin.y,
                       outline.size.width, outline.size.height);
@@ -276,11 +276,11 @@ test_spectra (void)
       g_assert_cmpuint (corner[0], ==, b[2]);
       g_assert_cmpuint (corner[1], ==, b[3]);
       evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
-      evox_test_spin (0.2);
+      evox_test_wait_painted (GTK_WIDGET (canvas));
     }
     /* A click with the tool draws nothing. */
     evox_canvas_drag (canvas, GDK_BUTTON_PRIMARY, 0, cx, cy, cx, cy);
-    evox_test_spin (0.2);
+    evox_test_wait_painted (GTK_WIDGET (canvas));
     g_assert_cmpuint (evox_spectrum_panel_get_n_pinned (panel), ==, 2);
     /* Measure and Region are one choice. */
     evox_canvas_set_measure_tool (canvas, TRUE);

@@ -80,7 +80,7 @@ grab_frame (GtkWidget    *canvas,
 
   g_clear_pointer (&grab->pixels, g_free);
   gtk_widget_queue_draw (canvas);
-  g_assert_true (evox_test_wait_for (evox_test_grabbed, grab, 20));
+  g_assert_true (evox_test_wait_for (evox_test_grabbed, grab, 60));
   g_signal_handler_disconnect (canvas, id);
 }
 

@@ -20,6 +20,7 @@
 #include "evox-units.h"
 #include "evox-volume-box.h"
 #include "evox-window.h"
+#include "evox-window-private.h"
 
 #define N 32
 
@@ -102,32 +103,32 @@ typedef struct
 {
   EvoxWindow *window;
   const char *expected;
-  char       *labels;
 } MenuWait;
 
+/* A check for evox_test_wait_for: the history has recorded what it noticed (it does so in an
+ * idle) and the menu shows the expected steps. */
 static gboolean
-menu_shows (gpointer data)
+menu_settled (gpointer data)
 {
   MenuWait *wait = data;
+  g_autofree char *labels = NULL;
 
-  g_free (wait->labels);
-  wait->labels = edit_menu_labels (wait->window);
-  return g_strcmp0 (wait->labels, wait->expected) == 0;
+  if (_evox_history_get_pending (((struct _EvoxWindow *) wait->window)->history))
+    return FALSE;
+  labels = edit_menu_labels (wait->window);
+  return g_strcmp0 (labels, wait->expected) == 0;
 }
 
-/* The history names a step at the next idle: after a short spin (for a step that should not
- * come), waits for the menu to show `expected`, the timeout only guarding a hang on a loaded
- * machine, where the spin may end before the loop ran at all. */
 static void
 assert_menu (EvoxWindow *window,
              const char *expected)
 {
-  MenuWait wait = { window, expected, NULL };
+  MenuWait wait = { window, expected };
+  g_autofree char *labels = NULL;
 
-  evox_test_spin (0.05);
-  evox_test_wait_for (menu_shows, &wait, 60);
-  g_assert_cmpstr (wait.labels, ==, expected);
-  g_free (wait.labels);
+  evox_test_wait_for (menu_settled, &wait, 60);
+  labels = edit_menu_labels (window);
+  g_assert_cmpstr (labels, ==, expected);
 }
 
 static void
@@ -153,7 +154,7 @@ test_undo_redo (void)
 
   /* A drag of the high edge in three moves, with pauses longer than any coalescing. */
   evox_window_show_page (window, "phases");
-  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 5));
+  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 60));
   g_assert_true (evox_histogram_view_get_phase_edge_x (view, 0, TRUE, &x0));
   y = gtk_widget_get_height (GTK_WIDGET (view)) / 2.0;
   g_assert_true (_evox_histogram_view_drag_begin (view, x0, y));
@@ -187,7 +188,7 @@ test_undo_redo (void)
   g_autoptr (GFile) file = g_file_new_for_path (other);
 
   evox_window_open_file (window, file, NULL);
-  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 30));
+  g_assert_true (evox_test_wait_for (evox_test_window_loaded, window, 60));
   assert_menu (window, "_Undo|_Redo");
 
   evox_test_close_window (window);
@@ -385,7 +386,7 @@ test_composite_volume_style (void)
 
   /* The first point's handle dragged right and up, in three moves with long pauses. */
   evox_window_show_page (window, "phases");
-  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 5));
+  g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 60));
   g_assert_true (_evox_histogram_view_get_curve_shown (view));
   g_assert_true (_evox_histogram_view_get_plot (view, &plot));
   x = evox_histogram_view_value_to_x (view, 50);

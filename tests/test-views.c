@@ -61,7 +61,7 @@ open_window (EvoxVolume *volume)
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   evox_document_set_volume (document, volume, "gradient", NULL);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (evox_test_wait_for (has_frames, window, 20));
+  g_assert_true (evox_test_wait_for (has_frames, window, 60));
   return window;
 }
 
@@ -381,7 +381,7 @@ test_quad_frames (void)
       gtk_window_set_default_size (GTK_WINDOW (window), sizes[s][0], sizes[s][1]);
       evox_document_set_volume (document, volume, "gradient", NULL);
       gtk_window_present (GTK_WINDOW (window));
-      g_assert_true (evox_test_wait_for (has_frames, window, 20));
+      g_assert_true (evox_test_wait_for (has_frames, window, 60));
       /* On a grey map nothing but the frames has their colours. */
       evox_document_set_colormap (document, "grey");
       evox_document_set_view (document, EVOX_VIEW_QUAD);

@@ -697,7 +697,7 @@ test_interactive (void)
   int width, height;
 
   evox_document_set_view (document, EVOX_VIEW_VOLUME);
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, canvas, 20));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, canvas, 60));
   g_signal_connect (watch.renderer, "changed", G_CALLBACK (on_renderer_changed), &watch);
   width = gtk_widget_get_width (GTK_WIDGET (canvas));
   height = gtk_widget_get_height (GTK_WIDGET (canvas));
@@ -731,7 +731,7 @@ test_interactive (void)
     g_signal_emit_by_name (scroller, "scroll", 0.0, -1.0, &handled);
     g_assert_true (handled);
     g_assert_true (evox_renderer_get_interactive (watch.renderer));
-    g_assert_true (evox_test_wait_for (renderer_at_rest, watch.renderer, 5));
+    g_assert_true (evox_test_wait_for (renderer_at_rest, watch.renderer, 60));
   }
 
   /* An opacity point held on the histogram. */
@@ -767,8 +767,8 @@ test_side_width (void)
   evox_document_set_view (evox_window_get_document (window), EVOX_VIEW_VOLUME);
   evox_window_show_page (window, "display");
   box = GTK_WIDGET (window_volume_box (window));
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, box, 20));
-  evox_test_spin (0.3);
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, box, 60));
+  evox_test_wait_painted (GTK_WIDGET (window));
   paned = evox_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PANED);
   side = gtk_paned_get_end_child (GTK_PANED (paned));
   gtk_widget_measure (side, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);

@@ -184,7 +184,7 @@ test_action (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
   evox_window_open_demo (window);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (evox_test_wait_for (has_frames, window, 20));
+  g_assert_true (evox_test_wait_for (has_frames, window, 60));
   g_assert_cmpuint (evox_volume_get_n_channels (evox_document_get_volume (document)), ==, 1);
 
   frames = evox_canvas_get_frames (EVOX_CANVAS (evox_window_get_canvas (window)));
@@ -199,7 +199,7 @@ test_action (void)
   g_assert_null (evox_window_get_error (window));
   /* the new volume is drawn */
   g_object_set_data (G_OBJECT (window), "frames-before", GUINT_TO_POINTER (frames));
-  g_assert_true (evox_test_wait_for (drew_again, window, 20));
+  g_assert_true (evox_test_wait_for (drew_again, window, 60));
   evox_test_screenshot (GTK_WIDGET (window), "xanes-demo");
   evox_test_close_window (window);
 }

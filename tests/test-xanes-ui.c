@@ -91,7 +91,7 @@ window_with (EvoxVolume *volume)
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
   evox_document_set_volume (evox_window_get_document (window), volume, "xanes test", NULL);
-  g_assert_true (evox_test_wait_for (evox_test_is_drawn, evox_window_get_canvas (window), 20));
+  g_assert_true (evox_test_wait_for (evox_test_is_drawn, evox_window_get_canvas (window), 60));
   return window;
 }
 
@@ -117,7 +117,7 @@ static void
 compute (EvoxXanesPanel *panel)
 {
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "xanes.compute", NULL));
-  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
 }
 
 static void
@@ -556,7 +556,7 @@ test_range_digits (void)
   compute (EVOX_XANES_PANEL (evox_window_get_xanes_panel (window)));
   g_assert_true (evox_document_get_show_maps (document));
   evox_window_show_page (window, "display");
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_document_get_range (document, &lo, &hi);
   lo_text = g_strdup_printf ("%.1f", lo);
   hi_text = g_strdup_printf ("%.1f", hi);
@@ -697,9 +697,9 @@ test_export (void)
     g_autofree char *chosen = g_build_filename (dir, "chosen.h5", NULL);
 
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.export-maps", NULL));
-    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 20));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_shown, NULL, 60));
     evox_test_answer_file_dialog (chosen, GTK_RESPONSE_ACCEPT);
-    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 20));
+    g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
     read = evox_hdf5_load (chosen, 1, NULL, NULL, &error);
     g_assert_no_error (error);
     evox_test_assert_same_channel (read, (guint) edge, maps, (guint) edge);
@@ -780,7 +780,7 @@ test_elements (void)
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "xanes.compute-elements",
                                              NULL));
-  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
   g_assert_null (evox_xanes_panel_get_error (panel));
   maps = evox_document_get_maps (document);
   g_assert_nonnull (maps);
@@ -814,7 +814,7 @@ test_elements (void)
   set_text (window, "xanes-matrix", "");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "xanes.compute-elements",
                                              NULL));
-  g_assert_true (evox_test_wait_for (panel_idle, panel, 30));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
   g_assert_null (evox_xanes_panel_get_error (panel));
   maps = evox_document_get_maps (document);
   for (guint e = 0; e < 3; e++)

@@ -1727,6 +1727,13 @@ evox_history_set_max_bytes (EvoxHistory *self,
   update_properties (self);
 }
 
+gboolean
+_evox_history_get_pending (EvoxHistory *self)
+{
+  g_return_val_if_fail (EVOX_IS_HISTORY (self), FALSE);
+  return self->idle_id != 0;
+}
+
 void
 _evox_history_set_coalesce_ms (EvoxHistory *self,
                                guint        ms)

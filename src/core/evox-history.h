@@ -84,6 +84,8 @@ void         evox_history_set_max_bytes  (EvoxHistory  *self,
                                           guint64       max_bytes);
 /* For tests: the bytes of heavy results only the history keeps alive. */
 guint64      _evox_history_get_bytes     (EvoxHistory  *self);
+/* For tests: whether a change is noticed but not yet recorded (it will be at the next idle). */
+gboolean     _evox_history_get_pending   (EvoxHistory  *self);
 /* For tests: coalescing window in ms (0: every change is its own step). */
 void         _evox_history_set_coalesce_ms (EvoxHistory *self,
                                             guint        ms);

@@ -33,6 +33,8 @@ struct _EvoxProgress
   guint            depth;             /* guarded by lock */
   gint             bounds;            /* atomic: packed stage bounds */
   gint             fraction;          /* atomic: overall, parts per billion, never decreases */
+  EvoxProgressWatch watch;            /* tests only: set before the job starts */
+  gpointer         watch_data;
 };
 
 G_DEFINE_BOXED_TYPE (EvoxProgress, evox_progress, evox_progress_ref, evox_progress_unref)
@@ -60,6 +62,8 @@ raise_fraction (EvoxProgress *self,
 
   while (old < ppb && !g_atomic_int_compare_and_exchange_full (&self->fraction, old, ppb, &old))
     ;
+  if (old < ppb && self->watch != NULL)
+    self->watch (self, self->watch_data);
 }
 
 /**
@@ -204,6 +208,16 @@ evox_progress_pop (EvoxProgress *self)
   else
     g_critical ("%s: nothing was pushed", G_STRFUNC);
   g_mutex_unlock (&self->lock);
+}
+
+void
+_evox_progress_set_watch (EvoxProgress      *self,
+                          EvoxProgressWatch  watch,
+                          gpointer           data)
+{
+  g_return_if_fail (self != NULL);
+  self->watch = watch;
+  self->watch_data = data;
 }
 
 /**

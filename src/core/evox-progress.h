@@ -36,6 +36,15 @@ char          *evox_progress_dup_stage     (EvoxProgress  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvoxProgress, evox_progress_unref)
 
+/* For tests: watch (self, data) runs on the worker's thread each time the fraction rises, so a
+ * test can cancel a job at a known point of it instead of racing it from another thread. Set
+ * it before the job starts. */
+typedef void (*EvoxProgressWatch) (EvoxProgress *self,
+                                   gpointer      data);
+void           _evox_progress_set_watch    (EvoxProgress      *self,
+                                            EvoxProgressWatch  watch,
+                                            gpointer           data);
+
 /* One step of a data-parallel kernel, shared by its threads: units done move the job's progress
  * over [start, end] of the current stage, and a cancelled job makes every thread stop at its
  * next check. For the kernels of src/core. */
