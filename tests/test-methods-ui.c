@@ -13,25 +13,10 @@
 #include "evox-tiff.h"
 #include "evox-window.h"
 
-static GtkWindow *
-find_methods_window (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (g_strcmp0 (gtk_window_get_title (window), "Methods") == 0)
-        return window;
-    }
-  return NULL;
-}
-
 static gboolean
 methods_shown (gpointer unused)
 {
-  return find_methods_window () != NULL;
+  return evox_test_find_toplevel ("Methods") != NULL;
 }
 
 static gboolean
@@ -69,7 +54,7 @@ test_methods_window (void)
   evox_phase_list_append (evox_document_get_phases (evox_window_get_document (window)), phase);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-methods", NULL));
   g_assert_true (evox_test_wait_for (methods_shown, NULL, 10));
-  methods = find_methods_window ();
+  methods = evox_test_find_toplevel ("Methods");
   view = evox_test_find_descendant (GTK_WIDGET (methods), GTK_TYPE_TEXT_VIEW);
   g_assert_nonnull (view);
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
