@@ -7,7 +7,9 @@
 
 #include "evox-interface-area.h"
 #include "evox-metrics-csv.h"
+#include "evox-json.h"
 #include "evox-metrics-panel.h"
+#include "evox-session.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
@@ -1186,6 +1188,57 @@ test_session_metrics (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static gboolean
+window_restored (gpointer window)
+{
+  return evox_test_window_loaded (window) && evox_window_get_error (window) != NULL;
+}
+
+/* A record the page cannot compute (an `evox metrics` one: its phase is not in the window's
+ * list, and the page has no 18-connectivity) is said, left in the session for `evox apply`, and
+ * the page computes nothing. */
+static void
+test_session_metrics_refused (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "channels.tif", NULL);
+  g_autofree char *session = g_build_filename (dir, "cli.evox", NULL);
+  g_autofree char *saved = g_build_filename (dir, "saved.evox", NULL);
+  g_autoptr (GFile) session_file = g_file_new_for_path (session);
+  g_autoptr (EvoxSession) reloaded = NULL;
+  EvoxWindow *window;
+  JsonObject *record;
+
+  g_assert_true (evox_tiff_write (volume, 0, tiff, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_no_error (error);
+  {
+    g_auto (EvoxTestRun) run = evox_test_run_evox ("metrics", tiff, "--phase", "pore=0:50",
+                                                   "--percolation", "--connectivity", "18",
+                                                   "--session", session, NULL);
+    evox_test_assert_ok (&run);
+  }
+  window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_file (window, session_file, NULL);
+  g_assert_true (evox_test_wait_for (window_restored, window, 60));
+  g_test_message ("%s", evox_window_get_error (window));
+  g_assert_nonnull (strstr (evox_window_get_error (window), "“pore” is not among the phases"));
+  g_assert_nonnull (strstr (evox_window_get_error (window), "evox apply runs them"));
+  g_assert_false (evox_metrics_panel_get_busy (
+                    EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window))));
+  g_assert_true (evox_window_save_session (window, saved, FALSE, &error));
+  g_assert_no_error (error);
+  reloaded = evox_session_load (saved, &error);
+  g_assert_no_error (error);
+  record = evox_json_get_object (evox_session_get_root (reloaded), "metrics");
+  g_assert_nonnull (record);
+  g_assert_cmpint (json_object_get_int_member (record, "connectivity"), ==, 18);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* No phase checked, and a phase without voxels: an error line, no table. */
 static void
 test_errors (void)
@@ -1236,6 +1289,7 @@ main (int    argc,
                    test_percolation_legend_shares);
   g_test_add_func ("/Evox/MetricsPage/percolation-session", test_percolation_session);
   g_test_add_func ("/Evox/MetricsPage/session-metrics", test_session_metrics);
+  g_test_add_func ("/Evox/MetricsPage/session-metrics-refused", test_session_metrics_refused);
   g_test_add_func ("/Evox/MetricsPage/errors", test_errors);
   return g_test_run ();
 }
