@@ -647,9 +647,11 @@ request_record (EvoxMetricsPanel         *self,
   return record;
 }
 
+/* restored: the record the settings came from (NULL: the user's Compute), kept as it is so a
+ * session saved again writes it back unchanged. */
 static void
 start_compute (EvoxMetricsPanel *self,
-               gboolean          restoring)
+               JsonObject       *restored)
 {
   g_autoptr(GError) error = NULL;
   ComputeData *data = g_new0 (ComputeData, 1);
@@ -662,8 +664,9 @@ start_compute (EvoxMetricsPanel *self,
       compute_data_free (data);
       return;
     }
-  data->record = request_record (self, &data->request);
-  data->restoring = restoring;
+  data->record = restored != NULL ? json_object_ref (restored)
+                                  : request_record (self, &data->request);
+  data->restoring = restored != NULL;
   _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box, job_stopped, self);
   g_set_weak_pointer (&data->panel, self);
   data->cancellable = g_object_ref (self->job.cancellable);
@@ -682,7 +685,7 @@ compute_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
-  start_compute (EVOX_METRICS_PANEL (widget), FALSE);
+  start_compute (EVOX_METRICS_PANEL (widget), NULL);
 }
 
 static void
@@ -1394,7 +1397,7 @@ evox_metrics_panel_compute_record (EvoxMetricsPanel  *self,
   gtk_check_button_set_active (self->thickness_check,
                                g_strcmp0 (thickness, "map") == 0 ||
                                g_strcmp0 (thickness, "sizes") == 0);
-  start_compute (self, TRUE);
+  start_compute (self, record);
   return TRUE;
 }
 
