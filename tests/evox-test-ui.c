@@ -94,25 +94,25 @@ methods_shown (gpointer unused)
   return evox_test_find_toplevel ("Methods") != NULL;
 }
 
-char *
-evox_test_dup_methods_text (EvoxWindow *window)
+GtkWindow *
+evox_test_show_methods (EvoxWindow *window)
 {
-  GtkWindow *methods;
-  GtkWidget *view;
-  GtkTextBuffer *buffer;
-  GtkTextIter start, end;
-  char *text;
-
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-methods", NULL));
   g_assert_true (evox_test_wait_for (methods_shown, NULL, 60));
-  methods = evox_test_find_toplevel ("Methods");
-  view = evox_test_find_descendant (GTK_WIDGET (methods), GTK_TYPE_TEXT_VIEW);
+  return evox_test_find_toplevel ("Methods");
+}
+
+char *
+evox_test_dup_methods_text (GtkWindow *methods)
+{
+  GtkWidget *view = evox_test_find_descendant (GTK_WIDGET (methods), GTK_TYPE_TEXT_VIEW);
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
   g_assert_nonnull (view);
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
   gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-  gtk_window_destroy (methods);
-  return text;
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
 }
 
 gboolean

@@ -1107,7 +1107,12 @@ test_session_metrics (void)
   g_assert_no_error (error);
 
   /* Methods… names the tolerance, the axes and the phases' ranges the page used. */
-  methods = evox_test_dup_methods_text (first);
+  {
+    GtkWindow *shown = evox_test_show_methods (first);
+
+    methods = evox_test_dup_methods_text (shown);
+    gtk_window_destroy (shown);
+  }
   g_test_message ("%s", methods);
   g_assert_nonnull (strstr (methods, "Electrode metrics. The phase \"pore\" [0, 50]"));
   g_assert_nonnull (strstr (methods, "along x by steady-state diffusion"));
