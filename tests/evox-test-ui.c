@@ -123,6 +123,48 @@ evox_test_show_in_window (GtkWidget *child,
   return window;
 }
 
+GtkWindow *
+evox_test_find_toplevel (const char *title)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (g_strcmp0 (gtk_window_get_title (window), title) == 0)
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+methods_shown (gpointer unused)
+{
+  return evox_test_find_toplevel ("Methods") != NULL;
+}
+
+GtkWindow *
+evox_test_show_methods (EvoxWindow *window)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-methods", NULL));
+  g_assert_true (evox_test_wait_for (methods_shown, NULL, 60));
+  return evox_test_find_toplevel ("Methods");
+}
+
+char *
+evox_test_dup_methods_text (GtkWindow *methods)
+{
+  GtkWidget *view = evox_test_find_descendant (GTK_WIDGET (methods), GTK_TYPE_TEXT_VIEW);
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  g_assert_nonnull (view);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
 gboolean
 evox_test_window_loaded (gpointer window)
 {

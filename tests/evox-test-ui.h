@@ -35,6 +35,12 @@ GtkWidget *evox_test_show_in_window  (GtkWidget    *child,
                                       int           width,
                                       int           height);
 
+/* The toplevel window of that title (NULL: none); transfer none. */
+GtkWindow  *evox_test_find_toplevel  (const char *title);
+/* Activates the window's Methods… and returns the window it opens (transfer none). */
+GtkWindow  *evox_test_show_methods   (EvoxWindow *window);
+/* The text that window shows. */
+char       *evox_test_dup_methods_text (GtkWindow *methods);
 /* A check for evox_test_wait_for: the EvoxWindow has a volume and is not loading. */
 gboolean    evox_test_window_loaded (gpointer    window);
 /* A 1000 x 700 window that has opened the file at `path` (within 60 s, without an error). */

@@ -13,27 +13,6 @@
 #include "evox-tiff.h"
 #include "evox-window.h"
 
-static GtkWindow *
-find_methods_window (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (g_strcmp0 (gtk_window_get_title (window), "Methods") == 0)
-        return window;
-    }
-  return NULL;
-}
-
-static gboolean
-methods_shown (gpointer unused)
-{
-  return find_methods_window () != NULL;
-}
-
 static gboolean
 file_exists (gpointer path)
 {
@@ -52,9 +31,7 @@ test_methods_window (void)
   g_autoptr (GError) error = NULL;
   EvoxWindow *window;
   GtkWindow *methods;
-  GtkWidget *view, *button;
-  GtkTextBuffer *buffer;
-  GtkTextIter start, end;
+  GtkWidget *button;
   guint8 *data;
 
   volume = evox_volume_new (12, 10, 8, 1, EVOX_SAMPLE_U8, &error);
@@ -67,14 +44,8 @@ test_methods_window (void)
   window = evox_test_open_file (tiff);
   phase = evox_phase_new ("Solid", 80, 90, "#d62728");
   evox_phase_list_append (evox_document_get_phases (evox_window_get_document (window)), phase);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-methods", NULL));
-  g_assert_true (evox_test_wait_for (methods_shown, NULL, 60));
-  methods = find_methods_window ();
-  view = evox_test_find_descendant (GTK_WIDGET (methods), GTK_TYPE_TEXT_VIEW);
-  g_assert_nonnull (view);
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  methods = evox_test_show_methods (window);
+  text = evox_test_dup_methods_text (methods);
   g_test_message ("%s", text);
   g_assert_nonnull (strstr (text, "blobs.tif\" was analysed"));
   g_assert_nonnull (strstr (text, "12 x 10 x 8 voxels"));

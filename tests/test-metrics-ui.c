@@ -7,7 +7,9 @@
 
 #include "evox-interface-area.h"
 #include "evox-metrics-csv.h"
+#include "evox-json.h"
 #include "evox-metrics-panel.h"
+#include "evox-session.h"
 #include "evox-test-ui.h"
 #include "evox-test-util.h"
 #include "evox-tiff.h"
@@ -1044,6 +1046,204 @@ test_percolation_session (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+static gboolean
+has_table (gpointer panel)
+{
+  return evox_metrics_panel_get_metrics (panel) != NULL && !evox_metrics_panel_get_busy (panel);
+}
+
+/* Every metric the page offers, on the pores [0, 50] with the solid [150, 255] as second phase
+ * and as the interface's other side: File > Save Session records the request, a new window that
+ * opens the session puts the settings back and computes the same table, `evox apply` of the
+ * session writes what `evox metrics` with the same options writes (the oracle: the command line
+ * run here), and Methods… names the parameters. */
+static void
+test_session_metrics (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "channels.tif", NULL);
+  g_autofree char *session = g_build_filename (dir, "metrics.evox", NULL);
+  g_autofree char *direct = g_build_filename (dir, "direct.csv", NULL);
+  g_autofree char *page_csv = g_build_filename (dir, "page.csv", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *applied = g_build_filename (out, "channels", "metrics.csv", NULL);
+  g_autofree char *methods = NULL;
+  g_autoptr (GFile) session_file = g_file_new_for_path (session);
+  g_autoptr (EvoxPhase) pore = evox_phase_new ("pore", 0, 50, "#3584e4");
+  g_autoptr (EvoxPhase) solid = evox_phase_new ("solid", 150, 255, "#e01b24");
+  EvoxMetricsRequest request;
+  EvoxWindow *first, *second;
+  EvoxMetricsPanel *panel, *again;
+  EvoxMetrics *before, *after;
+
+  if (library_missing ())
+    return;
+  g_assert_true (evox_tiff_write (volume, 0, tiff, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_no_error (error);
+  first = evox_test_open_file (tiff);
+  evox_phase_list_append (evox_document_get_phases (evox_window_get_document (first)), pore);
+  evox_phase_list_append (evox_document_get_phases (evox_window_get_document (first)), solid);
+  evox_window_show_page (first, "metrics");
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (first));
+  evox_metrics_panel_set_phase_checked (panel, 0, TRUE);
+  set_tortuosity (panel, FALSE);
+  evox_metrics_panel_set_metric (panel, "tortuosity-x", TRUE);
+  evox_metrics_panel_set_tolerance (panel, 1e-6);
+  evox_metrics_panel_set_second (panel, 1, 0.25);
+  evox_metrics_panel_set_metric (panel, "second", TRUE);
+  evox_metrics_panel_set_metric (panel, "percolation", TRUE);
+  evox_metrics_panel_set_other (panel, 1);
+  evox_metrics_panel_set_surface_methods (panel, EVOX_AREA_CROFTON | EVOX_AREA_MESH);
+  evox_metrics_panel_set_metric (panel, "surface", TRUE);
+  evox_metrics_panel_set_metric (panel, "thickness", TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  before = evox_metrics_panel_get_metrics (panel);
+  g_assert_nonnull (before);
+  g_assert_true (evox_metrics_panel_export_csv (panel, page_csv, FALSE, &error));
+  g_assert_no_error (error);
+
+  /* Methods… names the tolerance, the axes and the phases' ranges the page used. */
+  {
+    GtkWindow *shown = evox_test_show_methods (first);
+
+    methods = evox_test_dup_methods_text (shown);
+    gtk_window_destroy (shown);
+  }
+  g_test_message ("%s", methods);
+  g_assert_nonnull (strstr (methods, "Electrode metrics. The phase \"pore\" [0, 50]"));
+  g_assert_nonnull (strstr (methods, "along x by steady-state diffusion"));
+  g_assert_nonnull (strstr (methods, "to a relative residual of 1e-06"));
+  g_assert_nonnull (strstr (methods, "the second phase \"solid\" [150, 255] conducting with "
+                            "a relative diffusivity of 0.25"));
+  g_assert_nonnull (strstr (methods, "with 26-connectivity"));
+  g_assert_nonnull (strstr (methods, "interface with \"solid\" [150, 255] (Crofton"));
+  g_assert_nonnull (strstr (methods, "local thickness"));
+
+  g_assert_true (evox_window_save_session (first, session, FALSE, &error));
+  g_assert_no_error (error);
+
+  /* A new window computes the table again from the session, with the page's settings back. */
+  second = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (second));
+  evox_window_open_file (second, session_file, NULL);
+  again = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (second));
+  g_assert_true (evox_test_wait_for (has_table, again, 60));
+  g_assert_null (evox_window_get_error (second));
+  g_assert_null (_evox_metrics_panel_get_error (again));
+  after = evox_metrics_panel_get_metrics (again);
+  g_assert_cmpuint (evox_metrics_get_n_rows (after), ==, evox_metrics_get_n_rows (before));
+  for (guint i = 0; i < evox_metrics_get_n_rows (before); i++)
+    {
+      const EvoxMetricsRow *want = evox_metrics_get_row (before, i);
+      const EvoxMetricsRow *got = evox_metrics_get_row (after, i);
+
+      g_assert_cmpstr (got->metric, ==, want->metric);
+      g_assert_cmpstr (got->phase, ==, want->phase);
+      g_assert_cmpstr (got->axis, ==, want->axis);
+      if (isinf (want->value) || isnan (want->value))
+        g_assert_cmpint (fpclassify (got->value), ==, fpclassify (want->value));
+      else
+        g_assert_cmpfloat_with_epsilon (got->value, want->value,
+                                        1e-9 * MAX (1.0, fabs (want->value)));
+      for (guint c = 0; c < 4; c++)
+        g_assert_cmpstr (_evox_metrics_panel_get_cell (again, i + 1, c), ==,
+                         _evox_metrics_panel_get_cell (panel, i + 1, c));
+    }
+  g_assert_true (evox_metrics_panel_get_request (again, &request, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (request.phase.name, ==, "pore");
+  g_assert_true (request.tortuosity[0] && !request.tortuosity[1] && !request.tortuosity[2]);
+  g_assert_cmpfloat (request.tolerance, ==, 1e-6);
+  g_assert_true (request.two_phase);
+  g_assert_cmpstr (request.second.name, ==, "solid");
+  g_assert_cmpfloat (request.second_diffusivity, ==, 0.25);
+  g_assert_true (request.percolation && request.surface && request.thickness);
+  g_assert_cmpstr (request.other.name, ==, "solid");
+  g_assert_cmpuint (request.surface_methods, ==, EVOX_AREA_CROFTON | EVOX_AREA_MESH);
+  evox_metrics_request_clear (&request);
+  /* Computing again is part of opening, not a step to undo. */
+  evox_history_flush (second->history);
+  g_assert_cmpuint (evox_history_get_n_undo (second->history), ==, 0);
+  evox_test_close_window (second);
+  evox_test_close_window (first);
+
+  /* evox apply of the window's session measures as the command line does, and as the page. */
+  {
+    g_auto (EvoxTestRun) run = evox_test_run_evox ("metrics", tiff, "--phase", "pore=0:50",
+                                                   "--tortuosity", "x", "--tolerance", "1e-6",
+                                                   "--second", "solid=150:255",
+                                                   "--second-diffusivity", "0.25",
+                                                   "--percolation", "--surface",
+                                                   "solid=150:255", "--surface-method",
+                                                   "crofton,mesh", "--sizes", "--csv", direct,
+                                                   NULL);
+    evox_test_assert_ok (&run);
+  }
+  {
+    g_auto (EvoxTestRun) run = evox_test_run_evox ("apply", session, tiff, "--outdir", out,
+                                                   NULL);
+    evox_test_assert_ok (&run);
+  }
+  evox_test_assert_same_file (direct, applied);
+  evox_test_assert_same_file (direct, page_csv);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+static gboolean
+window_restored (gpointer window)
+{
+  return evox_test_window_loaded (window) && evox_window_get_error (window) != NULL;
+}
+
+/* A record the page cannot compute (an `evox metrics` one: its phase is not in the window's
+ * list, and the page has no 18-connectivity) is said, left in the session for `evox apply`, and
+ * the page computes nothing. */
+static void
+test_session_metrics_refused (void)
+{
+  g_autoptr (EvoxVolume) volume = channels_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "channels.tif", NULL);
+  g_autofree char *session = g_build_filename (dir, "cli.evox", NULL);
+  g_autofree char *saved = g_build_filename (dir, "saved.evox", NULL);
+  g_autoptr (GFile) session_file = g_file_new_for_path (session);
+  g_autoptr (EvoxSession) reloaded = NULL;
+  EvoxWindow *window;
+  JsonObject *record;
+
+  g_assert_true (evox_tiff_write (volume, 0, tiff, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_no_error (error);
+  {
+    g_auto (EvoxTestRun) run = evox_test_run_evox ("metrics", tiff, "--phase", "pore=0:50",
+                                                   "--percolation", "--connectivity", "18",
+                                                   "--session", session, NULL);
+    evox_test_assert_ok (&run);
+  }
+  window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_file (window, session_file, NULL);
+  g_assert_true (evox_test_wait_for (window_restored, window, 60));
+  g_test_message ("%s", evox_window_get_error (window));
+  g_assert_nonnull (strstr (evox_window_get_error (window), "“pore” is not among the phases"));
+  g_assert_nonnull (strstr (evox_window_get_error (window), "evox apply runs them"));
+  g_assert_false (evox_metrics_panel_get_busy (
+                    EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window))));
+  g_assert_true (evox_window_save_session (window, saved, FALSE, &error));
+  g_assert_no_error (error);
+  reloaded = evox_session_load (saved, &error);
+  g_assert_no_error (error);
+  record = evox_json_get_object (evox_session_get_root (reloaded), "metrics");
+  g_assert_nonnull (record);
+  g_assert_cmpint (json_object_get_int_member (record, "connectivity"), ==, 18);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* No phase checked, and a phase without voxels: an error line, no table. */
 static void
 test_errors (void)
@@ -1093,6 +1293,8 @@ main (int    argc,
   g_test_add_func ("/Evox/MetricsPage/percolation-legend-shares",
                    test_percolation_legend_shares);
   g_test_add_func ("/Evox/MetricsPage/percolation-session", test_percolation_session);
+  g_test_add_func ("/Evox/MetricsPage/session-metrics", test_session_metrics);
+  g_test_add_func ("/Evox/MetricsPage/session-metrics-refused", test_session_metrics_refused);
   g_test_add_func ("/Evox/MetricsPage/errors", test_errors);
   return g_test_run ();
 }

@@ -738,9 +738,9 @@ test_records (void)
                    "1e-08.0 \"q\" 2e5.0");
 
   note = evox_session_dup_records_note (reloaded);
-  g_assert_cmpstr (note, ==, "The session also records a registration, electrode metrics and "
-                   "the options of an `evox render` figure, which the window does not compute "
-                   "again yet: kept in the session (evox apply runs them)");
+  g_assert_cmpstr (note, ==, "The session also records a registration and the options of an "
+                   "`evox render` figure, which the window does not compute again yet: kept in "
+                   "the session (evox apply runs them)");
   write_text (plain_path, "{ \"evox-session\": 1, \"inputs\": [ { \"kind\": \"demo-ssrm\" } ],\n"
               "  \"xanes\": 3, \"registered\": true }\n");
   plain = evox_session_load (plain_path, &error);

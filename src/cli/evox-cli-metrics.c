@@ -16,6 +16,7 @@
 #include "evox-labels.h"
 #include "evox-methods.h"
 #include "evox-metrics-csv.h"
+#include "evox-metrics-record.h"
 #include "evox-metrics.h"
 #include "evox-tiff.h"
 #include "evox-tortuosity.h"
@@ -82,14 +83,8 @@ phase_from_specs (EvoxMetricsPhase  *phase,
       phase->lo[i] = evox_phase_get_lo (p);
       phase->hi[i] = evox_phase_get_hi (p);
       if (recorded != NULL)
-        {
-          JsonObject *entry = json_object_new ();
-          double range[2] = { phase->lo[i], phase->hi[i] };
-
-          json_object_set_string_member (entry, "name", evox_phase_get_name (p));
-          json_object_set_array_member (entry, "range", _evox_cli_json_numbers (range, 2));
-          json_array_add_object_element (recorded, entry);
-        }
+        evox_metrics_record_add_phase (recorded, evox_phase_get_name (p), phase->lo[i],
+                                       phase->hi[i]);
       g_string_append_printf (name, "%s%s", i > 0 ? "+" : "", evox_phase_get_name (p));
     }
   phase->name = g_strdup (name->str);
@@ -124,63 +119,8 @@ parse_axes (const char *text,
   return TRUE;
 }
 
-/* The session's "metrics" record: what `evox apply` needs to measure another sample as this
- * one was, the phases' ranges filled in by phase_from_specs. */
-static JsonObject *
-metrics_record_new (const EvoxMetricsRequest *request,
-                    guint                     channel,
-                    gboolean                  tortuosity,
-                    gboolean                  percolation,
-                    int                       connectivity,
-                    gboolean                  surface,
-                    gboolean                  thickness_map,
-                    gboolean                  sizes,
-                    gboolean                  fields)
-{
-  JsonObject *record = _evox_cli_record_new ();
-  JsonArray *axes = json_array_new ();
-
-  json_object_set_int_member (record, "channel", channel);
-  json_object_set_array_member (record, "phase", json_array_new ());
-  for (guint a = 0; a < 3; a++)
-    if (request->tortuosity[a])
-      json_array_add_string_element (axes, evox_flow_axis_to_string ((EvoxFlowAxis) a));
-  json_object_set_array_member (record, "tortuosity", axes);
-  if (tortuosity)
-    {
-      json_object_set_double_member (record, "tolerance",
-                                     request->tolerance > 0.0 ? request->tolerance
-                                                              : EVOX_TORTUOSITY_DEFAULT_TOLERANCE);
-      /* The solve evox_metrics_compute runs (evox_tortuosity_params_init's default). */
-      json_object_set_string_member (record, "solver", "cg-multigrid");
-      if (request->two_phase)
-        {
-          /* Filled in by phase_from_specs, as "phase" is. */
-          json_object_set_array_member (record, "second", json_array_new ());
-          json_object_set_double_member (record, "second-diffusivity",
-                                         request->second_diffusivity);
-        }
-    }
-  json_object_set_boolean_member (record, "percolation", percolation);
-  json_object_set_int_member (record, "connectivity", connectivity);
-  json_object_set_array_member (record, "surface", json_array_new ());
-  if (surface)
-    {
-      guint methods = request->surface_methods != 0 ? request->surface_methods
-                                                    : EVOX_AREA_CROFTON;
-      JsonArray *names = json_array_new ();
-
-      if (methods & EVOX_AREA_CROFTON)
-        json_array_add_string_element (names, "crofton");
-      if (methods & EVOX_AREA_MESH)
-        json_array_add_string_element (names, "mesh");
-      json_object_set_array_member (record, "surface-method", names);
-    }
-  json_object_set_string_member (record, "thickness", thickness_map ? "map" :
-                                                      sizes ? "sizes" : "none");
-  json_object_set_boolean_member (record, "fields", fields);
-  return record;
-}
+/* evox-metrics-record.h writes "version" itself: it must stay the subcommands' records'. */
+G_STATIC_ASSERT (EVOX_METRICS_RECORD_VERSION == EVOX_CLI_RECORD_VERSION);
 
 /* --surface-method crofton,mesh: each method once. */
 static gboolean
@@ -381,9 +321,10 @@ _evox_cli_metrics (int    argc,
     return status;
   request.two_phase = second != NULL;
   if (session != NULL)
-    record = metrics_record_new (&request, (guint) channel, axes_text != NULL, percolation,
-                                 connectivity, surface != NULL, thickness != NULL, sizes,
-                                 fields != NULL);
+    record = evox_metrics_record_new (&request, (guint) channel, axes_text != NULL, percolation,
+                                      connectivity, surface != NULL,
+                                      thickness != NULL ? "map" : sizes ? "sizes" : "none",
+                                      fields != NULL);
   if (!phase_from_specs (&request.phase, volume, (guint) channel, "--phase", specs,
                          record != NULL ? json_object_get_array_member (record, "phase") : NULL,
                          &status))

@@ -1973,7 +1973,8 @@ evox_session_apply (EvoxSession   *self,
   return TRUE;
 }
 
-/* The subcommands' records, in the order `evox apply` runs them. */
+/* The subcommands' records, in the order `evox apply` runs them, but for "metrics", which the
+ * window's Metrics page computes again (or says why it does not). */
 static const struct
 {
   const char *key;
@@ -1983,7 +1984,6 @@ static const struct
   { "xanes", "XANES maps" },
   { "elements", "elemental maps" },
   { "reconstruction", "a reconstruction" },
-  { "metrics", "electrode metrics" },
   { "figure", "the options of an `evox render` figure" },
 };
 

@@ -134,7 +134,7 @@ gboolean     evox_session_apply            (EvoxSession    *self,
  * reconstruct, metrics and render: root keys "registration", "xanes", "elements",
  * "reconstruction", "metrics", "figure", each with its "version"), which a window keeps but
  * does not compute again: one sentence naming those the session holds, or NULL when it holds
- * none. */
+ * none ("metrics" is not named: the Metrics page computes it again). */
 char        *evox_session_dup_records_note (EvoxSession *self);
 
 /* The SHA-256 of a file, streamed; of a folder, over its regular files in byte order of their

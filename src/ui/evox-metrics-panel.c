@@ -10,7 +10,9 @@
 
 #include "evox-csv.h"
 #include "evox-interface-area.h"
+#include "evox-json.h"
 #include "evox-metrics-csv.h"
+#include "evox-metrics-record.h"
 #include "evox-metrics-panel.h"
 #include "evox-percolation.h"
 #include "evox-types.h"
@@ -62,6 +64,10 @@ struct _EvoxMetricsPanel
   gboolean          placing;
   /* The phase the table measured, which the overlay records for sessions. */
   EvoxMetricsPhase  measured;
+  /* The session's "metrics" record of the request the table answers, and the volume it was
+   * measured on (weak: a record of a volume no longer open is not saved). */
+  JsonObject       *record;
+  EvoxVolume       *record_volume;
 };
 
 G_DEFINE_FINAL_TYPE (EvoxMetricsPanel, evox_metrics_panel, GTK_TYPE_WIDGET)
@@ -77,6 +83,7 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void update_overlay (EvoxMetricsPanel *self);
+static void update_legend (EvoxMetricsPanel *self);
 
 static void
 show_error (EvoxMetricsPanel *self,
@@ -511,6 +518,8 @@ typedef struct
   EvoxVolume        *volume;
   EvoxProgress      *progress;
   EvoxMetricsRequest request;
+  JsonObject        *record;
+  gboolean           restoring;    /* started by evox_metrics_panel_compute_record */
 } ComputeData;
 
 static void
@@ -523,6 +532,7 @@ compute_data_free (gpointer user_data)
   g_clear_object (&data->volume);
   g_clear_pointer (&data->progress, evox_progress_unref);
   evox_metrics_request_clear (&data->request);
+  g_clear_pointer (&data->record, json_object_unref);
   g_free (data);
 }
 
@@ -581,19 +591,68 @@ compute_finished (GObject      *source,
       phase_clear (&self->measured);
       self->measured = data->request.phase;
       memset (&data->request.phase, 0, sizeof data->request.phase);
+      g_clear_pointer (&self->record, json_object_unref);
+      self->record = g_steal_pointer (&data->record);
+      g_set_weak_pointer (&self->record_volume, data->volume);
       fill_table (self);
-      update_overlay (self);
+      /* The overlay an opened session brought back already shows these classes: made again, it
+       * would be a step to undo that the user never took. */
+      if (data->restoring && self->overlay != NULL)
+        update_legend (self);
+      else
+        update_overlay (self);
     }
   compute_data_free (data);
   _evox_ui_job_stop (&self->job);
 }
 
 static void
-compute_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
+record_add_phase (JsonObject *record,
+                  const char *member,
+                  EvoxPhase  *phase)
 {
-  EvoxMetricsPanel *self = EVOX_METRICS_PANEL (widget);
+  evox_metrics_record_add_phase (json_object_get_array_member (record, member),
+                                 evox_phase_get_name (phase), evox_phase_get_lo (phase),
+                                 evox_phase_get_hi (phase));
+}
+
+/* The record of the request the inputs make now: the phases by their own names, as
+ * `evox metrics --session` records them. The page keeps the thickness map but writes no file,
+ * so `evox apply` is asked for the sizes alone. */
+static JsonObject *
+request_record (EvoxMetricsPanel         *self,
+                const EvoxMetricsRequest *request)
+{
+  EvoxPhaseList *phases = get_phases (self);
+  gboolean tortuosity = request->tortuosity[0] || request->tortuosity[1] ||
+                        request->tortuosity[2];
+  JsonObject *record = evox_metrics_record_new (request, request->phase.channel, tortuosity,
+                                                request->percolation, request->connectivity,
+                                                request->surface,
+                                                request->thickness ? "sizes" : "none", FALSE);
+
+  for (guint i = 0; i < evox_phase_list_get_n_phases (phases); i++)
+    {
+      GtkToggleButton *check = phase_check (self, i);
+
+      if (check != NULL && gtk_toggle_button_get_active (check))
+        record_add_phase (record, "phase", evox_phase_list_get_phase (phases, i));
+    }
+  if (request->two_phase)
+    record_add_phase (record, "second", evox_phase_list_get_phase (
+                        phases, gtk_drop_down_get_selected (self->second_dropdown)));
+  if (request->surface)
+    record_add_phase (record, "surface", evox_phase_list_get_phase (
+                        phases, gtk_drop_down_get_selected (self->other_dropdown)));
+  return record;
+}
+
+/* restored: the record the settings came from (NULL: the user's Compute), kept as it is so a
+ * session saved again writes it back unchanged. */
+static void
+start_compute (EvoxMetricsPanel *self,
+               JsonObject       *restored)
+{
   g_autoptr(GError) error = NULL;
   ComputeData *data = g_new0 (ComputeData, 1);
 
@@ -605,6 +664,9 @@ compute_action (GtkWidget  *widget,
       compute_data_free (data);
       return;
     }
+  data->record = restored != NULL ? json_object_ref (restored)
+                                  : request_record (self, &data->request);
+  data->restoring = restored != NULL;
   _evox_ui_job_start (&self->job, self->progress_bar, self->progress_box, job_stopped, self);
   g_set_weak_pointer (&data->panel, self);
   data->cancellable = g_object_ref (self->job.cancellable);
@@ -616,6 +678,14 @@ compute_action (GtkWidget  *widget,
   _evox_task_run (evox_metrics_panel_new, compute_work, data, NULL,
                   (GDestroyNotify) evox_metrics_free, self->job.cancellable, compute_finished,
                   data);
+}
+
+static void
+compute_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  start_compute (EVOX_METRICS_PANEL (widget), NULL);
 }
 
 static void
@@ -1133,6 +1203,204 @@ evox_metrics_panel_get_metrics (EvoxMetricsPanel *self)
   return self->metrics;
 }
 
+JsonObject *
+evox_metrics_panel_dup_record (EvoxMetricsPanel *self)
+{
+  g_return_val_if_fail (EVOX_IS_METRICS_PANEL (self), NULL);
+
+  if (self->record == NULL || self->document == NULL || self->record_volume == NULL ||
+      self->record_volume != evox_document_get_volume (self->document))
+    return NULL;
+  return json_object_ref (self->record);
+}
+
+/* Same value within rounding: the session stores the phases' edges as they were. */
+static gboolean
+same_number (double a,
+             double b)
+{
+  return fabs (a - b) <= 1e-9 * MAX (1.0, MAX (fabs (a), fabs (b)));
+}
+
+/* The index in the document's list of the phase entry i of a record's array names (by name and
+ * range), or -1 with an error. */
+static int
+find_phase (EvoxMetricsPanel  *self,
+            JsonArray         *entries,
+            guint              i,
+            GError           **error)
+{
+  EvoxPhaseList *phases = get_phases (self);
+  JsonNode *node = json_array_get_element (entries, i);
+  JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonArray *range = evox_json_get_array (entry, "range");
+  const char *name = evox_json_get_string (entry, "name");
+
+  if (name != NULL && range != NULL && json_array_get_length (range) == 2)
+    for (guint p = 0; p < evox_phase_list_get_n_phases (phases); p++)
+      {
+        EvoxPhase *phase = evox_phase_list_get_phase (phases, p);
+
+        if (g_str_equal (evox_phase_get_name (phase), name) &&
+            same_number (evox_phase_get_lo (phase), json_array_get_double_element (range, 0)) &&
+            same_number (evox_phase_get_hi (phase), json_array_get_double_element (range, 1)))
+          return (int) p;
+      }
+  g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+               _("its phase “%s” is not among the phases with the same range"),
+               name != NULL ? name : "?");
+  return -1;
+}
+
+/* The one phase of a record's "second" or "surface" (the page takes one), or -1. */
+static int
+find_single_phase (EvoxMetricsPanel  *self,
+                   JsonArray         *entries,
+                   GError           **error)
+{
+  if (json_array_get_length (entries) != 1)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                           _("the page measures against one phase, not a union"));
+      return -1;
+    }
+  return find_phase (self, entries, 0, error);
+}
+
+gboolean
+evox_metrics_panel_compute_record (EvoxMetricsPanel  *self,
+                                   JsonObject        *record,
+                                   GError           **error)
+{
+  JsonArray *phase, *axes, *second, *surface, *methods;
+  const char *thickness;
+  gboolean tortuosity[3] = { FALSE, FALSE, FALSE };
+  g_autofree int *checked = NULL;
+  double tolerance = 0, diffusivity = 0, channel, connectivity = 26;
+  guint n, surface_methods = 0, best = 0;
+  int second_index = -1, other_index = -1;
+
+  g_return_val_if_fail (EVOX_IS_METRICS_PANEL (self), FALSE);
+  g_return_val_if_fail (record != NULL, FALSE);
+
+  if (self->document == NULL || evox_document_get_volume (self->document) == NULL)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("No volume is open"));
+      return FALSE;
+    }
+  /* Everything is read and checked before the page changes: a record the page cannot compute
+   * leaves it as it was. */
+  phase = evox_json_get_array (record, "phase");
+  if (phase == NULL || json_array_get_length (phase) == 0)
+    {
+      g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, _("it names no phase"));
+      return FALSE;
+    }
+  if (evox_json_get_number (record, "channel", &channel) &&
+      channel != evox_document_get_channel (self->document))
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   _("it measured channel %g, the window shows channel %u"), channel,
+                   evox_document_get_channel (self->document));
+      return FALSE;
+    }
+  n = json_array_get_length (phase);
+  checked = g_new (int, n);
+  for (guint i = 0; i < n; i++)
+    if ((checked[i] = find_phase (self, phase, i, error)) < 0)
+      return FALSE;
+  axes = evox_json_get_array (record, "tortuosity");
+  for (guint i = 0; axes != NULL && i < json_array_get_length (axes); i++)
+    {
+      const char *axis = json_array_get_string_element (axes, i);
+
+      if (axis == NULL || axis[0] < 'x' || axis[0] > 'z' || axis[1] != '\0')
+        {
+          g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                               _("its tortuosity axes are not x, y or z"));
+          return FALSE;
+        }
+      tortuosity[axis[0] - 'x'] = TRUE;
+    }
+  if (evox_json_get_number (record, "tolerance", &tolerance))
+    {
+      for (guint i = 1; i < G_N_ELEMENTS (tolerances); i++)
+        if (fabs (tolerances[i] - tolerance) < fabs (tolerances[best] - tolerance))
+          best = i;
+      if (!same_number (tolerances[best] * 1e6, tolerance * 1e6))
+        {
+          g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                       _("its tolerance %g is not one the page offers (1e-4 to 1e-8)"),
+                       tolerance);
+          return FALSE;
+        }
+    }
+  second = evox_json_get_array (record, "second");
+  if (second != NULL)
+    {
+      if (!evox_json_get_number (record, "second-diffusivity", &diffusivity) ||
+          !(diffusivity >= 0.0 && diffusivity <= 1.0))
+        {
+          g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                               _("its second diffusivity is not from 0 to 1"));
+          return FALSE;
+        }
+      if ((second_index = find_single_phase (self, second, error)) < 0)
+        return FALSE;
+    }
+  if (evox_json_get_boolean (record, "percolation", FALSE) &&
+      evox_json_get_number (record, "connectivity", &connectivity) && connectivity != 26)
+    {
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                   _("the page computes percolation with 26-connectivity, not %g"),
+                   connectivity);
+      return FALSE;
+    }
+  surface = evox_json_get_array (record, "surface");
+  if (surface != NULL && json_array_get_length (surface) > 0)
+    {
+      if ((other_index = find_single_phase (self, surface, error)) < 0)
+        return FALSE;
+      methods = evox_json_get_array (record, "surface-method");
+      for (guint i = 0; methods != NULL && i < json_array_get_length (methods); i++)
+        {
+          const char *method = json_array_get_string_element (methods, i);
+
+          surface_methods |= g_strcmp0 (method, "crofton") == 0 ? EVOX_AREA_CROFTON :
+                             g_strcmp0 (method, "mesh") == 0 ? EVOX_AREA_MESH : 0;
+        }
+      if (surface_methods == 0)
+        surface_methods = EVOX_AREA_CROFTON;
+    }
+  thickness = evox_json_get_string (record, "thickness");
+
+  for (guint i = 0; i < evox_phase_list_get_n_phases (get_phases (self)); i++)
+    evox_metrics_panel_set_phase_checked (self, i, FALSE);
+  for (guint i = 0; i < n; i++)
+    evox_metrics_panel_set_phase_checked (self, (guint) checked[i], TRUE);
+  gtk_check_button_set_active (self->tortuosity_x, tortuosity[0]);
+  gtk_check_button_set_active (self->tortuosity_y, tortuosity[1]);
+  gtk_check_button_set_active (self->tortuosity_z, tortuosity[2]);
+  if (tolerance > 0)
+    gtk_drop_down_set_selected (self->tolerance_dropdown, best);
+  gtk_check_button_set_active (self->second_check, second_index >= 0);
+  if (second_index >= 0)
+    evox_metrics_panel_set_second (self, (guint) second_index, diffusivity);
+  gtk_check_button_set_active (self->percolation_check,
+                               evox_json_get_boolean (record, "percolation", FALSE));
+  gtk_check_button_set_active (self->surface_check, other_index >= 0);
+  if (other_index >= 0)
+    {
+      evox_metrics_panel_set_other (self, (guint) other_index);
+      evox_metrics_panel_set_surface_methods (self, surface_methods);
+    }
+  gtk_check_button_set_active (self->thickness_check,
+                               g_strcmp0 (thickness, "map") == 0 ||
+                               g_strcmp0 (thickness, "sizes") == 0);
+  start_compute (self, record);
+  return TRUE;
+}
+
 static void
 evox_metrics_panel_get_property (GObject    *object,
                                  guint       prop_id,
@@ -1182,6 +1450,8 @@ evox_metrics_panel_dispose (GObject *object)
   g_clear_pointer (&self->metrics, evox_metrics_free);
   g_clear_pointer (&self->lines, g_array_unref);
   phase_clear (&self->measured);
+  g_clear_pointer (&self->record, json_object_unref);
+  g_clear_weak_pointer (&self->record_volume);
   _evox_dispose_bin_template (GTK_WIDGET (self), EVOX_TYPE_METRICS_PANEL);
 
   G_OBJECT_CLASS (evox_metrics_panel_parent_class)->dispose (object);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
 
 #include "evox-document.h"
 #include "evox-metrics.h"
@@ -63,6 +64,17 @@ void               evox_metrics_request_clear         (EvoxMetricsRequest *reque
 gboolean           evox_metrics_panel_get_busy        (EvoxMetricsPanel *self);
 /* The table shown (NULL before the first result). */
 EvoxMetrics       *evox_metrics_panel_get_metrics     (EvoxMetricsPanel *self);
+/* The session's "metrics" record (evox-metrics-record.h) of the request the table shown
+ * answers, as `evox metrics --session` writes it, so `evox apply` computes the same rows; NULL
+ * before the first result or once the volume it measured is no longer the document's. */
+JsonObject        *evox_metrics_panel_dup_record      (EvoxMetricsPanel *self);
+/* Puts the page's settings as a "metrics" record gives them (its phases found in the document's
+ * list by name and range) and computes the table as metrics.compute does; FALSE with an error,
+ * the page untouched, for a record the page cannot compute (a phase not in the list, a union as
+ * the second or other phase, a tolerance it does not offer, another channel or connectivity). */
+gboolean           evox_metrics_panel_compute_record  (EvoxMetricsPanel  *self,
+                                                       JsonObject        *record,
+                                                       GError           **error);
 /* Writes the table as the export action does once a path is chosen. */
 gboolean           evox_metrics_panel_export_csv      (EvoxMetricsPanel *self,
                                                        const char       *path,

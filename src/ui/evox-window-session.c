@@ -13,7 +13,9 @@
 #include "evox-percolation.h"
 #include "evox-csv.h"
 #include "evox-elements.h"
+#include "evox-json.h"
 #include "evox-methods.h"
+#include "evox-metrics-panel.h"
 #include "evox-register.h"
 #include "evox-registration-panel.h"
 #include "evox-session.h"
@@ -166,6 +168,26 @@ apply_cameras (EvoxWindow  *self,
     }
 }
 
+/* The document's session plus what the window alone knows: the Metrics page's last table as
+ * the "metrics" record `evox metrics --session` writes (one the page has not computed, from the
+ * session it was opened from, is kept as it was). */
+static EvoxSession *
+capture_window (EvoxWindow  *self,
+                GError     **error)
+{
+  g_autoptr (EvoxSession) session = NULL;
+  JsonObject *metrics;
+
+  session = evox_session_capture (self->document, g_object_get_data (G_OBJECT (self),
+                                                                     SESSION_KEY), error);
+  if (session == NULL)
+    return NULL;
+  metrics = evox_metrics_panel_dup_record (EVOX_METRICS_PANEL (self->metrics_panel));
+  if (metrics != NULL)
+    json_object_set_object_member (evox_session_get_root (session), "metrics", metrics);
+  return g_steal_pointer (&session);
+}
+
 gboolean
 evox_window_save_session (EvoxWindow  *self,
                           const char  *path,
@@ -177,8 +199,7 @@ evox_window_save_session (EvoxWindow  *self,
   g_return_val_if_fail (EVOX_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  session = evox_session_capture (self->document, g_object_get_data (G_OBJECT (self),
-                                                                     SESSION_KEY), error);
+  session = capture_window (self, error);
   if (session == NULL)
     return FALSE;
   capture_cameras (self, session);
@@ -693,6 +714,24 @@ restore_clusters (EvoxWindow  *self,
   evox_clustering_run_async (volume, &params, FALSE, NULL, NULL, clusters_done, job);
 }
 
+/* The Metrics page's table, computed again in the background from the record's settings; a
+ * record the page cannot compute stays in the session for `evox apply`: NULL, or what to tell
+ * the user. */
+static char *
+restore_metrics (EvoxWindow  *self,
+                 EvoxSession *session)
+{
+  JsonObject *record = evox_json_get_object (evox_session_get_root (session), "metrics");
+  g_autoptr (GError) error = NULL;
+
+  if (record == NULL ||
+      evox_metrics_panel_compute_record (EVOX_METRICS_PANEL (self->metrics_panel), record,
+                                         &error))
+    return NULL;
+  return g_strdup_printf (_("The session’s electrode metrics were not computed again: %s "
+                            "(kept in the session: evox apply runs them)"), error->message);
+}
+
 /* The Registration page shows the settings of the registration the session brought back, so
  * that Run again registers as it was registered. */
 static void
@@ -728,9 +767,10 @@ finish_restore (EvoxWindow  *self,
     show_session_error (self, session, NULL, error);
   else
     {
-      /* The records the window keeps but does not compute are said with the changed input. */
-      g_autofree char *both = warning != NULL && note != NULL ?
-                              g_strconcat (warning, "\n", note, NULL) : NULL;
+      g_autofree char *metrics = NULL;
+      g_autofree char *said = NULL;
+      const char *lines[4];
+      guint n = 0;
 
       sync_registration_page (self, session);
       /* What the session set is where the user starts, not steps to undo. */
@@ -738,7 +778,17 @@ finish_restore (EvoxWindow  *self,
       apply_cameras (self, session);
       apply_page (self, session);
       restore_clusters (self, session);
-      evox_window_show_error (self, both != NULL ? both : warning != NULL ? warning : note);
+      metrics = restore_metrics (self, session);
+      /* The records the window keeps but does not compute are said with the changed input. */
+      if (warning != NULL)
+        lines[n++] = warning;
+      if (note != NULL)
+        lines[n++] = note;
+      if (metrics != NULL)
+        lines[n++] = metrics;
+      lines[n] = NULL;
+      said = n > 0 ? g_strjoinv ("\n", (char **) lines) : NULL;
+      evox_window_show_error (self, said);
     }
   remember_session (self, session);
 }
@@ -1081,8 +1131,7 @@ show_methods_action (GtkWidget  *widget,
   GtkWidget *window, *box, *scrolled, *view, *buttons, *copy, *save;
   GtkTextBuffer *buffer;
 
-  session = evox_session_capture (self->document, g_object_get_data (G_OBJECT (self),
-                                                                     SESSION_KEY), &error);
+  session = capture_window (self, &error);
   if (session == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("No methods to write: %s"), error->message);
