@@ -692,6 +692,22 @@ compute_percolation (EvoxMetricsPanel *panel)
   g_assert_null (_evox_metrics_panel_get_error (panel));
 }
 
+/* The user's own clusters: every voxel in cluster 1. */
+static EvoxClusters *
+user_clusters (void)
+{
+  g_autoptr (GError) error = NULL;
+  guint16 *ids = _evox_alloc_large ((gsize) NX * NY * NZ * sizeof (guint16));
+  EvoxClusters *clusters;
+
+  for (gsize i = 0; i < (gsize) NX * NY * NZ; i++)
+    ids[i] = 1;
+  clusters = evox_clusters_new_take ((const gsize[3]) { NX, NY, NZ }, ids, 1, 0, NULL, NULL,
+                                     NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return clusters;
+}
+
 /* Show Percolation: disabled before a table; a click on it puts the classes along z (then x, as
  * the axis list changes) over the volume as the document's clusters, voxel for voxel as the
  * geometry says, with the legend's shares; a second click gives back the clusters the user had;
@@ -707,7 +723,6 @@ test_percolation_overlay (void)
   EvoxMetricsPanel *panel;
   GtkWidget *button, *legend;
   const char *text;
-  guint16 *ids;
 
   if (library_missing ())
     return;
@@ -719,13 +734,7 @@ test_percolation_overlay (void)
   g_assert_nonnull (button);
   g_assert_nonnull (legend);
 
-  /* The user's own clusters: every voxel in cluster 1. */
-  ids = _evox_alloc_large ((gsize) NX * NY * NZ * sizeof (guint16));
-  for (gsize i = 0; i < (gsize) NX * NY * NZ; i++)
-    ids[i] = 1;
-  mine = evox_clusters_new_take ((const gsize[3]) { NX, NY, NZ }, ids, 1, 0, NULL, NULL, NULL,
-                                 NULL, NULL, &error);
-  g_assert_no_error (error);
+  mine = user_clusters ();
   g_assert_true (evox_document_set_clusters (document, mine));
 
   evox_test_wait_painted (button);
@@ -903,13 +912,11 @@ test_percolation_redo_keeps_clusters (void)
 {
   g_autoptr (EvoxVolume) volume = channels_volume ();
   g_autoptr (EvoxClusters) mine = NULL;
-  g_autoptr (GError) error = NULL;
   EvoxWindow *window;
   EvoxDocument *document;
   EvoxMetricsPanel *panel;
   EvoxHistory *history;
   GtkWidget *button, *legend;
-  guint16 *ids;
   guint n_undo;
 
   if (library_missing ())
@@ -920,12 +927,7 @@ test_percolation_redo_keeps_clusters (void)
   panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
   button = evox_test_find_named (GTK_WIDGET (panel), "show-percolation-button");
   legend = evox_test_find_named (GTK_WIDGET (panel), "percolation-legend");
-  ids = _evox_alloc_large ((gsize) NX * NY * NZ * sizeof (guint16));
-  for (gsize i = 0; i < (gsize) NX * NY * NZ; i++)
-    ids[i] = 1;
-  mine = evox_clusters_new_take ((const gsize[3]) { NX, NY, NZ }, ids, 1, 0, NULL, NULL, NULL,
-                                 NULL, NULL, &error);
-  g_assert_no_error (error);
+  mine = user_clusters ();
   g_assert_true (evox_document_set_clusters (document, mine));
   compute_percolation (panel);
   evox_test_spin (0.1);
