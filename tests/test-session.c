@@ -356,6 +356,30 @@ round_trip (EvoxDocument *document,
   return g_steal_pointer (&loaded);
 }
 
+/* Maps frozen and added to the document, as a computation hands them over. */
+static void
+add_frozen_maps (EvoxDocument *document,
+                 EvoxVolume   *maps)
+{
+  g_autoptr (GError) error = NULL;
+
+  evox_volume_freeze (maps);
+  g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* The document's session, as File > Save Session captures it. */
+static EvoxSession *
+capture (EvoxDocument *document)
+{
+  g_autoptr (GError) error = NULL;
+  EvoxSession *session = evox_session_capture (document, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (session);
+  return session;
+}
+
 static void
 test_round_trip_demo (void)
 {
@@ -542,8 +566,7 @@ test_missing_and_changed (void)
 
   write_blobs (tiff, 11);
   open_into (document, tiff);
-  session = evox_session_capture (document, NULL, &error);
-  g_assert_no_error (error);
+  session = capture (document);
   g_assert_true (evox_session_save (session, path, FALSE, &error));
   g_assert_no_error (error);
 
@@ -786,8 +809,7 @@ test_malformed (void)
 
   evox_document_set_volume (document, volume, "Demo", NULL);
   edit_document (document);
-  session = evox_session_capture (document, NULL, &error);
-  g_assert_no_error (error);
+  session = capture (document);
   g_assert_true (evox_session_save (session, path, FALSE, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (path, &text, &length, NULL));
@@ -825,8 +847,7 @@ test_save_exists (void)
   g_autoptr (GError) error = NULL;
 
   evox_document_set_volume (document, volume, "Demo", NULL);
-  session = evox_session_capture (document, NULL, &error);
-  g_assert_no_error (error);
+  session = capture (document);
   write_text (path, "keep me");
   g_assert_false (evox_session_save (session, path, FALSE, &error));
   g_assert_error (error, EVOX_ERROR, EVOX_ERROR_EXISTS);
@@ -885,8 +906,7 @@ test_ssrm_options (void)
   volume = evox_volume_load_with (table, &load, NULL, NULL, &error);
   g_assert_no_error (error);
   evox_document_set_volume (document, volume, "t.csv", table);
-  session = evox_session_capture (document, NULL, &error);
-  g_assert_no_error (error);
+  session = capture (document);
   g_assert_true (evox_session_save (session, path, FALSE, &error));
   g_assert_no_error (error);
   loaded = evox_session_load (path, &error);
@@ -1083,8 +1103,7 @@ test_edited_values (void)
   write_small (tiff);
   open_into (document, tiff);
   edit_small (document);
-  session = evox_session_capture (document, NULL, &error);
-  g_assert_no_error (error);
+  session = capture (document);
   g_assert_true (evox_session_save (session, path, FALSE, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (values); i++)
@@ -1137,11 +1156,8 @@ test_xanes_maps_record (void)
   evox_volume_set_metadata (maps, "xanes_pre1", "-150");
   evox_volume_set_metadata (maps, "xanes_nnorm", "1");
   evox_volume_set_metadata (maps, "xanes_mask_k", "not a number");
-  evox_volume_freeze (maps);
-  g_assert_true (evox_document_add_maps (document, maps, NULL, &error));
-  g_assert_no_error (error);
-  session = evox_session_capture (document, NULL, &error);
-  g_assert_no_error (error);
+  add_frozen_maps (document, maps);
+  session = capture (document);
   record = json_object_get_object_member (evox_session_get_root (session), "xanes-maps");
   g_assert_nonnull (record);
   g_assert_cmpfloat (json_object_get_double_member (record, "e0"), ==, 8345.5);
@@ -1165,8 +1181,7 @@ test_xanes_maps_record (void)
   /* Without maps, no record. */
   evox_document_clear_maps (document);
   g_clear_object (&session);
-  session = evox_session_capture (document, NULL, &error);
-  g_assert_no_error (error);
+  session = capture (document);
   g_assert_false (json_object_has_member (evox_session_get_root (session), "xanes-maps"));
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
@@ -1220,11 +1235,8 @@ test_elements_maps_record (void)
   evox_volume_set_metadata (pair, "elements_edges", "Mn_K,Ni_K");
   evox_volume_set_metadata (pair, "elements_pair_Mn", "6534:6558");
   evox_volume_set_metadata (pair, "elements_pair_Ni", "8178:8570");
-  evox_volume_freeze (pair);
-  g_assert_true (evox_document_add_maps (document, pair, NULL, &error));
-  g_assert_no_error (error);
-  session = evox_session_capture (document, NULL, &error);
-  g_assert_no_error (error);
+  add_frozen_maps (document, pair);
+  session = capture (document);
   record = json_object_get_object_member (evox_session_get_root (session), "elements-maps");
   g_assert_nonnull (record);
   g_assert_cmpstr (json_object_get_string_member (record, "element"), ==, "Mn_K,Ni_K");
@@ -1239,18 +1251,14 @@ test_elements_maps_record (void)
   g_assert_true (json_object_get_boolean_member (record, "shown"));
 
   /* XANES maps, then the fit with a matrix: its new channel goes after them. */
-  evox_volume_freeze (xanes);
-  g_assert_true (evox_document_add_maps (document, xanes, NULL, &error));
+  add_frozen_maps (document, xanes);
   evox_volume_set_metadata (fit, "elements_method", "fit");
   evox_volume_set_metadata (fit, "elements_edges", "Mn_K,Ni_K");
   evox_volume_set_metadata (fit, "elements_matrix", "O");
-  evox_volume_freeze (fit);
-  g_assert_true (evox_document_add_maps (document, fit, NULL, &error));
-  g_assert_no_error (error);
+  add_frozen_maps (document, fit);
   evox_document_set_show_maps (document, FALSE);
   g_clear_object (&session);
-  session = evox_session_capture (document, NULL, &error);
-  g_assert_no_error (error);
+  session = capture (document);
   record = json_object_get_object_member (evox_session_get_root (session), "elements-maps");
   g_assert_cmpstr (json_object_get_string_member (record, "method"), ==, "fit");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (record, "pairs")), ==, 0);
@@ -1341,8 +1349,7 @@ test_elements_runs (void)
   original = evox_document_get_maps (document);
   g_assert_cmpuint (evox_volume_get_n_channels (original), ==, G_N_ELEMENTS (order));
 
-  session = evox_session_capture (document, NULL, &error);
-  g_assert_no_error (error);
+  session = capture (document);
   g_assert_true (evox_session_save (session, path, FALSE, &error));
   g_assert_no_error (error);
   loaded = evox_session_load (path, &error);
