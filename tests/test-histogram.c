@@ -339,12 +339,15 @@ test_binning_brute (void)
  * with few significant bits), so a voxel's bin is floor((v - min) / width) without rounding
  * doubts, including values on an edge and max itself (the last bin is closed). NaN and both
  * infinities are counted apart and left out of everything else. */
+/* BAD_IN_1000 voxels in a thousand are NaN or infinite; with none, two are placed where the
+ * statistics pass looks at them apart (a chunk's last values, past its 16-value steps). */
 static void
-check_f32_brute (gsize  nx,
-                 gsize  ny,
-                 gsize  nz,
-                 double lo,
-                 double width,
+check_f32_brute (gsize   nx,
+                 gsize   ny,
+                 gsize   nz,
+                 double  lo,
+                 double  width,
+                 guint   bad_in_1000,
                  guint32 seed)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
@@ -362,16 +365,26 @@ check_f32_brute (gsize  nx,
   g_assert_no_error (error);
   for (gsize i = 0; i < n; i++)
     {
-      guint r = g_rand_int_range (rand, 0, 100);
+      guint r = g_rand_int_range (rand, 0, 1000);
 
-      if (r < 3)
-        v[i] = r == 0 ? NAN : r == 1 ? INFINITY : -INFINITY;
+      if (r < bad_in_1000)
+        v[i] = r % 3 == 0 ? NAN : r % 3 == 1 ? INFINITY : -INFINITY;
       else
-        v[i] = (float) (lo + g_rand_int_range (rand, 0, 2 * 65536 + 1) * (width / 2));
+        v[i] = (float) (lo + g_rand_int_range (rand, 1, 2 * 65536) * (width / 2));
     }
-  /* The extent is known: both ends are there. */
-  v[n / 3] = (float) lo;
-  v[n / 2] = (float) hi;
+  /* The extent is known: both ends are there, once each. */
+  if (bad_in_1000 == 0)
+    {
+      v[n - 2] = NAN;
+      v[n / 4] = -INFINITY;
+      v[n - 1] = (float) lo;
+      v[n - 3] = (float) hi;
+    }
+  else
+    {
+      v[n / 3] = (float) lo;
+      v[n / 2] = (float) hi;
+    }
   evox_volume_freeze (volume);
 
   for (gsize i = 0; i < n; i++)
@@ -419,11 +432,15 @@ static void
 test_f32_brute (void)
 {
   /* Layers of 16,384 voxels: counted layer by layer, with per-layer counts. */
-  check_f32_brute (128, 128, 6, 0.0, 1.0, 11);
+  check_f32_brute (128, 128, 6, 0.0, 1.0, 30, 11);
   /* 300 small layers: counted in blocks per thread, no per-layer counts. */
-  check_f32_brute (41, 29, 300, -3.0, 8.0 / 65536, 12);
+  check_f32_brute (41, 29, 300, -3.0, 8.0 / 65536, 30, 12);
   /* Values far from zero, where sums about zero would lose the spread. */
-  check_f32_brute (64, 50, 20, 1e4, 1.0 / 1024, 13);
+  check_f32_brute (64, 50, 20, 1e4, 1.0 / 1024, 30, 13);
+  /* Mostly finite chunks (their moments unmasked), a NaN, an infinity and both ends in the last
+   * values of the last chunk; 37 x 23 x 40 = 34,040 voxels is no multiple of 16. */
+  check_f32_brute (37, 23, 40, -2.5, 1.0 / 4096, 0, 14);
+  check_f32_brute (37, 23, 40, 7.0, 1.0 / 256, 1, 15);
 }
 
 /* A constant volume has a usable histogram (every finite voxel in bin 0, width 1/65536) and

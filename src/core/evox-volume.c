@@ -860,19 +860,37 @@ extent_merge (Extent       *into,
  * -ffast-math, and this pass would otherwise cost more than the binning itself. */
 typedef float   V4F __attribute__ ((vector_size (16)));
 typedef gint32  V4I __attribute__ ((vector_size (16)));
+typedef float   V8F __attribute__ ((vector_size (32)));
+typedef gint32  V8I __attribute__ ((vector_size (32)));
 typedef double  V4D __attribute__ ((vector_size (32)));
 typedef gint64  V4L __attribute__ ((vector_size (32)));
 
-/* Sums about a value of the chunk itself, so they stay accurate when |mean| >> std. */
+/* One step of the moments about SHIFT: four values, masked to the finite ones when MASKED. */
+#define MOMENTS_STEP(x, shift, masked, s1, s2)                                        \
+  G_STMT_START {                                                                       \
+    V4F v_;                                                                            \
+    V4D d_;                                                                            \
+    memcpy (&v_, (x), sizeof v_);                                                      \
+    d_ = __builtin_convertvector (v_, V4D) - (shift);                                  \
+    if (masked)                                                                        \
+      d_ = (V4D) ((V4L) d_ & __builtin_convertvector ((v_ - v_) == (V4F) { 0 }, V4L)); \
+    (s1) += d_;                                                                        \
+    (s2) += d_ * d_;                                                                   \
+  } G_STMT_END
+
+/* Sums about a value of the chunk itself, so they stay accurate when |mean| >> std. Four pairs
+ * of sums, so the additions do not wait on each other; a chunk with no NaN or infinity (the
+ * common case, which the min/max loop found out) skips the mask. */
 EVOX_TARGET_CLONES static void
 moments_of_chunk (const float *x,
                   gsize        len,
+                  gboolean     all_finite,
                   Extent      *e)
 {
-  V4D s1 = { 0 }, s2 = { 0 }, shift;
-  V4I finite_count = { 0 };
+  V4D a1 = { 0 }, a2 = { 0 }, b1 = { 0 }, b2 = { 0 }, c1 = { 0 }, c2 = { 0 }, d1 = { 0 },
+      d2 = { 0 }, shift;
   double centre = NAN, sum1, sum2;
-  gsize i = 0, n;
+  gsize i = 0, n_finite = 0;
 
   for (gsize k = 0; k < len && isnan (centre); k++)
     if (isfinite (x[k]))
@@ -881,56 +899,98 @@ moments_of_chunk (const float *x,
     return;
   shift = (V4D) { centre, centre, centre, centre };
 
-  for (; i + 4 <= len; i += 4)
-    {
-      V4F v;
-      V4I finite;
-      V4D d;
-
-      memcpy (&v, x + i, sizeof v);
-      finite = (v - v) == (V4F) { 0 };
-      d = __builtin_convertvector (v, V4D) - shift;
-      d = (V4D) ((V4L) d & __builtin_convertvector (finite, V4L));
-      s1 += d;
-      s2 += d * d;
-      finite_count -= finite;
-    }
-  sum1 = s1[0] + s1[1] + s1[2] + s1[3];
-  sum2 = s2[0] + s2[1] + s2[2] + s2[3];
-  n = (gsize) finite_count[0] + finite_count[1] + finite_count[2] + finite_count[3];
+  if (all_finite)
+    for (; i + 16 <= len; i += 16)
+      {
+        MOMENTS_STEP (x + i, shift, FALSE, a1, a2);
+        MOMENTS_STEP (x + i + 4, shift, FALSE, b1, b2);
+        MOMENTS_STEP (x + i + 8, shift, FALSE, c1, c2);
+        MOMENTS_STEP (x + i + 12, shift, FALSE, d1, d2);
+      }
+  else
+    for (; i + 16 <= len; i += 16)
+      {
+        MOMENTS_STEP (x + i, shift, TRUE, a1, a2);
+        MOMENTS_STEP (x + i + 4, shift, TRUE, b1, b2);
+        MOMENTS_STEP (x + i + 8, shift, TRUE, c1, c2);
+        MOMENTS_STEP (x + i + 12, shift, TRUE, d1, d2);
+      }
+  a1 += b1 + c1 + d1;
+  a2 += b2 + c2 + d2;
+  sum1 = a1[0] + a1[1] + a1[2] + a1[3];
+  sum2 = a2[0] + a2[1] + a2[2] + a2[3];
   for (; i < len; i++)
     if (isfinite (x[i]))
       {
         double d = (double) x[i] - centre;
         sum1 += d;
         sum2 += d * d;
-        n++;
       }
-  e->n_finite = n;
-  e->mean = centre + sum1 / (double) n;
-  e->m2 = MAX (0.0, sum2 - sum1 * sum1 / (double) n);
+  n_finite = len - e->n_bad;
+  e->n_finite = n_finite;
+  e->mean = centre + sum1 / (double) n_finite;
+  e->m2 = MAX (0.0, sum2 - sum1 * sum1 / (double) n_finite);
 }
 
-#define EXTENT_CHUNK 16384
+/* 32 KiB, so the moments loop reads the chunk back from L1 after the min/max loop. */
+#define EXTENT_CHUNK 8192
 
+/* Lane-wise A < B ? A : B and A > B ? A : B (C has no vector ?:). A comparison with NaN is
+ * false, so a NaN in A never wins. */
+#define V8_MIN(a, b) ((V8F) (((V8I) (a) & ((a) < (b))) | ((V8I) (b) & ~((a) < (b)))))
+#define V8_MAX(a, b) ((V8F) (((V8I) (a) & ((a) > (b))) | ((V8I) (b) & ~((a) > (b)))))
+
+/* v + (v - v) is v for a finite v and NaN for a NaN or an infinity: the comparisons then drop it,
+ * and it counts as non-finite. Sixteen values a step in two vectors, so the selects of one do
+ * not wait on the other's. */
 EVOX_TARGET_CLONES static Extent
 extent_of_chunk (const float *x,
                  gsize        len)
 {
   Extent e = EMPTY_EXTENT;
+  V8F lo0, lo1, hi0, hi1;
+  V8I bad0 = { 0 }, bad1 = { 0 };
   float lo = INFINITY, hi = -INFINITY;
+  gsize i = 0, n_bad = 0;
 
-#pragma omp simd reduction(min:lo) reduction(max:hi)
-  for (gsize i = 0; i < len; i++)
+  for (int k = 0; k < 8; k++)
     {
-      gboolean finite = (x[i] - x[i]) == 0.0f;
-      lo = finite && x[i] < lo ? x[i] : lo;
-      hi = finite && x[i] > hi ? x[i] : hi;
+      lo0[k] = lo1[k] = INFINITY;
+      hi0[k] = hi1[k] = -INFINITY;
+    }
+  for (; i + 16 <= len; i += 16)
+    {
+      V8F a, b;
+
+      memcpy (&a, x + i, sizeof a);
+      memcpy (&b, x + i + 8, sizeof b);
+      a = a + (a - a);
+      b = b + (b - b);
+      lo0 = V8_MIN (a, lo0);
+      hi0 = V8_MAX (a, hi0);
+      bad0 -= a != a;
+      lo1 = V8_MIN (b, lo1);
+      hi1 = V8_MAX (b, hi1);
+      bad1 -= b != b;
+    }
+  for (int k = 0; k < 8; k++)
+    {
+      lo = MIN (lo, MIN (lo0[k], lo1[k]));
+      hi = MAX (hi, MAX (hi0[k], hi1[k]));
+      n_bad += (gsize) bad0[k] + (gsize) bad1[k];
+    }
+  for (; i < len; i++)
+    {
+      float y = x[i] + (x[i] - x[i]);
+
+      lo = y < lo ? y : lo;
+      hi = y > hi ? y : hi;
+      n_bad += y != y;
     }
   e.min = lo;
   e.max = hi;
-  moments_of_chunk (x, len, &e);
-  e.n_bad = len - e.n_finite;
+  e.n_bad = n_bad;
+  moments_of_chunk (x, len, n_bad == 0, &e);
   return e;
 }
 
