@@ -4,7 +4,10 @@
 /* Issue 17 asked whether the f32 statistics (min/max, mean and spread) and the fine binning
  * could share passes. This scratch program times the layouts on one core, in CPU time (so a busy
  * shared machine still gives comparable figures), with kernels written like those of
- * src/core/evox-volume.c and src/core/evox-histogram.c (same vectors, same AVX2 clones):
+ * src/core/evox-volume.c and src/core/evox-histogram.c as they were on 2026-12-06's evening (same
+ * vectors, same AVX2 clones; since then the library's binning prefetches its voxels and its
+ * min/max loop selects in two vectors: time the library itself with
+ * `OMP_NUM_THREADS=1 build/bench/evox-bench hist`):
  *
  *   today:  pass 1 = per 64 KiB chunk a min/max loop, then a moments loop over the same chunk
  *           (from cache); pass 2 = binning into two alternating u32 tables;
