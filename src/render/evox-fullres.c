@@ -27,6 +27,7 @@ struct _EvoxFullRes
   gsize            pending_origin[3];
   gsize            pending_size[3];
   guint            n_reads;
+  gboolean         broken;       /* a read failed: read nothing more */
 };
 
 typedef struct
@@ -118,11 +119,13 @@ _evox_fullres_set_failed_func (EvoxFullRes *self,
 }
 
 /* A file damaged since it was opened: the reduced slice stays, the reason in the log and, for
- * the window, in the failed function. */
+ * the window, in the failed function, once (the next reads would fail the same way). */
 static void
 report_failure (EvoxFullRes *self,
                 GError      *error)
 {
+  self->broken = TRUE;
+  self->has_pending = FALSE;
   g_warning ("%s", error->message);
   if (self->failed != NULL)
     self->failed (self->ready_data, error->message);
@@ -138,6 +141,12 @@ gboolean
 _evox_fullres_is_reading (EvoxFullRes *self)
 {
   return self->reading != NULL;
+}
+
+gboolean
+_evox_fullres_has_failed (EvoxFullRes *self)
+{
+  return self->broken;
 }
 
 static EvoxFullResPlane *
@@ -270,10 +279,10 @@ start_read (EvoxFullRes *self,
   g_task_run_in_thread (task, read_thread);
 }
 
-/* Least recently drawn first, never the one being drawn now, while over the budget. */
+/* Least recently drawn first, never one drawn in this frame, while over the budget. */
 static void
-evict (EvoxFullRes      *self,
-       EvoxFullResPlane *keep)
+evict (EvoxFullRes *self,
+       guint64      frame)
 {
   for (;;)
     {
@@ -286,7 +295,7 @@ evict (EvoxFullRes      *self,
           EvoxFullResPlane *plane = g_ptr_array_index (self->planes, i);
 
           total += plane->bytes;
-          if (plane != keep && (oldest == NULL || plane->used < oldest->used))
+          if (plane->frame != frame && (oldest == NULL || plane->used < oldest->used))
             {
               oldest = plane;
               at = i;
@@ -330,6 +339,7 @@ _evox_fullres_lookup (EvoxFullRes *self,
                       guint        axis,
                       const gsize  lo[3],
                       const gsize  hi[3],
+                      guint64      frame,
                       gboolean     wait)
 {
   EvoxFullResPlane *found = NULL;
@@ -344,6 +354,8 @@ _evox_fullres_lookup (EvoxFullRes *self,
   /* Frames drawn while a read runs ask again for what it brings. */
   if (found == NULL && !wait && self->reading != NULL &&
       plane_holds (&self->in_flight, axis, lo, hi))
+    return NULL;
+  if (found == NULL && self->broken)
     return NULL;
   if (found == NULL)
     {
@@ -370,7 +382,8 @@ _evox_fullres_lookup (EvoxFullRes *self,
         }
     }
   found->used = self->clock;
-  evict (self, found);
+  found->frame = frame;
+  evict (self, frame);
   if (found->texture == 0 && found->data != NULL)
     {
       if (_evox_bricks_upload_texture (&found->texture,
