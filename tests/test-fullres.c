@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -342,17 +343,6 @@ slices_view_new (EvoxVolume           *volume,
   return renderer;
 }
 
-static void
-dump (const char *name, const guint8 *p)
-{
-  if (g_getenv ("DUMP") == NULL) return;
-  g_autofree char *path = g_strdup_printf ("/tmp/planes3d-%s.ppm", name);
-  FILE *f = fopen (path, "wb");
-  fprintf (f, "P6 %d %d 255\n", VIEW_WIDTH, VIEW_HEIGHT);
-  for (gsize i = 0; i < (gsize) VIEW_WIDTH * VIEW_HEIGHT; i++) fwrite (p + 4 * i, 1, 3, f);
-  fclose (f);
-}
-
 static gboolean
 time_out (gpointer data)
 {
@@ -398,13 +388,52 @@ draw_until_read (EvoxRenderer *renderer,
   return pixels;
 }
 
+/* The value readout: over a grid of the view's pixels, the point picked in the reduced volume's
+ * view gives the file's voxel that the whole volume's view picks at the same pixel, and its
+ * value, once the plane is held (read: TRUE); before, no value without a read. */
+static void
+check_picks (EvoxRenderer *reduced,
+             EvoxRenderer *whole,
+             gboolean      read)
+{
+  EvoxVolume *volume = evox_renderer_get_volume (whole);
+  double origin[3], spacing[3];
+  guint n = 0;
+
+  evox_volume_get_origin (volume, origin);
+  evox_volume_get_spacing (volume, spacing);
+  for (int y = 8; y < VIEW_HEIGHT; y += 40)
+    for (int x = 8; x < VIEW_WIDTH; x += 40)
+      {
+        double at[3], at_whole[3], value;
+        gsize voxel[3], want[3];
+
+        g_assert_true (evox_renderer_pick (reduced, x, y, VIEW_WIDTH, VIEW_HEIGHT, at));
+        if (!read)
+          {
+            g_assert_false (evox_renderer_get_file_value (reduced, at, voxel, &value));
+            continue;
+          }
+        g_assert_true (evox_renderer_get_file_value (reduced, at, voxel, &value));
+        g_assert_true (evox_renderer_pick (whole, x, y, VIEW_WIDTH, VIEW_HEIGHT, at_whole));
+        for (guint a = 0; a < 3; a++)
+          want[a] = (gsize) round ((at_whole[a] - origin[a]) / spacing[a]);
+        g_assert_cmpuint (voxel[0], ==, want[0]);
+        g_assert_cmpuint (voxel[1], ==, want[1]);
+        g_assert_cmpuint (voxel[2], ==, want[2]);
+        g_assert_cmpfloat (value, ==, file_value (want[0], want[1], want[2]));
+        n++;
+      }
+  g_test_message ("%u picks gave the file's voxel", n);
+}
+
 /* The oracle is the file's voxels held whole, drawn in the same place by the same camera: the
  * first frame of the reduced volume differs from it in most pixels; once the z plane is read
  * the frame is the whole volume's but for pixels on voxel edges, where the two cameras'
  * matrices (their depth ranges differ with the boxes) could round apart (measured when this
  * was written: 0 of 92,160, in both views). Only the z slice is in view, so only it is read,
- * and only the part in view (with its margin); an export reads it before drawing and draws the
- * same. data: the view, the slices in 3D or the Volume view showing them. */
+ * and only the part in view (with its margin); the value readout then gives the file's voxels;
+ * an export reads the plane before drawing and draws the same. data: the view, the slices in 3D or the Volume view showing them. */
 static void
 check_slices_3d (gconstpointer data)
 {
@@ -435,8 +464,6 @@ check_slices_3d (gconstpointer data)
   evox_camera_get_pose (evox_renderer_get_camera (renderer), &pose);
   reference = slices_view_new (whole, view, whole_slices, &pose);
   want = evox_test_render (reference, VIEW_WIDTH, VIEW_HEIGHT, FALSE);
-  evox_test_renderer_free (reference);
-  dump ("want", want);
   g_assert_cmpuint (evox_test_count_not_background (want, n), ==, n);
 
   first = evox_test_draw_frame (renderer, VIEW_WIDTH, VIEW_HEIGHT);
@@ -448,6 +475,7 @@ check_slices_3d (gconstpointer data)
   g_test_message ("reduced frame: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
                   " pixels differ, by up to %u", differ, n, largest);
   g_assert_cmpuint (differ, >, n / 2);
+  check_picks (renderer, reference, FALSE);
 
   fine = draw_until_read (renderer, &frames);
   differ = evox_test_count_differing (want, fine, n, &largest);
@@ -455,6 +483,7 @@ check_slices_3d (gconstpointer data)
                   frames, _evox_fullres_get_n_reads (fullres), differ, largest);
   g_assert_cmpuint (_evox_fullres_get_n_reads (fullres), ==, 1);
   g_assert_cmpuint (differ, <=, n / 1000);
+  check_picks (renderer, reference, TRUE);
   /* Drawn again from the texture: nothing read. */
   g_free (evox_test_draw_frame (renderer, VIEW_WIDTH, VIEW_HEIGHT));
   g_assert_false (_evox_fullres_is_reading (fullres));
@@ -463,6 +492,7 @@ check_slices_3d (gconstpointer data)
   g_assert_null (_evox_fullres_lookup (fullres, 2, whole_lo, whole_hi, 0, FALSE));
   g_assert_true (_evox_fullres_is_reading (fullres));
   evox_test_renderer_free (renderer);
+  evox_test_renderer_free (reference);
 
   export = slices_view_new (reduced, view, reduced_slices, &pose);
   exported = evox_test_render (export, VIEW_WIDTH, VIEW_HEIGHT, FALSE);

@@ -384,12 +384,46 @@ _evox_fullres_lookup (EvoxFullRes *self,
   found->used = self->clock;
   found->frame = frame;
   evict (self, frame);
+  /* The voxels stay in memory as well, for _evox_fullres_get_value (); a texture that did
+   * not go up stays 0 and is tried again next time. */
   if (found->texture == 0 && found->data != NULL)
-    {
-      if (_evox_bricks_upload_texture (&found->texture,
-                                       evox_voxel_source_get_sample_type (self->source),
-                                       found->size, found->data) == GL_NO_ERROR)
-        g_clear_pointer (&found->data, g_free);
-    }
+    _evox_bricks_upload_texture (&found->texture, evox_voxel_source_get_sample_type (self->source),
+                                 found->size, found->data);
   return found->texture != 0 ? found : NULL;
+}
+
+gboolean
+_evox_fullres_get_value (EvoxFullRes *self,
+                         const gsize  voxel[3],
+                         double      *value)
+{
+  const gsize next[3] = { voxel[0] + 1, voxel[1] + 1, voxel[2] + 1 };
+
+  g_return_val_if_fail (self != NULL && value != NULL, FALSE);
+
+  for (guint i = 0; i < self->planes->len; i++)
+    {
+      EvoxFullResPlane *plane = g_ptr_array_index (self->planes, i);
+      gsize at;
+
+      if (plane->data == NULL || !plane_holds (plane, plane->axis, voxel, next))
+        continue;
+      at = ((voxel[2] - plane->origin[2]) * plane->size[1] + voxel[1] - plane->origin[1]) *
+           plane->size[0] + voxel[0] - plane->origin[0];
+      switch (evox_voxel_source_get_sample_type (self->source))
+        {
+        case EVOX_SAMPLE_U8:
+          *value = ((const guint8 *) plane->data)[at];
+          break;
+        case EVOX_SAMPLE_U16:
+          *value = ((const guint16 *) plane->data)[at];
+          break;
+        case EVOX_SAMPLE_F32:
+        default:
+          *value = ((const float *) plane->data)[at];
+          break;
+        }
+      return TRUE;
+    }
+  return FALSE;
 }

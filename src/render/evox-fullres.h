@@ -22,7 +22,7 @@ typedef struct
   gsize   origin[3];
   gsize   size[3];
   GLuint  texture;       /* 0 until first drawn */
-  gpointer data;         /* the voxels until uploaded */
+  gpointer data;         /* the voxels (kept after the upload, for the value readout) */
   gsize   bytes;
   guint64 used;
   guint64 frame;         /* the last frame that drew it */
@@ -55,6 +55,11 @@ const EvoxFullResPlane *_evox_fullres_lookup (EvoxFullRes     *self,
                                               const gsize      hi[3],
                                               guint64          frame,
                                               gboolean         wait);
+/* The file's voxel at `voxel` when a plane held has it (no read: the value readout must not
+ * wait for the disk); FALSE otherwise. */
+gboolean          _evox_fullres_get_value    (EvoxFullRes     *self,
+                                              const gsize      voxel[3],
+                                              double          *value);
 /* For tests: reads finished so far, whether one is running, and whether one failed. */
 guint             _evox_fullres_get_n_reads  (EvoxFullRes     *self);
 gboolean          _evox_fullres_is_reading   (EvoxFullRes     *self);
