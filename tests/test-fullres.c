@@ -569,6 +569,74 @@ test_slices_3d_damaged (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A z slice longer than a read may be (4608 voxels along x), seen from beside its x = 0 end,
+ * tilted: the part in view is the whole slice, and the read is the 2048 voxels nearest the eye,
+ * not those around the middle of the part. */
+#define LONG_NX 4608
+
+static gboolean
+long_read_box (gpointer      user_data,
+               const gsize   origin[3],
+               const gsize   size[3],
+               gpointer      dest,
+               GError      **error)
+{
+  guint8 *out = dest;
+
+  for (gsize z = 0; z < size[2]; z++)
+    for (gsize y = 0; y < size[1]; y++)
+      for (gsize x = 0; x < size[0]; x++)
+        *out++ = file_value (origin[0] + x, origin[1] + y, origin[2] + z);
+  return TRUE;
+}
+
+static void
+test_long_slice (void)
+{
+  const gsize dims[3] = { LONG_NX, 16, 16 };
+  /* Probes off the x and y slices (file planes 2306 and 10): only the z slice holds them. */
+  const gsize near[3] = { 5, 5, 10 }, inside[3] = { 2040, 5, 10 }, far[3] = { 3000, 5, 10 };
+  g_autoptr(EvoxVoxelSource) source = evox_voxel_source_new (dims, EVOX_SAMPLE_U8, "long",
+                                                             long_read_box, NULL, NULL);
+  g_autoptr(EvoxVolume) reduced = NULL;
+  g_autoptr(GError) error = NULL;
+  EvoxRenderer *renderer;
+  EvoxCamera *camera;
+  EvoxCameraPose pose;
+  EvoxFullRes *fullres;
+  double value;
+
+  if (!evox_test_need_gl ())
+    return;
+  reduced = evox_voxel_source_reduce (source, 4, NULL, NULL, &error);
+  g_assert_no_error (error);
+  evox_volume_set_spacing (reduced, (double[3]) { 4, 4, 4 });
+  evox_voxel_source_attach (source, reduced, 4);
+  evox_volume_freeze (reduced);
+
+  renderer = evox_test_renderer_new_realized ();
+  camera = evox_renderer_get_camera (renderer);
+  evox_renderer_set_volume (renderer, reduced, 0);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICES);
+  evox_renderer_set_range (renderer, 0, 255);
+  evox_camera_look_along (camera, 0);
+  evox_camera_set_orthographic (camera, FALSE);
+  evox_camera_orbit (camera, 0, 40);
+  /* Close to the x = 0 end: a frame 32 voxels across, centred there. */
+  evox_camera_get_pose (camera, &pose);
+  pose.center[0] = 0.0;
+  pose.frame[0] = pose.frame[1] = 64.0;
+  g_assert_true (evox_camera_set_pose (camera, &pose));
+  g_free (evox_test_render (renderer, VIEW_WIDTH, VIEW_HEIGHT, FALSE));
+
+  fullres = _evox_renderer_get_fullres (renderer);
+  g_assert_true (_evox_fullres_get_value (fullres, near, &value));
+  g_assert_cmpfloat (value, ==, file_value (near[0], near[1], near[2]));
+  g_assert_true (_evox_fullres_get_value (fullres, inside, &value));
+  g_assert_false (_evox_fullres_get_value (fullres, far, &value));
+  evox_test_renderer_free (renderer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -584,6 +652,7 @@ main (int    argc,
   g_test_add_data_func ("/Evox/FullRes/volume-view-slices", GINT_TO_POINTER (EVOX_VIEW_VOLUME),
                         check_slices_3d);
   g_test_add_func ("/Evox/FullRes/slices-3d-damaged", test_slices_3d_damaged);
+  g_test_add_func ("/Evox/FullRes/long-slice", test_long_slice);
   status = g_test_run ();
   evox_test_gl_clear ();
   return status;
