@@ -301,9 +301,9 @@ whole_volume_new (EvoxVolume *reduced)
   return volume;
 }
 
-/* The 3D view of the slices, in perspective, zoomed onto the top left of the z slice from
- * the side of the first layers, tilted a little: only the z slice is in view, its reduced
- * voxels some 40 pixels wide. */
+/* The 3D view of the slices (or the Volume view showing them alone), in perspective, zoomed
+ * onto the top left of the z slice from the side of the first layers, tilted: only the z slice
+ * is in view, its reduced voxels some 60 pixels wide. */
 #define VIEW_WIDTH 320
 #define VIEW_HEIGHT 288
 
@@ -433,7 +433,8 @@ check_picks (EvoxRenderer *reduced,
  * matrices (their depth ranges differ with the boxes) could round apart (measured when this
  * was written: 0 of 92,160, in both views). Only the z slice is in view, so only it is read,
  * and only the part in view (with its margin); the value readout then gives the file's voxels;
- * an export reads the plane before drawing and draws the same. data: the view, the slices in 3D or the Volume view showing them. */
+ * an export reads the plane before drawing and draws the same. data: the view, the slices in
+ * 3D or the Volume view showing them. */
 static void
 check_slices_3d (gconstpointer data)
 {

@@ -398,9 +398,9 @@ describe_point (EvoxCanvas   *self,
     shown[a] = units.unit == EVOX_LENGTH_VOXELS ? (position[a] - origin[a]) / spacing[a]
                                                  : position[a] / units.nm;
   text = g_string_new (NULL);
-  /* TRANSLATORS: a position with its unit (nm, µm, px), the voxel index and the value there */
   if (full)
-    /* TRANSLATORS: as above, for a volume held reduced where the file's own voxel was read */
+    /* TRANSLATORS: a position with its unit (nm, µm, px), the index of the voxel there in the
+     * file of a volume held reduced, and the file's value there */
     g_string_append_printf (text, _("x %.4g, y %.4g, z %.4g %s · file voxel (%zu, %zu, %zu) · "
                                     "%s (full resolution)"),
                             shown[0], shown[1], shown[2],
@@ -408,17 +408,19 @@ describe_point (EvoxCanvas   *self,
                             file_voxel[0], file_voxel[1], file_voxel[2], value_text);
   else if (reduction > 1)
     g_string_append_printf (text, modes
-                            /* TRANSLATORS: as above, for a volume held at 1:2 (or 1:4 ...):
-                             * the value is the most frequent of the file's block of voxels */
+                            /* TRANSLATORS: a position with its unit, the voxel index and the
+                             * value there in a volume held at 1:2 (or 1:4 ...): the most
+                             * frequent value of the file's block of voxels */
                             ? _("x %.4g, y %.4g, z %.4g %s · voxel (%zu, %zu, %zu) · %s (1:%u "
                                 "mode)")
-                            /* TRANSLATORS: the value is the mean of the file's block */
+                            /* TRANSLATORS: the same, the value the mean of the file's block */
                             : _("x %.4g, y %.4g, z %.4g %s · voxel (%zu, %zu, %zu) · %s (1:%u "
                                 "mean)"),
                             shown[0], shown[1], shown[2],
                             evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE),
                             index[0], index[1], index[2], value_text, reduction);
   else
+    /* TRANSLATORS: a position with its unit (nm, µm, px), the voxel index and the value there */
     g_string_append_printf (text, _("x %.4g, y %.4g, z %.4g %s · voxel (%zu, %zu, %zu) · %s"),
                             shown[0], shown[1], shown[2],
                             evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE),
