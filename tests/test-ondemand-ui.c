@@ -1,8 +1,9 @@
 /* test-ondemand-ui.c: a file over the memory cap opens in the window reduced, says so, and a
- * zoomed 2D pane draws the file's own voxels once they are read. */
+ * zoomed 2D pane and the 3D pane's slices draw the file's own voxels once they are read. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -48,11 +49,49 @@ gated_read_box (gpointer      user_data,
 }
 
 static gboolean
-plane_read (gpointer renderer)
+not_reading (gpointer renderer)
 {
   EvoxFullRes *fullres = _evox_renderer_get_fullres (renderer);
 
-  return fullres != NULL && _evox_fullres_get_n_reads (fullres) > 0;
+  return fullres != NULL && !_evox_fullres_is_reading (fullres);
+}
+
+/* The readout under the z pane's centre of the 2x2: with document, the file's voxel there
+ * (read for the zoomed pane), its value the formula's; without, the reduced voxel's mean. */
+static void
+hover_z_centre (EvoxWindow   *window,
+                EvoxDocument *document)
+{
+  EvoxCanvas *canvas = EVOX_CANVAS (evox_window_get_canvas (window));
+  g_autofree char *value = NULL;
+  g_autofree char *tail = NULL;
+  const char *text, *at;
+  gsize reduced[3], file[3];
+  int rect[4];
+
+  evox_renderer_get_pane_rect (gtk_widget_get_width (GTK_WIDGET (canvas)),
+                               gtk_widget_get_height (GTK_WIDGET (canvas)), EVOX_PANE_Z, rect);
+  evox_canvas_hover_at (canvas, rect[0] + rect[2] / 2.0 + 0.25, rect[1] + rect[3] / 2.0 + 0.25);
+  text = evox_canvas_get_hover_text (canvas);
+  g_test_message ("%s", text);
+  g_assert_nonnull (text);
+  g_assert_true (evox_canvas_get_hover_voxel (canvas, reduced));
+  if (document == NULL)
+    {
+      g_assert_nonnull (strstr (text, "(1:2 mean)"));
+      g_assert_null (strstr (text, "file voxel"));
+      return;
+    }
+  at = strstr (text, "file voxel (");
+  g_assert_nonnull (at);
+  g_assert_cmpint (sscanf (at, "file voxel (%zu, %zu, %zu)", &file[0], &file[1], &file[2]), ==, 3);
+  /* Inside the reduced voxel's block, on the plane the z pane draws (2 k + 1). */
+  for (guint a = 0; a < 3; a++)
+    g_assert_cmpuint (file[a] / 2, ==, reduced[a]);
+  g_assert_cmpuint (file[2], ==, 2 * reduced[2] + 1);
+  value = evox_document_format_value (document, voxel (file[0], file[1], file[2]));
+  tail = g_strdup_printf (" · %s (full resolution)", value);
+  g_assert_true (g_str_has_suffix (text, tail));
 }
 
 /* A new window that opened the formula's voxels, written to path, over the memory cap. */
@@ -162,7 +201,7 @@ test_zoomed_pane (void)
   EvoxDocument *document = evox_window_get_document (window);
   EvoxTestGrab before = { 0 }, after = { 0 };
   EvoxRenderer *renderer;
-  gsize differ = 0;
+  gsize differ = 0, differ_3d = 0;
   int rect[4], rect3d[4];
 
   g_assert_no_error (error);
@@ -187,14 +226,24 @@ test_zoomed_pane (void)
   g_assert_true (_evox_fullres_is_reading (_evox_renderer_get_fullres (renderer)));
   g_assert_cmpuint (_evox_fullres_get_n_reads (_evox_renderer_get_fullres (renderer)), ==, 0);
   evox_test_screenshot (GTK_WIDGET (window), "ondemand-reduced");
+  /* Meanwhile the readout gives the block's mean, and says so. */
+  hover_z_centre (window, NULL);
 
+  /* Frames until one asks for nothing more: each pane's planes are in (the panes share one
+   * reader, whose newest request replaces one waiting, so a frame after each read asks again
+   * for what it still lacks). */
   evox_test_gate_set (&gate, TRUE);
-  g_assert_true (evox_test_wait_for (plane_read, renderer, 120));
-  evox_test_grab_next_frame (window, &after);
+  do
+    {
+      g_assert_true (evox_test_wait_for (not_reading, renderer, 120));
+      evox_test_grab_next_frame (window, &after);
+    }
+  while (_evox_fullres_is_reading (_evox_renderer_get_fullres (renderer)));
   evox_test_screenshot (GTK_WIDGET (window), "ondemand-full");
 
   /* The z pane changed from the reduced plane to the file's (the other 2D panes, past one
-   * pixel a voxel too, may follow); the 3D pane did not. */
+   * pixel a voxel too, may follow), and so did the 3D pane's slices, whose reduced voxels span
+   * several pixels there too. */
   evox_renderer_get_pane_rect (after.width, after.height, EVOX_PANE_3D, rect3d);
   for (int y = 0; y < after.height; y++)
     for (int x = 0; x < after.width; x++)
@@ -204,13 +253,17 @@ test_zoomed_pane (void)
 
         if (memcmp (before.pixels + i, after.pixels + i, 3) == 0)
           continue;
-        g_assert_false (x >= rect3d[0] && x < rect3d[0] + rect3d[2] && top >= rect3d[1] &&
-                        top < rect3d[1] + rect3d[3]);
         differ += x >= rect[0] && x < rect[0] + rect[2] && top >= rect[1] &&
                   top < rect[1] + rect[3];
+        differ_3d += x >= rect3d[0] && x < rect3d[0] + rect3d[2] && top >= rect3d[1] &&
+                     top < rect3d[1] + rect3d[3];
       }
-  g_test_message ("%" G_GSIZE_FORMAT " pixels of the z pane changed", differ);
+  g_test_message ("%" G_GSIZE_FORMAT " pixels of the z pane changed, %" G_GSIZE_FORMAT
+                  " of the 3D pane", differ, differ_3d);
   g_assert_cmpuint (differ, >, (gsize) rect[2] * rect[3] / 4);
+  g_assert_cmpuint (differ_3d, >, (gsize) rect3d[2] * rect3d[3] / 10);
+  /* The file's own voxel under the pointer now. */
+  hover_z_centre (window, document);
   g_free (before.pixels);
   g_free (after.pixels);
   evox_test_close_window (window);

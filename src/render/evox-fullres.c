@@ -27,6 +27,7 @@ struct _EvoxFullRes
   gsize            pending_origin[3];
   gsize            pending_size[3];
   guint            n_reads;
+  gboolean         broken;       /* a read failed: read nothing more */
 };
 
 typedef struct
@@ -118,11 +119,13 @@ _evox_fullres_set_failed_func (EvoxFullRes *self,
 }
 
 /* A file damaged since it was opened: the reduced slice stays, the reason in the log and, for
- * the window, in the failed function. */
+ * the window, in the failed function, once (the next reads would fail the same way). */
 static void
 report_failure (EvoxFullRes *self,
                 GError      *error)
 {
+  self->broken = TRUE;
+  self->has_pending = FALSE;
   g_warning ("%s", error->message);
   if (self->failed != NULL)
     self->failed (self->ready_data, error->message);
@@ -138,6 +141,12 @@ gboolean
 _evox_fullres_is_reading (EvoxFullRes *self)
 {
   return self->reading != NULL;
+}
+
+gboolean
+_evox_fullres_has_failed (EvoxFullRes *self)
+{
+  return self->broken;
 }
 
 static EvoxFullResPlane *
@@ -270,10 +279,10 @@ start_read (EvoxFullRes *self,
   g_task_run_in_thread (task, read_thread);
 }
 
-/* Least recently drawn first, never the one being drawn now, while over the budget. */
+/* Least recently drawn first, never one drawn in this frame, while over the budget. */
 static void
-evict (EvoxFullRes      *self,
-       EvoxFullResPlane *keep)
+evict (EvoxFullRes *self,
+       guint64      frame)
 {
   for (;;)
     {
@@ -286,7 +295,7 @@ evict (EvoxFullRes      *self,
           EvoxFullResPlane *plane = g_ptr_array_index (self->planes, i);
 
           total += plane->bytes;
-          if (plane != keep && (oldest == NULL || plane->used < oldest->used))
+          if (plane->frame != frame && (oldest == NULL || plane->used < oldest->used))
             {
               oldest = plane;
               at = i;
@@ -330,6 +339,7 @@ _evox_fullres_lookup (EvoxFullRes *self,
                       guint        axis,
                       const gsize  lo[3],
                       const gsize  hi[3],
+                      guint64      frame,
                       gboolean     wait)
 {
   EvoxFullResPlane *found = NULL;
@@ -344,6 +354,8 @@ _evox_fullres_lookup (EvoxFullRes *self,
   /* Frames drawn while a read runs ask again for what it brings. */
   if (found == NULL && !wait && self->reading != NULL &&
       plane_holds (&self->in_flight, axis, lo, hi))
+    return NULL;
+  if (found == NULL && self->broken)
     return NULL;
   if (found == NULL)
     {
@@ -370,13 +382,48 @@ _evox_fullres_lookup (EvoxFullRes *self,
         }
     }
   found->used = self->clock;
-  evict (self, found);
+  found->frame = frame;
+  evict (self, frame);
+  /* The voxels stay in memory as well, for _evox_fullres_get_value (); a texture that did
+   * not go up stays 0 and is tried again next time. */
   if (found->texture == 0 && found->data != NULL)
-    {
-      if (_evox_bricks_upload_texture (&found->texture,
-                                       evox_voxel_source_get_sample_type (self->source),
-                                       found->size, found->data) == GL_NO_ERROR)
-        g_clear_pointer (&found->data, g_free);
-    }
+    _evox_bricks_upload_texture (&found->texture, evox_voxel_source_get_sample_type (self->source),
+                                 found->size, found->data);
   return found->texture != 0 ? found : NULL;
+}
+
+gboolean
+_evox_fullres_get_value (EvoxFullRes *self,
+                         const gsize  voxel[3],
+                         double      *value)
+{
+  const gsize next[3] = { voxel[0] + 1, voxel[1] + 1, voxel[2] + 1 };
+
+  g_return_val_if_fail (self != NULL && value != NULL, FALSE);
+
+  for (guint i = 0; i < self->planes->len; i++)
+    {
+      EvoxFullResPlane *plane = g_ptr_array_index (self->planes, i);
+      gsize at;
+
+      if (plane->data == NULL || !plane_holds (plane, plane->axis, voxel, next))
+        continue;
+      at = ((voxel[2] - plane->origin[2]) * plane->size[1] + voxel[1] - plane->origin[1]) *
+           plane->size[0] + voxel[0] - plane->origin[0];
+      switch (evox_voxel_source_get_sample_type (self->source))
+        {
+        case EVOX_SAMPLE_U8:
+          *value = ((const guint8 *) plane->data)[at];
+          break;
+        case EVOX_SAMPLE_U16:
+          *value = ((const guint16 *) plane->data)[at];
+          break;
+        case EVOX_SAMPLE_F32:
+        default:
+          *value = ((const float *) plane->data)[at];
+          break;
+        }
+      return TRUE;
+    }
+  return FALSE;
 }

@@ -1,5 +1,5 @@
 /* evox-fullres.h: full-resolution planes of a reduced volume, read from its voxel source in a
- * thread and kept as textures within a budget, for 2D panes zoomed in past the reduced voxels
+ * thread and kept as textures within a budget, for slices zoomed in past the reduced voxels
  * (private to src/render and its tests). */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #pragma once
@@ -22,9 +22,10 @@ typedef struct
   gsize   origin[3];
   gsize   size[3];
   GLuint  texture;       /* 0 until first drawn */
-  gpointer data;         /* the voxels until uploaded */
+  gpointer data;         /* the voxels (kept after the upload, for the value readout) */
   gsize   bytes;
   guint64 used;
+  guint64 frame;         /* the last frame that drew it */
 } EvoxFullResPlane;
 
 typedef struct _EvoxFullRes EvoxFullRes;
@@ -38,20 +39,30 @@ void              _evox_fullres_set_ready_func (EvoxFullRes   *self,
                                               GFunc            ready,
                                               gpointer         data);
 /* Called with (data, message) on the main context when a read fails (the file damaged since it
- * was opened); data is the ready function's. */
+ * was opened); data is the ready function's. Nothing more is read after a failure: the planes
+ * held stay, the rest is drawn reduced. */
 void              _evox_fullres_set_failed_func (EvoxFullRes  *self,
                                               GFunc            failed);
 /* The plane that holds the box [lo, hi) of plane lo[axis] (hi[axis] = lo[axis] + 1), on the GPU,
  * or NULL while it is read: the read starts now in a thread (a margin around the box, so a
  * small pan needs no new read), the ready function says when it is in, and a newer request
- * replaces one not started yet. wait TRUE reads now (exports, tests). */
+ * replaces one not started yet. wait TRUE reads now (exports, tests). frame counts the
+ * renderer's frames: planes drawn in the current one are never dropped for the budget (the 3D
+ * view and the 2x2 draw several in one frame, which would otherwise read each other out). */
 const EvoxFullResPlane *_evox_fullres_lookup (EvoxFullRes     *self,
                                               guint            axis,
                                               const gsize      lo[3],
                                               const gsize      hi[3],
+                                              guint64          frame,
                                               gboolean         wait);
-/* For tests: reads finished so far, and whether one is running. */
+/* The file's voxel at `voxel` when a plane held has it (no read: the value readout must not
+ * wait for the disk); FALSE otherwise. */
+gboolean          _evox_fullres_get_value    (EvoxFullRes     *self,
+                                              const gsize      voxel[3],
+                                              double          *value);
+/* For tests: reads finished so far, whether one is running, and whether one failed. */
 guint             _evox_fullres_get_n_reads  (EvoxFullRes     *self);
 gboolean          _evox_fullres_is_reading   (EvoxFullRes     *self);
+gboolean          _evox_fullres_has_failed   (EvoxFullRes     *self);
 
 G_END_DECLS

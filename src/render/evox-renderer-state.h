@@ -196,6 +196,13 @@ void      _evox_slice_pass_draw_slices         (EvoxRenderer    *self,
 void      _evox_slice_pass_draw_slice          (EvoxRenderer    *self,
                                                 const Frame     *frame,
                                                 guint            axis);
+/* A volume held reduced: over the 3D view's slices (quads `planes`, as
+ * _evox_renderer_push_plane () pushed them, in the vertex buffer) the file's full-resolution
+ * planes where the reduced voxels show at more than a window pixel. Depth as the caller set it
+ * for the slices. */
+void      _evox_slice_pass_draw_full_resolution (EvoxRenderer   *self,
+                                                const Frame     *frame,
+                                                const guint      planes[3]);
 /* Plane `index` of `axis` from the tiles of self->res.bricks, with the BRICKED slice program:
  * `plane` is the first vertex of the plane's quad as _evox_renderer_push_plane () pushed it,
  * already in the vertex buffer. Depth and blending as the caller set them. */

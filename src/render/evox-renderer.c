@@ -2020,3 +2020,35 @@ evox_renderer_pick_view (EvoxRenderer *self,
   position_nm[best_axis] = self->origin[best_axis] + self->spacing[best_axis] * (double) best_index;
   return TRUE;
 }
+
+gboolean
+evox_renderer_get_file_value (EvoxRenderer *self,
+                              const double  position_nm[3],
+                              gsize         voxel[3],
+                              double       *value)
+{
+  EvoxVoxelSource *source;
+  guint scale = 1;
+  gsize full[3];
+
+  g_return_val_if_fail (EVOX_IS_RENDERER (self), FALSE);
+  g_return_val_if_fail (position_nm != NULL && voxel != NULL && value != NULL, FALSE);
+
+  if (self->volume == NULL || self->res.fullres == NULL || self->channel != 0)
+    return FALSE;
+  source = evox_voxel_source_get_attached (self->volume, &scale);
+  if (source == NULL)
+    return FALSE;
+  evox_voxel_source_get_dims (source, full);
+  for (guint a = 0; a < 3; a++)
+    {
+      /* Reduced voxel k spans the file's k S .. k S + S - 1. A point on a slice (a reduced
+       * voxel's centre, between two of the file's planes for an even S) takes the plane the
+       * slice draws, k S + S / 2: hence the nudge past rounding. */
+      double i = floor (((position_nm[a] - self->origin[a]) / self->spacing[a] + 0.5) * scale +
+                        1e-6);
+
+      voxel[a] = (gsize) CLAMP (i, 0.0, (double) full[a] - 1.0);
+    }
+  return _evox_fullres_get_value (self->res.fullres, voxel, value);
+}

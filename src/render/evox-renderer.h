@@ -284,6 +284,15 @@ gboolean      evox_renderer_pick_view          (EvoxRenderer   *self,
                                                 int             height,
                                                 double          position_nm[3]);
 
+/* A volume held reduced (1:S, full resolution on demand): the file's voxel under position_nm
+ * (as the pick functions give it) and its value, when one of the full-resolution planes the
+ * renderer holds for its zoomed-in slices has it. Nothing is read: FALSE where no plane held has
+ * the voxel (the reduced value is then what there is), and for volumes held whole. */
+gboolean      evox_renderer_get_file_value     (EvoxRenderer   *self,
+                                                const double    position_nm[3],
+                                                gsize           voxel[3],
+                                                double         *value);
+
 /* Volume rendering (EVOX_VIEW_VOLUME): rays cast through the volume texture as `style` says
  * (mode, opacity curve or phases or clusters as the transfer function, iso level, clip box),
  * with the colour map, mapping and range of the slices; surfaces (and the three slices when the

@@ -193,6 +193,8 @@ _evox_slice_pass_draw_slices (EvoxRenderer *self,
           for (guint a = 0; a < 3; a++)
             glDrawArrays (GL_TRIANGLES, (GLint) planes[a], 6);
         }
+      /* The same quads at the same depth: LEQUAL lets them over the reduced slices. */
+      _evox_slice_pass_draw_full_resolution (self, frame, planes);
       glDisable (GL_POLYGON_OFFSET_FILL);
     }
   _evox_mesh_pass_draw_opaque (self, frame, self->clip_surfaces);
@@ -279,58 +281,62 @@ visible_part (const Frame  *frame,
     }
 }
 
-/* A 2D pane zoomed in past one screen pixel per voxel of a volume held reduced (1:S) draws the
- * full-resolution plane over the part in view, read from the source in a thread (the reduced
- * slice stays meanwhile and around it): plane k of the reduced volume is plane k S + S / 2 of
- * the file, the one at its centre. The BRICKED program draws it as a tile of a level with S
- * times the reduced voxels. */
-static void
-draw_full_resolution (EvoxRenderer *self,
-                      const Frame  *frame,
-                      guint         axis,
-                      guint         plane)
+/* Plane `axis` of the file under the reduced slice: plane k of a volume held at 1:S is plane
+ * k S + S / 2 of the file, the one at the centre of its blocks. */
+static gsize
+file_plane (EvoxRenderer *self,
+            guint         axis,
+            guint         scale,
+            const gsize   full[3])
 {
-  guint u = (axis + 1) % 3, v = (axis + 2) % 3, scale = 1;
-  EvoxVoxelSource *source = self->volume != NULL
-                            ? evox_voxel_source_get_attached (self->volume, &scale) : NULL;
-  double lo[3], hi[3], t[3], a_px[2], b_px[2], t_lo[3], t_hi[3];
-  gsize full[3], box_lo[3], box_hi[3];
+  return MIN ((gsize) self->slices[axis] * scale + scale / 2, full[axis] - 1);
+}
+
+/* The file's voxels under the texture coordinates [t_lo, t_hi) along a, at most
+ * EVOX_FULLRES_MAX_SIDE of them: beyond that the ones around t_centre, inside the range. */
+static void
+file_range (EvoxRenderer *self,
+            guint         a,
+            guint         scale,
+            const gsize   full[3],
+            double        t_lo,
+            double        t_hi,
+            double        t_centre,
+            gsize         box_lo[3],
+            gsize         box_hi[3])
+{
+  double n = (double) self->dims[a] * scale;
+  gsize centre = (gsize) CLAMP (t_centre * n, 0.0, (double) full[a]);
+
+  box_lo[a] = MIN ((gsize) floor (t_lo * n), full[a] - 1);
+  box_hi[a] = CLAMP ((gsize) ceil (t_hi * n), box_lo[a] + 1, full[a]);
+  if (box_hi[a] - box_lo[a] > EVOX_FULLRES_MAX_SIDE)
+    {
+      gsize first = centre > EVOX_FULLRES_MAX_SIDE / 2 ? centre - EVOX_FULLRES_MAX_SIDE / 2 : 0;
+
+      box_lo[a] = CLAMP (first, box_lo[a], box_hi[a] - EVOX_FULLRES_MAX_SIDE);
+      box_hi[a] = box_lo[a] + EVOX_FULLRES_MAX_SIDE;
+    }
+}
+
+/* The full-resolution plane holding the box, drawn over the reduced slice's quad (vertices
+ * `plane`) with the current depth state: the BRICKED program draws it as a tile of a level with
+ * S times the reduced voxels. Nothing while the plane is read. */
+static void
+draw_file_plane (EvoxRenderer *self,
+                 const Frame  *frame,
+                 guint         axis,
+                 guint         plane,
+                 guint         scale,
+                 const gsize   full[3],
+                 const gsize   box_lo[3],
+                 const gsize   box_hi[3])
+{
   const EvoxFullResPlane *tile;
   float level_scale[3], tile_lo[3], tile_hi[3];
   int tile_first[3];
 
-  if (source == NULL || self->res.fullres == NULL || self->channel != 0)
-    return;
-  _evox_renderer_get_box (self, lo, hi);
-  /* Screen pixels per reduced voxel, across the plane's u axis at its centre. */
-  t[axis] = ((double) self->slices[axis] + 0.5) / (double) self->dims[axis];
-  t[u] = 0.5;
-  t[v] = 0.5;
-  project (frame, lo, hi, t, a_px);
-  t[u] += 1.0 / (double) self->dims[u];
-  project (frame, lo, hi, t, b_px);
-  if (hypot (b_px[0] - a_px[0], b_px[1] - a_px[1]) <= 1.0)
-    return;
-
-  evox_voxel_source_get_dims (source, full);
-  visible_part (frame, lo, hi, axis, t_lo, t_hi);
-  box_lo[axis] = MIN ((gsize) self->slices[axis] * scale + scale / 2, full[axis] - 1);
-  box_hi[axis] = box_lo[axis] + 1;
-  for (guint i = 0; i < 2; i++)
-    {
-      guint a = i == 0 ? u : v;
-      double n = (double) self->dims[a] * scale;
-
-      box_lo[a] = MIN ((gsize) floor (t_lo[a] * n), full[a] - 1);
-      box_hi[a] = CLAMP ((gsize) ceil (t_hi[a] * n), box_lo[a] + 1, full[a]);
-      /* Too large a part (a big pane just past the threshold): its centre, the rest reduced. */
-      if (box_hi[a] - box_lo[a] > EVOX_FULLRES_MAX_SIDE)
-        {
-          box_lo[a] = (box_lo[a] + box_hi[a]) / 2 - EVOX_FULLRES_MAX_SIDE / 2;
-          box_hi[a] = box_lo[a] + EVOX_FULLRES_MAX_SIDE;
-        }
-    }
-  tile = _evox_fullres_lookup (self->res.fullres, axis, box_lo, box_hi,
+  tile = _evox_fullres_lookup (self->res.fullres, axis, box_lo, box_hi, self->res.brick_frame,
                                self->res.wait_for_bricks);
   if (tile == NULL)
     return;
@@ -350,6 +356,241 @@ draw_full_resolution (EvoxRenderer *self,
   draw_tile (&self->res.su[SLICE_BRICKED], level_scale, tile_first, tile_lo, tile_hi,
              tile->texture, plane);
   glBindTexture (GL_TEXTURE_3D, 0);
+}
+
+/* The source of a volume held reduced whose full-resolution planes the renderer reads, or NULL
+ * (a volume held whole, or a channel other than the first: the file has one). */
+static EvoxVoxelSource *
+fullres_source (EvoxRenderer *self,
+                guint        *scale,
+                gsize         full[3])
+{
+  EvoxVoxelSource *source;
+
+  *scale = 1;
+  if (self->volume == NULL || self->res.fullres == NULL || self->channel != 0)
+    return NULL;
+  source = evox_voxel_source_get_attached (self->volume, scale);
+  if (source != NULL)
+    evox_voxel_source_get_dims (source, full);
+  return source;
+}
+
+/* A 2D pane zoomed in past one screen pixel per voxel of a volume held reduced draws the
+ * full-resolution plane over the part in view, read from the source in a thread (the reduced
+ * slice stays meanwhile and around it). */
+static void
+draw_full_resolution (EvoxRenderer *self,
+                      const Frame  *frame,
+                      guint         axis,
+                      guint         plane)
+{
+  guint u = (axis + 1) % 3, v = (axis + 2) % 3, scale;
+  double lo[3], hi[3], t[3], a_px[2], b_px[2], t_lo[3], t_hi[3];
+  gsize full[3], box_lo[3], box_hi[3];
+
+  if (fullres_source (self, &scale, full) == NULL)
+    return;
+  _evox_renderer_get_box (self, lo, hi);
+  /* Screen pixels per reduced voxel, across the plane's u axis at its centre. */
+  t[axis] = ((double) self->slices[axis] + 0.5) / (double) self->dims[axis];
+  t[u] = 0.5;
+  t[v] = 0.5;
+  project (frame, lo, hi, t, a_px);
+  t[u] += 1.0 / (double) self->dims[u];
+  project (frame, lo, hi, t, b_px);
+  if (hypot (b_px[0] - a_px[0], b_px[1] - a_px[1]) <= 1.0)
+    return;
+
+  visible_part (frame, lo, hi, axis, t_lo, t_hi);
+  box_lo[axis] = file_plane (self, axis, scale, full);
+  box_hi[axis] = box_lo[axis] + 1;
+  /* Too large a part (a big pane just past the threshold): its centre, the rest reduced. */
+  file_range (self, u, scale, full, t_lo[u], t_hi[u], 0.5 * (t_lo[u] + t_hi[u]), box_lo, box_hi);
+  file_range (self, v, scale, full, t_lo[v], t_hi[v], 0.5 * (t_lo[v] + t_hi[v]), box_lo, box_hi);
+  draw_file_plane (self, frame, axis, plane, scale, full, box_lo, box_hi);
+}
+
+/* Full resolution over the 3D view's slices */
+
+/* A point of a plane: its texture coordinates and its clip coordinates. */
+typedef struct
+{
+  double t[3];
+  double clip[4];
+} ClipPoint;
+
+/* At most the quad's 4 corners and one more for each of the 6 planes it is cut by. */
+#define MAX_CLIPPED 10
+
+static void
+to_clip (const Frame  *frame,
+         const double  lo[3],
+         const double  hi[3],
+         ClipPoint    *point)
+{
+  double world[4];
+
+  for (guint a = 0; a < 3; a++)
+    world[a] = lo[a] + point->t[a] * (hi[a] - lo[a]);
+  world[3] = 1.0;
+  for (guint r = 0; r < 4; r++)
+    {
+      point->clip[r] = 0.0;
+      for (guint c = 0; c < 4; c++)
+        point->clip[r] += (double) frame->mvp[c][r] * world[c];
+    }
+}
+
+/* The polygon's part on the inner side of the clip plane w + sign clip[i] >= 0 (Sutherland and
+ * Hodgman): its number of points. */
+static guint
+clip_polygon (const ClipPoint *in,
+              guint            n,
+              guint            i,
+              double           sign,
+              ClipPoint       *out)
+{
+  guint n_out = 0;
+
+  for (guint k = 0; k < n; k++)
+    {
+      const ClipPoint *a = &in[k], *b = &in[(k + 1) % n];
+      double da = a->clip[3] + sign * a->clip[i], db = b->clip[3] + sign * b->clip[i];
+
+      if (da >= 0.0)
+        out[n_out++] = *a;
+      if ((da >= 0.0) != (db >= 0.0))
+        {
+          double s = da / (da - db);
+          ClipPoint *cut = &out[n_out++];
+
+          for (guint c = 0; c < 3; c++)
+            cut->t[c] = a->t[c] + s * (b->t[c] - a->t[c]);
+          for (guint c = 0; c < 4; c++)
+            cut->clip[c] = a->clip[c] + s * (b->clip[c] - a->clip[c]);
+        }
+    }
+  return n_out;
+}
+
+/* Window pixels one reduced voxel along u or v spans at the point, the larger of the two:
+ * the derivative of the perspective division along the voxel's edge. */
+static double
+voxel_pixels (EvoxRenderer    *self,
+              const Frame     *frame,
+              const double     lo[3],
+              const double     hi[3],
+              guint            axis,
+              const ClipPoint *point)
+{
+  double w = point->clip[3], largest = 0.0;
+
+  for (guint i = 1; i < 3; i++)
+    {
+      guint a = (axis + i) % 3;
+      double step = (hi[a] - lo[a]) / (double) self->dims[a], d[4], px[2];
+
+      for (guint r = 0; r < 4; r++)
+        d[r] = (double) frame->mvp[a][r] * step;
+      for (guint r = 0; r < 2; r++)
+        px[r] = 0.5 * frame->viewport[r] * (d[r] * w - point->clip[r] * d[3]) / (w * w);
+      largest = MAX (largest, hypot (px[0], px[1]));
+    }
+  return largest;
+}
+
+/* The part of the slice on `axis` inside the 3D view's frustum: its quad clipped to the view
+ * volume. Its bounds in texture coordinates, the point of it where the reduced voxels show
+ * largest (the nearest to the eye) and how many window pixels one spans there; FALSE when the
+ * slice is out of view. */
+static gboolean
+plane_in_view (EvoxRenderer *self,
+               const Frame  *frame,
+               guint         axis,
+               double        t_lo[3],
+               double        t_hi[3],
+               double        t_largest[3],
+               double       *pixels)
+{
+  guint u = (axis + 1) % 3, v = (axis + 2) % 3, n = 4;
+  ClipPoint polygon[2][MAX_CLIPPED];
+  double lo[3], hi[3];
+  guint current = 0;
+
+  _evox_renderer_get_box (self, lo, hi);
+  for (guint c = 0; c < 4; c++)
+    {
+      ClipPoint *corner = &polygon[0][c];
+
+      corner->t[axis] = ((double) self->slices[axis] + 0.5) / (double) self->dims[axis];
+      corner->t[u] = c == 1 || c == 2 ? 1.0 : 0.0;
+      corner->t[v] = c >= 2 ? 1.0 : 0.0;
+      to_clip (frame, lo, hi, corner);
+    }
+  for (guint i = 0; i < 3 && n > 0; i++)
+    for (guint side = 0; side < 2 && n > 0; side++)
+      {
+        n = clip_polygon (polygon[current], n, i, side == 0 ? 1.0 : -1.0, polygon[1 - current]);
+        current = 1 - current;
+      }
+  if (n == 0)
+    return FALSE;
+
+  *pixels = 0.0;
+  for (guint a = 0; a < 3; a++)
+    {
+      t_lo[a] = 1.0;
+      t_hi[a] = 0.0;
+    }
+  for (guint k = 0; k < n; k++)
+    {
+      const ClipPoint *point = &polygon[current][k];
+      double p = point->clip[3] > 0.0 ? voxel_pixels (self, frame, lo, hi, axis, point) : 0.0;
+
+      for (guint a = 0; a < 3; a++)
+        {
+          t_lo[a] = MIN (t_lo[a], CLAMP (point->t[a], 0.0, 1.0));
+          t_hi[a] = MAX (t_hi[a], CLAMP (point->t[a], 0.0, 1.0));
+        }
+      if (k == 0 || p > *pixels)
+        {
+          *pixels = p;
+          memcpy (t_largest, point->t, sizeof point->t);
+        }
+    }
+  return TRUE;
+}
+
+/* The 3D view's slices of a volume held reduced: each whose reduced voxels show at more than
+ * one window pixel somewhere in view gets the file's plane over the part in view (the bounds
+ * of its quad clipped to the frustum; beyond EVOX_FULLRES_MAX_SIDE voxels a side, those around
+ * the point nearest the eye), drawn on the reduced slice's quad (vertices planes[a]) with the
+ * depth state the caller set for the slices. */
+void
+_evox_slice_pass_draw_full_resolution (EvoxRenderer *self,
+                                       const Frame  *frame,
+                                       const guint   planes[3])
+{
+  guint scale;
+  gsize full[3];
+
+  if (fullres_source (self, &scale, full) == NULL)
+    return;
+  for (guint axis = 0; axis < 3; axis++)
+    {
+      guint u = (axis + 1) % 3, v = (axis + 2) % 3;
+      double t_lo[3], t_hi[3], t_largest[3], pixels;
+      gsize box_lo[3], box_hi[3];
+
+      if (!plane_in_view (self, frame, axis, t_lo, t_hi, t_largest, &pixels) || pixels <= 1.0)
+        continue;
+      box_lo[axis] = file_plane (self, axis, scale, full);
+      box_hi[axis] = box_lo[axis] + 1;
+      file_range (self, u, scale, full, t_lo[u], t_hi[u], t_largest[u], box_lo, box_hi);
+      file_range (self, v, scale, full, t_lo[v], t_hi[v], t_largest[v], box_lo, box_hi);
+      draw_file_plane (self, frame, axis, planes[axis], scale, full, box_lo, box_hi);
+    }
 }
 
 void

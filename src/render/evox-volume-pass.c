@@ -1373,6 +1373,7 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
           for (guint a = 0; a < 3; a++)
             glDrawArrays (GL_TRIANGLES, (GLint) planes[a], 6);
         }
+      _evox_slice_pass_draw_full_resolution (self, frame, planes);
       glDisable (GL_POLYGON_OFFSET_FILL);
     }
   _evox_mesh_pass_draw_opaque (self, frame, FALSE);

@@ -12,6 +12,7 @@
 #include "evox-canvas.h"
 #include "evox-figure.h"
 #include "evox-units.h"
+#include "evox-voxel-source.h"
 #include "evox-application.h"
 
 /* Pixels from a ruler's end within which a press grabs it. */
@@ -376,10 +377,17 @@ describe_point (EvoxCanvas   *self,
   int owner;
   EvoxUnits units;
   double spacing[3], origin[3], shown[3];
+  guint reduction = evox_volume_get_reduction (volume);
+  gboolean modes = g_strcmp0 (evox_volume_get_reduction_kind (volume), "modes") == 0;
+  gboolean full;
+  gsize file_voxel[3];
 
   voxel_at (volume, position, index);
   value = evox_volume_get_value (volume, evox_document_get_channel (self->document),
                                  index[0], index[1], index[2]);
+  /* A volume held reduced: the file's own voxel where a zoomed-in slice holds its plane. */
+  full = reduction > 1 &&
+         evox_renderer_get_file_value (self->renderer, position, file_voxel, &value);
   value_text = evox_document_format_value (self->document, value);
 
   /* In the volume's unit, or in voxels along each axis while the voxel size is not known. */
@@ -390,11 +398,33 @@ describe_point (EvoxCanvas   *self,
     shown[a] = units.unit == EVOX_LENGTH_VOXELS ? (position[a] - origin[a]) / spacing[a]
                                                  : position[a] / units.nm;
   text = g_string_new (NULL);
-  /* TRANSLATORS: a position with its unit (nm, µm, px), the voxel index and the value there */
-  g_string_append_printf (text, _("x %.4g, y %.4g, z %.4g %s · voxel (%zu, %zu, %zu) · %s"),
-                          shown[0], shown[1], shown[2],
-                          evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE),
-                          index[0], index[1], index[2], value_text);
+  if (full)
+    /* TRANSLATORS: a position with its unit (nm, µm, px), the index of the voxel there in the
+     * file of a volume held reduced, and the file's value there */
+    g_string_append_printf (text, _("x %.4g, y %.4g, z %.4g %s · file voxel (%zu, %zu, %zu) · "
+                                    "%s (full resolution)"),
+                            shown[0], shown[1], shown[2],
+                            evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE),
+                            file_voxel[0], file_voxel[1], file_voxel[2], value_text);
+  else if (reduction > 1)
+    g_string_append_printf (text, modes
+                            /* TRANSLATORS: a position with its unit, the voxel index and the
+                             * value there in a volume held at 1:2 (or 1:4 ...): the most
+                             * frequent value of the file's block of voxels */
+                            ? _("x %.4g, y %.4g, z %.4g %s · voxel (%zu, %zu, %zu) · %s (1:%u "
+                                "mode)")
+                            /* TRANSLATORS: the same, the value the mean of the file's block */
+                            : _("x %.4g, y %.4g, z %.4g %s · voxel (%zu, %zu, %zu) · %s (1:%u "
+                                "mean)"),
+                            shown[0], shown[1], shown[2],
+                            evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE),
+                            index[0], index[1], index[2], value_text, reduction);
+  else
+    /* TRANSLATORS: a position with its unit (nm, µm, px), the voxel index and the value there */
+    g_string_append_printf (text, _("x %.4g, y %.4g, z %.4g %s · voxel (%zu, %zu, %zu) · %s"),
+                            shown[0], shown[1], shown[2],
+                            evox_units_symbol (&units, 1, EVOX_UNITS_UNICODE),
+                            index[0], index[1], index[2], value_text);
   owner = evox_phase_list_find_owner (evox_document_get_phases (self->document), value);
   if (owner >= 0)
     g_string_append_printf (text, _(" · %s"), evox_phase_get_name (

@@ -687,14 +687,14 @@ show_uploaded_volume (EvoxWindow *self)
                                                 ? _("“%s” is larger than the memory cap: it is "
                                                     "held at 1:%u (the most frequent label of "
                                                     "each %u × %u × %u block). Zoomed-in "
-                                                    "slices and the Volume view read full "
-                                                    "resolution from the file; analyses, the "
-                                                    "histogram and the 3D slices work at 1:%u.")
+                                                    "slices (2D and 3D) and the Volume view read "
+                                                    "full resolution from the file; analyses "
+                                                    "and the histogram work at 1:%u.")
                                                 : _("“%s” is larger than the memory cap: it is "
                                                     "held at 1:%u (means of %u × %u × %u blocks). "
-                                                    "Zoomed-in slices and the Volume view read "
-                                                    "full resolution from the file; analyses, the "
-                                                    "histogram and the 3D slices work at 1:%u."),
+                                                    "Zoomed-in slices (2D and 3D) and the Volume "
+                                                    "view read full resolution from the file; "
+                                                    "analyses and the histogram work at 1:%u."),
                                                 name, s, s, s, s, s));
       g_free (name);
       name = reduced;
