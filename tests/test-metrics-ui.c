@@ -1195,6 +1195,353 @@ test_session_metrics (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* 8 x 12 x 8 voxels of solid (200) with two pore paths (0) from the z = 0 face to the z = 7 face:
+ * A steps along the body diagonal (x = y = z), its voxels touching at corners only, so it is one
+ * component with 26-connectivity and eight with 18 or 6; B steps along a face diagonal (y = 10,
+ * x = z), its voxels touching at edges, one component with 26 or 18, eight with 6. The two paths
+ * stay at least two voxels apart. */
+#define DX 8
+#define DY 12
+#define DZ 8
+
+static gboolean
+diagonal_a (gsize x,
+            gsize y,
+            gsize z)
+{
+  return x == y && y == z;
+}
+
+static gboolean
+diagonal_b (gsize x,
+            gsize y,
+            gsize z)
+{
+  return y == 10 && x == z;
+}
+
+static EvoxVolume *
+diagonal_volume (void)
+{
+  g_autoptr (GError) error = NULL;
+  EvoxVolume *volume = evox_volume_new (DX, DY, DZ, 1, EVOX_SAMPLE_U8, &error);
+  guint8 *data;
+
+  g_assert_no_error (error);
+  data = evox_volume_get_data_mut (volume, 0);
+  for (gsize z = 0; z < DZ; z++)
+    for (gsize y = 0; y < DY; y++)
+      for (gsize x = 0; x < DX; x++)
+        data[(z * DY + y) * DX + x] = diagonal_a (x, y, z) || diagonal_b (x, y, z) ? 0 : 200;
+  evox_volume_freeze (volume);
+  return volume;
+}
+
+/* The percolation class along z of a voxel of the diagonal volume (1 both faces, 2 one face,
+ * 3 isolated, 0 solid), from the geometry: a path that stays one component joins both faces;
+ * one that falls apart leaves each voxel alone, those on the z = 0 and z = 7 faces touching one
+ * face and the rest isolated. */
+static guint
+diagonal_class (gsize x,
+                gsize y,
+                gsize z,
+                int   connectivity)
+{
+  gboolean joined;
+
+  if (diagonal_a (x, y, z))
+    joined = connectivity == 26;
+  else if (diagonal_b (x, y, z))
+    joined = connectivity >= 18;
+  else
+    return 0;
+  if (joined)
+    return 1;
+  return z == 0 || z == DZ - 1 ? 2 : 3;
+}
+
+/* The shares of the pores in each class along z as diagonal_class counts them. */
+static void
+diagonal_shares (int    connectivity,
+                 double shares[4])
+{
+  guint counts[4] = { 0, 0, 0, 0 };
+  guint n = 0;
+
+  for (gsize z = 0; z < DZ; z++)
+    for (gsize y = 0; y < DY; y++)
+      for (gsize x = 0; x < DX; x++)
+        counts[diagonal_class (x, y, z, connectivity)]++;
+  n = counts[1] + counts[2] + counts[3];
+  g_assert_cmpuint (n, ==, 2 * DZ);
+  for (guint k = 1; k < 4; k++)
+    shares[k] = (double) counts[k] / n;
+}
+
+/* The page's percolation rows along z against diagonal_shares, with the connectivity's note. */
+static void
+assert_diagonal_rows (EvoxMetricsPanel *panel,
+                      int               connectivity)
+{
+  static const char *const metrics[4] = { NULL, "percolating_fraction", "one_face_fraction",
+                                          "isolated_fraction" };
+  g_autofree char *note = g_strdup_printf ("%d-connected, share of the phase's voxels",
+                                           connectivity);
+  EvoxMetrics *shown = evox_metrics_panel_get_metrics (panel);
+  double shares[4];
+
+  g_assert_nonnull (shown);
+  diagonal_shares (connectivity, shares);
+  for (guint k = 1; k < 4; k++)
+    {
+      const EvoxMetricsRow *row = find_row (shown, metrics[k], "z");
+
+      g_assert_nonnull (row);
+      g_test_message ("%d-connectivity: %s %g", connectivity, metrics[k], row->value);
+      g_assert_cmpfloat_with_epsilon (row->value, shares[k], 1e-12);
+      g_assert_cmpstr (row->note, ==, note);
+    }
+}
+
+/* The overlay's classes along z voxel for voxel as diagonal_class gives them, and the
+ * connectivity it records for sessions. */
+static void
+assert_diagonal_overlay (EvoxDocument *document,
+                         int           connectivity)
+{
+  EvoxClusters *shown = evox_document_get_clusters (document);
+  g_autofree char *text = g_strdup_printf ("%d", connectivity);
+
+  g_assert_nonnull (shown);
+  g_assert_cmpstr (evox_clusters_get_info (shown, "percolation.connectivity"), ==, text);
+  for (gsize z = 0; z < DZ; z++)
+    for (gsize y = 0; y < DY; y++)
+      for (gsize x = 0; x < DX; x++)
+        g_assert_cmpuint (evox_clusters_get_label (shown, x, y, z), ==,
+                          diagonal_class (x, y, z, connectivity));
+}
+
+/* The connectivity beside Percolation: 26 at first; the list's 6 makes the page measure 6-connected
+ * components, whose shares differ from 26's on the diagonal paths (the geometry's numbers), and
+ * its CSV is what `evox metrics --connectivity 6` writes; 18 and 26 follow, each with the
+ * overlay made of its own classes; the side panel keeps its width. */
+static void
+test_percolation_connectivity (void)
+{
+  g_autoptr (EvoxVolume) volume = diagonal_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "diagonal.tif", NULL);
+  g_autofree char *direct = g_build_filename (dir, "direct.csv", NULL);
+  g_autofree char *page_csv = g_build_filename (dir, "page.csv", NULL);
+  EvoxMetricsRequest request;
+  EvoxWindow *window;
+  EvoxMetricsPanel *panel;
+  GtkWidget *dropdown;
+
+  if (library_missing ())
+    return;
+  window = open_window (volume);
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  dropdown = evox_test_find_named (GTK_WIDGET (panel), "percolation-connectivity-dropdown");
+  g_assert_nonnull (dropdown);
+  g_assert_cmpint (evox_metrics_panel_get_connectivity (panel), ==, 26);
+  g_assert_true (evox_metrics_panel_get_request (panel, &request, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (request.connectivity, ==, 26);
+  evox_metrics_request_clear (&request);
+
+  /* 6, chosen in the list as a user does */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), 0);
+  g_assert_cmpint (evox_metrics_panel_get_connectivity (panel), ==, 6);
+  compute_percolation (panel);
+  assert_diagonal_rows (panel, 6);
+  g_assert_true (evox_metrics_panel_export_csv (panel, page_csv, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_tiff_write (volume, 0, tiff, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_no_error (error);
+  {
+    g_auto (EvoxTestRun) run = evox_test_run_evox ("metrics", tiff, "--phase", "pore=0:50",
+                                                   "--percolation", "--connectivity", "6",
+                                                   "--csv", direct, NULL);
+    evox_test_assert_ok (&run);
+  }
+  evox_test_assert_same_file (direct, page_csv);
+  evox_metrics_panel_set_show_percolation (panel, TRUE);
+  assert_diagonal_overlay (evox_window_get_document (window), 6);
+
+  /* 18 and 26: the table and the overlay shown over it follow */
+  evox_metrics_panel_set_connectivity (panel, EVOX_CONNECTIVITY_18);
+  compute_percolation (panel);
+  assert_diagonal_rows (panel, 18);
+  assert_diagonal_overlay (evox_window_get_document (window), 18);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), 2);
+  compute_percolation (panel);
+  assert_diagonal_rows (panel, 26);
+  assert_diagonal_overlay (evox_window_get_document (window), 26);
+
+  assert_side_width (window);
+  evox_test_close_window (window);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A session saved with 18-connectivity names it in its record and in Methods…; a new window
+ * that opens it puts 18 back beside Percolation and computes the 18-connected shares again, the
+ * overlay too, and `evox apply` of the session writes the page's CSV. */
+static void
+test_session_connectivity (void)
+{
+  g_autoptr (EvoxVolume) volume = diagonal_volume ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tiff = g_build_filename (dir, "diagonal.tif", NULL);
+  g_autofree char *session = g_build_filename (dir, "diagonal.evox", NULL);
+  g_autofree char *page_csv = g_build_filename (dir, "page.csv", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *applied = g_build_filename (out, "diagonal", "metrics.csv", NULL);
+  g_autofree char *methods = NULL;
+  g_autoptr (GFile) session_file = g_file_new_for_path (session);
+  g_autoptr (EvoxPhase) pore = evox_phase_new ("pore", 0, 50, "#3584e4");
+  g_autoptr (EvoxSession) saved = NULL;
+  EvoxMetricsRequest request;
+  EvoxWindow *first, *second;
+  EvoxMetricsPanel *panel, *again;
+  JsonObject *record;
+
+  if (library_missing ())
+    return;
+  g_assert_true (evox_tiff_write (volume, 0, tiff, EVOX_TIFF_WRITE_OVERWRITE, &error));
+  g_assert_no_error (error);
+  first = evox_test_open_file (tiff);
+  evox_phase_list_append (evox_document_get_phases (evox_window_get_document (first)), pore);
+  evox_window_show_page (first, "metrics");
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (first));
+  evox_metrics_panel_set_connectivity (panel, EVOX_CONNECTIVITY_18);
+  compute_percolation (panel);
+  assert_diagonal_rows (panel, 18);
+  evox_metrics_panel_set_show_percolation (panel, TRUE);
+  g_assert_true (evox_metrics_panel_export_csv (panel, page_csv, FALSE, &error));
+  g_assert_no_error (error);
+  {
+    GtkWindow *shown = evox_test_show_methods (first);
+
+    methods = evox_test_dup_methods_text (shown);
+    gtk_window_destroy (shown);
+  }
+  g_test_message ("%s", methods);
+  g_assert_nonnull (strstr (methods, "percolation (shares connected to both faces, one or "
+                            "neither) with 18-connectivity"));
+  g_assert_nonnull (strstr (methods, "by how their 18-connected components reach"));
+  g_assert_null (strstr (methods, "26-connect"));
+  g_assert_true (evox_window_save_session (first, session, FALSE, &error));
+  g_assert_no_error (error);
+  saved = evox_session_load (session, &error);
+  g_assert_no_error (error);
+  record = evox_json_get_object (evox_session_get_root (saved), "metrics");
+  g_assert_nonnull (record);
+  g_assert_cmpint (json_object_get_int_member (record, "connectivity"), ==, 18);
+
+  second = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (second));
+  evox_window_open_file (second, session_file, NULL);
+  again = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (second));
+  g_assert_true (evox_test_wait_for (has_table, again, 60));
+  g_assert_null (evox_window_get_error (second));
+  g_assert_null (_evox_metrics_panel_get_error (again));
+  g_assert_cmpint (evox_metrics_panel_get_connectivity (again), ==, 18);
+  g_assert_true (evox_metrics_panel_get_request (again, &request, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (request.connectivity, ==, 18);
+  g_assert_true (request.percolation);
+  evox_metrics_request_clear (&request);
+  assert_diagonal_rows (again, 18);
+  assert_diagonal_overlay (evox_window_get_document (second), 18);
+  evox_test_close_window (second);
+  evox_test_close_window (first);
+
+  {
+    g_auto (EvoxTestRun) run = evox_test_run_evox ("apply", session, tiff, "--outdir", out,
+                                                   NULL);
+    evox_test_assert_ok (&run);
+  }
+  evox_test_assert_same_file (page_csv, applied);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A copy of a record, to change without changing the page's. */
+static JsonObject *
+record_copy (JsonObject *record)
+{
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), record);
+  g_autofree char *text = json_to_string (node, FALSE);
+  g_autoptr (JsonNode) parsed = NULL;
+  g_autoptr (GError) error = NULL;
+
+  parsed = json_from_string (text, &error);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (parsed));
+}
+
+/* A record whose percolation asks a connectivity other than 6, 18 or 26 (12, 26.5, a string) is
+ * refused with the reason, the page as it was: its connectivity, its table, nothing computing.
+ * Without percolation the value is not used (`evox apply` does not pass it on): the record is
+ * computed, the connectivity left as it was. */
+static void
+test_connectivity_refused (void)
+{
+  g_autoptr (EvoxVolume) volume = diagonal_volume ();
+  g_autoptr (JsonObject) record = NULL;
+  g_autoptr (JsonObject) unused = NULL;
+  EvoxWindow *window;
+  EvoxMetricsPanel *panel;
+  EvoxMetrics *table;
+
+  if (library_missing ())
+    return;
+  window = open_window (volume);
+  panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
+  evox_metrics_panel_set_connectivity (panel, EVOX_CONNECTIVITY_6);
+  compute_percolation (panel);
+  table = evox_metrics_panel_get_metrics (panel);
+  record = evox_metrics_panel_dup_record (panel);
+  g_assert_nonnull (record);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr (JsonObject) bad = record_copy (record);
+      g_autoptr (GError) error = NULL;
+
+      if (i == 0)
+        json_object_set_int_member (bad, "connectivity", 12);
+      else if (i == 1)
+        json_object_set_double_member (bad, "connectivity", 26.5);
+      else if (i == 2)
+        json_object_set_string_member (bad, "connectivity", "six");
+      else
+        json_object_set_null_member (bad, "connectivity");
+      g_assert_false (evox_metrics_panel_compute_record (panel, bad, &error));
+      g_assert_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, "connectivity"));
+      g_assert_nonnull (strstr (error->message, "6, 18 or 26"));
+      if (i == 0)
+        g_assert_cmpstr (error->message, ==,
+                         "its percolation connectivity 12 is not 6, 18 or 26");
+      g_assert_false (evox_metrics_panel_get_busy (panel));
+      g_assert_true (evox_metrics_panel_get_metrics (panel) == table);
+      g_assert_cmpint (evox_metrics_panel_get_connectivity (panel), ==, 6);
+    }
+
+  unused = record_copy (record);
+  json_object_set_int_member (unused, "connectivity", 12);
+  json_object_set_boolean_member (unused, "percolation", FALSE);
+  g_assert_true (evox_metrics_panel_compute_record (panel, unused, NULL));
+  g_assert_true (evox_test_wait_for (panel_idle, panel, 60));
+  g_assert_null (_evox_metrics_panel_get_error (panel));
+  g_assert_null (find_row (evox_metrics_panel_get_metrics (panel), "percolating_fraction", "z"));
+  g_assert_cmpint (evox_metrics_panel_get_connectivity (panel), ==, 6);
+  evox_test_close_window (window);
+}
+
 static gboolean
 window_restored (gpointer window)
 {
@@ -1202,8 +1549,8 @@ window_restored (gpointer window)
 }
 
 /* A record the page cannot compute (an `evox metrics` one: its phase is not in the window's
- * list, and the page has no 18-connectivity) is said, left in the session for `evox apply`, and
- * the page computes nothing. */
+ * list) is said, left in the session for `evox apply` with its 18-connectivity, and the page
+ * computes nothing. */
 static void
 test_session_metrics_refused (void)
 {
@@ -1297,6 +1644,9 @@ main (int    argc,
   g_test_add_func ("/Evox/MetricsPage/percolation-session", test_percolation_session);
   g_test_add_func ("/Evox/MetricsPage/session-metrics", test_session_metrics);
   g_test_add_func ("/Evox/MetricsPage/session-metrics-refused", test_session_metrics_refused);
+  g_test_add_func ("/Evox/MetricsPage/percolation-connectivity", test_percolation_connectivity);
+  g_test_add_func ("/Evox/MetricsPage/session-connectivity", test_session_connectivity);
+  g_test_add_func ("/Evox/MetricsPage/connectivity-refused", test_connectivity_refused);
   g_test_add_func ("/Evox/MetricsPage/errors", test_errors);
   return g_test_run ();
 }

@@ -22,6 +22,10 @@
 #define N_COLUMNS 6
 
 static const double tolerances[] = { 1e-4, 1e-5, 1e-6, 1e-7, 1e-8 };
+/* The connectivity list's entries, in its order. */
+static const EvoxConnectivity connectivities[] = {
+  EVOX_CONNECTIVITY_6, EVOX_CONNECTIVITY_18, EVOX_CONNECTIVITY_26
+};
 
 struct _EvoxMetricsPanel
 {
@@ -42,6 +46,7 @@ struct _EvoxMetricsPanel
   GtkDropDown      *second_dropdown;
   GtkSpinButton    *second_spin;
   GtkCheckButton   *percolation_check;
+  GtkDropDown      *connectivity_dropdown;
   GtkCheckButton   *surface_check;
   GtkDropDown      *other_dropdown;
   GtkDropDown      *surface_method_dropdown;
@@ -62,8 +67,10 @@ struct _EvoxMetricsPanel
    * puts back had replaced, given back when it goes. */
   EvoxClusters     *under;
   gboolean          placing;
-  /* The phase the table measured, which the overlay records for sessions. */
+  /* The phase the table measured and the connectivity of its percolation, which the overlay
+   * records for sessions. */
   EvoxMetricsPhase  measured;
+  EvoxConnectivity  measured_connectivity;
   /* The session's "metrics" record of the request the table answers, and the volume it was
    * measured on (weak: a record of a volume no longer open is not saved). */
   JsonObject       *record;
@@ -185,6 +192,25 @@ bind_name (GtkSignalListItemFactory *factory,
 
   gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
                       gtk_string_object_get_string (name));
+}
+
+/* The connectivity's button shows the number (a wider one would widen the side panel); its list
+ * says which neighbours each joins, as the Particles page's list does. */
+static void
+bind_connectivity (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   gpointer                  user_data)
+{
+  static const char *const neighbours[] = {
+    N_("faces"), N_("faces and edges"), N_("faces, edges and corners")
+  };
+  GtkStringObject *number = gtk_list_item_get_item (item);
+  guint position = gtk_list_item_get_position (item);
+  g_autofree char *text = NULL;
+
+  text = g_strdup_printf ("%s (%s)", gtk_string_object_get_string (number),
+                          position < G_N_ELEMENTS (neighbours) ? _(neighbours[position]) : "");
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text);
 }
 
 /* The second phase is most often the last one defined (pores, active material, carbon-binder):
@@ -350,7 +376,7 @@ evox_metrics_panel_get_request (EvoxMetricsPanel   *self,
       request->second_diffusivity = gtk_spin_button_get_value (self->second_spin);
     }
   request->percolation = gtk_check_button_get_active (self->percolation_check);
-  request->connectivity = 0;
+  request->connectivity = evox_metrics_panel_get_connectivity (self);
   request->thickness = gtk_check_button_get_active (self->thickness_check);
   request->keep_thickness = request->thickness;
   /* Kept whenever there is something to keep: Show Fields needs no second solve. */
@@ -591,6 +617,7 @@ compute_finished (GObject      *source,
       phase_clear (&self->measured);
       self->measured = data->request.phase;
       memset (&data->request.phase, 0, sizeof data->request.phase);
+      self->measured_connectivity = (EvoxConnectivity) data->request.connectivity;
       g_clear_pointer (&self->record, json_object_unref);
       self->record = g_steal_pointer (&data->record);
       g_set_weak_pointer (&self->record_volume, data->volume);
@@ -943,11 +970,10 @@ update_overlay (EvoxMetricsPanel *self)
   evox_volume_get_dims (classes, dims);
   overlay = evox_percolation_clusters_new (evox_volume_get_data (classes, axis), dims, axis,
                                            &error);
-  /* The page measures 26-connected components (the library's default). */
   if (overlay != NULL && self->measured.n_ranges > 0)
     evox_percolation_clusters_set_source (overlay, self->measured.channel,
                                           self->measured.n_ranges, self->measured.lo,
-                                          self->measured.hi, 26);
+                                          self->measured.hi, self->measured_connectivity);
   if (overlay != NULL && evox_document_get_clusters (self->document) != self->overlay)
     g_set_object (&self->hidden, evox_document_get_clusters (self->document));
   self->placing = TRUE;
@@ -1189,6 +1215,30 @@ evox_metrics_panel_set_tolerance (EvoxMetricsPanel *self,
   gtk_drop_down_set_selected (self->tolerance_dropdown, best);
 }
 
+void
+evox_metrics_panel_set_connectivity (EvoxMetricsPanel *self,
+                                     EvoxConnectivity  connectivity)
+{
+  g_return_if_fail (EVOX_IS_METRICS_PANEL (self));
+  g_return_if_fail (evox_connectivity_is_valid (connectivity));
+
+  for (guint i = 0; i < G_N_ELEMENTS (connectivities); i++)
+    if (connectivities[i] == connectivity)
+      gtk_drop_down_set_selected (self->connectivity_dropdown, i);
+}
+
+EvoxConnectivity
+evox_metrics_panel_get_connectivity (EvoxMetricsPanel *self)
+{
+  guint selected;
+
+  g_return_val_if_fail (EVOX_IS_METRICS_PANEL (self), EVOX_CONNECTIVITY_26);
+
+  selected = gtk_drop_down_get_selected (self->connectivity_dropdown);
+  return selected < G_N_ELEMENTS (connectivities) ? connectivities[selected]
+                                                  : EVOX_CONNECTIVITY_26;
+}
+
 gboolean
 evox_metrics_panel_get_busy (EvoxMetricsPanel *self)
 {
@@ -1267,6 +1317,40 @@ find_single_phase (EvoxMetricsPanel  *self,
   return find_phase (self, entries, 0, error);
 }
 
+/* The connectivity a record names in *connectivity: 6, 18 or 26 (26 when it names none, as
+ * `evox metrics` defaults), 0 for another value in a record without percolation (nothing uses
+ * it there, and `evox apply` does not pass it on); FALSE with an error for another value in a
+ * record with percolation. */
+static gboolean
+record_connectivity (JsonObject        *record,
+                     EvoxConnectivity  *connectivity,
+                     GError           **error)
+{
+  JsonNode *node = json_object_get_member (record, "connectivity");
+  double value = 0;
+
+  *connectivity = EVOX_CONNECTIVITY_26;
+  if (node == NULL)
+    return TRUE;
+  if (evox_json_node_number (node, &value))
+    for (guint i = 0; i < G_N_ELEMENTS (connectivities); i++)
+      if (value == connectivities[i])
+        {
+          *connectivity = connectivities[i];
+          return TRUE;
+        }
+  *connectivity = 0;
+  if (!evox_json_get_boolean (record, "percolation", FALSE))
+    return TRUE;
+  if (evox_json_node_number (node, &value))
+    g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                 _("its percolation connectivity %g is not 6, 18 or 26"), value);
+  else
+    g_set_error_literal (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
+                         _("its percolation connectivity is not a number (6, 18 or 26)"));
+  return FALSE;
+}
+
 gboolean
 evox_metrics_panel_compute_record (EvoxMetricsPanel  *self,
                                    JsonObject        *record,
@@ -1276,7 +1360,8 @@ evox_metrics_panel_compute_record (EvoxMetricsPanel  *self,
   const char *thickness;
   gboolean tortuosity[3] = { FALSE, FALSE, FALSE };
   g_autofree int *checked = NULL;
-  double tolerance = 0, diffusivity = 0, channel, connectivity = 26;
+  double tolerance = 0, diffusivity = 0, channel;
+  EvoxConnectivity connectivity;
   guint n, surface_methods = 0, best = 0;
   int second_index = -1, other_index = -1;
 
@@ -1348,14 +1433,8 @@ evox_metrics_panel_compute_record (EvoxMetricsPanel  *self,
       if ((second_index = find_single_phase (self, second, error)) < 0)
         return FALSE;
     }
-  if (evox_json_get_boolean (record, "percolation", FALSE) &&
-      evox_json_get_number (record, "connectivity", &connectivity) && connectivity != 26)
-    {
-      g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT,
-                   _("the page computes percolation with 26-connectivity, not %g"),
-                   connectivity);
-      return FALSE;
-    }
+  if (!record_connectivity (record, &connectivity, error))
+    return FALSE;
   surface = evox_json_get_array (record, "surface");
   if (surface != NULL && json_array_get_length (surface) > 0)
     {
@@ -1388,6 +1467,9 @@ evox_metrics_panel_compute_record (EvoxMetricsPanel  *self,
     evox_metrics_panel_set_second (self, (guint) second_index, diffusivity);
   gtk_check_button_set_active (self->percolation_check,
                                evox_json_get_boolean (record, "percolation", FALSE));
+  /* A record without percolation that names another value leaves the list as it is. */
+  if (connectivity != 0)
+    evox_metrics_panel_set_connectivity (self, connectivity);
   gtk_check_button_set_active (self->surface_check, other_index >= 0);
   if (other_index >= 0)
     {
@@ -1487,6 +1569,7 @@ evox_metrics_panel_class_init (EvoxMetricsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, second_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, second_spin);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, percolation_check);
+  gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, connectivity_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, surface_check);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, other_dropdown);
   gtk_widget_class_bind_template_child (widget_class, EvoxMetricsPanel, surface_method_dropdown);
@@ -1516,6 +1599,7 @@ evox_metrics_panel_init (EvoxMetricsPanel *self)
 {
   g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
   g_autoptr(GtkListItemFactory) list_factory = gtk_signal_list_item_factory_new ();
+  g_autoptr(GtkListItemFactory) connectivity_factory = gtk_signal_list_item_factory_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
   /* The chosen phase's name ellipsized in the button, whole in the list. */
@@ -1527,6 +1611,9 @@ evox_metrics_panel_init (EvoxMetricsPanel *self)
   gtk_drop_down_set_list_factory (self->other_dropdown, list_factory);
   gtk_drop_down_set_factory (self->second_dropdown, factory);
   gtk_drop_down_set_list_factory (self->second_dropdown, list_factory);
+  g_signal_connect (connectivity_factory, "setup", G_CALLBACK (setup_plain), NULL);
+  g_signal_connect (connectivity_factory, "bind", G_CALLBACK (bind_connectivity), NULL);
+  gtk_drop_down_set_list_factory (self->connectivity_dropdown, connectivity_factory);
   self->lines = g_array_new (FALSE, FALSE, sizeof (guint));
   /* 1e-6, the solver's own default. */
   gtk_drop_down_set_selected (self->tolerance_dropdown, 2);
@@ -1534,6 +1621,9 @@ evox_metrics_panel_init (EvoxMetricsPanel *self)
   gtk_check_button_set_active (self->tortuosity_y, TRUE);
   gtk_check_button_set_active (self->tortuosity_z, TRUE);
   gtk_check_button_set_active (self->percolation_check, TRUE);
+  /* 26, what `evox metrics` uses unless told otherwise. */
+  evox_metrics_panel_set_connectivity (self, EVOX_CONNECTIVITY_26);
+  self->measured_connectivity = EVOX_CONNECTIVITY_26;
   /* Along z, across the electrode from current collector to separator. */
   gtk_drop_down_set_selected (self->percolation_axis_dropdown, 2);
   g_signal_connect_swapped (self->percolation_axis_dropdown, "notify::selected",

@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "evox-document.h"
+#include "evox-labels.h"
 #include "evox-metrics.h"
 
 G_BEGIN_DECLS
@@ -52,6 +53,11 @@ void               evox_metrics_panel_set_percolation_axis (EvoxMetricsPanel *se
 /* How the surface area is measured: EvoxAreaMethod bits (Crofton at first). */
 void               evox_metrics_panel_set_surface_methods  (EvoxMetricsPanel *self,
                                                             guint             methods);
+/* The connectivity of the percolation's components (6, 18 or 26; 26 at first), as
+ * `evox metrics --connectivity` takes it. */
+void               evox_metrics_panel_set_connectivity (EvoxMetricsPanel *self,
+                                                        EvoxConnectivity  connectivity);
+EvoxConnectivity   evox_metrics_panel_get_connectivity (EvoxMetricsPanel *self);
 /* 1e-4 .. 1e-8 as the tolerance list offers them (others: the nearest). */
 void               evox_metrics_panel_set_tolerance   (EvoxMetricsPanel *self,
                                                        double            tolerance);
@@ -71,7 +77,8 @@ JsonObject        *evox_metrics_panel_dup_record      (EvoxMetricsPanel *self);
 /* Puts the page's settings as a "metrics" record gives them (its phases found in the document's
  * list by name and range) and computes the table as metrics.compute does; FALSE with an error,
  * the page untouched, for a record the page cannot compute (a phase not in the list, a union as
- * the second or other phase, a tolerance it does not offer, another channel or connectivity). */
+ * the second or other phase, a tolerance it does not offer, another channel, a percolation
+ * connectivity other than 6, 18 or 26). */
 gboolean           evox_metrics_panel_compute_record  (EvoxMetricsPanel  *self,
                                                        JsonObject        *record,
                                                        GError           **error);
