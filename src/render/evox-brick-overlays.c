@@ -285,28 +285,33 @@ make_copy (Copy          *copy,
   return g_steal_pointer (&volume);
 }
 
+/* Makes the copy and says it is done to whoever waits for it. */
 static void
-copy_thread (GTask        *task,
-             gpointer      unused,
-             gpointer      task_data,
-             GCancellable *cancellable)
+copy_run (Copy *copy)
 {
-  Copy *copy = task_data;
   g_autoptr(GError) error = NULL;
-  EvoxVolume *volume;
+  EvoxVolume *volume = make_copy (copy, copy->cancellable, &error);
 
-  g_mutex_lock (&hold_lock);
-  while (hold_copies)
-    g_cond_wait (&hold_cond, &hold_lock);
-  g_mutex_unlock (&hold_lock);
-
-  volume = make_copy (copy, copy->cancellable, &error);
   g_mutex_lock (&copy->lock);
   copy->volume = volume;
   copy->error = g_steal_pointer (&error);
   copy->done = TRUE;
   g_cond_broadcast (&copy->cond);
   g_mutex_unlock (&copy->lock);
+}
+
+static void
+copy_thread (GTask        *task,
+             gpointer      unused,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  g_mutex_lock (&hold_lock);
+  while (hold_copies)
+    g_cond_wait (&hold_cond, &hold_lock);
+  g_mutex_unlock (&hold_lock);
+
+  copy_run (task_data);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -358,11 +363,13 @@ copy_done (GObject      *unused,
     self->ready (self->ready_data, NULL);
 }
 
-/* Starts the copy of the overlay's source in a thread, or refuses it here (said once): too
- * many particles, or more than the memory cap allows beside what the window holds. */
+/* Starts the copy of the overlay's source in a thread (with wait, makes it here: an export
+ * has nothing to draw meanwhile), or refuses it (said once): too many particles, or more than
+ * the memory cap allows beside what the window holds. */
 static gboolean
 overlay_start_copy (EvoxBrickOverlays *self,
                     guint              which,
+                    gboolean           wait,
                     GError           **error)
 {
   Overlay *overlay = &self->overlays[which];
@@ -394,6 +401,13 @@ overlay_start_copy (EvoxBrickOverlays *self,
   copy->which = which;
   copy->source = g_object_ref (overlay->source);
   copy->type = type;
+  if (wait)
+    {
+      overlay->copy = copy;
+      copy_run (copy);
+      overlay_take_copy (self, which);
+      return TRUE;
+    }
   overlay->copy = g_atomic_rc_box_acquire (copy);
   g_atomic_int_inc (&n_copies_running);
   task = g_task_new (NULL, NULL, copy_done, NULL);
@@ -439,7 +453,7 @@ overlay_sync (EvoxBrickOverlays *self,
         /* The RGB channels follow their values, as the volume's own do: no copy. */
         overlay->bricks = _evox_bricks_new (self->volume, (guint) channel, self->brick_size,
                                             self->max_texture, self->budget / 2);
-      else if (!overlay_start_copy (self, which, &error))
+      else if (!overlay_start_copy (self, which, wait, &error))
         {
           g_warning ("The %s of the bricked volume are not drawn: %s",
                      which == OVERLAY_LABELS ? "particles" : "clusters", error->message);
