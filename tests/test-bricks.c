@@ -732,12 +732,234 @@ test_overlay_budget (void)
   for (gsize z = 0; z < 28; z++)
     {
       g_assert_cmpint (_evox_brick_overlays_prepare (overlays, NULL, clusters, NULL, 0, 2, z,
-                                                     1 + z), ==, EVOX_BRICK_OVERLAY_CLUSTERS);
+                                                     1 + z, TRUE),
+                       ==, EVOX_BRICK_OVERLAY_CLUSTERS);
       g_assert_cmpuint (_evox_brick_overlays_get_gpu_bytes (overlays), ==, 46 * 40 * 2);
     }
   _evox_brick_overlays_unrealize (overlays);
   g_assert_cmpuint (_evox_brick_overlays_get_gpu_bytes (overlays), ==, 0);
   _evox_brick_overlays_free (overlays);
+}
+
+/* Overlays copied in a thread */
+
+static gboolean
+time_out (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until every overlay copy started has been delivered to it (120 s
+ * at most: a guard against a hang, not a wait). */
+static void
+wait_copies_delivered (void)
+{
+  gboolean late = FALSE;
+  guint timeout = g_timeout_add_seconds (120, time_out, &late);
+
+  while (_evox_brick_overlays_get_n_copies_running () > 0 && !late)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (late);
+  g_source_remove (timeout);
+}
+
+static void
+count_changes (gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* Labels of the u8 scrambled volume's voxels in [lo, hi] and the largest one that z slice 9
+ * cuts. */
+static EvoxLabels *
+slice_labels (EvoxVolume *volume,
+              double      lo,
+              double      hi,
+              guint32    *selected)
+{
+  g_autoptr(GError) error = NULL;
+  EvoxLabels *labels = evox_labels_compute (volume, 0, NULL, lo, hi, EVOX_CONNECTIVITY_6, 0,
+                                            NULL, NULL, &error);
+  const guint32 *data;
+
+  g_assert_no_error (error);
+  data = evox_labels_get_data (labels);
+  *selected = 0;
+  for (gsize i = 9 * 40 * 36; i < 10 * 40 * 36; i++)
+    *selected = MAX (*selected, data[i]);
+  g_assert_cmpuint (*selected, >, 0);
+  return labels;
+}
+
+/* The window frame (321 x 257, the z slice) drawn unbricked: the oracle of a bricked frame. */
+static guint8 *
+unbricked_frame (EvoxRenderer *renderer)
+{
+  guint8 *pixels;
+
+  _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
+  pixels = evox_test_draw_frame (renderer, 321, 257);
+  g_assert_false (_evox_renderer_is_bricked (renderer));
+  _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 0);
+  return pixels;
+}
+
+static void
+assert_same_frame (const guint8 *a,
+                   const guint8 *b)
+{
+  guint largest = 0;
+
+  g_assert_cmpuint (evox_test_count_differing (a, b, 321 * 257, &largest), ==, 0);
+}
+
+/* A window frame never waits for the labels' copy: with the copies' thread held, the frame
+ * after the particles are switched on returns (a frame that waited would never return) and is
+ * the frame without them; labels changed meanwhile replace the first copy (still held) with
+ * theirs. Once the thread is let go the renderer says "changed" and the next frame shows the
+ * new labels' particles as the unbricked drawing does. An export while a copy runs waits for
+ * it. */
+static void
+test_overlay_copy_in_thread (void)
+{
+  static const guint8 magenta[3] = { 255, 0, 255 };   /* EVOX_RENDERER_HIGHLIGHT_RGB */
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U8);
+  g_autoptr(EvoxLabels) few = NULL;
+  g_autoptr(EvoxLabels) many = NULL;
+  g_autoptr(EvoxClusters) clusters = NULL;
+  g_autofree guint8 *without = NULL;
+  g_autofree guint8 *first = NULL;
+  g_autofree guint8 *second = NULL;
+  g_autofree guint8 *after = NULL;
+  g_autofree guint8 *expected = NULL;
+  EvoxRenderer *renderer;
+  guint32 few_selected, many_selected;
+  guint changes = 0;
+  gsize dims[3], highlighted = 0;
+
+  if (!evox_test_need_gl ())
+    return;
+  /* u8 labels (at most 255 particles), then u16 ones (more): each copy its own type. */
+  few = slice_labels (volume, 0, 0, &few_selected);
+  many = slice_labels (volume, 0, 60, &many_selected);
+  g_assert_cmpuint (evox_labels_get_n_particles (few), <=, 255);
+  g_assert_cmpuint (evox_labels_get_n_particles (many), >, 255);
+  renderer = compared_renderer_new (volume, 20, 230);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICE_Z);
+  _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 0);
+  without = evox_test_draw_frame (renderer, 321, 257);
+  g_assert_true (_evox_renderer_is_bricked (renderer));
+  /* Copies that frames of earlier tests started and left, delivered before this one counts. */
+  wait_copies_delivered ();
+
+  _evox_brick_overlays_hold_copies (TRUE);
+  evox_renderer_set_labels (renderer, few);
+  evox_renderer_set_selected_particle (renderer, few_selected);
+  first = evox_test_draw_frame (renderer, 321, 257);
+  g_assert_cmpuint (_evox_brick_overlays_get_n_copies_running (), ==, 1);
+  assert_same_frame (first, without);
+  evox_renderer_set_labels (renderer, many);
+  evox_renderer_set_selected_particle (renderer, many_selected);
+  second = evox_test_draw_frame (renderer, 321, 257);
+  assert_same_frame (second, without);
+  g_assert_cmpuint (_evox_brick_overlays_get_n_copies_running (), ==, 2);
+  g_signal_connect_swapped (renderer, "changed", G_CALLBACK (count_changes), &changes);
+  _evox_brick_overlays_hold_copies (FALSE);
+  wait_copies_delivered ();
+  /* The first copy was dropped, the second one redraws. */
+  g_assert_cmpuint (changes, ==, 1);
+  g_signal_handlers_disconnect_by_data (renderer, &changes);
+  after = evox_test_draw_frame (renderer, 321, 257);
+  expected = unbricked_frame (renderer);
+  assert_same_frame (after, expected);
+  for (gsize i = 0; i < (gsize) 321 * 257; i++)
+    highlighted += memcmp (after + 4 * i, magenta, 3) == 0;
+  g_assert_cmpuint (highlighted, >, 0);
+
+  /* An export started while the ids' copy runs (held, then let go) waits for it and shows
+   * them; its delivery afterwards finds the copy taken. */
+  evox_volume_get_dims (volume, dims);
+  clusters = block_clusters (dims, 4);
+  evox_renderer_set_labels (renderer, NULL);
+  evox_renderer_set_clusters (renderer, clusters);
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.6, TRUE);
+  _evox_brick_overlays_hold_copies (TRUE);
+  g_clear_pointer (&first, g_free);
+  first = evox_test_draw_frame (renderer, 321, 257);
+  assert_same_frame (first, without);
+  g_assert_cmpuint (_evox_brick_overlays_get_n_copies_running (), ==, 1);
+  _evox_brick_overlays_hold_copies (FALSE);
+  {
+    g_autofree guint8 *exported = evox_test_render (renderer, 321, 257, FALSE);
+    g_autofree guint8 *unbricked = NULL;
+
+    _evox_renderer_set_brick_limits (renderer, 0, 0, 0);
+    unbricked = evox_test_render (renderer, 321, 257, FALSE);
+    guint largest;
+
+    g_assert_cmpmem (exported, 321 * 257 * 4, unbricked, 321 * 257 * 4);
+    /* The ids show: outlines and shading over four voxels in five. */
+    g_assert_cmpuint (evox_test_count_differing (exported, first, 321 * 257, &largest), >,
+                      321 * 257 / 10);
+  }
+  wait_copies_delivered ();
+  evox_test_renderer_free (renderer);
+}
+
+static gboolean
+weak_ref_cleared (GWeakRef *weak)
+{
+  g_autoptr(GObject) object = g_weak_ref_get (weak);
+
+  return object == NULL;
+}
+
+/* The renderer freed while the thread copies its cluster ids (held there): it goes at once
+ * (its last reference, asserted), and when the thread is let go it drops its copy without
+ * touching the freed overlays (the sanitizer build would see a use after free); the ids, which
+ * only the copy still holds then, go too. */
+static void
+test_overlay_copy_freed (void)
+{
+  g_autoptr(EvoxVolume) volume = scrambled_volume (40, 36, 28, EVOX_SAMPLE_U16);
+  EvoxClusters *clusters;
+  EvoxRenderer *renderer;
+  GWeakRef weak;
+  gsize dims[3];
+  gboolean late = FALSE;
+  guint timeout;
+
+  if (!evox_test_need_gl ())
+    return;
+  evox_volume_get_dims (volume, dims);
+  clusters = block_clusters (dims, 4);
+  g_weak_ref_init (&weak, clusters);
+  renderer = compared_renderer_new (volume, 0, 65535);
+  evox_renderer_set_view (renderer, EVOX_VIEW_SLICES);
+  _evox_renderer_set_brick_limits (renderer, MAX_TEXTURE, BRICK, 0);
+  evox_renderer_set_clusters (renderer, clusters);
+  evox_renderer_set_cluster_style (renderer, TRUE, 0.6, TRUE);
+  g_object_unref (clusters);
+  wait_copies_delivered ();
+  _evox_brick_overlays_hold_copies (TRUE);
+  g_free (evox_test_draw_frame (renderer, 240, 200));
+  g_assert_true (_evox_renderer_is_bricked (renderer));
+  g_assert_cmpuint (_evox_brick_overlays_get_n_copies_running (), ==, 1);
+  evox_test_renderer_free (renderer);
+  g_assert_false (weak_ref_cleared (&weak));
+  _evox_brick_overlays_hold_copies (FALSE);
+  wait_copies_delivered ();
+  /* The task lets go of its data on whichever thread drops it last. */
+  timeout = g_timeout_add_seconds (120, time_out, &late);
+  while (!weak_ref_cleared (&weak) && !late)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_thread_yield ();
+    }
+  g_assert_false (late);
+  g_source_remove (timeout);
+  g_weak_ref_clear (&weak);
 }
 
 /* The particles' and clusters' copies count what the window already holds: a volume of 40,320
@@ -775,10 +997,12 @@ test_overlay_memory_cap (void)
                          "The particles of the bricked volume are not drawn: *memory cap*");
   g_test_expect_message ("evox", G_LOG_LEVEL_WARNING,
                          "The clusters of the bricked volume are not drawn: *memory cap*");
-  g_assert_cmpint (_evox_brick_overlays_prepare (overlays, labels, clusters, NULL, 0, 2, 9, 1),
+  g_assert_cmpint (_evox_brick_overlays_prepare (overlays, labels, clusters, NULL, 0, 2, 9, 1,
+                                                  TRUE),
                    ==, 0);
   /* Said once: the next frame tries neither again. */
-  g_assert_cmpint (_evox_brick_overlays_prepare (overlays, labels, clusters, NULL, 0, 2, 10, 2),
+  g_assert_cmpint (_evox_brick_overlays_prepare (overlays, labels, clusters, NULL, 0, 2, 10, 2,
+                                                  TRUE),
                    ==, 0);
   g_test_assert_expected_messages ();
   _evox_brick_overlays_free (overlays);
@@ -1366,6 +1590,8 @@ main (int   argc,
   g_test_add_func ("/Evox/Bricks/clusters-coarse", test_clusters_coarse);
   g_test_add_func ("/Evox/Bricks/overlay-budget", test_overlay_budget);
   g_test_add_func ("/Evox/Bricks/overlay-memory-cap", test_overlay_memory_cap);
+  g_test_add_func ("/Evox/Bricks/overlay-copy-in-thread", test_overlay_copy_in_thread);
+  g_test_add_func ("/Evox/Bricks/overlay-copy-freed", test_overlay_copy_freed);
   g_test_add_func ("/Evox/Bricks/rgb", test_rgb_bricked);
   g_test_add_func ("/Evox/Bricks/demo-stack", test_demo_stack);
   g_test_add_func ("/Evox/Bricks/coarse-slices", test_coarse_slices);

@@ -109,12 +109,13 @@ tile_free (gpointer data)
   g_free (tile);
 }
 
-EvoxBricks *
-_evox_bricks_new (EvoxVolume *volume,
-                  guint       channel,
-                  guint       brick_size,
-                  guint       max_texture,
-                  gsize       budget)
+static EvoxBricks *
+bricks_new (EvoxVolume *volume,
+            guint       channel,
+            guint       brick_size,
+            guint       max_texture,
+            gsize       budget,
+            gboolean    categorical)
 {
   EvoxBricks *self;
   gsize dims[3], largest;
@@ -127,7 +128,7 @@ _evox_bricks_new (EvoxVolume *volume,
   self = g_new0 (EvoxBricks, 1);
   self->volume = g_object_ref (volume);
   self->channel = channel;
-  self->categorical = _evox_bricks_is_categorical (volume, channel);
+  self->categorical = categorical;
   /* The brick and its border must fit a texture. */
   while (brick_size > 1 && brick_size + 2 > max_texture)
     brick_size /= 2;
@@ -162,6 +163,28 @@ _evox_bricks_new (EvoxVolume *volume,
         self->ray_pixels = pixels;
     }
   return self;
+}
+
+EvoxBricks *
+_evox_bricks_new (EvoxVolume *volume,
+                  guint       channel,
+                  guint       brick_size,
+                  guint       max_texture,
+                  gsize       budget)
+{
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), NULL);
+  g_return_val_if_fail (channel < evox_volume_get_n_channels (volume), NULL);
+  return bricks_new (volume, channel, brick_size, max_texture, budget,
+                     _evox_bricks_is_categorical (volume, channel));
+}
+
+EvoxBricks *
+_evox_bricks_new_categorical (EvoxVolume *volume,
+                              guint       brick_size,
+                              guint       max_texture,
+                              gsize       budget)
+{
+  return bricks_new (volume, 0, brick_size, max_texture, budget, TRUE);
 }
 
 void

@@ -41,6 +41,13 @@ EvoxBricks     *_evox_bricks_new              (EvoxVolume   *volume,
                                                guint         brick_size,
                                                guint         max_texture,
                                                gsize         budget);
+/* The same for channel 0 of labels or classes, taking modes for its levels without asking the
+ * values (evox_profile_default_sampling would build the channel's fine histogram, a pass over
+ * every voxel). */
+EvoxBricks     *_evox_bricks_new_categorical  (EvoxVolume   *volume,
+                                               guint         brick_size,
+                                               guint         max_texture,
+                                               gsize         budget);
 /* The CPU side; _evox_bricks_unrealize first, with the context current. */
 void            _evox_bricks_free             (EvoxBricks   *bricks);
 /* Deletes every texture (the pyramid stays). */

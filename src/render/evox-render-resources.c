@@ -889,6 +889,8 @@ start_bricks (EvoxRenderer *self,
   self->res.brick_overlays =
     _evox_brick_overlays_new (self->volume, _evox_bricks_get_brick_size (self->res.bricks),
                               max_size, _evox_bricks_get_budget (self->res.bricks));
+  /* Labels and cluster ids copied in a thread: the canvas draws again when they are in. */
+  _evox_brick_overlays_set_ready_func (self->res.brick_overlays, bricks_ready, self);
   g_debug ("A volume of %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT " x %" G_GSIZE_FORMAT
            " voxels is %s; it is drawn from bricks of %u voxels (slices in tiles of %"
            G_GSIZE_FORMAT ")", self->dims[0], self->dims[1], self->dims[2], why,

@@ -703,7 +703,8 @@ prepare_overlays (EvoxRenderer *self,
                                                                             : NULL,
                                        _evox_render_resources_rgb_wanted (self)
                                        ? self->rgb.channels : NULL,
-                                       level, axis, index, self->res.brick_frame);
+                                       level, axis, index, self->res.brick_frame,
+                                       self->res.wait_for_bricks);
 }
 
 /* Each tile draws the whole plane's quad, the very vertices of the unbricked drawing (a quad

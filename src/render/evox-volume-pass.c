@@ -1412,7 +1412,8 @@ _evox_volume_pass_draw_view (EvoxRenderer *self,
           evox_volume_style_get_source (scene.style) == EVOX_VOLUME_SOURCE_CLUSTERS)
         textures.cluster_ids = _evox_brick_overlays_prepare_rays (self->res.brick_overlays,
                                                                   scene.clusters,
-                                                                  self->res.bricks);
+                                                                  self->res.bricks,
+                                                                  self->res.wait_for_bricks);
       if (self->res.bricks != NULL)
         textures.cluster_scale = 65535.0f;
       if (self->res.bricks != NULL && textures.cluster_ids == 0)
