@@ -114,10 +114,12 @@ _evox_cli_convert (int    argc,
     provenance = _evox_cli_provenance (input.demo ? NULL : in, command);
   if (hdf5)
     {
-      if (!evox_hdf5_write_with_provenance (volume, out, force, provenance, NULL, NULL, &error))
+      if (!evox_hdf5_write_full_resolution (volume, out, force, provenance, NULL, NULL, &error))
         return _evox_cli_input_error (error);
       return EVOX_EXIT_OK;
     }
+  /* A volume larger than memory is held reduced; its conversion is still the whole file. */
+  flags |= EVOX_TIFF_WRITE_FULL_RESOLUTION;
   if (f32)
     flags |= EVOX_TIFF_WRITE_F32;
   if (force)

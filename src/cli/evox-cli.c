@@ -914,7 +914,12 @@ _evox_cli_input_load (EvoxCliInput *input,
       evox_volume_set_spacing_known (volume, lateral_known);
     }
   else if (input->voxel_size != NULL)
-    evox_volume_set_spacing (volume, voxel_size);
+    {
+      /* --voxel-size is the file's; a volume held at 1:S has voxels S of them a side. */
+      for (int i = 0; i < 3; i++)
+        voxel_size[i] *= evox_volume_get_reduction (volume);
+      evox_volume_set_spacing (volume, voxel_size);
+    }
 
   *status = EVOX_EXIT_OK;
   return g_steal_pointer (&volume);

@@ -369,6 +369,9 @@ apply_startup_voxel_size (EvoxWindow *self,
                                 read[2], spacing[2]);
       spacing[2] = read[2];
     }
+  /* The size given is the file's voxel; a volume held at 1:S has voxels S of them a side. */
+  for (int i = 0; i < 3; i++)
+    spacing[i] *= evox_volume_get_reduction (volume);
   evox_volume_set_spacing (volume, spacing);
   return note;
 }
