@@ -690,8 +690,20 @@ test_cli_convert (void)
     g_auto(EvoxTestRun) run = evox_test_spawn (argv, envp, NULL);
 
     g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.err, ==, "");
     g_assert_nonnull (strstr (run.out, "19 x 15 x 3 voxels"));
     g_assert_nonnull (strstr (run.out, "spacing      10 x 10 x 10 nm"));
+  }
+  /* Commands that work on the reduced volume say so on the terminal. */
+  {
+    const char *argv[] = { evox, "histogram", h5, "--bins", "2", NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, envp, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.err, "evox: warning: "));
+    g_assert_nonnull (strstr (run.err, "big.h5 is larger than the memory cap"));
+    g_assert_nonnull (strstr (run.err, "held at 1:2 (the means of 2 x 2 x 2 blocks), and what "
+                                       "follows is computed at 1:2"));
   }
   for (gsize i = 0; i < G_N_ELEMENTS (inputs); i++)
     for (gsize o = 0; o < G_N_ELEMENTS (outputs); o++)
@@ -703,6 +715,7 @@ test_cli_convert (void)
 
         g_test_message ("%s -> %s", inputs[i], outputs[o]);
         g_assert_cmpint (run.status, ==, 0);
+        g_assert_cmpstr (run.err, ==, "");
         assert_full_resolution (out, 8, 5.0);
       }
   {

@@ -104,6 +104,7 @@ _evox_cli_convert (int    argc,
       return status;
   }
 
+  input.reads_reduced = TRUE;
   volume = _evox_cli_input_load (&input, input.demo ? NULL : in, &status);
   if (volume == NULL)
     return status;

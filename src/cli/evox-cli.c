@@ -889,6 +889,17 @@ _evox_cli_input_load (EvoxCliInput *input,
       return NULL;
     }
   _evox_cli_print_load_warnings (volume);
+  if (evox_volume_get_reduction (volume) > 1 && !input->reads_reduced)
+    {
+      guint s = evox_volume_get_reduction (volume);
+      g_autofree char *cap = g_format_size_full (evox_memory_cap (), G_FORMAT_SIZE_IEC_UNITS);
+
+      /* Nothing else on the terminal would say that the numbers are of block means. */
+      fprintf (stderr, "evox: warning: %s is larger than the memory cap (%s, EVOX_MEMORY_LIMIT): "
+               "it is held at 1:%u (the %s of %u x %u x %u blocks), and what follows is "
+               "computed at 1:%u\n", _evox_cli_input_name (input, path), cap, s,
+               evox_volume_get_reduction_kind (volume), s, s, s, s);
+    }
 
   if (ssrm)
     {
