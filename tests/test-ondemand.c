@@ -784,6 +784,56 @@ test_convert_damaged (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* A session of a volume held at 1:2 keeps the file's voxel size; loaded again, the input gets
+ * twice it while held reduced and the size itself when it fits. */
+static void
+test_session_voxel_size (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "big.tif", NULL);
+  const TiffCase c = { "u8", 8, COMPRESSION_NONE, 0, 8, FALSE };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  g_autoptr(EvoxSession) session = NULL;
+  double spacing[3], stated[3];
+
+  write_tiff (tif, &c, NX, NY, NZ);
+  g_setenv ("EVOX_MEMORY_LIMIT", "10000", TRUE);
+  volume = evox_volume_load (tif, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_reduction (volume), ==, 2);
+  evox_volume_set_spacing (volume, (double[3]) { 10, 10, 20 });
+  evox_volume_set_spacing_known (volume, TRUE);
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "big", tif);
+  session = evox_session_capture (document, NULL, &error);
+  g_assert_no_error (error);
+  {
+    JsonArray *array = json_object_get_array_member (evox_session_get_root (session),
+                                                     "voxel-size-nm");
+
+    for (guint i = 0; i < 3; i++)
+      stated[i] = json_array_get_double_element (array, i);
+    g_assert_cmpfloat (stated[0], ==, 5);
+    g_assert_cmpfloat (stated[2], ==, 10);
+  }
+  for (int held = 1; held >= 0; held--)
+    {
+      g_autoptr(EvoxVolume) again = NULL;
+
+      if (!held)
+        g_unsetenv ("EVOX_MEMORY_LIMIT");
+      again = evox_session_load_input (session, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (evox_volume_get_reduction (again), ==, held ? 2 : 1);
+      evox_volume_get_spacing (again, spacing);
+      g_assert_cmpfloat (spacing[0], ==, held ? 10 : 5);
+      g_assert_cmpfloat (spacing[2], ==, held ? 20 : 10);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Files damaged after they were opened, and chunks never written: errors naming the file. */
 static void
 test_damaged (void)
@@ -873,5 +923,6 @@ main (int    argc,
   g_test_add_func ("/Evox/OnDemand/damaged", test_damaged);
   g_test_add_func ("/Evox/OnDemand/cli-convert", test_cli_convert);
   g_test_add_func ("/Evox/OnDemand/convert-damaged", test_convert_damaged);
+  g_test_add_func ("/Evox/OnDemand/session-voxel-size", test_session_voxel_size);
   return g_test_run ();
 }
