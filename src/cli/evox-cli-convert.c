@@ -80,7 +80,9 @@ _evox_cli_convert (int    argc,
       "as it was.\n"
       "OUT.h5 or OUT.hdf5 writes Data Exchange HDF5 instead: /exchange/data (energy first for\n"
       "several channels), /exchange/energy in eV, /exchange/pixel_size in um, the metadata as\n"
-      "attributes; TXM-Sandbox, xanespy and h5py read it.", entries, &input, &argc, &argv,
+      "attributes; TXM-Sandbox, xanespy and h5py read it.\n"
+      "A file larger than the memory cap is written at its full resolution, read a page at a\n"
+      "time.", entries, &input, &argc, &argv,
       has_output_option (argc, argv) ? 0 : 1, &status))
     return status;
   in = input.demo ? "demo" : argv[1];

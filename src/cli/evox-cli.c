@@ -28,7 +28,7 @@ typedef struct
 static const Subcommand subcommands[] = {
   { "info", _evox_cli_info, "dimensions, spacing, value range and layers of a volume" },
   { "histogram", _evox_cli_histogram, "histogram as CSV, with numpy.histogram's bins" },
-  { "convert", _evox_cli_convert, "write a volume (for example an SSRM table) as a TIFF stack" },
+  { "convert", _evox_cli_convert, "write a volume as a TIFF stack or Data Exchange HDF5" },
   { "render", _evox_cli_render, "draw a volume as the viewer shows it into a PNG or TIFF figure" },
   { "segment", _evox_cli_segment, "phase fractions, particles, phase mask and label volume" },
   { "isosurface", _evox_cli_isosurface, "surface of a level, phase or particles as a mesh" },
