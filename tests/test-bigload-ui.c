@@ -296,6 +296,30 @@ test_reduced_failed_after_preview (void)
   close_reduced (&run);
 }
 
+static void
+record_view (EvoxWindow *window,
+             gpointer    data)
+{
+  *(EvoxView *) data = evox_document_get_view (evox_window_get_document (window));
+}
+
+/* `evox --view z FILE` on a volume that opens coarse first: the view asked for holds on the
+ * whole volume, not only on the first preview (which the volume replacing it used to undo). */
+static void
+test_startup_view_after_previews (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_stack (dir, 21, 18, 24, EVOX_TIFF_WRITE_NONE);
+  EvoxView view = EVOX_VIEW_SLICES;
+
+  g_setenv ("EVOX_PREVIEW_STRIDE", "4", TRUE);
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--view", "z", path, NULL },
+                                         record_view, &view), ==, 0);
+  g_unsetenv ("EVOX_PREVIEW_STRIDE");
+  g_assert_cmpint (view, ==, EVOX_VIEW_SLICE_Z);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -303,6 +327,8 @@ main (int    argc,
   if (!evox_test_ui_init (&argc, &argv))
     return 0;
   g_test_add_func ("/Evox/BigloadUi/previews-then-volume", test_previews_then_volume);
+  g_test_add_func ("/Evox/BigloadUi/startup-view-after-previews",
+                   test_startup_view_after_previews);
   g_test_add_func ("/Evox/BigloadUi/failed-after-preview", test_failed_after_preview);
   g_test_add_func ("/Evox/BigloadUi/reduced-previews-then-volume",
                    test_reduced_previews_then_volume);
