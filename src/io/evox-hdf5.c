@@ -1957,14 +1957,14 @@ read_source_plane (EvoxVoxelSource  *source,
 
 /* source: NULL, or the file of a volume held reduced, written at its full resolution. */
 static gboolean
-write_file (EvoxVolume    *volume,
-            EvoxVoxelSource *source,
-            const char    *tmp_path,
-            const char    *path,
-            const char    *provenance,
-            EvoxProgress  *progress,
-            GCancellable  *cancellable,
-            GError       **error)
+write_file (EvoxVolume       *volume,
+            EvoxVoxelSource  *source,
+            const char       *tmp_path,
+            const char       *path,
+            const char       *provenance,
+            EvoxProgress     *progress,
+            GCancellable     *cancellable,
+            GError          **error)
 {
   guint n_channels = evox_volume_get_n_channels (volume);
   EvoxSampleType type = evox_volume_get_sample_type (volume);
@@ -2072,6 +2072,7 @@ write_file (EvoxVolume    *volume,
           hsize_t plane[2] = { dims[1], dims[0] };
           g_auto(EvoxH5Id) mem_space = H5Screate_simple (2, plane, NULL);
           g_auto(EvoxH5Id) file_space = H5Dget_space (data);
+          const void *plane_data;
           int lead = 0;
 
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -2084,10 +2085,10 @@ write_file (EvoxVolume    *volume,
             count[i] = i < rank - 2 ? 1 : shape[i];
           if (source != NULL && !read_source_plane (source, dims, z, file_plane, error))
             return FALSE;
+          plane_data = source != NULL ? (const void *) file_plane
+                                      : (const void *) (voxels + z * dims[0] * dims[1] * item);
           if (H5Sselect_hyperslab (file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-              H5Dwrite (data, memtype, mem_space, file_space, H5P_DEFAULT,
-                        source != NULL ? (const void *) file_plane
-                                       : (const void *) (voxels + z * dims[0] * dims[1] * item)) < 0)
+              H5Dwrite (data, memtype, mem_space, file_space, H5P_DEFAULT, plane_data) < 0)
             {
               set_hdf5_write_error (error, path);
               return FALSE;
