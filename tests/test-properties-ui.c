@@ -41,13 +41,17 @@ open_window (const char *path)
   return window;
 }
 
-/* A file over the memory cap: the banner says at what scale it is held. */
+/* A file over the memory cap: the banner says at what scale it is held. startup: NULL, or
+ * the voxel size --voxel-size gives. */
 static EvoxWindow *
-open_window_held (const char *path)
+open_window_held (const char   *path,
+                  const double *startup)
 {
   g_autoptr (GFile) file = g_file_new_for_path (path);
   EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
 
+  if (startup != NULL)
+    evox_window_set_startup_voxel_size (window, startup);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
   evox_window_open_file (window, file, NULL);
@@ -187,7 +191,7 @@ test_voxel_size_reduced (void)
   g_assert_no_error (error);
 
   g_setenv ("EVOX_MEMORY_LIMIT", "30000", TRUE);
-  window = open_window_held (path);
+  window = open_window_held (path, NULL);
   volume = evox_document_get_volume (evox_window_get_document (window));
   g_assert_cmpuint (evox_volume_get_reduction (volume), ==, 2);
   banner = evox_window_get_voxel_banner (window);
@@ -210,12 +214,20 @@ test_voxel_size_reduced (void)
   evox_test_close_window (window);
 
   /* Reduced again: twice the remembered voxel. */
-  window = open_window_held (path);
+  window = open_window_held (path, NULL);
   volume = evox_document_get_volume (evox_window_get_document (window));
   g_assert_cmpuint (evox_volume_get_reduction (volume), ==, 2);
   evox_volume_get_spacing (volume, spacing);
   g_assert_cmpfloat (spacing[0], ==, 1000);
   g_assert_cmpfloat (spacing[2], ==, 4000);
+  evox_test_close_window (window);
+
+  /* --voxel-size is the file's voxel too. */
+  window = open_window_held (path, (double[3]) { 250, 250, 250 });
+  volume = evox_document_get_volume (evox_window_get_document (window));
+  evox_volume_get_spacing (volume, spacing);
+  g_assert_cmpfloat (spacing[0], ==, 500);
+  g_assert_cmpfloat (spacing[2], ==, 500);
   evox_test_close_window (window);
   g_unsetenv ("EVOX_MEMORY_LIMIT");
 
