@@ -296,6 +296,83 @@ test_reduced_failed_after_preview (void)
   close_reduced (&run);
 }
 
+static GtkWidget *
+find_progress_bar (GtkWidget *widget)
+{
+  if (GTK_IS_PROGRESS_BAR (widget) && gtk_widget_has_css_class (gtk_widget_get_parent (widget),
+                                                                  "evox-load"))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_progress_bar (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static void
+foreground (GtkWidget *widget,
+            GdkRGBA   *color)
+{
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), color);
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+/* The loading box's stage ("Reading TIFF pages", the progress bar's text) is in the box's own
+ * light text, not the theme's faint dark progress text, which vanished over a preview. */
+static void
+test_load_stage_readable (void)
+{
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+  GtkWidget *bar;
+  GdkRGBA bar_color, box_color;
+
+  gtk_window_present (GTK_WINDOW (window));
+  bar = find_progress_bar (GTK_WIDGET (window));
+  g_assert_nonnull (bar);
+  foreground (bar, &bar_color);
+  foreground (gtk_widget_get_parent (bar), &box_color);
+  {
+    g_autofree char *bar_text = gdk_rgba_to_string (&bar_color);
+    g_autofree char *box_text = gdk_rgba_to_string (&box_color);
+
+    g_test_message ("bar %s, box %s", bar_text, box_text);
+  }
+  g_assert_true (gdk_rgba_equal (&bar_color, &box_color));
+  /* Light on the dark box. */
+  g_assert_cmpfloat (bar_color.red + bar_color.green + bar_color.blue, >, 1.5);
+  g_assert_cmpfloat (bar_color.alpha, >, 0.7);
+  evox_test_close_window (window);
+}
+
+static void
+record_view (EvoxWindow *window,
+             gpointer    data)
+{
+  *(EvoxView *) data = evox_document_get_view (evox_window_get_document (window));
+}
+
+/* `evox --view z FILE` on a volume that opens coarse first: the view asked for holds on the
+ * whole volume, not only on the first preview (which the volume replacing it used to undo). */
+static void
+test_startup_view_after_previews (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = write_stack (dir, 21, 18, 24, EVOX_TIFF_WRITE_NONE);
+  EvoxView view = EVOX_VIEW_SLICES;
+
+  g_setenv ("EVOX_PREVIEW_STRIDE", "4", TRUE);
+  g_assert_cmpint (evox_test_run_viewer ((const char *[]) { "--view", "z", path, NULL },
+                                         record_view, &view), ==, 0);
+  g_unsetenv ("EVOX_PREVIEW_STRIDE");
+  g_assert_cmpint (view, ==, EVOX_VIEW_SLICE_Z);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -303,6 +380,9 @@ main (int    argc,
   if (!evox_test_ui_init (&argc, &argv))
     return 0;
   g_test_add_func ("/Evox/BigloadUi/previews-then-volume", test_previews_then_volume);
+  g_test_add_func ("/Evox/BigloadUi/load-stage-readable", test_load_stage_readable);
+  g_test_add_func ("/Evox/BigloadUi/startup-view-after-previews",
+                   test_startup_view_after_previews);
   g_test_add_func ("/Evox/BigloadUi/failed-after-preview", test_failed_after_preview);
   g_test_add_func ("/Evox/BigloadUi/reduced-previews-then-volume",
                    test_reduced_previews_then_volume);

@@ -633,6 +633,207 @@ test_cli_info (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Every voxel of OUT (read whole, without a cap) against the oracle at the file's grid. */
+static void
+assert_full_resolution (const char *out,
+                        int         bits,
+                        double      spacing_nm)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = evox_volume_load (out, NULL, NULL, NULL, &error);
+  gsize dims[3];
+  double spacing[3];
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_reduction (volume), ==, 1);
+  evox_volume_get_dims (volume, dims);
+  g_assert_cmpuint (dims[0], ==, NX);
+  g_assert_cmpuint (dims[1], ==, NY);
+  g_assert_cmpuint (dims[2], ==, NZ);
+  evox_volume_get_spacing (volume, spacing);
+  for (int i = 0; i < 3; i++)
+    /* TIFF keeps x and y as a float rational. */
+    g_assert_cmpfloat_with_epsilon (spacing[i], spacing_nm, 1e-6);
+  for (gsize z = 0; z < NZ; z++)
+    for (gsize y = 0; y < NY; y++)
+      for (gsize x = 0; x < NX; x++)
+        g_assert_cmpfloat (evox_volume_get_value (volume, 0, x, y, z), ==,
+                           value_at (bits, x, y, z));
+}
+
+/* `evox convert` of a file over the cap writes the file's voxels, not the reduced volume it
+ * holds: read plane by plane from the file, into TIFF and HDF5, from TIFF and HDF5. The voxel
+ * size given is the file's (the reduced volume's voxels are twice it). */
+static void
+test_cli_convert (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "big.tif", NULL);
+  g_autofree char *h5 = g_build_filename (dir, "big.h5", NULL);
+  const TiffCase c = { "u8", 8, COMPRESSION_NONE, 0, 8, FALSE };
+  const hsize_t chunk[3] = { 2, 8, 8 };
+  const char *inputs[] = { tif, h5 };
+  const char *outputs[] = { "out.tif", "out.h5" };
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "EVOX_MEMORY_LIMIT", "10000",
+                                         TRUE);
+  const char *evox = g_getenv ("EVOX");
+
+  if (evox == NULL)
+    {
+      g_test_skip ("EVOX is not set (run under meson test)");
+      return;
+    }
+  write_tiff (tif, &c, NX, NY, NZ);
+  write_hdf5 (h5, 8, chunk, FALSE, FALSE);
+  {
+    const char *argv[] = { evox, "info", tif, "--voxel-size", "5nm", NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, envp, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpstr (run.err, ==, "");
+    g_assert_nonnull (strstr (run.out, "19 x 15 x 3 voxels"));
+    g_assert_nonnull (strstr (run.out, "spacing      10 x 10 x 10 nm"));
+  }
+  /* Commands that work on the reduced volume say so on the terminal. */
+  {
+    const char *argv[] = { evox, "histogram", h5, "--bins", "2", NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, envp, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.err, "evox: warning: "));
+    g_assert_nonnull (strstr (run.err, "big.h5 is larger than the memory cap"));
+    g_assert_nonnull (strstr (run.err, "held at 1:2 (the means of 2 x 2 x 2 blocks), and what "
+                                       "follows is computed at 1:2"));
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (inputs); i++)
+    for (gsize o = 0; o < G_N_ELEMENTS (outputs); o++)
+      {
+        g_autofree char *out = g_build_filename (dir, outputs[o], NULL);
+        const char *argv[] = { evox, "convert", inputs[i], out, "--voxel-size", "5nm",
+                               "--force", NULL };
+        g_auto(EvoxTestRun) run = evox_test_spawn (argv, envp, NULL);
+
+        g_test_message ("%s -> %s", inputs[i], outputs[o]);
+        g_assert_cmpint (run.status, ==, 0);
+        g_assert_cmpstr (run.err, ==, "");
+        assert_full_resolution (out, 8, 5.0);
+      }
+  {
+    g_autofree char *out = g_build_filename (dir, "f32.tif", NULL);
+    const char *argv[] = { evox, "convert", tif, out, "--f32", "--voxel-size", "5nm", NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, envp, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(EvoxVolume) volume = NULL;
+
+    g_assert_cmpint (run.status, ==, 0);
+    assert_full_resolution (out, 8, 5.0);
+    volume = evox_volume_load (out, NULL, NULL, NULL, &error);
+    g_assert_cmpint (evox_volume_get_sample_type (volume), ==, EVOX_SAMPLE_F32);
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A file cut short while it is converted at full resolution: the writers say what is wrong
+ * with the file read and leave nothing behind, neither the output nor its temporary. */
+static void
+test_convert_damaged (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *out_dir = g_build_filename (dir, "out", NULL);
+  const TiffCase c = { "u8", 8, COMPRESSION_NONE, 0, 8, FALSE };
+  const hsize_t chunk[3] = { 2, 8, 8 };
+
+  g_assert_cmpint (g_mkdir (out_dir, 0755), ==, 0);
+  for (int hdf5 = 0; hdf5 < 2; hdf5++)
+    for (int to_hdf5 = 0; to_hdf5 < 2; to_hdf5++)
+      {
+        g_autofree char *name = g_strdup_printf ("cut-%d-%d.%s", hdf5, to_hdf5,
+                                                 hdf5 ? "h5" : "tif");
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+        g_autofree char *out = g_build_filename (out_dir, to_hdf5 ? "out.h5" : "out.tif",
+                                                 NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(EvoxVolume) volume = NULL;
+        g_autoptr(GDir) listing = NULL;
+        GStatBuf st;
+        gboolean ok;
+
+        if (hdf5)
+          write_hdf5 (path, 8, chunk, FALSE, FALSE);
+        else
+          write_tiff (path, &c, NX, NY, NZ);
+        g_setenv ("EVOX_MEMORY_LIMIT", "10000", TRUE);
+        volume = evox_volume_load (path, NULL, NULL, NULL, &error);
+        g_unsetenv ("EVOX_MEMORY_LIMIT");
+        g_assert_no_error (error);
+        g_assert_cmpuint (evox_volume_get_reduction (volume), ==, 2);
+        g_assert_cmpint (g_stat (path, &st), ==, 0);
+        g_assert_cmpint (truncate (path, st.st_size / 2), ==, 0);
+        g_test_message ("%s -> %s", name, out);
+        if (to_hdf5)
+          ok = evox_hdf5_write_full_resolution (volume, out, FALSE, NULL, NULL, NULL, &error);
+        else
+          ok = evox_tiff_write (volume, -1, out, EVOX_TIFF_WRITE_FULL_RESOLUTION, &error);
+        g_assert_false (ok);
+        g_assert_error (error, EVOX_ERROR, EVOX_ERROR_INVALID_DATA);
+        g_assert_nonnull (strstr (error->message, name));
+        g_assert_nonnull (strstr (error->message, "the file changed while it was being read"));
+        listing = g_dir_open (out_dir, 0, NULL);
+        g_assert_null (g_dir_read_name (listing));
+      }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* A session of a volume held at 1:2 keeps the file's voxel size; loaded again, the input gets
+ * twice it while held reduced and the size itself when it fits. */
+static void
+test_session_voxel_size (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "big.tif", NULL);
+  const TiffCase c = { "u8", 8, COMPRESSION_NONE, 0, 8, FALSE };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  g_autoptr(EvoxSession) session = NULL;
+  double spacing[3], stated[3];
+
+  write_tiff (tif, &c, NX, NY, NZ);
+  g_setenv ("EVOX_MEMORY_LIMIT", "10000", TRUE);
+  volume = evox_volume_load (tif, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_reduction (volume), ==, 2);
+  evox_volume_set_spacing (volume, (double[3]) { 10, 10, 20 });
+  evox_volume_set_spacing_known (volume, TRUE);
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "big", tif);
+  session = evox_session_capture (document, NULL, &error);
+  g_assert_no_error (error);
+  {
+    JsonArray *array = json_object_get_array_member (evox_session_get_root (session),
+                                                     "voxel-size-nm");
+
+    for (guint i = 0; i < 3; i++)
+      stated[i] = json_array_get_double_element (array, i);
+    g_assert_cmpfloat (stated[0], ==, 5);
+    g_assert_cmpfloat (stated[2], ==, 10);
+  }
+  for (int held = 1; held >= 0; held--)
+    {
+      g_autoptr(EvoxVolume) again = NULL;
+
+      if (!held)
+        g_unsetenv ("EVOX_MEMORY_LIMIT");
+      again = evox_session_load_input (session, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (evox_volume_get_reduction (again), ==, held ? 2 : 1);
+      evox_volume_get_spacing (again, spacing);
+      g_assert_cmpfloat (spacing[0], ==, held ? 10 : 5);
+      g_assert_cmpfloat (spacing[2], ==, held ? 20 : 10);
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Files damaged after they were opened, and chunks never written: errors naming the file. */
 static void
 test_damaged (void)
@@ -720,5 +921,8 @@ main (int    argc,
   g_test_add_func ("/Evox/OnDemand/loader-labels", test_loader_labels);
   g_test_add_func ("/Evox/OnDemand/cli-info", test_cli_info);
   g_test_add_func ("/Evox/OnDemand/damaged", test_damaged);
+  g_test_add_func ("/Evox/OnDemand/cli-convert", test_cli_convert);
+  g_test_add_func ("/Evox/OnDemand/convert-damaged", test_convert_damaged);
+  g_test_add_func ("/Evox/OnDemand/session-voxel-size", test_session_voxel_size);
   return g_test_run ();
 }

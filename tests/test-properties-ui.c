@@ -16,6 +16,7 @@
 #include "evox-test-volume.h"
 #include "evox-tiff.h"
 #include "evox-units.h"
+#include "evox-voxel-source.h"
 #include "evox-window.h"
 
 static gboolean
@@ -37,6 +38,26 @@ open_window (const char *path)
   evox_window_open_file (window, file, NULL);
   g_assert_true (evox_test_wait_for (loaded, window, 60));
   g_assert_null (evox_window_get_error (window));
+  return window;
+}
+
+/* A file over the memory cap: the banner says at what scale it is held. startup: NULL, or
+ * the voxel size --voxel-size gives. */
+static EvoxWindow *
+open_window_held (const char   *path,
+                  const double *startup)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  EvoxWindow *window = g_object_new (EVOX_TYPE_WINDOW, NULL);
+
+  if (startup != NULL)
+    evox_window_set_startup_voxel_size (window, startup);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  evox_window_open_file (window, file, NULL);
+  g_assert_true (evox_test_wait_for (loaded, window, 60));
+  g_assert_nonnull (evox_window_get_error (window));
+  g_assert_nonnull (strstr (evox_window_get_error (window), "held at 1:2"));
   return window;
 }
 
@@ -148,6 +169,80 @@ test_voxel_size_dialog (void)
   evox_test_tmpdir_free (dir);
 }
 
+/* A file over the memory cap is held at 1:2: the banner names the file, the dialog shows and
+ * takes the file's voxel (as --voxel-size does), the reduced volume gets twice it, and the
+ * file remembers its own voxel, which an opening of the whole file then uses as it is. */
+static void
+test_voxel_size_reduced (void)
+{
+  char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "ball.tif", NULL);
+  g_autofree char *config = g_build_filename (dir, "config", NULL);
+  g_autoptr (EvoxVolume) ball = evox_test_ball_new (32, 10, 200, 10);
+  g_autoptr (GError) error = NULL;
+  EvoxWindow *window;
+  EvoxVolume *volume;
+  EvoxPropertiesDialog *dialog;
+  double spacing[3];
+  const char *banner;
+
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_assert_true (evox_tiff_write (ball, 0, path, 0, &error));
+  g_assert_no_error (error);
+
+  g_setenv ("EVOX_MEMORY_LIMIT", "30000", TRUE);
+  window = open_window_held (path, NULL);
+  volume = evox_document_get_volume (evox_window_get_document (window));
+  g_assert_cmpuint (evox_volume_get_reduction (volume), ==, 2);
+  banner = evox_window_get_voxel_banner (window);
+  g_test_message ("banner: %s", banner);
+  g_assert_cmpstr (banner, ==, "No voxel size in “ball.tif”: lengths are in voxels.");
+
+  dialog = evox_properties_dialog_new (window);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  evox_properties_dialog_set_values (dialog, 0.5, 0.5, 2, "µm");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "properties.apply", NULL));
+  g_assert_true (evox_test_wait_for (dialog_gone, &dialog, 60));
+  evox_volume_get_spacing (volume, spacing);
+  g_assert_cmpfloat (spacing[0], ==, 1000);
+  g_assert_cmpfloat (spacing[1], ==, 1000);
+  g_assert_cmpfloat (spacing[2], ==, 4000);
+  g_assert_true (evox_voxel_size_lookup (path, spacing));
+  g_assert_cmpfloat (spacing[0], ==, 500);
+  g_assert_cmpfloat (spacing[2], ==, 2000);
+  evox_test_close_window (window);
+
+  /* Reduced again: twice the remembered voxel. */
+  window = open_window_held (path, NULL);
+  volume = evox_document_get_volume (evox_window_get_document (window));
+  g_assert_cmpuint (evox_volume_get_reduction (volume), ==, 2);
+  evox_volume_get_spacing (volume, spacing);
+  g_assert_cmpfloat (spacing[0], ==, 1000);
+  g_assert_cmpfloat (spacing[2], ==, 4000);
+  evox_test_close_window (window);
+
+  /* --voxel-size is the file's voxel too. */
+  window = open_window_held (path, (double[3]) { 250, 250, 250 });
+  volume = evox_document_get_volume (evox_window_get_document (window));
+  evox_volume_get_spacing (volume, spacing);
+  g_assert_cmpfloat (spacing[0], ==, 500);
+  g_assert_cmpfloat (spacing[2], ==, 500);
+  evox_test_close_window (window);
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+
+  /* Whole: the file's voxel. */
+  window = open_window (path);
+  volume = evox_document_get_volume (evox_window_get_document (window));
+  g_assert_cmpuint (evox_volume_get_reduction (volume), ==, 1);
+  evox_volume_get_spacing (volume, spacing);
+  g_assert_cmpfloat (spacing[0], ==, 500);
+  g_assert_cmpfloat (spacing[2], ==, 2000);
+  evox_test_close_window (window);
+
+  evox_test_tmpdir_free (dir);
+}
+
 /* The dialog sets the size of the volume it was opened for: when another volume has come into
  * the window meanwhile (a load that finished), Apply changes nothing and says why. */
 static void
@@ -246,6 +341,7 @@ main (int    argc,
     return 0;
   g_test_add_func ("/Evox/PropertiesUI/voxel-size", test_voxel_size_dialog);
   g_test_add_func ("/Evox/PropertiesUI/voxel-size-other-volume", test_voxel_size_other_volume);
+  g_test_add_func ("/Evox/PropertiesUI/voxel-size-reduced", test_voxel_size_reduced);
   g_test_add_func ("/Evox/PropertiesUI/once", test_properties_once);
   return g_test_run ();
 }

@@ -80,7 +80,9 @@ _evox_cli_convert (int    argc,
       "as it was.\n"
       "OUT.h5 or OUT.hdf5 writes Data Exchange HDF5 instead: /exchange/data (energy first for\n"
       "several channels), /exchange/energy in eV, /exchange/pixel_size in um, the metadata as\n"
-      "attributes; TXM-Sandbox, xanespy and h5py read it.", entries, &input, &argc, &argv,
+      "attributes; TXM-Sandbox, xanespy and h5py read it.\n"
+      "A file larger than the memory cap is written at its full resolution, read a page at a\n"
+      "time.", entries, &input, &argc, &argv,
       has_output_option (argc, argv) ? 0 : 1, &status))
     return status;
   in = input.demo ? "demo" : argv[1];
@@ -104,6 +106,7 @@ _evox_cli_convert (int    argc,
       return status;
   }
 
+  input.reads_reduced = TRUE;
   volume = _evox_cli_input_load (&input, input.demo ? NULL : in, &status);
   if (volume == NULL)
     return status;
@@ -114,10 +117,12 @@ _evox_cli_convert (int    argc,
     provenance = _evox_cli_provenance (input.demo ? NULL : in, command);
   if (hdf5)
     {
-      if (!evox_hdf5_write_with_provenance (volume, out, force, provenance, NULL, NULL, &error))
+      if (!evox_hdf5_write_full_resolution (volume, out, force, provenance, NULL, NULL, &error))
         return _evox_cli_input_error (error);
       return EVOX_EXIT_OK;
     }
+  /* A volume larger than memory is held reduced; its conversion is still the whole file. */
+  flags |= EVOX_TIFF_WRITE_FULL_RESOLUTION;
   if (f32)
     flags |= EVOX_TIFF_WRITE_F32;
   if (force)

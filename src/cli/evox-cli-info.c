@@ -507,6 +507,7 @@ _evox_cli_info (int    argc,
     return status;
   path = input.demo_xanes ? "demo-xanes" : input.demo ? "demo" : argv[1];
 
+  input.reads_reduced = TRUE;
   volume = _evox_cli_input_load (&input, input.demo ? NULL : path, &status);
   if (volume == NULL)
     return status;

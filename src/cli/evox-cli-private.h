@@ -26,6 +26,9 @@ typedef struct
   char    *bin;
   gboolean demo;       /* also set by demo_xanes: no FILE */
   gboolean demo_xanes; /* the synthetic XANES stack (evox-xanes-phantom.h) */
+  /* Set by commands that say themselves how they use a volume held reduced (info prints the
+   * scale, convert and render read the file's full resolution); the others warn. */
+  gboolean reads_reduced;
 } EvoxCliInput;
 
 void         _evox_cli_input_init     (EvoxCliInput   *input);

@@ -887,6 +887,7 @@ _evox_cli_render (int    argc,
                                 2, in, force, &status))
     return status;
 
+  input.reads_reduced = TRUE;
   volume = _evox_cli_input_load (&input, in, &status);
   if (volume == NULL)
     return status;

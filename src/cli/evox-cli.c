@@ -28,7 +28,7 @@ typedef struct
 static const Subcommand subcommands[] = {
   { "info", _evox_cli_info, "dimensions, spacing, value range and layers of a volume" },
   { "histogram", _evox_cli_histogram, "histogram as CSV, with numpy.histogram's bins" },
-  { "convert", _evox_cli_convert, "write a volume (for example an SSRM table) as a TIFF stack" },
+  { "convert", _evox_cli_convert, "write a volume as a TIFF stack or Data Exchange HDF5" },
   { "render", _evox_cli_render, "draw a volume as the viewer shows it into a PNG or TIFF figure" },
   { "segment", _evox_cli_segment, "phase fractions, particles, phase mask and label volume" },
   { "isosurface", _evox_cli_isosurface, "surface of a level, phase or particles as a mesh" },
@@ -889,6 +889,17 @@ _evox_cli_input_load (EvoxCliInput *input,
       return NULL;
     }
   _evox_cli_print_load_warnings (volume);
+  if (evox_volume_get_reduction (volume) > 1 && !input->reads_reduced)
+    {
+      guint s = evox_volume_get_reduction (volume);
+      g_autofree char *cap = g_format_size_full (evox_memory_cap (), G_FORMAT_SIZE_IEC_UNITS);
+
+      /* Nothing else on the terminal would say that the numbers are of block means. */
+      fprintf (stderr, "evox: warning: %s is larger than the memory cap (%s, EVOX_MEMORY_LIMIT): "
+               "it is held at 1:%u (the %s of %u x %u x %u blocks), and what follows is "
+               "computed at 1:%u\n", _evox_cli_input_name (input, path), cap, s,
+               evox_volume_get_reduction_kind (volume), s, s, s, s);
+    }
 
   if (ssrm)
     {
@@ -914,7 +925,12 @@ _evox_cli_input_load (EvoxCliInput *input,
       evox_volume_set_spacing_known (volume, lateral_known);
     }
   else if (input->voxel_size != NULL)
-    evox_volume_set_spacing (volume, voxel_size);
+    {
+      /* --voxel-size is the file's; a volume held at 1:S has voxels S of them a side. */
+      for (int i = 0; i < 3; i++)
+        voxel_size[i] *= evox_volume_get_reduction (volume);
+      evox_volume_set_spacing (volume, voxel_size);
+    }
 
   *status = EVOX_EXIT_OK;
   return g_steal_pointer (&volume);

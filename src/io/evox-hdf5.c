@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <hdf5.h>
+#include <glib/gstdio.h>
 
 #include "evox-hdf5.h"
 #include "evox-preview.h"
@@ -1577,9 +1578,10 @@ evox_hdf5_load_with_preview (const char                *path,
 
 typedef struct
 {
-  Source  source;
-  char   *path;
-  hid_t   memtype;
+  Source   source;
+  char    *path;
+  hid_t    memtype;
+  guint64  size;     /* the file's bytes when it was opened */
 } Hdf5Source;
 
 static void
@@ -1605,7 +1607,15 @@ hdf5_source_read_box (gpointer      user_data,
   hsize_t start[3] = { origin[2], origin[1], origin[0] };
   hsize_t count[3] = { size[2], size[1], size[0] };
   gboolean ok;
+  GStatBuf st;
 
+  /* HDF5 reads the bytes of a file cut short since it was opened as zeros, without a word. */
+  if (g_stat (h5->path, &st) != 0 || (guint64) st.st_size != h5->size)
+    {
+      _evox_hdf5_set_error (error, EVOX_ERROR_INVALID_DATA, h5->path,
+                            "the file changed while it was being read");
+      return FALSE;
+    }
   g_mutex_lock (&hdf5_lock);
   {
     g_auto(EvoxH5Id) file_space = H5Dget_space (h5->source.data);
@@ -1643,6 +1653,12 @@ evox_hdf5_open_source (const char  *path,
   h5 = g_new0 (Hdf5Source, 1);
   h5->source = (Source) SOURCE_INIT;
   h5->path = g_strdup (path);
+  {
+    GStatBuf st;
+
+    if (g_stat (path, &st) == 0)
+      h5->size = (guint64) st.st_size;
+  }
   g_mutex_lock (&hdf5_lock);
   ok = source_open (&h5->source, h5->path, error) && check_chunks (&h5->source, error);
   g_mutex_unlock (&hdf5_lock);
@@ -1822,6 +1838,7 @@ write_description (hid_t        file,
                    hid_t        exchange,
                    hid_t        data,
                    EvoxVolume  *volume,
+                   guint        scale,
                    const char  *axes)
 {
   guint n_channels = evox_volume_get_n_channels (volume);
@@ -1845,14 +1862,17 @@ write_description (hid_t        file,
                                                                                       : "linear"))
     return FALSE;
 
+  /* scale > 1: a volume held reduced, written at its file's voxels. */
   evox_volume_get_spacing (volume, spacing);
+  for (int i = 0; i < 3; i++)
+    spacing[i] /= scale;
   for (guint c = 0; c < n_channels; c++)
     {
       const char *label = evox_volume_get_channel_label (volume, c);
 
       energies[c] = evox_volume_get_channel_energy (volume, c);
       have_energies = have_energies && isfinite (energies[c]) && energies[c] > 0;
-      pixel_um[c] = evox_volume_get_channel_pixel_size (volume, c) / 1e3;
+      pixel_um[c] = evox_volume_get_channel_pixel_size (volume, c) / scale / 1e3;
       pixel_varies = pixel_varies || pixel_um[c] != pixel_um[0];
       g_string_append_printf (labels, "%s%s", c > 0 ? "\n" : "", label != NULL ? label : "");
     }
@@ -1916,14 +1936,35 @@ has_long_metadata (EvoxVolume *volume)
   return labels >= COMPACT_ATTRIBUTE_MAX;
 }
 
+/* One plane of a volume held reduced, read from its file at full resolution. The source takes
+ * the library's lock for its own reads, so the writer lets go of it meanwhile. */
 static gboolean
-write_file (EvoxVolume    *volume,
-            const char    *tmp_path,
-            const char    *path,
-            const char    *provenance,
-            EvoxProgress  *progress,
-            GCancellable  *cancellable,
-            GError       **error)
+read_source_plane (EvoxVoxelSource  *source,
+                   const gsize       dims[3],
+                   gsize             z,
+                   gpointer          plane,
+                   GError          **error)
+{
+  const gsize origin[3] = { 0, 0, z };
+  const gsize size[3] = { dims[0], dims[1], 1 };
+  gboolean ok;
+
+  g_mutex_unlock (&hdf5_lock);
+  ok = evox_voxel_source_read_box (source, origin, size, plane, error);
+  g_mutex_lock (&hdf5_lock);
+  return ok;
+}
+
+/* source: NULL, or the file of a volume held reduced, written at its full resolution. */
+static gboolean
+write_file (EvoxVolume       *volume,
+            EvoxVoxelSource  *source,
+            const char       *tmp_path,
+            const char       *path,
+            const char       *provenance,
+            EvoxProgress     *progress,
+            GCancellable     *cancellable,
+            GError          **error)
 {
   guint n_channels = evox_volume_get_n_channels (volume);
   EvoxSampleType type = evox_volume_get_sample_type (volume);
@@ -1941,8 +1982,17 @@ write_file (EvoxVolume    *volume,
   g_auto(EvoxH5Id) data = H5I_INVALID_HID;
   guint64 done = 0, total;
   hid_t closing;
+  guint scale = 1;
+  g_autofree guint8 *file_plane = NULL;
 
   evox_volume_get_dims (volume, dims);
+  if (source != NULL)
+    {
+      evox_voxel_source_get_dims (source, dims);
+      evox_voxel_source_get_attached (volume, &scale);
+      g_assert (n_channels == 1 && evox_voxel_source_get_sample_type (source) == type);
+      file_plane = g_malloc (dims[0] * dims[1] * item);
+    }
   for (guint c = 0; c < n_channels; c++)
     {
       double e = evox_volume_get_channel_energy (volume, c);
@@ -2003,7 +2053,7 @@ write_file (EvoxVolume    *volume,
   if (exchange < 0 || space < 0 || dcpl < 0 || H5Pset_chunk (dcpl, rank, chunk) < 0 ||
       (data = H5Dcreate2 (exchange, "data", file_type, space, H5P_DEFAULT, dcpl,
                           H5P_DEFAULT)) < 0 ||
-      !write_description (file, exchange, data, volume, axes) ||
+      !write_description (file, exchange, data, volume, scale, axes) ||
       (provenance != NULL && !write_text_attribute (file, "evox_provenance", provenance)))
     {
       set_hdf5_write_error (error, path);
@@ -2014,7 +2064,7 @@ write_file (EvoxVolume    *volume,
   total = (guint64) n_channels * dims[2];
   for (guint c = 0; c < n_channels; c++)
     {
-      const guint8 *voxels = evox_volume_get_data (volume, c);
+      const guint8 *voxels = source == NULL ? evox_volume_get_data (volume, c) : NULL;
 
       for (gsize z = 0; z < dims[2]; z++)
         {
@@ -2022,6 +2072,7 @@ write_file (EvoxVolume    *volume,
           hsize_t plane[2] = { dims[1], dims[0] };
           g_auto(EvoxH5Id) mem_space = H5Screate_simple (2, plane, NULL);
           g_auto(EvoxH5Id) file_space = H5Dget_space (data);
+          const void *plane_data;
           int lead = 0;
 
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -2032,9 +2083,12 @@ write_file (EvoxVolume    *volume,
             start[lead++] = z;
           for (int i = 0; i < rank; i++)
             count[i] = i < rank - 2 ? 1 : shape[i];
+          if (source != NULL && !read_source_plane (source, dims, z, file_plane, error))
+            return FALSE;
+          plane_data = source != NULL ? (const void *) file_plane
+                                      : (const void *) (voxels + z * dims[0] * dims[1] * item);
           if (H5Sselect_hyperslab (file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-              H5Dwrite (data, memtype, mem_space, file_space, H5P_DEFAULT,
-                        voxels + z * dims[0] * dims[1] * item) < 0)
+              H5Dwrite (data, memtype, mem_space, file_space, H5P_DEFAULT, plane_data) < 0)
             {
               set_hdf5_write_error (error, path);
               return FALSE;
@@ -2064,10 +2118,11 @@ write_file (EvoxVolume    *volume,
 /* What evox_hdf5_write hands to the temporary's writer. */
 typedef struct
 {
-  EvoxVolume   *volume;
-  const char   *provenance;
-  EvoxProgress *progress;
-  GCancellable *cancellable;
+  EvoxVolume      *volume;
+  EvoxVoxelSource *source;  /* full resolution of a volume held reduced, or NULL */
+  const char      *provenance;
+  EvoxProgress    *progress;
+  GCancellable    *cancellable;
 } WriteJob;
 
 static gboolean
@@ -2078,14 +2133,21 @@ write_temporary (const char  *tmp_path,
 {
   WriteJob *job = user_data;
   EvoxVolume *volume = job->volume;
+  guint64 n_voxels = evox_volume_get_n_voxels (volume);
 
+  if (job->source != NULL)
+    {
+      gsize dims[3];
+
+      evox_voxel_source_get_dims (job->source, dims);
+      n_voxels = (guint64) dims[0] * dims[1] * dims[2];
+    }
   /* The voxels alone are a lower bound of the file (see _evox_output_check_space). */
-  if (!_evox_output_check_space (path, (guint64) evox_volume_get_n_voxels (volume) *
-                                       evox_volume_get_n_channels (volume) *
+  if (!_evox_output_check_space (path, n_voxels * evox_volume_get_n_channels (volume) *
                                        evox_sample_type_size (evox_volume_get_sample_type (volume)),
                                  error))
     return FALSE;
-  return write_file (job->volume, tmp_path, path, job->provenance, job->progress,
+  return write_file (job->volume, job->source, tmp_path, path, job->provenance, job->progress,
                      job->cancellable, error);
 }
 
@@ -2111,12 +2173,41 @@ evox_hdf5_write_with_provenance (EvoxVolume    *volume,
                                  GError       **error)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&hdf5_lock);
-  WriteJob job = { volume, provenance, progress, cancellable };
+  WriteJob job = { volume, NULL, provenance, progress, cancellable };
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  quiet ();
+  return _evox_output_write_file (path, force, write_temporary, &job, error);
+}
+
+/**
+ * evox_hdf5_write_full_resolution:
+ *
+ * evox_hdf5_write_with_provenance, but a volume held reduced (evox-voxel-source.h) is written
+ * at its file's full resolution and voxel size, read from the file a plane at a time; other
+ * volumes as they are.
+ */
+gboolean
+evox_hdf5_write_full_resolution (EvoxVolume    *volume,
+                                 const char    *path,
+                                 gboolean       force,
+                                 const char    *provenance,
+                                 EvoxProgress  *progress,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  WriteJob job = { volume, NULL, provenance, progress, cancellable };
+
+  g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  job.source = evox_voxel_source_get_attached (volume, NULL);
+  locker = g_mutex_locker_new (&hdf5_lock);
   quiet ();
   return _evox_output_write_file (path, force, write_temporary, &job, error);
 }

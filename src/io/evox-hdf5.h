@@ -81,5 +81,14 @@ gboolean      evox_hdf5_write_with_provenance (EvoxVolume     *volume,
                                                EvoxProgress   *progress,
                                                GCancellable   *cancellable,
                                                GError        **error);
+/* The same, but a volume held reduced (evox-voxel-source.h) is written at its file's full
+ * resolution and voxel size, read from the file a plane at a time. */
+gboolean      evox_hdf5_write_full_resolution (EvoxVolume     *volume,
+                                               const char     *path,
+                                               gboolean        force,
+                                               const char     *provenance,
+                                               EvoxProgress   *progress,
+                                               GCancellable   *cancellable,
+                                               GError        **error);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "evox-demo.h"
 #include "evox-output.h"
 #include "evox-types.h"
+#include "evox-voxel-source.h"
 
 struct _EvoxSession
 {
@@ -946,7 +947,10 @@ evox_session_capture (EvoxDocument  *document,
     return NULL;
   if (evox_volume_get_spacing_known (volume))
     {
+      /* The file's voxel, whether the file is held whole or at 1:S (see apply_voxel_size). */
       evox_volume_get_spacing (volume, spacing);
+      for (int i = 0; i < 3; i++)
+        spacing[i] /= evox_volume_get_reduction (volume);
       set_numbers (self->root, "voxel-size-nm", spacing, 3);
     }
   capture_display (self->root, document);
@@ -1663,6 +1667,9 @@ apply_voxel_size (JsonObject *root,
       spacing[1] > 0 && spacing[2] > 0 && isfinite (spacing[0]) && isfinite (spacing[1]) &&
       isfinite (spacing[2]))
     {
+      /* A volume held at 1:S has voxels S of the file's a side. */
+      for (int i = 0; i < 3; i++)
+        spacing[i] *= evox_volume_get_reduction (volume);
       evox_volume_set_spacing (volume, spacing);
       evox_volume_set_spacing_known (volume, TRUE);
     }

@@ -2926,6 +2926,12 @@ struct _TiffWriter
   gboolean            physics;
   guint               n_scan_pages;
   const char         *provenance;  /* evox-methods.h's record, or NULL */
+  /* Volume pages read from the file of a volume held reduced, at full resolution: planes in
+   * the file's type (converted into the scratch page for f32 output) and where a failed read
+   * leaves its error. */
+  EvoxVoxelSource    *source;
+  gpointer            plane;
+  GError            **source_error;
 };
 
 static void
@@ -2936,6 +2942,7 @@ tiff_writer_clear (TiffWriter *writer)
   g_clear_pointer (&writer->hi, g_free);
   g_clear_pointer (&writer->lut, g_free);
   g_clear_pointer (&writer->offsets, g_free);
+  g_clear_pointer (&writer->plane, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TiffWriter, tiff_writer_clear)
@@ -2986,7 +2993,11 @@ append_physics (GString          *s,
   append_escaped (s, evox_volume_get_channel_quantity (volume, first));
   g_string_append (s, "\nevox_unit=");
   append_escaped (s, evox_volume_get_channel_unit (volume, first));
-  g_string_append (s, "\nevox_layers=");
+  g_string_append_c (s, '\n');
+  /* The file's planes are plain layers, which a stack without the key reads as. */
+  if (writer->source != NULL)
+    return;
+  g_string_append (s, "evox_layers=");
   for (gsize z = 0; z < writer->dims[2]; z++)
     {
       const EvoxLayer *layer = evox_volume_get_layer (volume, z);
@@ -3172,6 +3183,29 @@ volume_page (const TiffWriter *writer,
   return scratch;
 }
 
+/* Pages of a volume held reduced, read from its file at full resolution; NULL with
+ * *writer->source_error set when the file cannot give one. */
+static gconstpointer
+source_page (const TiffWriter *writer,
+             guint             p,
+             gpointer          scratch)
+{
+  gsize n = writer->dims[0] * writer->dims[1];
+  const gsize origin[3] = { 0, 0, p };
+  const gsize size[3] = { writer->dims[0], writer->dims[1], 1 };
+  EvoxSampleType type = evox_voxel_source_get_sample_type (writer->source);
+  gpointer dest = writer->plane != NULL ? writer->plane : scratch;
+  float *out = scratch;
+
+  if (!evox_voxel_source_read_box (writer->source, origin, size, dest, writer->source_error))
+    return NULL;
+  if (dest == scratch)
+    return scratch;
+  for (gsize i = 0; i < n; i++)
+    out[i] = type == EVOX_SAMPLE_U8 ? ((const guint8 *) dest)[i] : ((const guint16 *) dest)[i];
+  return scratch;
+}
+
 /* ImageJ reads an uncompressed stack that it recognises by "images=" as one contiguous block
  * after the first page's offset. libtiff normally interleaves pixel data and directories, so
  * all directories are written first (with placeholder strip arrays) and the pages' data is then
@@ -3207,6 +3241,8 @@ write_pages (TIFF              *tif,
       /* libtiff only reads the buffer: no byte swapping (native order), no predictor. */
       gpointer data = (gpointer) writer->page (writer, p, scratch);
 
+      if (data == NULL)
+        return FALSE;
       if (TIFFWriteEncodedStrip (tif, 0, data, page_bytes) != page_bytes)
         return FALSE;
       /* Rewrites this directory's strip arrays in place with the real offset and size. */
@@ -3243,6 +3279,33 @@ prepare_geometry (TiffWriter          *writer,
   return TRUE;
 }
 
+/* A volume held reduced and written at full resolution: the file's grid and voxel size. */
+static gboolean
+prepare_source (TiffWriter  *writer,
+                const char  *path,
+                GError     **error)
+{
+  guint scale = 1;
+  EvoxVoxelSource *source = evox_voxel_source_get_attached (writer->volume, &scale);
+
+  if (source == NULL)
+    return TRUE;
+  evox_voxel_source_get_dims (source, writer->dims);
+  if (writer->dims[0] > G_MAXUINT32 || writer->dims[1] > G_MAXUINT32 ||
+      writer->dims[2] > G_MAXUINT32 / 2)
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_set_error (error, EVOX_ERROR, EVOX_ERROR_TOO_LARGE,
+                   "%s: the volume is too large for TIFF pages", display);
+      return FALSE;
+    }
+  for (int i = 0; i < 3; i++)
+    writer->spacing[i] /= scale;
+  writer->source = source;
+  return TRUE;
+}
+
 static gboolean
 prepare_writer (TiffWriter          *writer,
                 EvoxVolume          *volume,
@@ -3265,13 +3328,22 @@ prepare_writer (TiffWriter          *writer,
     }
   writer->first_channel = channel < 0 ? 0 : (guint) channel;
   writer->n_channels = channel < 0 ? n_channels : 1;
-  if (!prepare_geometry (writer, volume, path, flags, error))
+  if (!prepare_geometry (writer, volume, path, flags, error) ||
+      ((flags & EVOX_TIFF_WRITE_FULL_RESOLUTION) && !prepare_source (writer, path, error)))
     return FALSE;
   out_type = (flags & EVOX_TIFF_WRITE_F32) ? EVOX_SAMPLE_F32
                                            : evox_volume_get_sample_type (volume);
   writer->bytes = evox_sample_type_size (out_type);
   writer->is_float = out_type == EVOX_SAMPLE_F32;
   writer->page = volume_page;
+  if (writer->source != NULL)
+    {
+      guint item = evox_sample_type_size (evox_voxel_source_get_sample_type (writer->source));
+
+      writer->page = source_page;
+      if (item != writer->bytes)
+        writer->plane = g_malloc (writer->dims[0] * writer->dims[1] * item);
+    }
   writer->physics = TRUE;
   /* Scans are f32 like the stacks they come with; they fit only beside one such channel. */
   if (writer->n_channels == 1 && writer->is_float &&
@@ -3340,7 +3412,9 @@ write_to_fd (int                 fd,
       return FALSE;
     }
   /* libtiff says only "Write error at scanline 0"; the system's reason is the useful one. */
-  if (!ok && (saved_errno == EFBIG || saved_errno == ENOSPC || saved_errno == EDQUOT ||
+  if (!ok && writer->source_error != NULL && *writer->source_error != NULL)
+    g_propagate_error (error, g_steal_pointer (writer->source_error));
+  else if (!ok && (saved_errno == EFBIG || saved_errno == ENOSPC || saved_errno == EDQUOT ||
               saved_errno == EIO))
     _evox_output_set_write_error (error, saved_errno, path);
   else if (!ok)
@@ -3426,6 +3500,7 @@ evox_tiff_write_with_provenance (EvoxVolume          *volume,
                                  GError             **error)
 {
   g_auto(TiffWriter) writer = { NULL };
+  g_autoptr(GError) source_error = NULL;
 
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -3434,6 +3509,7 @@ evox_tiff_write_with_provenance (EvoxVolume          *volume,
   if (!prepare_writer (&writer, volume, channel, path, flags, error))
     return FALSE;
   writer.provenance = provenance;
+  writer.source_error = &source_error;
   return write_stack (&writer, path, flags, error);
 }
 

@@ -18,6 +18,9 @@ typedef enum
   EVOX_TIFF_WRITE_OVERWRITE = 1 << 1,  /* replace an existing file */
   EVOX_TIFF_WRITE_DEFLATE   = 1 << 2,  /* Deflate compression instead of none */
   EVOX_TIFF_WRITE_BIGTIFF   = 1 << 3,  /* BigTIFF even when classic TIFF would do */
+  /* A volume held reduced (evox-voxel-source.h) is written at its file's full resolution, read
+   * from the file a page at a time; other volumes as they are. */
+  EVOX_TIFF_WRITE_FULL_RESOLUTION = 1 << 4,
 } EvoxTiffWriteFlags;
 
 gboolean    evox_tiff_is_tiff    (const char          *path);

@@ -161,8 +161,11 @@ on_first_volume (EvoxDocument *document,
                  EvoxWindow   *window)
 {
   GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (window)));
+  EvoxVolume *volume = evox_document_get_volume (document);
 
-  if (evox_document_get_volume (document) == NULL || app == NULL)
+  /* A big volume's coarse previews come first; the volume that replaces them chooses its own
+   * view again, so the one asked for waits for it. */
+  if (volume == NULL || app == NULL || evox_volume_get_metadata (volume, "preview_stride") != NULL)
     return;
   g_signal_handlers_disconnect_by_func (document, on_first_volume, window);
   apply_startup_view (EVOX_APPLICATION (app), window);

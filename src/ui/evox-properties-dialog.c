@@ -8,6 +8,7 @@
 
 #include "evox-properties-dialog.h"
 #include "evox-units.h"
+#include "evox-voxel-source.h"
 
 /* The unit dropdown's rows and how many nm each is. */
 static const struct
@@ -27,6 +28,7 @@ struct _EvoxPropertiesDialog
   EvoxWindow     *window;   /* weak */
   EvoxVolume     *volume;   /* weak: the volume whose size the dialog shows */
   gboolean        layered;  /* an SSRM stack: z is its layer step, not for changing here */
+  guint           reduction; /* a volume held at 1:S: the sizes shown are the file's voxel */
 
   GtkLabel       *file_label;
   GtkSpinButton  *size_spin[3];
@@ -69,7 +71,7 @@ apply_action (GtkWidget  *widget,
   EvoxDocument *document;
   g_autoptr (GError) error = NULL;
   guint unit = gtk_drop_down_get_selected (self->unit_dropdown);
-  double spacing[3];
+  double spacing[3], file_spacing[3];
   const char *path;
 
   if (self->window == NULL)
@@ -87,15 +89,17 @@ apply_action (GtkWidget  *widget,
   for (int i = 0; i < 3; i++)
     {
       gtk_spin_button_update (self->size_spin[i]);
-      spacing[i] = gtk_spin_button_get_value (self->size_spin[i]) *
-                   units[MIN (unit, G_N_ELEMENTS (units) - 1)].nm;
+      file_spacing[i] = gtk_spin_button_get_value (self->size_spin[i]) *
+                        units[MIN (unit, G_N_ELEMENTS (units) - 1)].nm;
+      spacing[i] = file_spacing[i] * self->reduction;
     }
   evox_document_set_voxel_size (document, spacing);
   evox_window_show_voxel_banner (self->window, FALSE);
-  /* Remembered per file so the next opening knows; failing to remember is no reason to refuse
-   * the size for this session. */
+  /* Remembered per file, as the file's voxel, so the next opening knows whether it holds the
+   * file whole or reduced; failing to remember is no reason to refuse the size for this
+   * session. */
   path = evox_document_get_path (document);
-  if (path != NULL && !evox_voxel_size_remember (path, spacing, &error))
+  if (path != NULL && !evox_voxel_size_remember (path, file_spacing, &error))
     {
       g_autofree char *message = g_strdup_printf (_("Applied, but not remembered: %s"),
                                                   error->message);
@@ -194,9 +198,14 @@ evox_properties_dialog_new (EvoxWindow *window)
   if (self->layered)
     gtk_widget_set_tooltip_text (GTK_WIDGET (self->size_spin[2]),
                                  _("The layer step of the SSRM stack, chosen when it was read"));
+  self->reduction = 1;
   if (volume != NULL)
     {
+      /* A volume held at 1:S shows and takes the file's voxel, as --voxel-size does. */
+      self->reduction = evox_volume_get_reduction (volume);
       evox_volume_get_spacing (volume, spacing);
+      for (int i = 0; i < 3; i++)
+        spacing[i] /= self->reduction;
       if (evox_volume_get_spacing_known (volume))
         shown = evox_units_for_volume (volume);
     }
@@ -212,6 +221,15 @@ evox_properties_dialog_new (EvoxWindow *window)
   else
     about = g_strdup_printf (_("“%s” does not say how large its voxels are: lengths are "
                                "counted in voxels until you set it."), title != NULL ? title : "");
+  if (volume != NULL && self->reduction > 1)
+    {
+      char *more = g_strdup_printf (_("%s These are the file’s voxels; it is held at 1:%u, "
+                                      "whose voxels are %u of them a side."), about,
+                                    self->reduction, self->reduction);
+
+      g_free (about);
+      about = more;
+    }
   gtk_label_set_text (self->file_label, about);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "properties.apply", volume != NULL);
   return self;

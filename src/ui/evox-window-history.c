@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "evox-units.h"
+#include "evox-voxel-source.h"
 #include "evox-window-private.h"
 
 static void end_pointer_group (EvoxWindow *self);
@@ -27,6 +28,9 @@ follow_voxel_size (EvoxWindow *self,
 
   evox_window_show_voxel_banner (self, !known);
   evox_volume_get_spacing (volume, spacing);
+  /* Remembered as the file's voxel, whether the file is held whole or at 1:S. */
+  for (int i = 0; i < 3; i++)
+    spacing[i] /= evox_volume_get_reduction (volume);
   if (path != NULL && !evox_voxel_size_remember (path, known ? spacing : NULL, &error))
     g_warning ("%s", error->message);
 }

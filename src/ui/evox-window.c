@@ -300,9 +300,17 @@ evox_window_show_voxel_banner (EvoxWindow *self,
   show = show && volume != NULL && !evox_volume_get_spacing_known (volume);
   if (show)
     {
+      const char *path = evox_document_get_path (self->document);
+      g_autofree char *name = NULL;
+
+      /* The title of a volume held reduced is long ("NAME (1:2 in memory; ...)"): the file's
+       * name is what lacks the size. */
+      if (path != NULL && evox_volume_get_reduction (volume) > 1)
+        name = g_filename_display_basename (path);
+      else
+        name = g_strdup (title != NULL ? title : "");
       /* TRANSLATORS: the file's name */
-      text = g_strdup_printf (_("No voxel size in “%s”: lengths are in voxels."),
-                              title != NULL ? title : "");
+      text = g_strdup_printf (_("No voxel size in “%s”: lengths are in voxels."), name);
       gtk_label_set_text (self->voxel_label, text);
     }
   gtk_revealer_set_reveal_child (self->voxel_revealer, show);
@@ -369,6 +377,9 @@ apply_startup_voxel_size (EvoxWindow *self,
                                 read[2], spacing[2]);
       spacing[2] = read[2];
     }
+  /* The size given is the file's voxel; a volume held at 1:S has voxels S of them a side. */
+  for (int i = 0; i < 3; i++)
+    spacing[i] *= evox_volume_get_reduction (volume);
   evox_volume_set_spacing (volume, spacing);
   return note;
 }
@@ -671,6 +682,9 @@ show_uploaded_volume (EvoxWindow *self)
       evox_volume_get_spacing (volume, read);
       if (evox_volume_get_n_scans (volume) > 0)
         spacing[2] = read[2];
+      /* The file's voxel was remembered; a volume held at 1:S has voxels S of them a side. */
+      for (int i = 0; i < 3; i++)
+        spacing[i] *= evox_volume_get_reduction (volume);
       evox_volume_set_spacing (volume, spacing);
     }
   note = join_notes (apply_startup_voxel_size (self, volume), load_warnings (volume));
