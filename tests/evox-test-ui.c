@@ -53,6 +53,36 @@ evox_test_spin (double seconds)
   evox_test_wait_for (never, NULL, seconds);
 }
 
+guint
+evox_test_get_refs (gpointer object)
+{
+  g_assert_true (G_IS_OBJECT (object));
+  return (guint) g_atomic_int_get ((gint *) &G_OBJECT (object)->ref_count);
+}
+
+typedef struct
+{
+  gpointer object;
+  guint    n;
+} RefsWait;
+
+static gboolean
+refs_at_most (gpointer data)
+{
+  RefsWait *wait = data;
+
+  return evox_test_get_refs (wait->object) <= wait->n;
+}
+
+void
+evox_test_wait_refs (gpointer object,
+                     guint    n)
+{
+  RefsWait wait = { object, n };
+
+  g_assert_true (evox_test_wait_for (refs_at_most, &wait, 60));
+}
+
 static gboolean
 weak_ref_cleared (gpointer data)
 {

@@ -19,8 +19,17 @@ gboolean evox_test_wait_for          (gboolean    (*check) (gpointer),
                                       gpointer      data,
                                       double        seconds);
 
-/* Runs the main loop for `seconds`. */
+/* Runs the main loop for `seconds`: only where a test shows that nothing happens, or gives a
+ * person time to look; everything else waits for its event. */
 void     evox_test_spin              (double        seconds);
+/* The references object holds now (atomic read). */
+guint    evox_test_get_refs          (gpointer      object);
+/* Waits (60 s at most, a guard against a hang) until object holds at most n references: a job
+ * that took some (a cancelled search still reading the volume) lets go of them once its worker
+ * has returned and its callback has run, which on a loaded machine takes any time. Count n when
+ * the window has settled (after evox_test_wait_painted), before the job starts. */
+void     evox_test_wait_refs         (gpointer      object,
+                                      guint         n);
 /* Drops the caller's reference to object and waits (60 s at most, a guard against a hang) until
  * something finalizes it: a cancelled job may still hold it until its worker notices and its
  * callback has run, which on a loaded machine takes any time. */

@@ -809,13 +809,18 @@ static void
 test_cancel (Fixture       *fixture,
              gconstpointer  user_data)
 {
+  guint refs;
+
+  /* The page's first sweep reads the volume too: counted once it is over. */
+  g_assert_true (evox_test_wait_for (has_sweep, fixture->panel, 60));
+  refs = evox_test_get_refs (fixture->volume);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "clusters.run", NULL));
   g_assert_true (evox_cluster_panel_is_busy (fixture->panel));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "clusters.cancel",
                                              NULL));
   g_assert_false (evox_cluster_panel_is_busy (fixture->panel));
-  /* Whatever the job did, its result is dropped. */
-  evox_test_spin (1.0);
+  /* Whatever the job did, its result is dropped: checked once its callback has run. */
+  evox_test_wait_refs (fixture->volume, refs);
   g_assert_null (evox_document_get_clusters (fixture->document));
   g_assert_cmpstr (evox_cluster_panel_get_error (fixture->panel), ==, "");
 }
@@ -853,7 +858,7 @@ test_window (void)
   g_assert_true (evox_test_wait_for (window_has_clusters, window, 120));
   g_assert_cmpuint (evox_clusters_get_k (evox_document_get_clusters (
                                            evox_window_get_document (window))), ==, 4);
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "cluster-page");
 
   /* Close in the middle of a run. */
@@ -1062,7 +1067,7 @@ test_maps (void)
   left_out_text = g_strdup_printf ("%" G_GUINT64_FORMAT " voxels with a non-finite feature "
                                    "left out", n_left_out);
   g_assert_nonnull (strstr (evox_cluster_panel_get_summary (panel), left_out_text));
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "cluster-maps");
 
   evox_test_close_window (window);
@@ -1220,7 +1225,7 @@ test_legend (Fixture       *fixture,
   /* The plot grew by the extra rows rather than squeezing its curves. */
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (curves)), >, 180);
   gtk_widget_grab_focus (GTK_WIDGET (curves));
-  evox_test_spin (0.2);
+  evox_test_wait_painted (GTK_WIDGET (curves));
   evox_test_screenshot (GTK_WIDGET (curves), "cluster-legend");
 }
 
@@ -1346,7 +1351,9 @@ test_energy_names (void)
   g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 1), ==, "8354 eV");
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
-  evox_test_spin (0.05);
+  /* The sweep the shown page started holds them until its worker stops. */
+  evox_test_assert_released (g_steal_pointer (&document));
+  evox_test_assert_released (g_steal_pointer (&volume));
 }
 
 int

@@ -133,7 +133,7 @@ test_spectra_with_maps (void)
       g_assert_cmpuint (region->points[c].voxels, ==, n);
       g_assert_cmpfloat_with_epsilon (region->points[c].mean, sum / n, 1e-9);
     }
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "maps-spectra");
 
   /* Back to the stack: the same stack, so what was pinned stays; the map's phase is not the

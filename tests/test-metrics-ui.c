@@ -444,6 +444,7 @@ test_cancel (void)
   EvoxWindow *window;
   EvoxMetricsPanel *panel;
   GtkWidget *bar;
+  guint refs;
 
   for (gsize i = 0; i < (gsize) 64 * 64 * 64; i++)
     data[i] = evox_test_uniform (&state) < 0.6 ? 0 : 200;
@@ -452,6 +453,9 @@ test_cancel (void)
   panel = EVOX_METRICS_PANEL (evox_window_get_metrics_panel (window));
   evox_metrics_panel_set_tolerance (panel, 1e-8);
   evox_metrics_panel_set_metric (panel, "thickness", TRUE);
+  /* The volume's holders once the window has drawn it and the history has its first state. */
+  evox_test_wait_painted (GTK_WIDGET (window));
+  refs = evox_test_get_refs (volume);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.compute", NULL));
   g_assert_true (evox_metrics_panel_get_busy (panel));
   bar = evox_test_find_descendant (GTK_WIDGET (panel), GTK_TYPE_PROGRESS_BAR);
@@ -459,7 +463,8 @@ test_cancel (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "metrics.cancel", NULL));
   g_assert_false (evox_metrics_panel_get_busy (panel));
   g_assert_false (gtk_widget_is_visible (bar));
-  evox_test_spin (2);
+  /* The job lets go of the volume once its callback has dropped the result. */
+  evox_test_wait_refs (volume, refs);
   g_assert_null (evox_metrics_panel_get_metrics (panel));
   g_assert_null (_evox_metrics_panel_get_error (panel));
   evox_test_close_window (window);
@@ -754,7 +759,7 @@ test_percolation_overlay (void)
   g_assert_nonnull (strstr (text, "Connected to both faces  0.0 %"));
   g_assert_nonnull (strstr (text, "Connected to one face  50.0 %"));
   g_assert_nonnull (strstr (text, "Isolated  50.0 %"));
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "metrics-percolation-z");
   /* A figure carries it as it carries clusters: its legend lists the three classes. */
   {
@@ -827,6 +832,13 @@ step_recorded (gpointer data)
   StepWait *wait = data;
 
   return evox_history_get_n_undo (wait->history) == wait->n_undo;
+}
+
+/* A check for evox_test_wait_for: the history has recorded every change it noticed. */
+static gboolean
+history_settled (gpointer history)
+{
+  return !_evox_history_get_pending (history);
 }
 
 /* The history records a change when the main loop is next idle: waits for the nth step, then
@@ -930,7 +942,7 @@ test_percolation_redo_keeps_clusters (void)
   mine = user_clusters ();
   g_assert_true (evox_document_set_clusters (document, mine));
   compute_percolation (panel);
-  evox_test_spin (0.1);
+  g_assert_true (evox_test_wait_for (history_settled, history, 60));
   n_undo = evox_history_get_n_undo (history);
 
   g_signal_emit_by_name (button, "clicked");

@@ -106,6 +106,19 @@ draw_canvas (EvoxWindow *window,
   return evox_test_render_widget (GTK_WIDGET (canvas_of (window)), width, height);
 }
 
+/* Checks for evox_test_wait_for: the check button shows the action's state, on or off. */
+static gboolean
+check_on (gpointer check)
+{
+  return gtk_check_button_get_active (check);
+}
+
+static gboolean
+check_off (gpointer check)
+{
+  return !gtk_check_button_get_active (check);
+}
+
 /* Pixels that differ between two drawings inside and outside rect. */
 static void
 count_changes (const guint32 *a,
@@ -158,8 +171,7 @@ test_switches (void)
       g_action_group_activate_action (G_ACTION_GROUP (window), switches[item], NULL);
       g_assert_true (evox_overlays_get_visible (overlays, item));
       g_assert_true (action_state (window, switches[item]));
-      evox_test_spin (0.1);
-      g_assert_true (gtk_check_button_get_active (check));
+      g_assert_true (evox_test_wait_for (check_on, check, 60));
 
       g_assert_true (evox_canvas_get_overlay_rect (canvas, item, rect));
       g_test_message ("item %d: %g,%g %gx%g", item, rect[0], rect[1], rect[2], rect[3]);
@@ -175,10 +187,9 @@ test_switches (void)
 
       /* The check is the same switch: clicked, the item goes. */
       g_signal_emit_by_name (check, "activate");
-      evox_test_spin (0.1);
+      g_assert_true (evox_test_wait_for (check_off, check, 60));
       g_assert_false (evox_overlays_get_visible (overlays, item));
       g_assert_false (action_state (window, switches[item]));
-      g_assert_false (gtk_check_button_get_active (check));
       g_assert_cmpint (evox_canvas_pick_overlay (canvas, rect[0] + rect[2] / 2,
                                                  rect[1] + rect[3] / 2), ==, -1);
       hidden = draw_canvas (window, &width, &height);
@@ -232,7 +243,7 @@ test_drag (void)
   g_assert_cmpfloat_with_epsilon (fy, want_fy, 1e-9);
   g_assert_cmpfloat (fx, >, 0);
   g_assert_cmpfloat (fy, >, 0);
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "overlay-dragged-legend");
 
   /* Beside every item the same drag orbits, as before. */
@@ -827,10 +838,10 @@ test_demo (void)
     evox_phase_list_append (evox_document_get_phases (document), high);
   }
   evox_document_set_view (document, EVOX_VIEW_SLICES);
-  evox_test_spin (1.0);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "overlay-demo-3d");
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
-  evox_test_spin (1.0);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "overlay-demo-slice");
 
   panel = evox_test_find_descendant (GTK_WIDGET (window), EVOX_TYPE_DISPLAY_PANEL);

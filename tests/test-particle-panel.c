@@ -699,6 +699,9 @@ test_panel_cancel (Fixture       *fixture,
                    gconstpointer  user_data)
 {
   g_autoptr(EvoxDocument) second = evox_document_new ();
+  /* The volume's holders without a search: each one cancelled below lets go of it once its
+   * callback has dropped the result. */
+  guint refs = evox_test_get_refs (fixture->volume);
   guint notified = 0;
 
   g_signal_connect_swapped (fixture->panel, "notify::busy", G_CALLBACK (g_atomic_int_inc),
@@ -712,7 +715,7 @@ test_panel_cancel (Fixture       *fixture,
                                              NULL));
   g_assert_false (evox_particle_panel_is_busy (fixture->panel));
   g_assert_cmpuint (notified, ==, 2);
-  evox_test_spin (0.5);
+  evox_test_wait_refs (fixture->volume, refs);
   g_assert_null (evox_document_get_labels (fixture->document));
   g_assert_cmpstr (evox_particle_panel_get_error (fixture->panel), ==, "");
 
@@ -727,7 +730,7 @@ test_panel_cancel (Fixture       *fixture,
   evox_particle_panel_set_document (fixture->panel, second);
   g_assert_false (evox_particle_panel_is_busy (fixture->panel));
   g_assert_cmpuint (n_rows (fixture), ==, 0);
-  evox_test_spin (0.5);
+  evox_test_wait_refs (fixture->volume, refs);
   g_assert_null (evox_document_get_labels (fixture->document));
   g_assert_nonnull (strstr (evox_particle_panel_get_summary (fixture->panel), "volume"));
   /* Without a volume there is nothing to find. */
@@ -739,7 +742,7 @@ test_panel_cancel (Fixture       *fixture,
   gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "particles.find", NULL);
   g_assert_true (evox_particle_panel_is_busy (fixture->panel));
   close_window (g_steal_pointer (&fixture->window));
-  evox_test_spin (0.5);
+  evox_test_wait_refs (fixture->volume, refs);
   g_assert_null (evox_document_get_labels (fixture->document));
 }
 
@@ -1329,6 +1332,7 @@ test_panel_electrode (void)
 
       gtk_column_view_sort_by_column (view, voxels, GTK_SORT_DESCENDING);
       evox_document_focus_particle (document, 1);
+      /* Time for a person to look at the window, as long as they asked for. */
       evox_test_spin (g_ascii_strtod (linger, NULL));
     }
 
@@ -1342,9 +1346,11 @@ window_idle (gpointer data)
   return !evox_window_is_loading (data);
 }
 
-/* Copies Xvfb's frame buffer file (EVOX_TEST_FB, from Xvfb -fbdir) to EVOX_TEST_SHOT_DIR/name. */
+/* Copies Xvfb's frame buffer file (EVOX_TEST_FB, from Xvfb -fbdir) to EVOX_TEST_SHOT_DIR/name,
+ * once window has painted what was changed and the X server has drawn all it was sent. */
 static void
-shoot (const char *name)
+shoot (EvoxWindow *window,
+       const char *name)
 {
   const char *fb = g_getenv ("EVOX_TEST_FB");
   const char *dir = g_getenv ("EVOX_TEST_SHOT_DIR");
@@ -1352,8 +1358,11 @@ shoot (const char *name)
   g_autofree char *path = NULL;
   gsize length;
 
-  evox_test_spin (1.5);
-  if (fb == NULL || dir == NULL || !g_file_get_contents (fb, &contents, &length, NULL))
+  if (fb == NULL || dir == NULL)
+    return;
+  evox_test_wait_painted (GTK_WIDGET (window));
+  gdk_display_sync (gtk_widget_get_display (GTK_WIDGET (window)));
+  if (!g_file_get_contents (fb, &contents, &length, NULL))
     return;
   path = g_build_filename (dir, name, NULL);
   g_file_set_contents (path, contents, (gssize) length, NULL);
@@ -1393,20 +1402,20 @@ test_window_screens (void)
   g_assert_true (evox_test_wait_for (has_labels, document, 120));
   evox_document_set_view (document, EVOX_VIEW_SLICE_Z);
   evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_VOXELS);
-  shoot ("size.xwd");
+  shoot (window, "size.xwd");
   evox_document_set_particle_colors (document, EVOX_PARTICLE_COLOR_DIAMETER);
-  shoot ("colour.xwd");
+  shoot (window, "colour.xwd");
   evox_document_focus_particle (document, 2);
-  shoot ("colour-selected.xwd");
+  shoot (window, "colour-selected.xwd");
   evox_document_set_selected_particle (document, 0);
   gtk_expander_set_expanded (GTK_EXPANDER (evox_test_find_descendant (GTK_WIDGET (panel),
                                                                    GTK_TYPE_EXPANDER)),
                              TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "particles.preview-split", NULL));
   g_assert_true (evox_test_wait_for (not_busy, panel, 120));
-  shoot ("split.xwd");
+  shoot (window, "split.xwd");
   evox_document_set_view (document, EVOX_VIEW_SLICES);
-  shoot ("split-3d.xwd");
+  shoot (window, "split-3d.xwd");
   evox_test_close_window (window);
 }
 

@@ -362,7 +362,7 @@ test_run (void)
     g_assert_cmpuint (differ, >, 100);
   }
   /* The new labels and pictures take a frame to be laid out. */
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (dialog));
   evox_test_screenshot (GTK_WIDGET (dialog), "recon-dialog");
 
   /* Save Report… as a user answers its chooser: the report as CSV (evox_tomo_report_write_csv),
@@ -544,7 +544,7 @@ test_plots (void)
                      ==, 8400);
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (field (dialog, "summary_label"))),
                             "31.75"));
-  evox_test_spin (0.3);
+  evox_test_wait_painted (GTK_WIDGET (dialog));
   evox_test_screenshot (GTK_WIDGET (dialog), "recon-plots");
 
   /* A report with nothing in it (no alignment): every plot empty, none left from before. */
@@ -650,6 +650,7 @@ test_cancel (void)
   g_assert_false (evox_recon_dialog_is_running (dialog));
   g_assert_false (gtk_widget_get_visible (field (dialog, "progress_bar")) &&
                   gtk_widget_get_mapped (field (dialog, "progress_bar")));
+  /* Shows that nothing arrives: no test hook tells when the cancelled worker has returned. */
   evox_test_spin (1.0);
   g_assert_cmpuint (reconstructed, ==, 0);
   g_assert_true (evox_document_get_volume (document) == demo);
@@ -677,6 +678,7 @@ test_cancel (void)
   g_assert_true (evox_test_wait_for (reconstructing, dialog, 60));
   evox_test_close_window (window);
   g_assert_null (dialog);
+  /* Shows that nothing arrives: no test hook tells when the cancelled worker has returned. */
   evox_test_spin (1.0);
   g_assert_cmpuint (reconstructed, ==, 0);
   evox_test_tmpdir_free (g_steal_pointer (&dir));

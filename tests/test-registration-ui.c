@@ -55,6 +55,7 @@ typedef struct
   gint              release;       /* atomic */
   gint              cancelled;     /* atomic: the worker saw its cancellable go */
   gint              running;       /* atomic: workers that have not returned yet */
+  guint             finished;      /* runs whose result the panel collected */
   EvoxRegistration *template;
 } Fake;
 
@@ -154,7 +155,16 @@ static EvoxRegistration *
 fake_finish (GAsyncResult  *result,
              GError       **error)
 {
+  fake.finished++;
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* A check for evox_test_wait_for: the panel's callback has run for every run started (it
+ * collects the result even of a run it drops). */
+static gboolean
+fake_delivered (gpointer unused)
+{
+  return fake.finished == fake.calls;
 }
 
 typedef struct
@@ -727,8 +737,8 @@ test_cancel (Fixture       *fixture,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel),
                                              "registration.cancel", NULL));
   g_assert_false (evox_registration_panel_is_busy (fixture->panel));
-  g_assert_true (evox_test_wait_for (fake_cancelled, NULL, 60));
-  evox_test_spin (0.1);
+  g_assert_true (evox_test_wait_for (fake_delivered, NULL, 60));
+  g_assert_true (fake_cancelled (NULL));
   g_assert_null (evox_document_get_registration (fixture->document));
   g_assert_true (evox_document_get_volume (fixture->document) == fixture->raw);
   g_assert_null (evox_registration_panel_get_error (fixture->panel));
@@ -741,7 +751,7 @@ test_cancel (Fixture       *fixture,
   evox_document_set_volume (fixture->document, other_raw, "other", NULL);
   g_assert_false (evox_registration_panel_is_busy (fixture->panel));
   g_atomic_int_set (&fake.release, 1);
-  evox_test_spin (0.2);
+  g_assert_true (evox_test_wait_for (fake_delivered, NULL, 60));
   g_assert_null (evox_document_get_registration (fixture->document));
   g_assert_true (evox_document_get_volume (fixture->document) == other_raw);
 
@@ -779,7 +789,7 @@ test_error (Fixture       *fixture,
                             "reference energy 1234.0 eV"));
   g_assert_true (evox_document_get_registration (fixture->document) == fixture->registration);
   g_assert_true (evox_document_get_volume (fixture->document) == shown);
-  evox_test_spin (0.3);
+  evox_test_wait_painted (fixture->window);
   evox_test_screenshot (fixture->window, "registration-error");
 }
 
@@ -985,13 +995,13 @@ test_window_clusters (void)
   clusters_channel = evox_document_get_channel (document);
   g_assert_cmpstr (evox_volume_get_channel_label (derived, clusters_channel), ==,
                    EVOX_DOCUMENT_CLUSTER_CHANNEL);
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "registration-clusters-phase");
 
   gtk_toggle_button_set_active (raw_button, TRUE);
   g_assert_true (evox_document_get_volume (document) == raw);
   g_assert_null (evox_document_get_clusters (document));
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "registration-clusters-raw");
 
   gtk_toggle_button_set_active (registered_button, TRUE);
@@ -1001,11 +1011,10 @@ test_window_clusters (void)
   g_assert_true (evox_phase_list_find (evox_document_get_phases (document),
                                        evox_phase_get_name (phase)) >= 0);
   evox_window_show_page (window, "display");
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "registration-clusters-back");
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  evox_test_spin (0.05);
+  evox_test_close_window (window);
 }
 
 static void
@@ -1038,7 +1047,7 @@ test_window (void)
   g_assert_true (gtk_toggle_button_get_active (registered_button));
   g_assert_false (gtk_toggle_button_get_active (raw_button));
   g_assert_true (evox_test_wait_for (evox_test_is_drawn, switch_box, 60));
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "registration-page");
   {
     /* The report, scrolled into view for the person looking at the screenshots. */
@@ -1053,10 +1062,10 @@ test_window (void)
                                              GTK_WIDGET (panel), &GRAPHENE_POINT_INIT (0, 0),
                                              &at));
     gtk_adjustment_set_value (adjustment, at.y - 80);
-    evox_test_spin (0.3);
+    evox_test_wait_painted (GTK_WIDGET (window));
     evox_test_screenshot (GTK_WIDGET (window), "registration-plots");
     gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
-    evox_test_spin (0.3);
+    evox_test_wait_painted (GTK_WIDGET (window));
     evox_test_screenshot (GTK_WIDGET (window), "registration-report");
   }
 
@@ -1170,6 +1179,7 @@ test_real_run (void)
   EvoxRegistrationPanel *panel = EVOX_REGISTRATION_PANEL (evox_registration_panel_new ());
   GtkWidget *window = g_object_ref_sink (gtk_window_new ());
   EvoxRegistration *result;
+  guint refs;
 
   g_object_ref_sink (panel);
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
@@ -1177,10 +1187,12 @@ test_real_run (void)
   evox_registration_panel_set_document (panel, document);
   g_object_set (panel, "scale", EVOX_REGISTER_SCALE_NONE, NULL);
 
-  /* Cancelled at once: the document keeps the raw stack. */
+  /* Cancelled at once: the document keeps the raw stack, checked once the run has let go of
+   * it (its callback has run). */
+  refs = evox_test_get_refs (stack);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "registration.run", NULL));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "registration.cancel", NULL));
-  evox_test_spin (0.5);
+  evox_test_wait_refs (stack, refs);
   g_assert_null (evox_document_get_registration (document));
   g_assert_true (evox_document_get_volume (document) == stack);
 
@@ -1274,8 +1286,7 @@ test_switch_placement (void)
                                                (double[4]) { 0 }));
   g_assert_false (switch_overlaps (window, box));
   evox_test_screenshot (GTK_WIDGET (window), "registration-switch-moved");
-  gtk_window_destroy (GTK_WINDOW (window));
-  evox_test_spin (0.05);
+  evox_test_close_window (window);
 }
 
 int

@@ -176,6 +176,12 @@ has_question (gpointer data)
   return find_question (data) != NULL;
 }
 
+static gboolean
+no_question (gpointer data)
+{
+  return find_question (data) == NULL;
+}
+
 static const char *
 question_text (EvoxWindow *window)
 {
@@ -198,7 +204,8 @@ answer_question (EvoxWindow *window,
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_dialog_response (GTK_DIALOG (dialog), response);
   G_GNUC_END_IGNORE_DEPRECATIONS
-  evox_test_spin (0.1);
+  /* Gone before the next question is looked for, which must not find this one. */
+  g_assert_true (evox_test_wait_for (no_question, window, 60));
 }
 
 static char *

@@ -133,8 +133,8 @@ test_soak (void)
                         resident_kb (), mallinfo2 ().uordblks / 1024, i);
       if (i == SOAK_WARMUP)
         {
-          /* Let caches, fonts and GL settle on what the warm-up made. */
-          evox_test_spin (0.2);
+          /* Let caches, fonts and GL settle on what the warm-up made: a frame drawn. */
+          evox_test_wait_painted (GTK_WIDGET (window));
           warm_kb = resident_kb ();
         }
       open_and_wait (window, files[i % 3]);
@@ -142,7 +142,7 @@ test_soak (void)
         g_assert_cmpuint (evox_phase_list_get_n_phases (
                             evox_document_get_phases (evox_window_get_document (window))), ==, 1);
     }
-  evox_test_spin (0.2);
+  evox_test_wait_painted (GTK_WIDGET (window));
   end_kb = resident_kb ();
   g_test_message ("%u opens in %.1f s; VmRSS %" G_GUINT64_FORMAT " kB after %d, %"
                   G_GUINT64_FORMAT " kB after %u (%+" G_GINT64_FORMAT " kB)",
@@ -397,6 +397,7 @@ test_missing_input (void)
   gtk_dialog_response (GTK_DIALOG (evox_test_find_file_dialog ()), GTK_RESPONSE_CANCEL);
   G_GNUC_END_IGNORE_DEPRECATIONS
   g_assert_true (evox_test_wait_for (evox_test_file_dialog_gone, NULL, 60));
+  /* Shows that the cancelled open changes nothing later either: there is no event to wait for. */
   evox_test_spin (0.2);
   assert_kept (window, &shown);
   g_assert_null (evox_document_get_labels (evox_window_get_document (window)));

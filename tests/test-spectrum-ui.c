@@ -322,7 +322,7 @@ test_spectra (void)
    * last. */
   g_assert_cmpuint (evox_plot_get_n_lines (plot), ==, 5);
   g_assert_cmpuint (evox_plot_get_n_bands (plot), ==, 3);
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "spectra");
 
   /* Remove the voxel; export the three regions. */

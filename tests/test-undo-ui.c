@@ -1,6 +1,7 @@
 /* test-undo-ui.c: Undo and Redo in the window under Xvfb: the Edit menu names the step, a drag of a
- * phase edge on the histogram is one step however long it pauses, win.undo and win.redo give back
- * the document's state, and a new file starts a new history. */
+ * phase edge on the histogram is one step however long it pauses (coalescing off, each move
+ * drawn), win.undo and win.redo give back the document's state, and a new file starts a new
+ * history. */
 /* SPDX-License-Identifier: BSD-3-Clause */
 #define G_LOG_DOMAIN "evox"
 
@@ -152,7 +153,10 @@ test_undo_redo (void)
   evox_phase_list_append (phases, phase);
   assert_menu (window, "_Undo Add Phase|_Redo");
 
-  /* A drag of the high edge in three moves, with pauses longer than any coalescing. */
+  /* A drag of the high edge in three moves, with no coalescing of changes however close (the
+   * pauses it stood for), each move drawn: the history's idle, had the drag not held it, would
+   * have recorded the move before the frame. */
+  _evox_history_set_coalesce_ms (window->history, 0);
   evox_window_show_page (window, "phases");
   g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 60));
   g_assert_true (evox_histogram_view_get_phase_edge_x (view, 0, TRUE, &x0));
@@ -161,12 +165,13 @@ test_undo_redo (void)
   for (int v = 100; v <= 180; v += 40)
     {
       _evox_histogram_view_drag_update (view, evox_histogram_view_value_to_x (view, v), y);
-      evox_test_spin (1.2);
+      evox_test_wait_painted (GTK_WIDGET (view));
     }
   _evox_histogram_view_drag_end (view, evox_histogram_view_value_to_x (view, 180), y);
   hi = evox_phase_get_hi (phase);
   g_assert_cmpfloat (fabs (hi - 180), <=, 2);
   assert_menu (window, "_Undo Move Phase Edge|_Redo");
+  _evox_history_set_coalesce_ms (window->history, EVOX_HISTORY_COALESCE_MS);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
   assert_menu (window, "_Undo Add Phase|_Redo Move Phase Edge");
@@ -384,7 +389,9 @@ test_composite_volume_style (void)
   evox_volume_style_set_points (style, (double[]) { 50, 200 }, (double[]) { 0.2, 0.6 }, 2);
   assert_menu (window, "_Undo Change Opacity Curve|_Redo");
 
-  /* The first point's handle dragged right and up, in three moves with long pauses. */
+  /* The first point's handle dragged right and up, in three moves, each drawn, with no
+   * coalescing of changes however close. */
+  _evox_history_set_coalesce_ms (window->history, 0);
   evox_window_show_page (window, "phases");
   g_assert_true (evox_test_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped, view, 60));
   g_assert_true (_evox_histogram_view_get_curve_shown (view));
@@ -395,11 +402,12 @@ test_composite_volume_style (void)
   for (int i = 1; i <= 3; i++)
     {
       _evox_histogram_view_drag_update (view, x + 10 * i, y - 10 * i);
-      evox_test_spin (1.2);
+      evox_test_wait_painted (GTK_WIDGET (view));
     }
   _evox_histogram_view_drag_end (view, x + 30, y - 30);
   g_assert_cmpuint (evox_volume_style_get_n_points (style), ==, 2);
   assert_menu (window, "_Undo Move Opacity Point|_Redo");
+  _evox_history_set_coalesce_ms (window->history, EVOX_HISTORY_COALESCE_MS);
 
   gtk_drop_down_set_selected (mode, EVOX_RAY_ISO);
   g_assert_cmpint (evox_volume_style_get_mode (style), ==, EVOX_RAY_ISO);

@@ -794,7 +794,7 @@ test_side_width (void)
       g_assert_true (gtk_widget_compute_point (box, scrolled, &GRAPHENE_POINT_INIT (0, 0),
                                                &top));
       gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + top.y - 8);
-      evox_test_spin (1);
+      evox_test_wait_painted (GTK_WIDGET (window));
       evox_test_screenshot (GTK_WIDGET (window), "volume-window");
     }
   evox_test_close_window (window);

@@ -150,7 +150,7 @@ test_page (void)
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (evox_test_find_named (
                      GTK_WIDGET (window), "xanes-elements"))), ==, "Ni");
   evox_window_show_page (window, "xanes");
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "xanes-page");
 
   /* The fields start at Larch's defaults, as evox_xanes_params_init has them, and say what
@@ -276,7 +276,7 @@ test_compute (void)
     g_assert_nonnull (strstr (evox_xanes_panel_get_summary (panel), text));
   }
   g_test_message ("summary: %s", evox_xanes_panel_get_summary (panel));
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "xanes-computed");
 
   /* The Stack button shows the stack again; a row of the list shows its map. */
@@ -324,6 +324,7 @@ test_errors (void)
   EvoxWindow *window = window_with (stack);
   EvoxDocument *document = evox_window_get_document (window);
   EvoxXanesPanel *panel = EVOX_XANES_PANEL (evox_window_get_xanes_panel (window));
+  guint refs;
 
   set_text (window, "xanes-pre", "-150:");
   compute (panel);
@@ -359,13 +360,17 @@ test_errors (void)
   g_assert_true (evox_document_get_volume (document) == sparse);
   g_assert_cmpuint (evox_document_get_channel (document), ==, 0);
 
-  /* Stop drops the run: whenever its thread ends, nothing reaches the document. */
+  /* Stop drops the run: whenever its thread ends, nothing reaches the document. Checked once
+   * the run has let go of the stack (its callback has run), counted when the window has drawn
+   * it and the history has its state. */
   evox_document_set_volume (document, stack, "stack", NULL);
+  evox_test_wait_painted (GTK_WIDGET (window));
+  refs = evox_test_get_refs (stack);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "xanes.compute", NULL));
   g_assert_true (evox_xanes_panel_is_busy (panel));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "xanes.stop", NULL));
   g_assert_false (evox_xanes_panel_is_busy (panel));
-  evox_test_spin (0.5);
+  evox_test_wait_refs (stack, refs);
   g_assert_null (evox_document_get_maps (document));
   g_assert_null (evox_xanes_panel_get_error (panel));
   g_assert_true (evox_document_get_volume (document) == stack);
@@ -447,7 +452,7 @@ test_normalised (void)
       g_error ("no mark labelled %s", labels[i]);
   /* The right half's edge is at 8337 eV. */
   g_assert_cmpfloat_with_epsilon (result.half_step_energy, E0_RIGHT, 1.0);
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "xanes-normalised");
 
   /* Parameters of the XANES page apply at once: a post-edge range that leaves too few points
@@ -805,7 +810,7 @@ test_elements (void)
     }
   g_assert_true (evox_document_get_show_maps (document));
   evox_window_show_page (window, "xanes");
-  evox_test_spin (0.5);
+  evox_test_wait_painted (GTK_WIDGET (window));
   evox_test_screenshot (GTK_WIDGET (window), "xanes-elements");
 
   /* The fit over all six energies, without a matrix, gives the amounts back. */
