@@ -17,6 +17,7 @@
 
 #include "evox-document.h"
 #include "evox-plot.h"
+#include "evox-progress.h"
 #include "evox-recon-dialog.h"
 #include "evox-test-hdf5.h"
 #include "evox-test-ui.h"
@@ -618,6 +619,13 @@ reconstructing (gpointer data)
   return text != NULL && g_str_has_prefix (text, "SIRT");
 }
 
+/* Every worker started through _evox_task_run has returned and its task has ended. */
+static gboolean
+no_task_running (gpointer data)
+{
+  return _evox_task_get_n_running () == 0;
+}
+
 /* Cancel during a long SIRT: the dialog stops at once, no volume arrives, the document stays;
  * the plots already had the first pass's shifts (they update while the run goes on). */
 static void
@@ -650,8 +658,8 @@ test_cancel (void)
   g_assert_false (evox_recon_dialog_is_running (dialog));
   g_assert_false (gtk_widget_get_visible (field (dialog, "progress_bar")) &&
                   gtk_widget_get_mapped (field (dialog, "progress_bar")));
-  /* Shows that nothing arrives: no test hook tells when the cancelled worker has returned. */
-  evox_test_spin (1.0);
+  /* Nothing arrives once the cancelled worker has returned and its task ended. */
+  g_assert_true (evox_test_wait_for (no_task_running, NULL, 60));
   g_assert_cmpuint (reconstructed, ==, 0);
   g_assert_true (evox_document_get_volume (document) == demo);
   g_assert_null (evox_recon_dialog_get_message (dialog));
@@ -678,8 +686,7 @@ test_cancel (void)
   g_assert_true (evox_test_wait_for (reconstructing, dialog, 60));
   evox_test_close_window (window);
   g_assert_null (dialog);
-  /* Shows that nothing arrives: no test hook tells when the cancelled worker has returned. */
-  evox_test_spin (1.0);
+  g_assert_true (evox_test_wait_for (no_task_running, NULL, 60));
   g_assert_cmpuint (reconstructed, ==, 0);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }

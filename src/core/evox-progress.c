@@ -304,12 +304,21 @@ typedef struct
   GDestroyNotify result_free;
 } TaskData;
 
+static gint n_running; /* atomic */
+
 static void
 task_data_free (TaskData *task_data)
 {
   if (task_data->data_free != NULL)
     task_data->data_free (task_data->data);
   g_free (task_data);
+  g_atomic_int_dec_and_test (&n_running);
+}
+
+guint
+_evox_task_get_n_running (void)
+{
+  return (guint) g_atomic_int_get (&n_running);
 }
 
 static void
@@ -345,6 +354,7 @@ _evox_task_run (gpointer             source_tag,
   /* The worker owns data the caller may free once the callback ran: never return early. */
   g_task_set_return_on_cancel (task, FALSE);
   *task_data = (TaskData) { work, data, data_free, result_free };
+  g_atomic_int_inc (&n_running);
   g_task_set_task_data (task, task_data, (GDestroyNotify) task_data_free);
   g_task_run_in_thread (task, task_thread);
 }

@@ -89,6 +89,9 @@ void     _evox_task_run             (gpointer             source_tag,
                                      GCancellable        *cancellable,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data);
+/* How many tasks _evox_task_run started have not ended yet (their data not yet freed, which
+ * happens after their callback ran): tests wait for 0 to know a cancelled worker returned. */
+guint    _evox_task_get_n_running   (void);
 /* The result of a task _evox_task_run started for source_tag (transfer full), or NULL with
  * error set. */
 gpointer _evox_task_finish          (GAsyncResult        *result,
