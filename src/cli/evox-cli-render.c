@@ -666,6 +666,29 @@ figure_record_new (int                 argc,
   return record;
 }
 
+/* A volume held at 1:S: the slices (2D and in 3D) read the file's planes where a reduced voxel
+ * would span more than a pixel and the rays read the file's bricks, so the picture needs no
+ * warning; what the figure takes from the reduced volume (parts, which may be empty) does. */
+static void
+warn_reduced (EvoxVolume *volume,
+              const char *name,
+              GPtrArray  *parts)
+{
+  g_autoptr(GString) what = NULL;
+  guint s = evox_volume_get_reduction (volume);
+
+  if (s <= 1 || parts->len == 0)
+    return;
+  what = g_string_new (NULL);
+  g_string_printf (what, "in this figure, from the 1:%u volume: ", s);
+  for (guint i = 0; i < parts->len; i++)
+    g_string_append_printf (what, "%s%s", i == 0 ? "" : i + 1 < parts->len ? ", " : " and ",
+                            (const char *) parts->pdata[i]);
+  g_string_append (what, " (the slices and rays read the file's voxels where they show them "
+                   "larger than a pixel)");
+  _evox_cli_warn_reduced (volume, name, what->str);
+}
+
 int
 _evox_cli_render (int    argc,
                   char **argv)
@@ -928,6 +951,28 @@ _evox_cli_render (int    argc,
     }
 
   apply_overlays (document, &overlay_request, labels);
+  {
+    g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+    gboolean otsu = FALSE;
+
+    for (guint i = 0; phase_specs != NULL && phase_specs[i] != NULL; i++)
+      otsu = otsu || g_str_has_prefix (phase_specs[i], "auto:");
+    if (!request.have_range && rgb == NULL)
+      g_ptr_array_add (parts, "the display range");
+    if (rgb != NULL && rgb_range == NULL)
+      g_ptr_array_add (parts, "the RGB composite's ranges");
+    if (evox_document_get_view (document) == EVOX_VIEW_STACK)
+      g_ptr_array_add (parts, "the layer stack");
+    if (otsu)
+      g_ptr_array_add (parts, "the phases of --phase auto:N");
+    if (overlay_request.legend && rgb == NULL)
+      g_ptr_array_add (parts, "the legend's volume fractions");
+    if (clusters_path != NULL)
+      g_ptr_array_add (parts, "the clusters (LABELS has its dims)");
+    if (request.have_slices || rulers != NULL)
+      g_ptr_array_add (parts, "the voxel indices of --slice and --ruler");
+    warn_reduced (volume, in, parts);
+  }
 
   pixels = render (document, &request, transparent, &geometry, &error);
   if (pixels == NULL)
