@@ -1022,6 +1022,7 @@ test_cli_apply_render (void)
   g_autofree char *tif = g_build_filename (dir, "big.tif", NULL);
   g_autofree char *evox_path = g_build_filename (dir, "s.evox", NULL);
   g_autofree char *png = g_build_filename (dir, "z.png", NULL);
+  g_autofree char *figure_path = g_build_filename (dir, "figure.evox", NULL);
   const TiffCase c = { "u8", 8, COMPRESSION_NONE, 0, 8, FALSE };
   g_auto(GStrv) capped = g_environ_setenv (g_get_environ (), "EVOX_MEMORY_LIMIT", "10000",
                                            TRUE);
@@ -1071,7 +1072,8 @@ test_cli_apply_render (void)
    * volume's, and so are the voxels that --slice counts. */
   {
     const char *argv[] = { evox, "render", tif, "-o", png, "-s", "40x30", "--view", "z",
-                           "--slice", "3,3,1", "--force", NULL };
+                           "--slice", "3,3,1", "--ruler", "1,2,1:5,2,1", "--session",
+                           figure_path, "--force", NULL };
     g_auto(EvoxTestRun) run = evox_test_spawn (argv, capped, NULL);
 
     g_assert_cmpint (run.status, ==, 0);
@@ -1081,6 +1083,52 @@ test_cli_apply_render (void)
                                        "slices and rays read the file's voxels where they show "
                                        "them larger than a pixel)\n"));
   }
+  /* Its "figure" record keeps them as the file's voxels (reduced plane k as file plane 2 k + 1,
+   * the ruler's ends at the file voxels of the same nm on that plane), which apply draws
+   * again on the same file voxels whether the sample opens whole or at 1:2. */
+  {
+    g_autoptr(EvoxSession) session = evox_session_load (figure_path, &error);
+    JsonObject *record;
+    JsonArray *options;
+    GString *typed = g_string_new (NULL);
+    g_autofree char *joined = NULL;
+
+    g_assert_no_error (error);
+    record = json_object_get_object_member (evox_session_get_root (session), "figure");
+    g_assert_cmpstr (json_object_get_string_member (record, "voxel-indices"), ==, "file");
+    options = json_object_get_array_member (record, "options");
+    for (guint i = 0; i < json_array_get_length (options); i++)
+      g_string_append_printf (typed, " %s", json_array_get_string_element (options, i));
+    joined = g_string_free (typed, FALSE);
+    g_assert_cmpstr (joined, ==, " -s 40x30 --view z --slice 7,7,3 --ruler 2,4,3:10,4,3");
+  }
+  for (int cap = 1; cap >= 0; cap--)
+    {
+      g_autofree char *outdir = g_build_filename (dir, cap ? "figure-capped" : "figure-whole",
+                                                  NULL);
+      g_autofree char *again = g_build_filename (outdir, "big", "figure.evox", NULL);
+      const char *argv[] = { evox, "apply", figure_path, tif, "-o", outdir, NULL };
+      g_auto(EvoxTestRun) run = evox_test_spawn (argv, cap ? capped : uncapped, NULL);
+      g_autoptr(EvoxSession) session = NULL;
+      JsonObject *root, *display, *ruler;
+      JsonArray *start;
+
+      g_assert_cmpint (run.status, ==, 0);
+      session = evox_session_load (again, &error);
+      g_assert_no_error (error);
+      root = evox_session_get_root (session);
+      display = json_object_get_object_member (root, "display");
+      g_assert_cmpint (json_object_get_int_member (display, "slice-x"), ==, 7);
+      g_assert_cmpint (json_object_get_int_member (display, "slice-y"), ==, 7);
+      g_assert_cmpint (json_object_get_int_member (display, "slice-z"), ==, 3);
+      ruler = json_array_get_object_element (json_object_get_array_member (root, "rulers"), 0);
+      g_assert_cmpint (json_object_get_int_member (ruler, "slice"), ==, 3);
+      start = json_object_get_array_member (ruler, "start-nm");
+      /* File voxels of 1 nm (the file states none). */
+      g_assert_cmpfloat (json_array_get_double_element (start, 0), ==, 2);
+      g_assert_cmpfloat (json_array_get_double_element (start, 1), ==, 4);
+      g_assert_cmpfloat (json_array_get_double_element (start, 2), ==, 3);
+    }
   for (int cap = 1; cap >= 0; cap--)
     {
       const char *argv[] = { evox, "render", tif, "-o", png, "-s", "40x30", "--view", "z",
