@@ -834,6 +834,313 @@ test_session_voxel_size (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* The file's planes that plane k of the volume held at 1:2 stands for: its blocks, 2 k and
+ * 2 k + 1 inside the file, of which the session names the middle one. */
+static guint
+file_plane (guint k,
+            gsize n)
+{
+  return (guint) MIN (2 * k + 1, n - 1);
+}
+
+/* The session read back from its file and applied to its input opened again, held at 1:2
+ * (under a cap) or whole. */
+static EvoxDocument *
+reopen (EvoxSession *saved,
+        gboolean     held)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxSession) session = evox_session_load (evox_session_get_path (saved), &error);
+  g_autoptr(EvoxVolume) volume = NULL;
+  EvoxDocument *document = evox_document_new ();
+
+  g_assert_no_error (error);
+  if (held)
+    g_setenv ("EVOX_MEMORY_LIMIT", "10000", TRUE);
+  volume = evox_session_load_input (session, NULL, NULL, &error);
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_reduction (volume), ==, held ? 2 : 1);
+  g_assert_true (evox_session_prepare (session, volume, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (evox_session_apply (session, document, volume, &error));
+  g_assert_no_error (error);
+  return document;
+}
+
+/* A document of the file held at 1:2 (held) or whole: slices, a ruler along z (of the voxels
+ * given) and one hidden layer, captured and saved into dir as name. */
+static EvoxSession *
+save_positions (const char  *tif,
+                const char  *dir,
+                const char  *name,
+                gboolean     held,
+                const guint  slices[3],
+                const guint  start[3],
+                const guint  end[3],
+                guint        hidden)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvoxVolume) volume = NULL;
+  g_autoptr(EvoxDocument) document = evox_document_new ();
+  g_autoptr(EvoxMeasurement) ruler = NULL;
+  EvoxSession *session;
+
+  if (held)
+    g_setenv ("EVOX_MEMORY_LIMIT", "10000", TRUE);
+  volume = evox_volume_load (tif, NULL, NULL, NULL, &error);
+  g_unsetenv ("EVOX_MEMORY_LIMIT");
+  g_assert_no_error (error);
+  g_assert_cmpuint (evox_volume_get_reduction (volume), ==, held ? 2 : 1);
+  evox_volume_freeze (volume);
+  evox_document_set_volume (document, volume, "big", tif);
+  for (guint axis = 0; axis < 3; axis++)
+    evox_document_set_slice (document, axis, slices[axis]);
+  ruler = evox_measurement_new_from_voxels (volume, start, end, &error);
+  g_assert_no_error (error);
+  evox_measurement_list_append (evox_document_get_measurements (document), ruler);
+  evox_document_set_layer_visible (document, hidden, FALSE);
+  session = evox_session_capture (document, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (evox_session_save (session, path, FALSE, &error));
+  g_assert_no_error (error);
+  return session;
+}
+
+static void
+assert_positions (EvoxDocument *document,
+                  const guint   slices[3],
+                  guint         ruler_slice,
+                  const double  ruler_start[3],
+                  guint         first_hidden,
+                  guint         end_hidden)
+{
+  EvoxMeasurementList *rulers = evox_document_get_measurements (document);
+  EvoxMeasurement *ruler;
+  double start[3], end[3];
+  gsize dims[3];
+
+  for (guint axis = 0; axis < 3; axis++)
+    g_assert_cmpuint (evox_document_get_slice (document, axis), ==, slices[axis]);
+  g_assert_cmpuint (evox_measurement_list_get_n_measurements (rulers), ==, 1);
+  ruler = evox_measurement_list_get_measurement (rulers, 0);
+  g_assert_cmpuint (evox_measurement_get_axis (ruler), ==, 2);
+  g_assert_cmpuint (evox_measurement_get_slice (ruler), ==, ruler_slice);
+  evox_measurement_get_points (ruler, start, end);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpfloat (start[i], ==, ruler_start[i]);
+  evox_volume_get_dims (evox_document_get_volume (document), dims);
+  for (guint k = 0; k < dims[2]; k++)
+    g_assert_cmpint (evox_document_get_layer_visible (document, k), ==,
+                     k < first_hidden || k >= end_hidden);
+}
+
+/* Slices, rulers and hidden layers are kept in the file's voxels: a session saved while the
+ * file was held at 1:2 puts them on the same file voxels when the file opens whole, and the
+ * reverse; a session of before (no "voxel-indices") is read as it always was. */
+static void
+test_session_positions (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "big.tif", NULL);
+  const TiffCase c = { "u8", 8, COMPRESSION_NONE, 0, 8, FALSE };
+  /* x = 18 is the last reduced plane of 37: its block holds file plane 36 alone. */
+  const guint held_slices[3] = { 18, 7, 1 };
+  const guint held_start[3] = { 2, 3, 2 }, held_end[3] = { 9, 3, 2 };
+  const guint whole_slices[3] = { 11, 20, 4 };
+  const guint whole_start[3] = { 5, 8, 5 }, whole_end[3] = { 30, 8, 5 };
+  g_autoptr(EvoxSession) from_held = NULL;
+  g_autoptr(EvoxSession) from_whole = NULL;
+
+  write_tiff (tif, &c, NX, NY, NZ);
+  from_held = save_positions (tif, dir, "held.evox", TRUE, held_slices, held_start, held_end, 2);
+  g_assert_cmpstr (json_object_get_string_member (evox_session_get_root (from_held),
+                                                  "voxel-indices"), ==, "file");
+  {
+    g_autoptr(EvoxDocument) whole = reopen (from_held, FALSE);
+    g_autoptr(EvoxDocument) held = reopen (from_held, TRUE);
+    const guint file[3] = { file_plane (18, NX), file_plane (7, NY), file_plane (1, NZ) };
+    /* The ruler's ends stay in nm: the centres of reduced voxels (2, 3) and (9, 3), two file
+     * voxels (of 1 nm, unstated) each. */
+    const double nm[3] = { 4, 6, 4 };
+
+    g_assert_cmpuint (file[0], ==, 36);
+    assert_positions (whole, file, file_plane (2, NZ), nm, 4, 6);
+    assert_positions (held, held_slices, 2, nm, 2, 3);
+  }
+  from_whole = save_positions (tif, dir, "whole.evox", FALSE, whole_slices, whole_start,
+                               whole_end, 3);
+  {
+    g_autoptr(EvoxDocument) held = reopen (from_whole, TRUE);
+    g_autoptr(EvoxDocument) whole = reopen (from_whole, FALSE);
+    /* File plane f lies in reduced plane f / 2; the ruler stays at the same nm. */
+    const guint reduced[3] = { 11 / 2, 20 / 2, 4 / 2 };
+    const double nm[3] = { 5, 8, 5 };
+
+    assert_positions (held, reduced, 5 / 2, nm, 3 / 2, 3 / 2 + 1);
+    assert_positions (whole, whole_slices, 5, nm, 3, 4);
+  }
+  /* Written before: indices of the volume as it was held, used as they are. */
+  {
+    g_autofree char *old = g_build_filename (dir, "old.evox", NULL);
+    g_autoptr(GError) error = NULL;
+    JsonObject *root = evox_session_get_root (from_held);
+    JsonObject *display = json_object_get_object_member (root, "display");
+    JsonObject *ruler = json_array_get_object_element (json_object_get_array_member (root,
+                                                                                     "rulers"),
+                                                       0);
+    JsonArray *hidden = json_array_new ();
+
+    json_object_remove_member (root, "voxel-indices");
+    json_object_set_int_member (display, "slice-x", 18);
+    json_object_set_int_member (display, "slice-y", 7);
+    json_object_set_int_member (display, "slice-z", 1);
+    json_object_set_int_member (ruler, "slice", 2);
+    json_array_add_int_element (hidden, 2);
+    json_object_set_array_member (display, "hidden-layers", hidden);
+    g_assert_true (evox_session_save (from_held, old, FALSE, &error));
+    g_assert_no_error (error);
+    {
+      g_autoptr(EvoxDocument) held = reopen (from_held, TRUE);
+      g_autoptr(EvoxDocument) whole = reopen (from_held, FALSE);
+      const double nm[3] = { 4, 6, 4 };
+
+      assert_positions (held, held_slices, 2, nm, 2, 3);
+      assert_positions (whole, held_slices, 2, nm, 2, 3);
+    }
+  }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* `evox apply` and `evox render` on a file over the cap say what is computed at 1:2, as the
+ * other commands do; whole, they say nothing of it. */
+static void
+test_cli_apply_render (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *tif = g_build_filename (dir, "big.tif", NULL);
+  g_autofree char *evox_path = g_build_filename (dir, "s.evox", NULL);
+  g_autofree char *png = g_build_filename (dir, "z.png", NULL);
+  g_autofree char *figure_path = g_build_filename (dir, "figure.evox", NULL);
+  const TiffCase c = { "u8", 8, COMPRESSION_NONE, 0, 8, FALSE };
+  g_auto(GStrv) capped = g_environ_setenv (g_get_environ (), "EVOX_MEMORY_LIMIT", "10000",
+                                           TRUE);
+  g_auto(GStrv) uncapped = g_environ_unsetenv (g_get_environ (), "EVOX_MEMORY_LIMIT");
+  const char *evox = g_getenv ("EVOX");
+  const char *held = "held at 1:2 (the means of 2 x 2 x 2 blocks), and ";
+  g_autoptr(GError) error = NULL;
+
+  if (evox == NULL)
+    {
+      g_test_skip ("EVOX is not set (run under meson test)");
+      return;
+    }
+  write_tiff (tif, &c, NX, NY, NZ);
+  {
+    g_autoptr(EvoxVolume) volume = evox_volume_load (tif, NULL, NULL, NULL, &error);
+    g_autoptr(EvoxDocument) document = evox_document_new ();
+    g_autoptr(EvoxSession) session = NULL;
+
+    g_assert_no_error (error);
+    evox_volume_freeze (volume);
+    evox_document_set_volume (document, volume, "big", tif);
+    session = evox_session_capture (document, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (evox_session_save (session, evox_path, FALSE, &error));
+    g_assert_no_error (error);
+  }
+  for (int cap = 1; cap >= 0; cap--)
+    {
+      g_autofree char *outdir = g_build_filename (dir, cap ? "capped" : "whole", NULL);
+      const char *argv[] = { evox, "apply", evox_path, tif, "-o", outdir, NULL };
+      g_auto(EvoxTestRun) run = evox_test_spawn (argv, cap ? capped : uncapped, NULL);
+      g_autofree char *said = g_strconcat ("evox: warning: ", tif, " is larger than the memory "
+                                           "cap", NULL);
+
+      g_assert_cmpint (run.status, ==, 0);
+      if (!cap)
+        {
+          g_assert_cmpstr (run.err, ==, "");
+          continue;
+        }
+      g_assert_true (g_str_has_prefix (run.err, said));
+      g_assert_nonnull (strstr (run.err, held));
+      g_assert_true (g_str_has_suffix (run.err, "what follows is computed at 1:2\n"));
+    }
+  /* The picture's slices read the file's planes; the default display range is the reduced
+   * volume's, and so are the voxels that --slice counts. */
+  {
+    const char *argv[] = { evox, "render", tif, "-o", png, "-s", "40x30", "--view", "z",
+                           "--slice", "3,3,1", "--ruler", "1,2,1:5,2,1", "--session",
+                           figure_path, "--force", NULL };
+    g_auto(EvoxTestRun) run = evox_test_spawn (argv, capped, NULL);
+
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.err, held));
+    g_assert_nonnull (strstr (run.err, "and in this figure, from the 1:2 volume: the display "
+                                       "range and the voxel indices of --slice and --ruler (the "
+                                       "slices and rays read the file's voxels where they show "
+                                       "them larger than a pixel)\n"));
+  }
+  /* Its "figure" record keeps them as the file's voxels (reduced plane k as file plane 2 k + 1,
+   * the ruler's ends at the file voxels of the same nm on that plane), which apply draws
+   * again on the same file voxels whether the sample opens whole or at 1:2. */
+  {
+    g_autoptr(EvoxSession) session = evox_session_load (figure_path, &error);
+    JsonObject *record;
+    JsonArray *options;
+    GString *typed = g_string_new (NULL);
+    g_autofree char *joined = NULL;
+
+    g_assert_no_error (error);
+    record = json_object_get_object_member (evox_session_get_root (session), "figure");
+    g_assert_cmpstr (json_object_get_string_member (record, "voxel-indices"), ==, "file");
+    options = json_object_get_array_member (record, "options");
+    for (guint i = 0; i < json_array_get_length (options); i++)
+      g_string_append_printf (typed, " %s", json_array_get_string_element (options, i));
+    joined = g_string_free (typed, FALSE);
+    g_assert_cmpstr (joined, ==, " -s 40x30 --view z --slice 7,7,3 --ruler 2,4,3:10,4,3");
+  }
+  for (int cap = 1; cap >= 0; cap--)
+    {
+      g_autofree char *outdir = g_build_filename (dir, cap ? "figure-capped" : "figure-whole",
+                                                  NULL);
+      g_autofree char *again = g_build_filename (outdir, "big", "figure.evox", NULL);
+      const char *argv[] = { evox, "apply", figure_path, tif, "-o", outdir, NULL };
+      g_auto(EvoxTestRun) run = evox_test_spawn (argv, cap ? capped : uncapped, NULL);
+      g_autoptr(EvoxSession) session = NULL;
+      JsonObject *root, *display, *ruler;
+      JsonArray *start;
+
+      g_assert_cmpint (run.status, ==, 0);
+      session = evox_session_load (again, &error);
+      g_assert_no_error (error);
+      root = evox_session_get_root (session);
+      display = json_object_get_object_member (root, "display");
+      g_assert_cmpint (json_object_get_int_member (display, "slice-x"), ==, 7);
+      g_assert_cmpint (json_object_get_int_member (display, "slice-y"), ==, 7);
+      g_assert_cmpint (json_object_get_int_member (display, "slice-z"), ==, 3);
+      ruler = json_array_get_object_element (json_object_get_array_member (root, "rulers"), 0);
+      g_assert_cmpint (json_object_get_int_member (ruler, "slice"), ==, 3);
+      start = json_object_get_array_member (ruler, "start-nm");
+      /* File voxels of 1 nm (the file states none). */
+      g_assert_cmpfloat (json_array_get_double_element (start, 0), ==, 2);
+      g_assert_cmpfloat (json_array_get_double_element (start, 1), ==, 4);
+      g_assert_cmpfloat (json_array_get_double_element (start, 2), ==, 3);
+    }
+  for (int cap = 1; cap >= 0; cap--)
+    {
+      const char *argv[] = { evox, "render", tif, "-o", png, "-s", "40x30", "--view", "z",
+                             "--range", "0:255", "--force", NULL };
+      g_auto(EvoxTestRun) run = evox_test_spawn (argv, cap ? capped : uncapped, NULL);
+
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_cmpstr (run.err, ==, "");
+    }
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Files damaged after they were opened, and chunks never written: errors naming the file. */
 static void
 test_damaged (void)
@@ -924,5 +1231,7 @@ main (int    argc,
   g_test_add_func ("/Evox/OnDemand/cli-convert", test_cli_convert);
   g_test_add_func ("/Evox/OnDemand/convert-damaged", test_convert_damaged);
   g_test_add_func ("/Evox/OnDemand/session-voxel-size", test_session_voxel_size);
+  g_test_add_func ("/Evox/OnDemand/session-positions", test_session_positions);
+  g_test_add_func ("/Evox/OnDemand/cli-apply-render", test_cli_apply_render);
   return g_test_run ();
 }

@@ -395,6 +395,9 @@ figure_args (JsonObject     *record,
         return invalid (error, "figure", "options");
       g_ptr_array_add (args, g_strdup (option));
     }
+  /* Its --slice and --ruler count the file's voxels, whatever scale the sample is held at. */
+  if (g_strcmp0 (evox_json_get_string (record, "voxel-indices"), "file") == 0)
+    add_arg (args, "--file-indices", NULL);
   name = g_strconcat ("figure.", format, NULL);
   add_arg (args, "-o", g_build_filename (out->folder, name, NULL));
   return TRUE;

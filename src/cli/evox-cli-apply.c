@@ -301,6 +301,7 @@ run_document (Sample  *sample,
   volume = evox_volume_load_with (sample->file, &options, NULL, NULL, error);
   if (volume == NULL || !evox_volume_build_histograms (volume, NULL, NULL, error))
     return FALSE;
+  _evox_cli_warn_reduced (volume, sample->file, NULL);
   if (!evox_session_prepare (session, volume, NULL, error))
     return FALSE;
   document = evox_document_new ();

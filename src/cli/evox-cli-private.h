@@ -68,6 +68,11 @@ int          _evox_cli_input_error    (const GError   *error);
 /* What a reader left out or guessed ("spectral_warnings"), one line each on stderr, so batch
  * logs keep them beside the command's output. */
 void         _evox_cli_print_load_warnings (EvoxVolume *volume);
+/* For a volume held at 1:S, "evox: warning: NAME is larger than the memory cap ..., and WHAT"
+ * on stderr (WHAT NULL: "what follows is computed at 1:S"). */
+void         _evox_cli_warn_reduced   (EvoxVolume     *volume,
+                                       const char     *name,
+                                       const char     *what);
 /* Whether path ends in suffix (ASCII case ignored) after at least one other character. */
 gboolean     _evox_cli_has_suffix_nocase (const char *path,
                                           const char *suffix);

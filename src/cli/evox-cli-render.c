@@ -23,6 +23,7 @@
 #include "evox-renderer.h"
 #include "evox-tiff.h"
 #include "evox-units.h"
+#include "evox-voxel-source.h"
 
 #define DEFAULT_WIDTH 1600
 #define DEFAULT_HEIGHT 1200
@@ -571,12 +572,98 @@ add_clusters (GOptionContext *context,
   return TRUE;
 }
 
+/* The file's dims and the scale a volume is held at (1 and its own dims when held whole). */
+static guint
+file_dims (EvoxVolume *volume,
+           gsize       dims[3])
+{
+  guint s = 1;
+  EvoxVoxelSource *source = evox_voxel_source_get_attached (volume, &s);
+
+  if (source == NULL || s <= 1)
+    {
+      evox_volume_get_dims (volume, dims);
+      return 1;
+    }
+  evox_voxel_source_get_dims (source, dims);
+  return s;
+}
+
+/* With --file-indices, --slice counts the file's voxels: each is taken to the plane of the
+ * volume as held whose blocks hold it. */
+static gboolean
+slices_from_file (GOptionContext *context,
+                  EvoxVolume     *volume,
+                  RenderRequest  *request,
+                  int            *status)
+{
+  gsize dims[3];
+  guint s = file_dims (volume, dims);
+
+  for (guint axis = 0; axis < 3 && request->have_slices; axis++)
+    {
+      if (request->slices[axis] >= dims[axis])
+        {
+          *status = _evox_cli_usage_error (context, "--slice: the %c index %u is outside the "
+                                           "file's 0..%zu", "XYZ"[axis],
+                                           request->slices[axis], dims[axis] - 1);
+          return FALSE;
+        }
+      request->slices[axis] /= s;
+    }
+  return TRUE;
+}
+
+/* The ruler between the centres of the file's voxels start and end (--file-indices), on the
+ * plane of the volume as held that holds their shared plane. */
+static EvoxMeasurement *
+ruler_from_file (EvoxVolume   *volume,
+                 const guint   start[3],
+                 const guint   end[3],
+                 GError      **error)
+{
+  g_autoptr(EvoxMeasurement) held = NULL;
+  double origin[3], spacing[3], a[3], b[3];
+  guint held_start[3], held_end[3];
+  gsize dims[3];
+  guint s = file_dims (volume, dims);
+
+  for (guint i = 0; i < 3; i++)
+    if (start[i] >= dims[i] || end[i] >= dims[i])
+      {
+        g_set_error (error, EVOX_ERROR, EVOX_ERROR_ARGUMENT, "the voxel (%u, %u, %u) is outside "
+                     "the file's %zu x %zu x %zu", start[i] >= dims[i] ? start[0] : end[0],
+                     start[i] >= dims[i] ? start[1] : end[1],
+                     start[i] >= dims[i] ? start[2] : end[2], dims[0], dims[1], dims[2]);
+        return NULL;
+      }
+  for (guint i = 0; i < 3; i++)
+    {
+      held_start[i] = start[i] / s;
+      held_end[i] = end[i] / s;
+    }
+  /* Its axis and slice, and the checks, as for a ruler of the volume as held. */
+  held = evox_measurement_new_from_voxels (volume, held_start, held_end, error);
+  if (held == NULL || s == 1)
+    return g_steal_pointer (&held);
+  evox_volume_get_origin (volume, origin);
+  evox_volume_get_spacing (volume, spacing);
+  for (guint i = 0; i < 3; i++)
+    {
+      a[i] = origin[i] + spacing[i] / s * start[i];
+      b[i] = origin[i] + spacing[i] / s * end[i];
+    }
+  return evox_measurement_new (evox_measurement_get_axis (held),
+                               evox_measurement_get_slice (held), a, b);
+}
+
 /* --ruler: each ruler on its slice, which is shown unless --slice chose the slices. */
 static gboolean
 add_rulers (GOptionContext *context,
             EvoxDocument   *document,
             char          **rulers,
             gboolean        have_slices,
+            gboolean        file_indices,
             int            *status)
 {
   for (guint i = 0; rulers != NULL && rulers[i] != NULL; i++)
@@ -586,8 +673,10 @@ add_rulers (GOptionContext *context,
       guint start[3], end[3];
 
       if (evox_ruler_spec_parse (rulers[i], start, end, &error))
-        ruler = evox_measurement_new_from_voxels (evox_document_get_volume (document), start,
-                                                  end, &error);
+        ruler = file_indices
+                  ? ruler_from_file (evox_document_get_volume (document), start, end, &error)
+                  : evox_measurement_new_from_voxels (evox_document_get_volume (document), start,
+                                                      end, &error);
       if (ruler == NULL)
         {
           *status = _evox_cli_usage_error (context, "--ruler: %s", error->message);
@@ -638,24 +727,78 @@ render (EvoxDocument        *document,
   return pixels;
 }
 
+/* The file's index of index k of a volume held at 1:s along an axis of n file voxels: the middle
+ * plane of its blocks (mid: the plane a zoomed-in slice of it reads) or the first, whose centre
+ * is at the same nm as k's. */
+static guint
+file_index (guint    k,
+            guint    s,
+            gsize    n,
+            gboolean mid)
+{
+  return (guint) MIN ((guint64) k * s + (mid ? s / 2 : 0), (guint64) n - 1);
+}
+
 /* The session's "figure" record: the options the figure was drawn with, as typed (without
  * the input, the reading options, -o, --session and --force), and its format, which
- * `evox apply` draws again for each sample. */
+ * `evox apply` draws again for each sample. Its "voxel-indices": "file" says that --slice and
+ * --ruler count the file's voxels (apply passes --file-indices): for a volume held at 1:S they
+ * are written so, a slice k as the file's plane k S + S / 2, a ruler's ends at the file's
+ * voxels whose centres are theirs, on that plane of their slice. */
 static JsonObject *
 figure_record_new (int                 argc,
                    char              **argv,
                    const GOptionEntry *entries,
-                   const char         *out)
+                   const char         *out,
+                   EvoxVolume         *volume,
+                   const RenderRequest *request,
+                   char              **rulers,
+                   gboolean            file_indices)
 {
-  static const char *const drop[] = { "output", "session", "force", NULL };
+  static const char *const drop[] = { "output", "session", "force", "file-indices", NULL };
+  static const char *const drop_indices[] = { "output", "session", "force", "file-indices",
+                                              "slice", "ruler", NULL };
   static const char *const formats[] = { ".png", ".tif", ".svg", ".pdf" };
   JsonObject *record = _evox_cli_record_new ();
-  g_autoptr (GPtrArray) options = _evox_cli_typed_options (argc, argv, entries, drop);
+  gsize dims[3];
+  guint s = file_dims (volume, dims);
+  gboolean convert = s > 1 && !file_indices;
+  g_autoptr (GPtrArray) options = _evox_cli_typed_options (argc, argv, entries,
+                                                           convert ? drop_indices : drop);
   JsonArray *array = json_array_new ();
   const char *format = "png";
 
   for (guint i = 0; i < options->len; i++)
     json_array_add_string_element (array, options->pdata[i]);
+  if (convert && request->have_slices)
+    {
+      g_autofree char *value = g_strdup_printf ("%u,%u,%u",
+                                                file_index (request->slices[0], s, dims[0], TRUE),
+                                                file_index (request->slices[1], s, dims[1], TRUE),
+                                                file_index (request->slices[2], s, dims[2], TRUE));
+
+      json_array_add_string_element (array, "--slice");
+      json_array_add_string_element (array, value);
+    }
+  for (guint r = 0; convert && rulers != NULL && rulers[r] != NULL; r++)
+    {
+      g_autofree char *value = NULL;
+      guint start[3], end[3], a[3], b[3], axis;
+
+      /* Checked when the ruler was drawn. */
+      if (!evox_ruler_spec_parse (rulers[r], start, end, NULL))
+        g_assert_not_reached ();
+      axis = start[2] == end[2] ? 2 : start[1] == end[1] ? 1 : 0;
+      for (guint i = 0; i < 3; i++)
+        {
+          a[i] = file_index (start[i], s, dims[i], i == axis);
+          b[i] = file_index (end[i], s, dims[i], i == axis);
+        }
+      value = g_strdup_printf ("%u,%u,%u:%u,%u,%u", a[0], a[1], a[2], b[0], b[1], b[2]);
+      json_array_add_string_element (array, "--ruler");
+      json_array_add_string_element (array, value);
+    }
+  json_object_set_string_member (record, "voxel-indices", "file");
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
     if (_evox_cli_has_suffix_nocase (out, formats[i]))
       format = formats[i] + 1;
@@ -664,6 +807,29 @@ figure_record_new (int                 argc,
   json_object_set_string_member (record, "format", format);
   json_object_set_array_member (record, "options", array);
   return record;
+}
+
+/* A volume held at 1:S: the slices (2D and in 3D) read the file's planes where a reduced voxel
+ * would span more than a pixel and the rays read the file's bricks, so the picture needs no
+ * warning; what the figure takes from the reduced volume (parts, which may be empty) does. */
+static void
+warn_reduced (EvoxVolume *volume,
+              const char *name,
+              GPtrArray  *parts)
+{
+  g_autoptr(GString) what = NULL;
+  guint s = evox_volume_get_reduction (volume);
+
+  if (s <= 1 || parts->len == 0)
+    return;
+  what = g_string_new (NULL);
+  g_string_printf (what, "in this figure, from the 1:%u volume: ", s);
+  for (guint i = 0; i < parts->len; i++)
+    g_string_append_printf (what, "%s%s", i == 0 ? "" : i + 1 < parts->len ? ", " : " and ",
+                            (const char *) parts->pdata[i]);
+  g_string_append (what, " (the slices and rays read the file's voxels where they show them "
+                   "larger than a pixel)");
+  _evox_cli_warn_reduced (volume, name, what->str);
 }
 
 int
@@ -710,6 +876,7 @@ _evox_cli_render (int    argc,
   int out_width = 0;
   double z_exaggeration = NAN;
   gboolean transparent = FALSE, force = FALSE, hide_outside = FALSE, with_provenance = FALSE;
+  gboolean file_indices = FALSE;
   g_autofree char *command = evox_provenance_join_argv (argc, argv);
   /* The options as typed, for the session's "figure" record: parsing takes them out. */
   g_auto (GStrv) typed = g_strdupv (argv);
@@ -804,6 +971,9 @@ _evox_cli_render (int    argc,
     { "session", 0, 0, G_OPTION_ARG_FILENAME, &session,
       "Also save what was drawn as a session (input, reading options, display, phases, "
       "rulers, overlays) for the window and evox apply", "OUT.evox" },
+    { "file-indices", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &file_indices,
+      "--slice and --ruler count the file's voxels, also for a file held at 1:S (evox apply "
+      "passes it for a figure record that says so)", NULL },
     { "provenance", 0, 0, G_OPTION_ARG_NONE, &with_provenance,
       "Put Evox's version, the input and its SHA-256 and this command in the file's metadata: "
       "PNG Description text, TIFF ImageDescription, SVG <metadata>, PDF Subject", NULL },
@@ -893,6 +1063,8 @@ _evox_cli_render (int    argc,
     return status;
   if ((channel = _evox_cli_find_channel (volume, channel_name, &status)) < 0)
     return status;
+  if (file_indices && !slices_from_file (context, volume, &request, &status))
+    return status;
 
   document = evox_document_new ();
   title = in != NULL ? g_path_get_basename (in) : g_strdup ("Demo");
@@ -910,7 +1082,7 @@ _evox_cli_render (int    argc,
     return status;
   if (rgb != NULL && !apply_rgb (context, document, &rgb_request, &status))
     return status;
-  if (!add_rulers (context, document, rulers, request.have_slices, &status))
+  if (!add_rulers (context, document, rulers, request.have_slices, file_indices, &status))
     return status;
   if (clusters_path != NULL &&
       !add_clusters (context, document, clusters_path,
@@ -928,6 +1100,28 @@ _evox_cli_render (int    argc,
     }
 
   apply_overlays (document, &overlay_request, labels);
+  {
+    g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+    gboolean otsu = FALSE;
+
+    for (guint i = 0; phase_specs != NULL && phase_specs[i] != NULL; i++)
+      otsu = otsu || g_str_has_prefix (phase_specs[i], "auto:");
+    if (!request.have_range && rgb == NULL)
+      g_ptr_array_add (parts, "the display range");
+    if (rgb != NULL && rgb_range == NULL)
+      g_ptr_array_add (parts, "the RGB composite's ranges");
+    if (evox_document_get_view (document) == EVOX_VIEW_STACK)
+      g_ptr_array_add (parts, "the layer stack");
+    if (otsu)
+      g_ptr_array_add (parts, "the phases of --phase auto:N");
+    if (overlay_request.legend && rgb == NULL)
+      g_ptr_array_add (parts, "the legend's volume fractions");
+    if (clusters_path != NULL)
+      g_ptr_array_add (parts, "the clusters (LABELS has its dims)");
+    if ((request.have_slices || rulers != NULL) && !file_indices)
+      g_ptr_array_add (parts, "the voxel indices of --slice and --ruler");
+    warn_reduced (volume, in, parts);
+  }
 
   pixels = render (document, &request, transparent, &geometry, &error);
   if (pixels == NULL)
@@ -956,7 +1150,8 @@ _evox_cli_render (int    argc,
                                   "or --rgb)");
   if (session != NULL &&
       !_evox_cli_save_session_with (document, "figure",
-                                    figure_record_new (typed_argc, typed, entries, out),
+                                    figure_record_new (typed_argc, typed, entries, out, volume,
+                                                       &request, rulers, file_indices),
                                     session, force, &status))
     return status;
   if (figure != NULL)

@@ -889,17 +889,8 @@ _evox_cli_input_load (EvoxCliInput *input,
       return NULL;
     }
   _evox_cli_print_load_warnings (volume);
-  if (evox_volume_get_reduction (volume) > 1 && !input->reads_reduced)
-    {
-      guint s = evox_volume_get_reduction (volume);
-      g_autofree char *cap = g_format_size_full (evox_memory_cap (), G_FORMAT_SIZE_IEC_UNITS);
-
-      /* Nothing else on the terminal would say that the numbers are of block means. */
-      fprintf (stderr, "evox: warning: %s is larger than the memory cap (%s, EVOX_MEMORY_LIMIT): "
-               "it is held at 1:%u (the %s of %u x %u x %u blocks), and what follows is "
-               "computed at 1:%u\n", _evox_cli_input_name (input, path), cap, s,
-               evox_volume_get_reduction_kind (volume), s, s, s, s);
-    }
+  if (!input->reads_reduced)
+    _evox_cli_warn_reduced (volume, _evox_cli_input_name (input, path), NULL);
 
   if (ssrm)
     {
@@ -934,6 +925,35 @@ _evox_cli_input_load (EvoxCliInput *input,
 
   *status = EVOX_EXIT_OK;
   return g_steal_pointer (&volume);
+}
+
+/**
+ * _evox_cli_warn_reduced:
+ * @name: the file as the user named it
+ * @what: (nullable): what is of the reduced volume, after "and "; NULL: "what follows is
+ *   computed at 1:S"
+ *
+ * For a volume held at 1:S, the line on stderr that says so; nothing for a volume held whole.
+ * One write, so samples run at the same time do not mix it.
+ */
+void
+_evox_cli_warn_reduced (EvoxVolume *volume,
+                        const char *name,
+                        const char *what)
+{
+  guint s = evox_volume_get_reduction (volume);
+  g_autofree char *cap = NULL;
+  g_autofree char *follows = NULL;
+
+  if (s <= 1)
+    return;
+  cap = g_format_size_full (evox_memory_cap (), G_FORMAT_SIZE_IEC_UNITS);
+  if (what == NULL)
+    what = follows = g_strdup_printf ("what follows is computed at 1:%u", s);
+  /* Nothing else on the terminal would say that the numbers are of block means. */
+  fprintf (stderr, "evox: warning: %s is larger than the memory cap (%s, EVOX_MEMORY_LIMIT): "
+           "it is held at 1:%u (the %s of %u x %u x %u blocks), and %s\n", name, cap, s,
+           evox_volume_get_reduction_kind (volume), s, s, s, what);
 }
 
 /**

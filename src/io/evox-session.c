@@ -43,6 +43,8 @@ static const char * const display_properties[] = {
   "cluster-outlines",
 };
 
+static const char * const slice_keys[3] = { "slice-x", "slice-y", "slice-z" };
+
 static const char * const phase_properties[] = {
   "name", "color", "opacity", "visible",
 };
@@ -244,6 +246,79 @@ keep_unknown (JsonObject *fresh,
       else if (JSON_NODE_HOLDS_OBJECT (old_node) && JSON_NODE_HOLDS_OBJECT (new_node))
         keep_unknown (json_node_get_object (new_node), json_node_get_object (old_node));
     }
+}
+
+/* Voxel indices. A volume held at 1:S (a file larger than the memory cap) has voxels S file
+ * voxels a side, and the file may open whole or at another S next time: a session keeps the
+ * slices, hidden layers and rulers' slices in the file's full-resolution voxels, and says so
+ * with "voxel-indices": "file". A session without that key (written before) holds indices of
+ * the volume as it was held, which it is read as. */
+#define FILE_INDICES_KEY "voxel-indices"
+
+static gboolean
+has_file_indices (JsonObject *root)
+{
+  return g_strcmp0 (evox_json_get_string (root, FILE_INDICES_KEY), "file") == 0;
+}
+
+/* The scale of the session's own indices for volume: S for a file held at 1:S whose session
+ * uses file indices, else 1. */
+static guint
+index_scale (JsonObject *root,
+             EvoxVolume *volume)
+{
+  return has_file_indices (root) ? evox_volume_get_reduction (volume) : 1;
+}
+
+/* The file's planes [*first, *end) that plane `index` of volume along axis holds: its blocks,
+ * at the file's far face only those inside the file. */
+static void
+file_planes (EvoxVolume *volume,
+             guint       axis,
+             guint       index,
+             guint      *first,
+             guint      *end)
+{
+  EvoxVoxelSource *source;
+  guint s = 1;
+  gsize dims[3];
+
+  source = evox_voxel_source_get_attached (volume, &s);
+  if (source == NULL || s <= 1)
+    {
+      *first = index;
+      *end = index + 1;
+      return;
+    }
+  evox_voxel_source_get_dims (source, dims);
+  *first = (guint) MIN ((guint64) index * s, (guint64) dims[axis] - 1);
+  *end = (guint) MIN ((guint64) index * s + s, (guint64) dims[axis]);
+}
+
+/* The file's plane that stands for plane `index` of volume along axis: the middle of its
+ * blocks, the plane a zoomed-in view of it reads (k S + S / 2), inside the file. */
+static guint
+file_index (EvoxVolume *volume,
+            guint       axis,
+            guint       index)
+{
+  guint first, end;
+
+  file_planes (volume, axis, index, &first, &end);
+  return MIN (first + evox_volume_get_reduction (volume) / 2, end - 1);
+}
+
+/* A file's index as a number of the session into the index of the volume held at 1:scale that
+ * holds that file voxel; FALSE for what is no index (negative, fractional, too large). */
+static gboolean
+held_index (double  number,
+            guint   scale,
+            double *index)
+{
+  if (!isfinite (number) || number < 0 || number > G_MAXUINT || number != (guint) number)
+    return FALSE;
+  *index = (double) ((guint) number / scale);
+  return TRUE;
 }
 
 /* Hashing the input. */
@@ -454,12 +529,23 @@ capture_display (JsonObject   *root,
 
   for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
     property_to_json (G_OBJECT (document), display_properties[i], display);
+  for (guint axis = 0; axis < 3; axis++)
+    json_object_set_int_member (display, slice_keys[axis],
+                                file_index (volume, axis,
+                                            evox_document_get_slice (document, axis)));
   evox_document_get_range (document, &range[0], &range[1]);
   set_numbers (display, "range", range, 2);
   evox_volume_get_dims (volume, dims);
   for (gsize k = 0; k < dims[2]; k++)
     if (!evox_document_get_layer_visible (document, (guint) k))
-      json_array_add_int_element (hidden, (gint64) k);
+      {
+        guint first, end;
+
+        /* Every file plane of the hidden layer's blocks. */
+        file_planes (volume, 2, (guint) k, &first, &end);
+        for (guint f = first; f < end; f++)
+          json_array_add_int_element (hidden, f);
+      }
   json_object_set_array_member (display, "hidden-layers", hidden);
   json_object_set_object_member (root, "display", display);
 }
@@ -690,7 +776,10 @@ capture_rulers (JsonObject   *root,
 
       evox_measurement_get_points (ruler, start, end);
       json_object_set_int_member (entry, "axis", evox_measurement_get_axis (ruler));
-      json_object_set_int_member (entry, "slice", evox_measurement_get_slice (ruler));
+      json_object_set_int_member (entry, "slice",
+                                  file_index (evox_document_get_volume (document),
+                                              evox_measurement_get_axis (ruler),
+                                              evox_measurement_get_slice (ruler)));
       set_numbers (entry, "start-nm", start, 3);
       set_numbers (entry, "end-nm", end, 3);
       json_array_add_object_element (array, entry);
@@ -953,6 +1042,7 @@ evox_session_capture (EvoxDocument  *document,
         spacing[i] /= evox_volume_get_reduction (volume);
       set_numbers (self->root, "voxel-size-nm", spacing, 3);
     }
+  json_object_set_string_member (self->root, FILE_INDICES_KEY, "file");
   capture_display (self->root, document);
   capture_phases (self->root, document);
   capture_particles (self->root, document);
@@ -1369,11 +1459,22 @@ apply_display (JsonObject   *root,
 {
   JsonObject *display = evox_json_get_object (root, "display");
   JsonArray *hidden = evox_json_get_array (display, "hidden-layers");
+  guint scale = index_scale (root, evox_document_get_volume (document));
   double range[2];
   gsize dims[3];
 
   for (guint i = 0; i < G_N_ELEMENTS (display_properties); i++)
-    property_from_json (G_OBJECT (document), display_properties[i], display);
+    if (scale == 1 || !g_str_has_prefix (display_properties[i], "slice-"))
+      property_from_json (G_OBJECT (document), display_properties[i], display);
+  for (guint axis = 0; axis < 3 && scale > 1; axis++)
+    {
+      double number, index;
+
+      /* The file's plane lies in the blocks of plane index. */
+      if (evox_json_get_number (display, slice_keys[axis], &number) &&
+          held_index (number, scale, &index))
+        evox_document_set_slice (document, axis, (guint) index);
+    }
   if (get_numbers (display, "range", range, 2) && isfinite (range[0]) && isfinite (range[1]))
     evox_document_set_range (document, range[0], range[1]);
   evox_volume_get_dims (evox_document_get_volume (document), dims);
@@ -1381,8 +1482,9 @@ apply_display (JsonObject   *root,
     {
       double layer;
 
-      if (evox_json_node_number (json_array_get_element (hidden, i), &layer) && layer >= 0 &&
-          layer < dims[2])
+      /* A layer held at 1:S is hidden when any file plane of its blocks was. */
+      if (evox_json_node_number (json_array_get_element (hidden, i), &layer) &&
+          held_index (layer, scale, &layer) && layer < dims[2])
         evox_document_set_layer_visible (document, (guint) layer, FALSE);
     }
 }
@@ -1600,6 +1702,7 @@ apply_rulers (JsonObject   *root,
 {
   JsonArray *array = evox_json_get_array (root, "rulers");
   EvoxMeasurementList *list = evox_document_get_measurements (document);
+  guint scale = index_scale (root, evox_document_get_volume (document));
   gsize dims[3];
 
   if (array == NULL)
@@ -1618,8 +1721,9 @@ apply_rulers (JsonObject   *root,
         continue;
       for (guint a = 0; a < 3; a++)
         finite = finite && isfinite (start[a]) && isfinite (end[a]);
-      if (!finite || (axis != 0 && axis != 1 && axis != 2) || slice < 0 ||
-          slice >= dims[(guint) axis] || slice != (guint) slice)
+      /* The ends stay in nm, which a volume held at 1:S shares with the file. */
+      if (!finite || (axis != 0 && axis != 1 && axis != 2) ||
+          !held_index (slice, scale, &slice) || slice >= dims[(guint) axis])
         continue;
       ruler = evox_measurement_new ((guint) axis, (guint) slice, start, end);
       evox_measurement_list_append (list, ruler);
