@@ -157,6 +157,29 @@ read_failure_shown (gpointer data)
   return error != NULL && strstr (error, "could not be read") != NULL;
 }
 
+/* The warnings that name the cut file are expected: counted, neither printed (a fatal-level
+ * message printed in TAP mode reads as a bail-out) nor fatal. Any other stays as it was. */
+static gboolean
+cut_file_not_fatal (const char     *domain,
+                    GLogLevelFlags  level,
+                    const char     *message,
+                    gpointer        data)
+{
+  return strstr (message, "cut.tif") == NULL;
+}
+
+static void
+count_cut_file_warning (const char     *domain,
+                        GLogLevelFlags  level,
+                        const char     *message,
+                        gpointer        data)
+{
+  if (strstr (message, "cut.tif") != NULL)
+    g_atomic_int_inc ((gint *) data);
+  else
+    g_log_default_handler (domain, level, message, NULL);
+}
+
 /* The file cut short after it opened: the Volume view's bricks of the file fail to read, and
  * the window says so (naming the file) while it keeps drawing the reduced volume. */
 static void
@@ -167,17 +190,23 @@ test_damaged_volume_view (void)
   EvoxWindow *window = open_reduced (path);
   EvoxDocument *document = evox_window_get_document (window);
   EvoxTestGrab frame = { 0 };
+  gint n_warnings = 0;
+  guint handler;
   GStatBuf st;
 
   g_assert_cmpuint (evox_volume_get_reduction (evox_document_get_volume (document)), ==, 2);
 
   g_assert_cmpint (g_stat (path, &st), ==, 0);
   g_assert_cmpint (truncate (path, st.st_size / 3), ==, 0);
-  /* The file's voxels span pixels at this size: the rays want them. */
-  g_test_expect_message ("evox", G_LOG_LEVEL_WARNING, "*cut.tif*");
+  /* The file's voxels span pixels at this size: the rays want them, and so may the slices the
+   * Volume view shows, whose planes come from a reader of their own: each logs its failure once,
+   * in whichever order their threads meet the cut. */
+  g_test_log_set_fatal_handler (cut_file_not_fatal, NULL);
+  handler = g_log_set_handler ("evox", G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL,
+                               count_cut_file_warning, &n_warnings);
   evox_document_set_view (document, EVOX_VIEW_VOLUME);
   g_assert_true (evox_test_wait_for (read_failure_shown, window, 60));
-  g_test_assert_expected_messages ();
+  g_assert_cmpuint (g_atomic_int_get (&n_warnings), >=, 1);
   g_assert_nonnull (strstr (evox_window_get_error (window), "cut.tif"));
   /* The view still draws (the reduced volume) after the failure. */
   evox_test_grab_next_frame (window, &frame);
@@ -185,6 +214,9 @@ test_damaged_volume_view (void)
   g_free (frame.pixels);
   evox_test_screenshot (GTK_WIDGET (window), "ondemand-damaged");
   evox_test_close_window (window);
+  g_log_remove_handler ("evox", handler);
+  g_test_log_set_fatal_handler (NULL, NULL);
+  g_assert_cmpuint (g_atomic_int_get (&n_warnings), <=, 2);
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
