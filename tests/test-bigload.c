@@ -347,11 +347,10 @@ resident_blocks (const char *path,
   GStatBuf st;
   void *map;
   guint8 *resident;
-  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  gsize page = 4096;
 
   g_assert_cmpint (fd, >=, 0);
   g_assert_cmpint (fstat (fd, &st), ==, 0);
-  g_assert_cmpuint (page, ==, 4096);
   map = mmap (NULL, (gsize) st.st_size, PROT_READ, MAP_SHARED, fd, 0);
   g_assert_true (map != MAP_FAILED);
   *n_blocks = ((gsize) st.st_size + page - 1) / page;
@@ -432,6 +431,12 @@ test_tiff_preview_rows_dropped (void)
   EvoxPreviewOptions options = { .stride = 4, .func = collect_rows_cached, .user_data = &rc };
   TIFF *tif;
 
+  if (sysconf (_SC_PAGESIZE) != 4096)
+    {
+      g_test_skip ("the rows' blocks are counted in 4 KiB memory pages");
+      evox_test_tmpdir_free (g_steal_pointer (&dir));
+      return;
+    }
   g_assert_true (evox_tiff_write (source, 0, path, EVOX_TIFF_WRITE_NONE, &error));
   g_assert_no_error (error);
   tif = TIFFOpen (path, "r");
