@@ -9,6 +9,8 @@
 #include <hdf5.h>
 #include <tiffio.h>
 #include <glib/gstdio.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "evox-hdf5.h"
@@ -336,6 +338,145 @@ test_tiff_preview_scattered (void)
   evox_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Which 4 KiB blocks of the file at path are in the page cache (mincore on a map of it). */
+static guint8 *
+resident_blocks (const char *path,
+                 gsize      *n_blocks)
+{
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  GStatBuf st;
+  void *map;
+  guint8 *resident;
+  gsize page = 4096;
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (fstat (fd, &st), ==, 0);
+  map = mmap (NULL, (gsize) st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+  g_assert_true (map != MAP_FAILED);
+  *n_blocks = ((gsize) st.st_size + page - 1) / page;
+  resident = g_malloc (*n_blocks);
+  g_assert_cmpint (mincore (map, (gsize) st.st_size, resident), ==, 0);
+  munmap (map, (gsize) st.st_size);
+  close (fd);
+  return resident;
+}
+
+/* Drops the file's pages from the page cache; FALSE where its file system keeps them (tmpfs). */
+static gboolean
+evict_file (const char *path)
+{
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  g_autofree guint8 *resident = NULL;
+  gsize n;
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (fsync (fd), ==, 0);
+  g_assert_cmpint (posix_fadvise (fd, 0, 0, POSIX_FADV_DONTNEED), ==, 0);
+  close (fd);
+  resident = resident_blocks (path, &n);
+  for (gsize i = 0; i < n; i++)
+    if (resident[i] & 1)
+      return FALSE;
+  return TRUE;
+}
+
+typedef struct
+{
+  Collected  collected;
+  const char *path;
+  GArray     *row_blocks;   /* guint64: the 4 KiB blocks holding the first preview's rows */
+  guint       n_cached;     /* of those, in the page cache when the first preview came */
+} RowsCached;
+
+static void
+collect_rows_cached (EvoxVolume *preview,
+                     gpointer    user_data)
+{
+  RowsCached *rc = user_data;
+
+  if (rc->collected.previews->len == 0)
+    {
+      gsize n;
+      g_autofree guint8 *resident = resident_blocks (rc->path, &n);
+
+      for (guint i = 0; i < rc->row_blocks->len; i++)
+        {
+          guint64 b = g_array_index (rc->row_blocks, guint64, i);
+
+          g_assert_cmpuint (b, <, n);
+          rc->n_cached += resident[b] & 1;
+        }
+    }
+  collect (preview, &rc->collected);
+}
+
+/* The first preview reads every 4th row of every 4th page straight from a cold file; the rows
+ * it leaves cached would cut the kernel's read-ahead of the whole read that follows into small
+ * requests (bench/RESULTS.md, "a cold read with previews"), so none of them is still cached when
+ * it comes. The rows' places in the file are found here through libtiff, the page cache seen
+ * through mincore. */
+static void
+test_tiff_preview_rows_dropped (void)
+{
+  g_autofree char *dir = evox_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "rows.tif", NULL);
+  /* 2 KiB rows, 4 apart: each row in one or two 4 KiB blocks of its own. */
+  g_autoptr(EvoxVolume) source = random_volume (1024, 256, 12);
+  g_autoptr(EvoxVolume) whole = NULL;
+  g_autoptr(EvoxVolume) read = NULL;
+  g_autoptr(GPtrArray) previews = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) blocks = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GError) error = NULL;
+  RowsCached rc = { { previews, NULL }, path, blocks, 0 };
+  EvoxPreviewOptions options = { .stride = 4, .func = collect_rows_cached, .user_data = &rc };
+  TIFF *tif;
+
+  if (sysconf (_SC_PAGESIZE) != 4096)
+    {
+      g_test_skip ("the rows' blocks are counted in 4 KiB memory pages");
+      evox_test_tmpdir_free (g_steal_pointer (&dir));
+      return;
+    }
+  g_assert_true (evox_tiff_write (source, 0, path, EVOX_TIFF_WRITE_NONE, &error));
+  g_assert_no_error (error);
+  tif = TIFFOpen (path, "r");
+  g_assert_nonnull (tif);
+  /* Pages 4 and 8 (from 2 MiB on): the first blocks of the file, read with its header, come
+   * into the cache in larger pieces, which the kernel keeps or drops whole. */
+  for (guint z = 4; z < 12; z += 4)
+    {
+      guint64 *offsets = NULL;
+      guint32 rps = 0;
+
+      g_assert_true (TIFFSetDirectory (tif, (tdir_t) z));
+      g_assert_true (TIFFGetField (tif, TIFFTAG_STRIPOFFSETS, &offsets));
+      g_assert_true (TIFFGetFieldDefaulted (tif, TIFFTAG_ROWSPERSTRIP, &rps));
+      for (guint y = 0; y < 256; y += 4)
+        {
+          guint64 at = offsets[y / rps] + (guint64) (y % rps) * 2048;
+
+          for (guint64 b = at / 4096; b <= (at + 2047) / 4096; b++)
+            g_array_append_val (blocks, b);
+        }
+    }
+  TIFFClose (tif);
+
+  whole = evox_tiff_read (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  if (!evict_file (path))
+    {
+      g_test_skip ("the file system keeps the file's pages cached");
+      evox_test_tmpdir_free (g_steal_pointer (&dir));
+      return;
+    }
+  read = evox_tiff_read_with_preview (path, &options, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (blocks->len, >=, 2 * 64);
+  g_assert_cmpuint (rc.n_cached, ==, 0);
+  check_previews (&rc.collected, whole, read);
+  evox_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 test_hdf5_preview (void)
 {
@@ -652,6 +793,7 @@ main (int    argc,
   g_test_add_data_func ("/Evox/Bigload/tiff-preview/deflate",
                         GUINT_TO_POINTER (EVOX_TIFF_WRITE_DEFLATE), test_tiff_preview);
   g_test_add_func ("/Evox/Bigload/tiff-preview/scattered-strips", test_tiff_preview_scattered);
+  g_test_add_func ("/Evox/Bigload/tiff-preview/rows-dropped", test_tiff_preview_rows_dropped);
   g_test_add_func ("/Evox/Bigload/hdf5-preview", test_hdf5_preview);
   g_test_add_data_func ("/Evox/Bigload/reduced-preview/plain", &reduced_cases[0],
                         test_reduced_preview);
