@@ -13,7 +13,7 @@ process, times the reference tools in this process, and prints a table of Evox a
 references with the targets of the performance issue:
 
   * TIFF load of uncompressed data at least 0.8x the rate of a bare libtiff strip-reading loop;
-  * full fine histogram (statistics + binning) at least 1 Gvox/s on 2 cores;
+  * full fine histogram (statistics + binning) at least 1 Gvox/s on 2 cores (f32: 1.2, issue 17);
   * a range count after load under 1 ms at any volume size;
   * peak RSS while loading an N-byte volume at most N + 64 MiB.
 
@@ -2184,6 +2184,8 @@ def rows_for(r):
     """Table rows: (volume, measurement, Evox, reference, ratio, target, result)."""
     n = r['bytes']
     name = '%s %s' % (r['dtype'], 'x'.join(str(d) for d in reversed(r['shape'])))
+    # Issue 17 raised the float target to 1.2 Gvox/s (extent, moments and binning together).
+    full_target = 1.2 if str(r['dtype']) in ('f32', 'float32') else 1.0
     bare_s = min(r['bare_r_s'], r['bare_rm_s'])
     bare_mode = 'r' if r['bare_r_s'] <= r['bare_rm_s'] else 'rm'
     load_ratio = bare_s / r['evox_load_s']
@@ -2212,7 +2214,8 @@ def rows_for(r):
          % (r['evox_stats_s'], r['evox_fine_s'], r['threads']),
          '%.2f Gvox/s' % full_gvox,
          'numpy.histogram(bins=65536) %.3f Gvox/s' % np_full_gvox,
-         '%.1fx' % (full_gvox / np_full_gvox), '>= 1 Gvox/s', verdict(full_gvox >= 1.0)),
+         '%.1fx' % (full_gvox / np_full_gvox), '>= %g Gvox/s' % full_target,
+         verdict(full_gvox >= full_target)),
         ('', 'fine histogram binning only', '%.2f Gvox/s' % bin_gvox,
          'numpy.histogram(bins=65536, range=) %.3f Gvox/s' % np_bin_gvox,
          '%.1fx' % (bin_gvox / np_bin_gvox), '', ''),
