@@ -2151,6 +2151,25 @@ write_temporary (const char  *tmp_path,
                      job->cancellable, error);
 }
 
+/* The volume's voxels, or SOURCE's at full resolution when it is not NULL, written under the
+ * library's lock (Debian's libhdf5 is not thread-safe). */
+static gboolean
+write_volume (EvoxVolume       *volume,
+              EvoxVoxelSource  *source,
+              const char       *path,
+              gboolean          force,
+              const char       *provenance,
+              EvoxProgress     *progress,
+              GCancellable     *cancellable,
+              GError          **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&hdf5_lock);
+  WriteJob job = { volume, source, provenance, progress, cancellable };
+
+  quiet ();
+  return _evox_output_write_file (path, force, write_temporary, &job, error);
+}
+
 gboolean
 evox_hdf5_write (EvoxVolume    *volume,
                  const char    *path,
@@ -2172,15 +2191,11 @@ evox_hdf5_write_with_provenance (EvoxVolume    *volume,
                                  GCancellable  *cancellable,
                                  GError       **error)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&hdf5_lock);
-  WriteJob job = { volume, NULL, provenance, progress, cancellable };
-
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  quiet ();
-  return _evox_output_write_file (path, force, write_temporary, &job, error);
+  return write_volume (volume, NULL, path, force, provenance, progress, cancellable, error);
 }
 
 /**
@@ -2199,15 +2214,10 @@ evox_hdf5_write_full_resolution (EvoxVolume    *volume,
                                  GCancellable  *cancellable,
                                  GError       **error)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
-  WriteJob job = { volume, NULL, provenance, progress, cancellable };
-
   g_return_val_if_fail (EVOX_IS_VOLUME (volume), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  job.source = evox_voxel_source_get_attached (volume, NULL);
-  locker = g_mutex_locker_new (&hdf5_lock);
-  quiet ();
-  return _evox_output_write_file (path, force, write_temporary, &job, error);
+  return write_volume (volume, evox_voxel_source_get_attached (volume, NULL), path, force,
+                       provenance, progress, cancellable, error);
 }
